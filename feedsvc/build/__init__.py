@@ -1,0 +1,1 @@
+"""From articles to checked feed bytes: select, render, validate."""

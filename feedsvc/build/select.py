@@ -1,0 +1,56 @@
+"""Which items each feed carries, in which order."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from feedsvc.config import FeedSettings, SiteSettings
+from feedsvc.model import Article, FeedItem
+from feedsvc.state import HeadlineIdentity
+from feedsvc.text import article_link, headline_key, slugify
+
+
+def newest_first(articles: Sequence[Article], limit: int) -> list[FeedItem]:
+    ordered = sorted(articles, key=lambda a: (a.published, a.updated, a.guid), reverse=True)
+    return [FeedItem.from_article(a) for a in ordered[:limit]]
+
+
+def from_latest(
+    entries: Sequence[Article | str],
+    identities: dict[str, HeadlineIdentity],
+    site: SiteSettings,
+    limit: int,
+) -> list[FeedItem]:
+    """The latest-news list in its own order; a headline without an article is a link item."""
+    items = []
+    for entry in entries[:limit]:
+        if isinstance(entry, Article):
+            items.append(FeedItem.from_article(entry))
+            continue
+        identity = identities[headline_key(entry)]
+        items.append(
+            FeedItem(
+                guid=identity.guid,
+                title=entry,
+                link=article_link(site.article_url, slugify(entry)),
+                published=identity.first_seen,
+                updated=identity.first_seen,
+            )
+        )
+    return items
+
+
+def select(
+    feed: FeedSettings,
+    articles: Sequence[Article],
+    latest: Sequence[Article | str],
+    identities: dict[str, HeadlineIdentity],
+    site: SiteSettings,
+) -> list[FeedItem]:
+    if feed.select == "latest":
+        return from_latest(latest, identities, site, feed.limit)
+    return newest_first(articles, feed.limit)
+
+
+def feed_updated(items: Sequence[FeedItem], fallback: datetime) -> datetime:
+    """A feed changed when its newest item did, not when it was built."""
+    return max((item.updated for item in items), default=fallback)

@@ -1,0 +1,46 @@
+"""Read a rendered feed back as a reader would and compare it with what was meant."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import feedparser
+
+from feedsvc.model import FeedItem
+from feedsvc.text import collapse_spaces
+
+
+def _when(parsed: object) -> datetime | None:
+    if parsed is None:
+        return None
+    return datetime(*parsed[:6], tzinfo=UTC)  # type: ignore[index]
+
+
+def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
+    """Every way the feed as parsed differs from the items; empty when it is good."""
+    if not body.startswith(b"<?xml"):
+        return ["the XML declaration is not the first thing in the feed"]
+    parsed = feedparser.parse(body)
+    if parsed.bozo:
+        return [f"not well-formed: {parsed.bozo_exception}"]
+    expected_version = "rss20" if fmt == "rss" else "atom10"
+    found: list[str] = []
+    if parsed.version != expected_version:
+        found.append(f"parsed as {parsed.version or 'unknown'}, expected {expected_version}")
+    if len(parsed.entries) != len(items):
+        return [*found, f"{len(parsed.entries)} items parsed, {len(items)} written"]
+    ids = [entry.get("id") for entry in parsed.entries]
+    if len(set(ids)) != len(ids):
+        found.append("duplicate item ids")
+    for number, (entry, item) in enumerate(zip(parsed.entries, items, strict=True), start=1):
+        where = f"item {number} ({item.guid})"
+        if entry.get("id") != item.guid:
+            found.append(f"{where}: id reads back as {entry.get('id')!r}")
+        if collapse_spaces(entry.get("title", "")) != collapse_spaces(item.title):
+            found.append(f"{where}: title reads back as {entry.get('title')!r}")
+        if entry.get("link") != item.link:
+            found.append(f"{where}: link reads back as {entry.get('link')!r}")
+        if _when(entry.get("published_parsed")) != item.published:
+            found.append(f"{where}: published date reads back wrong")
+        if fmt == "atom" and _when(entry.get("updated_parsed")) != item.updated:
+            found.append(f"{where}: updated date reads back wrong")
+    return found

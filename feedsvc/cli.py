@@ -1,0 +1,139 @@
+"""Commands: parse arguments, call the services, print. Nothing else lives here."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+import uvicorn
+
+from feedsvc import config, pipeline, scaffold
+from feedsvc.config import ConfigError, Settings
+from feedsvc.schedule import scheduled_builds
+from feedsvc.state import State
+from feedsvc.store.files import StoreError
+from feedsvc.web.app import create_app
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"feedsvc: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings(ctx: click.Context) -> Settings:
+    try:
+        return config.load(ctx.obj)
+    except ConfigError as exc:
+        _fail(str(exc))
+
+
+@click.group()
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    envvar=config.CONFIG_ENV,
+    default="config.toml",
+    show_default=True,
+    help=f"The site's config file (or ${config.CONFIG_ENV}).",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
+@click.version_option(package_name="feedsvc")
+@click.pass_context
+def main(ctx: click.Context, config_path: Path, quiet: bool) -> None:
+    """Publish a news site's articles as RSS 2.0 and Atom 1.0 feeds."""
+    ctx.obj = config_path
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@main.command()
+@click.argument("folder", type=click.Path(path_type=Path, file_okay=False))
+@click.option(
+    "--sample", is_flag=True, help="Add fictional sample articles and a latest-news list."
+)
+def init(folder: Path, sample: bool) -> None:
+    """Make a new site FOLDER: config.toml, articles/, latest-news.txt."""
+    try:
+        made = scaffold.init_site(folder, sample=sample)
+    except (scaffold.SiteExistsError, OSError) as exc:
+        _fail(str(exc))
+    for path in made:
+        click.echo(f"created {path}")
+    click.echo(f"next: feedsvc --config {folder / 'config.toml'} run")
+
+
+@main.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Build every feed once and write the changed ones."""
+    settings = _settings(ctx)
+    state = State(settings.state.url)
+    try:
+        report = pipeline.Pipeline(settings, state).run()
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    finally:
+        state.close()
+    for problem in report.problems:
+        click.echo(f"skipped {problem}", err=True)
+    for failure in report.failures:
+        click.echo(failure, err=True)
+    written = ", ".join(report.written) or "nothing changed"
+    click.echo(f"{report.articles} articles; written: {written}")
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Check the config and the store without writing anything; exit 1 on errors."""
+    settings = _settings(ctx)
+    try:
+        problems = pipeline.inspect(settings)
+    except StoreError as exc:
+        _fail(str(exc), 1)
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(not p.warning for p in problems)
+    click.echo(f"{errors} errors, {len(problems) - errors} warnings")
+    if errors:
+        sys.exit(1)
+
+
+def _serve(ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool) -> None:
+    settings = _settings(ctx)
+    state = State(settings.state.url)
+    lifespan = scheduled_builds(settings, pipeline.Pipeline(settings, state)) if scheduled else None
+    app = create_app(settings, state, lifespan)
+    uvicorn.run(
+        app,
+        host=host or settings.server.host,
+        port=port if port is not None else settings.server.port,
+    )
+
+
+_host = click.option("--host", help="Address to listen on [default: server.host].")
+_port = click.option("--port", type=int, help="Port to listen on [default: server.port].")
+
+
+@main.command()
+@_host
+@_port
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the published feeds over HTTP (no rebuilding)."""
+    _serve(ctx, host, port, scheduled=False)
+
+
+@main.command()
+@_host
+@_port
+@click.pass_context
+def run(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Serve the feeds and rebuild them on the schedule."""
+    _serve(ctx, host, port, scheduled=True)

@@ -1,0 +1,278 @@
+"""config.toml -> typed settings. Every error names the file and the key."""
+
+import re
+import tomllib
+import zoneinfo
+from pathlib import Path
+from string import Template
+from typing import Annotated, Literal
+
+from apscheduler.triggers.cron import CronTrigger
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+CONFIG_ENV = "FEEDSVC_CONFIG"
+FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says where and why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _absolute_http_url(value: str) -> str:
+    if not re.match(r"^https?://[^/\s]+", value):
+        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+    return value
+
+
+class SiteSettings(_Section):
+    title: str = "Example News"
+    url: str = "https://example.org/"
+    description: str = "The latest stories from Example News."
+    language: str = "en"
+    article_url: str = "https://example.org/{slug}/"
+    base_url: str = "http://127.0.0.1:8080/"
+    timezone: str = "UTC"
+
+    @field_validator("url", "base_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        value = _absolute_http_url(value)
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("article_url")
+    @classmethod
+    def _article_url(cls, value: str) -> str:
+        if "{slug}" not in value:
+            raise ValueError("must contain {slug}, e.g. https://example.org/{slug}/")
+        return _absolute_http_url(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name like Asia/Almaty)") from None
+        return value
+
+
+class StoreSettings(_Section):
+    kind: Literal["files"] = "files"
+    path: Path = Path("articles")
+    max_file_size: Annotated[int, Field(gt=0)] = 1_048_576
+
+
+class LatestSettings(_Section):
+    path: Path = Path("latest-news.txt")
+
+
+class StateSettings(_Section):
+    url: str = "sqlite:///state.db"
+
+
+class PublishSettings(_Section):
+    kind: Literal["local"] = "local"
+    path: Path = Path("public")
+
+
+class ScheduleSettings(_Section):
+    interval: Annotated[float, Field(gt=0)] = 60
+    cron: str = ""
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        if value:
+            try:
+                CronTrigger.from_crontab(value)
+            except ValueError as exc:
+                raise ValueError(f"not a crontab expression ({exc})") from None
+        return value
+
+
+class ServerSettings(_Section):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8080
+    max_age: Annotated[int, Field(ge=0)] = 60
+    health_max_age: Annotated[float, Field(gt=0)] = 600
+
+
+class FeedSettings(_Section):
+    name: Annotated[str, Field(pattern=FEED_NAME)]
+    title: str = ""
+    description: str = ""
+    select: Literal["all", "latest"] = "all"
+    limit: Annotated[int, Field(gt=0)] = 50
+
+
+DEFAULT_FEEDS = (
+    FeedSettings(name="main", select="all"),
+    FeedSettings(name="latest", title="Example News: latest news", select="latest"),
+)
+
+
+class Settings(_Section):
+    site: SiteSettings = SiteSettings()
+    store: StoreSettings = StoreSettings()
+    latest: LatestSettings = LatestSettings()
+    state: StateSettings = StateSettings()
+    publish: Annotated[list[PublishSettings], Field(min_length=1)] = [PublishSettings()]
+    schedule: ScheduleSettings = ScheduleSettings()
+    server: ServerSettings = ServerSettings()
+    feeds: list[FeedSettings] = list(DEFAULT_FEEDS)
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
+        names = [feed.name for feed in feeds]
+        if dupes := sorted({n for n in names if names.count(n) > 1}):
+            raise ValueError(f"feed names must be unique; repeated: {', '.join(dupes)}")
+        return feeds
+
+    @property
+    def public_dir(self) -> Path:
+        """The local folder the built-in server serves (the first local target)."""
+        return self.publish[0].path
+
+
+def _key(loc: tuple[str | int, ...]) -> str:
+    key = ""
+    for part in loc:
+        key += f"[{part}]" if isinstance(part, int) else (f".{part}" if key else str(part))
+    return key or "(top level)"
+
+
+def _describe(error: dict) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown setting"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _resolve(settings: Settings, base: Path) -> Settings:
+    def rel(path: Path) -> Path:
+        return path if path.is_absolute() else (base / path).resolve()
+
+    state_url = settings.state.url
+    if state_url.startswith("sqlite:///") and not state_url.startswith("sqlite:////"):
+        file = state_url.removeprefix("sqlite:///")
+        if file and not file.startswith(":memory:"):
+            state_url = f"sqlite:///{rel(Path(file))}"
+    return settings.model_copy(
+        update={
+            "store": settings.store.model_copy(update={"path": rel(settings.store.path)}),
+            "latest": settings.latest.model_copy(update={"path": rel(settings.latest.path)}),
+            "state": settings.state.model_copy(update={"url": state_url}),
+            "publish": [t.model_copy(update={"path": rel(t.path)}) for t in settings.publish],
+        }
+    )
+
+
+def load(path: Path) -> Settings:
+    """Read and check a config file; paths in it are relative to its folder."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: config file not found (give --config FILE, set {CONFIG_ENV}, "
+            "or make a site with `feedsvc init DIR`)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{path}: {_key(e['loc'])}: {_describe(e)}" for e in exc.errors()]
+        raise ConfigError("\n".join(lines)) from None
+    return _resolve(settings, path.parent.resolve())
+
+
+CONFIG_TEMPLATE = Template(
+    """\
+# feedsvc site configuration. Every setting is here with its default value.
+# Paths are relative to the folder this file is in.
+
+[site]
+# The site's name: the title of the main feed and of the index page.
+title = "Example News"
+# The site's home page, which every feed links to.
+url = "https://example.org/"
+description = "The latest stories from Example News."
+# Language of the articles, an IETF tag such as en, ru or kk.
+language = "en"
+# Where an article lives on the site; {slug} is made from its headline.
+# Latest-news headlines without an article in the store link here too.
+article_url = "https://example.org/{slug}/"
+# Public address of the feeds: this server, or wherever the publish folder is
+# served from. A feed's rel="self" link is this plus feeds/NAME.rss.
+base_url = "http://127.0.0.1:8080/"
+# Time zone of cron schedules, e.g. "Asia/Almaty".
+timezone = "UTC"
+
+[store]
+# Where the articles are. "files": a folder of article files, one a file.
+kind = "files"
+path = "$articles"
+# A larger file is reported and skipped (bytes).
+max_file_size = 1048576
+
+[latest]
+# The site's latest-news list, one headline a line ("- " allowed). When it
+# lists nothing, the "Latest news" section of the most recently seen article
+# page is used instead.
+path = "$latest"
+
+[state]
+# feedsvc's own database (a SQLAlchemy URL): the identity and dates of every
+# article, and the builds.
+url = "sqlite:///$state"
+
+[[publish]]
+# Where built feeds are written. "local": a folder, served by `feedsvc serve`
+# or any web server: PATH/feeds/NAME.rss and NAME.atom, each with a .gz.
+kind = "local"
+path = "$public"
+
+[schedule]
+# `feedsvc run` rebuilds every `interval` seconds, or on `cron` (a crontab
+# expression such as "*/5 * * * *") when that is set.
+interval = 60
+cron = ""
+
+[server]
+host = "127.0.0.1"
+port = 8080
+# Cache-Control: max-age of feed responses, in seconds.
+max_age = 60
+# /healthz says unhealthy when the last good build is older than this (seconds).
+health_max_age = 600
+
+# One [[feeds]] table a feed, served at /feeds/NAME.rss and /feeds/NAME.atom.
+# select: "all" (newest articles first) or "latest" (the latest-news list, in
+# its order). limit: the most items. An empty title or description takes the
+# site's.
+[[feeds]]
+name = "main"
+title = ""
+description = ""
+select = "all"
+limit = 50
+
+[[feeds]]
+name = "latest"
+title = "Example News: latest news"
+description = ""
+select = "latest"
+limit = 50
+"""
+)
+
+
+def render_template(*, articles: str, latest: str, state: str, public: str) -> str:
+    """The commented config.toml that `feedsvc init` writes."""
+    return CONFIG_TEMPLATE.substitute(articles=articles, latest=latest, state=state, public=public)

@@ -1,0 +1,16 @@
+"""Publish targets: each puts built files somewhere readers can fetch them."""
+
+import gzip
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One built file: its path below the publish root and its bytes."""
+
+    path: str
+    body: bytes
+
+    def gzipped(self) -> bytes:
+        # mtime=0: the same body always gives the same .gz bytes.
+        return gzip.compress(self.body, compresslevel=9, mtime=0)

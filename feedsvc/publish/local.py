@@ -1,0 +1,72 @@
+"""The local target: a folder, written so that no reader ever sees half a file."""
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from feedsvc.publish import OutputFile
+
+log = logging.getLogger(__name__)
+
+TEMP_PREFIX = ".feedsvc-tmp-"
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, fsync, rename over it, fsync the folder.
+
+    A crash at any point leaves either the old file or the new one, never a mix.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        temp.chmod(0o644)
+        temp.replace(path)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+class LocalTarget:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def publish(self, files: Sequence[OutputFile]) -> list[str]:
+        """Write the files that differ from what is there; return their paths."""
+        self._remove_stale_temps()
+        written = []
+        for file in files:
+            path = self.root / file.path
+            gz_path = path.with_name(path.name + ".gz")
+            if _current(path) == file.body and gz_path.exists():
+                continue
+            # The .gz goes first, so a server preferring it never has it older than the feed.
+            atomic_write(gz_path, file.gzipped())
+            atomic_write(path, file.body)
+            written.append(file.path)
+            log.info("wrote %s", path)
+        return written
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files left by a process killed mid-write."""
+        if self.root.is_dir():
+            for temp in self.root.rglob(TEMP_PREFIX + "*"):
+                temp.unlink(missing_ok=True)
+
+
+def _current(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None

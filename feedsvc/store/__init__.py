@@ -1,0 +1,1 @@
+"""Article stores: each kind reads articles from one place behind the same interface."""

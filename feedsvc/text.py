@@ -1,0 +1,61 @@
+"""Text hygiene shared by every layer: XML-safe characters, headline keys, slugs."""
+
+import re
+import unicodedata
+from urllib.parse import quote
+
+# Characters XML 1.0 forbids, plus C1 controls and DEL, which it merely discourages
+# but which no news text needs and some readers choke on.
+_NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+_QUOTES = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2033": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+    }
+)
+
+_SLUG_WORD = re.compile(r"[^\W_]+")
+SLUG_MAX = 80
+
+
+def clean_text(text: str) -> str:
+    """NFC-normalise, unify line ends and drop characters XML 1.0 cannot carry."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _NOT_XML.sub("", unicodedata.normalize("NFC", text))
+
+
+def collapse_spaces(text: str) -> str:
+    return " ".join(text.split())
+
+
+def headline_key(headline: str) -> str:
+    """The form two headlines are compared in: case, quote style and spacing ignored."""
+    return collapse_spaces(unicodedata.normalize("NFKC", headline).translate(_QUOTES).casefold())
+
+
+def slugify(text: str) -> str:
+    """A URL slug that keeps Unicode letters (Cyrillic stays Cyrillic), cut at a word."""
+    words = _SLUG_WORD.findall(headline_key(text).replace("'", ""))
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > SLUG_MAX:
+            break
+        slug = candidate
+    return slug or (words[0][:SLUG_MAX] if words else "item")
+
+
+def article_link(pattern: str, slug: str) -> str:
+    """The article URL pattern filled in; a Unicode slug is percent-encoded."""
+    return pattern.replace("{slug}", quote(slug, safe="-"))

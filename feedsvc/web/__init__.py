@@ -1,0 +1,1 @@
+"""The HTTP front door: feeds for readers, an index page for people, health for operators."""

@@ -1,0 +1,42 @@
+"""HTTP caching rules readers rely on: validators, 304s, gzip negotiation (RFC 9110)."""
+
+from email.utils import parsedate_to_datetime
+
+
+def accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().lower()
+            return not (q.startswith("q=") and _qvalue(q[2:]) == 0)
+    return False
+
+
+def _qvalue(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return 1.0
+
+
+def etag_matches(if_none_match: str, etags: tuple[str, ...]) -> bool:
+    """Weak comparison, as If-None-Match requires: W/ prefixes are ignored."""
+    if if_none_match.strip() == "*":
+        return True
+    wanted = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return any(tag in wanted for tag in etags)
+
+
+def not_modified(
+    if_none_match: str | None, if_modified_since: str | None, etags: tuple[str, ...], mtime: int
+) -> bool:
+    """If-None-Match decides when present; only otherwise does If-Modified-Since."""
+    if if_none_match is not None:
+        return etag_matches(if_none_match, etags)
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        return since.tzinfo is not None and mtime <= since.timestamp()
+    return False

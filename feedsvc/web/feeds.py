@@ -1,0 +1,90 @@
+"""Published feeds, held ready in memory and answered with the right validators."""
+
+import gzip
+import hashlib
+import threading
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from feedsvc.web.conditional import accepts_gzip, not_modified
+
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Ready:
+    """One feed's bytes, compressed once, with its validators."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+    gzip_etag: str  # a strong ETag names one representation, so the gzip one differs
+    mtime: int
+    content_type: str
+
+    @classmethod
+    def of(cls, body: bytes, mtime: float, content_type: str) -> "Ready":
+        digest = hashlib.sha256(body).hexdigest()[:32]
+        return cls(
+            body=body,
+            gzipped=gzip.compress(body, compresslevel=6, mtime=0),
+            etag=f'"{digest}"',
+            gzip_etag=f'"{digest}-gzip"',
+            mtime=int(mtime),
+            content_type=content_type,
+        )
+
+
+class FeedCache:
+    """Feeds read from the publish folder, reloaded when a build replaces the file."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._ready: dict[Path, tuple[tuple[int, int, int], Ready]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, relative: str, content_type: str) -> Ready | None:
+        path = self.root / relative
+        try:
+            stat = path.stat()
+            key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+            cached = self._ready.get(path)
+            if cached and cached[0] == key:
+                return cached[1]
+            ready = Ready.of(path.read_bytes(), stat.st_mtime, content_type)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        with self._lock:
+            self._ready[path] = (key, ready)
+        return ready
+
+
+def respond(request: Request, ready: Ready, max_age: int) -> Response:
+    use_gzip = accepts_gzip(request.headers.get("accept-encoding", ""))
+    headers = {
+        "ETag": ready.gzip_etag if use_gzip else ready.etag,
+        "Last-Modified": formatdate(ready.mtime, usegmt=True),
+        "Cache-Control": f"max-age={max_age}",
+        "Vary": "Accept-Encoding",
+    }
+    if not_modified(
+        request.headers.get("if-none-match"),
+        request.headers.get("if-modified-since"),
+        (ready.etag, ready.gzip_etag),
+        ready.mtime,
+    ):
+        return Response(status_code=304, headers=headers)
+    if use_gzip:
+        headers["Content-Encoding"] = "gzip"
+    return Response(
+        ready.gzipped if use_gzip else ready.body,
+        headers=headers,
+        media_type=ready.content_type,
+    )

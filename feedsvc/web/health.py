@@ -1,0 +1,38 @@
+"""/healthz: did the last build succeed, and how old are the feeds being served?"""
+
+from datetime import UTC, datetime
+
+from feedsvc.state import BuildRecord, State
+
+
+def _describe(build: BuildRecord) -> dict:
+    return {
+        "finished": build.finished.isoformat(),
+        "ok": build.ok,
+        "articles": build.articles,
+        "problems": build.problems,
+        "written": build.written,
+        "error": build.error or None,
+    }
+
+
+def health(state: State, max_age: float) -> tuple[bool, dict]:
+    """(healthy, report): healthy when the last build succeeded no longer than max_age ago."""
+    last = state.last_build()
+    if last is None:
+        return False, {"status": "no build yet", "last_build": None, "age_seconds": None}
+    good = last if last.ok else state.last_build(ok=True)
+    age = None if good is None else (datetime.now(UTC) - good.finished).total_seconds()
+    if not last.ok:
+        status = "last build failed"
+    elif age is not None and age > max_age:
+        status = f"stale: no successful build for over {max_age:g} s"
+    else:
+        status = "ok"
+    report = {
+        "status": status,
+        "last_build": _describe(last),
+        "last_success": None if good is None else good.finished.isoformat(),
+        "age_seconds": None if age is None else round(age, 1),
+    }
+    return status == "ok", report
