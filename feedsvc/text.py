@@ -8,21 +8,9 @@ from urllib.parse import quote
 # but which no news text needs and some readers choke on.
 _NOT_XML = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
+# Every quote mark, straight or typographic, single or double, compares as one.
 _QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u2032": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u201f": '"',
-        "\u2033": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-    }
+    dict.fromkeys("'\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')
 )
 
 _SLUG_WORD = re.compile(r"[^\W_]+")
@@ -40,13 +28,13 @@ def collapse_spaces(text: str) -> str:
 
 
 def headline_key(headline: str) -> str:
-    """The form two headlines are compared in: case, quote style and spacing ignored."""
+    """The form two headlines are compared in: case, quote marks and spacing ignored."""
     return collapse_spaces(unicodedata.normalize("NFKC", headline).translate(_QUOTES).casefold())
 
 
 def slugify(text: str) -> str:
     """A URL slug that keeps Unicode letters (Cyrillic stays Cyrillic), cut at a word."""
-    words = _SLUG_WORD.findall(headline_key(text).replace("'", ""))
+    words = _SLUG_WORD.findall(headline_key(text).replace('"', ""))
     slug = ""
     for word in words:
         candidate = f"{slug}-{word}" if slug else word

@@ -15,6 +15,14 @@ def _when(parsed: object) -> datetime | None:
     return datetime(*parsed[:6], tzinfo=UTC)  # type: ignore[index]
 
 
+def _as_feedparser_reads(text: str) -> str:
+    """feedparser "repairs" any text that is UTF-8 read as Latin-1 (a headline like "Â¡")."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+
+
 def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
     """Every way the feed as parsed differs from the items; empty when it is good."""
     if not body.startswith(b"<?xml"):
@@ -35,7 +43,9 @@ def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
         where = f"item {number} ({item.guid})"
         if entry.get("id") != item.guid:
             found.append(f"{where}: id reads back as {entry.get('id')!r}")
-        if collapse_spaces(entry.get("title", "")) != collapse_spaces(item.title):
+        if collapse_spaces(entry.get("title", "")) != collapse_spaces(
+            _as_feedparser_reads(item.title)
+        ):
             found.append(f"{where}: title reads back as {entry.get('title')!r}")
         if entry.get("link") != item.link:
             found.append(f"{where}: link reads back as {entry.get('link')!r}")

@@ -1,0 +1,163 @@
+"""Shared fixtures: a site folder on disk, and feedsvc servers on free 127.0.0.1 ports."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from feedsvc.config import Settings, load
+from feedsvc.pipeline import Pipeline
+from feedsvc.state import State
+
+SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def page(headline: str, *paragraphs: str, author: str | None = None, latest=()) -> str:
+    """An article page in the plain-text format."""
+    lines = [headline, "", *paragraphs]
+    if author:
+        lines.append(f"Original Author: {author}")
+    if latest:
+        lines += ["Latest news", *(f"- {h}" for h in latest)]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class Site:
+    root: Path
+    port: int
+
+    @property
+    def config(self) -> Path:
+        return self.root / "config.toml"
+
+    @property
+    def articles(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def feeds(self) -> Path:
+        return self.root / "public" / "feeds"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def write(self, name: str, text: str) -> Path:
+        path = self.articles / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def configure(self, server: str = "", extra: str = "") -> None:
+        """A short config: everything not named takes its default."""
+        self.config.write_text(
+            f'[site]\nbase_url = "{self.url}"\n[schedule]\ninterval = 1\n'
+            f"[server]\nport = {self.port}\n{server}\n{extra}",
+            encoding="utf-8",
+        )
+
+    def settings(self) -> Settings:
+        return load(self.config)
+
+    def build(self):  # -> BuildReport
+        settings = self.settings()
+        state = State(settings.state.url)
+        try:
+            return Pipeline(settings, state).run()
+        finally:
+            state.close()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Site:
+    made = Site(tmp_path / "site", free_port())
+    made.articles.mkdir(parents=True)
+    made.configure()
+    return made
+
+
+def feedsvc(*args: str, cwd: Path | None = None, env: dict | None = None):
+    return subprocess.run(
+        [sys.executable, "-m", "feedsvc", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    url: str
+    log: Path
+
+    def get(self, path: str, **kwargs) -> httpx.Response:
+        return httpx.get(self.url + path.lstrip("/"), timeout=10, **kwargs)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "condition"):
+    """Poll `predicate` until it returns something truthy; bounded in time."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = predicate()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def start_server(site: Site) -> Iterator:
+    """Start `feedsvc serve` or `feedsvc run` on the site's port; stopped at teardown."""
+    started: list[Server] = []
+
+    def start(command: str = "run") -> Server:
+        log = site.root / f"{command}.log"
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "feedsvc", "--config", str(site.config), command],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        server = Server(process, site.url, log)
+        started.append(server)
+
+        def answering() -> bool:
+            assert process.poll() is None, f"server exited:\n{server.output()}"
+            try:
+                return server.get("/healthz").status_code in (200, 503)
+            except httpx.TransportError:
+                return False
+
+        wait_until(answering, 20, what="the server to answer")
+        return server
+
+    yield start
+    for server in started:
+        server.process.send_signal(signal.SIGINT)
+        try:
+            server.process.wait(10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()

@@ -1,0 +1,93 @@
+"""The commands an operator types: init, build, check."""
+
+from pathlib import Path
+
+import feedparser
+from conftest import Site, feedsvc, page
+
+from feedsvc.config import load
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_init_makes_an_empty_site_that_builds(tmp_path: Path):
+    folder = tmp_path / "news"
+    result = feedsvc("init", str(folder))
+    assert result.returncode == 0, result.stderr
+    assert (folder / "articles").is_dir()
+    assert (folder / "latest-news.txt").read_text() == ""
+    settings = load(folder / "config.toml")
+    assert settings.store.path == folder / "articles"
+    built = feedsvc("--config", str(folder / "config.toml"), "build")
+    assert built.returncode == 0, built.stderr
+    assert "0 articles" in built.stdout
+    for name in ("main", "latest"):
+        for fmt in ("rss", "atom"):
+            parsed = feedparser.parse((folder / "public" / "feeds" / f"{name}.{fmt}").read_bytes())
+            assert not parsed.bozo and parsed.entries == []
+
+
+def test_init_with_sample_content_gives_feeds_a_reader_can_use(tmp_path: Path):
+    folder = tmp_path / "news"
+    assert feedsvc("init", "--sample", str(folder)).returncode == 0
+    pages = sorted((folder / "articles").glob("*.txt"))
+    assert len(pages) >= 5
+    assert any("Мария" in p.read_text() or "Ақтоғай" in p.read_text() for p in pages)
+    check = feedsvc("--config", str(folder / "config.toml"), "check")
+    assert check.returncode == 0, check.stdout
+    assert check.stdout.strip().endswith("0 errors, 2 warnings")
+    built = feedsvc("build", cwd=folder)  # --config defaults to ./config.toml
+    assert built.returncode == 0, built.stderr
+    main = feedparser.parse((folder / "public" / "feeds" / "main.atom").read_bytes())
+    assert len(main.entries) == len(pages)
+    latest = feedparser.parse((folder / "public" / "feeds" / "latest.rss").read_bytes())
+    listed = [line for line in (folder / "latest-news.txt").read_text().splitlines() if line]
+    assert len(latest.entries) == len(listed)
+
+
+def test_init_never_overwrites_a_site(tmp_path: Path):
+    folder = tmp_path / "news"
+    feedsvc("init", str(folder))
+    (folder / "config.toml").write_text("# mine\n")
+    result = feedsvc("init", "--sample", str(folder))
+    assert result.returncode == 2
+    assert "already exists; not overwriting" in result.stderr
+    assert (folder / "config.toml").read_text() == "# mine\n"
+
+
+def test_check_lists_every_problem_writes_nothing_and_fails_on_errors(site: Site):
+    site.write("good.txt", page("Good", "Fine.", latest=["Good", "No Such Story"]))
+    site.write("bad.txt", "Headline\nno blank line\n")
+    before = sorted(p.relative_to(site.root) for p in site.root.rglob("*"))
+    result = feedsvc("--config", str(site.config), "check")
+    assert result.returncode == 1
+    assert f"{site.articles / 'bad.txt'}:2: line 2 must be blank" in result.stdout
+    assert f"{site.articles / 'good.txt'}: warning: headline has no article" in result.stdout
+    assert "'No Such Story'" in result.stdout
+    assert result.stdout.strip().endswith("1 errors, 1 warnings")
+    assert sorted(p.relative_to(site.root) for p in site.root.rglob("*")) == before
+
+
+def test_build_reports_skipped_files_and_still_builds(site: Site):
+    site.write("good.txt", page("Good", "Fine."))
+    (site.articles / "bad.txt").write_bytes(b"\xff\xfe\x00b")
+    result = feedsvc("--config", str(site.config), "build")
+    assert result.returncode == 0
+    assert f"skipped {site.articles / 'bad.txt'}: binary file" in result.stderr
+    assert "1 articles; written: feeds/main.rss, feeds/main.atom" in result.stdout
+    again = feedsvc("--config", str(site.config), "build")
+    assert "written: nothing changed" in again.stdout
+
+
+def test_a_missing_article_folder_is_an_error_not_a_traceback(site: Site):
+    site.articles.rmdir()
+    for command in ("build", "check"):
+        result = feedsvc("--config", str(site.config), command)
+        assert result.returncode == 1
+        assert f"feedsvc: {site.articles}: article folder does not exist" in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_the_repository_config_checks_clean():
+    result = feedsvc("--config", str(REPO / "config.toml"), "check")
+    assert result.returncode == 0, result.stdout

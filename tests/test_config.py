@@ -1,0 +1,122 @@
+"""config.toml: every setting documented, paths relative to the file, errors that name the key."""
+
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import feedsvc
+
+from feedsvc.config import ConfigError, Settings, load, render_template
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_template_has_every_setting_at_its_default():
+    text = render_template(
+        articles="articles", latest="latest-news.txt", state="state.db", public="public"
+    )
+    data = tomllib.loads(text)
+    settings = Settings.model_validate(data)
+    assert settings == Settings()
+
+    def every_field_set(model) -> None:
+        missing = set(type(model).model_fields) - model.model_fields_set
+        assert not missing, f"{type(model).__name__} lacks {missing} in the template"
+        for value in dict(model).values():
+            for part in value if isinstance(value, list) else [value]:
+                if hasattr(part, "model_fields_set"):
+                    every_field_set(part)
+
+    every_field_set(settings)
+
+
+def test_the_repository_config_is_the_template_pointing_at_the_sample():
+    expected = render_template(
+        articles="feedsvc/sample/articles",
+        latest="feedsvc/sample/latest-news.txt",
+        state="var/state.db",
+        public="var/public",
+    )
+    assert (REPO / "config.toml").read_text(encoding="utf-8") == expected
+
+
+def test_paths_are_relative_to_the_config_folder(tmp_path: Path):
+    (tmp_path / "conf").mkdir()
+    file = tmp_path / "conf" / "config.toml"
+    file.write_text('[store]\npath = "../news"\n[state]\nurl = "sqlite:///db/state.db"\n')
+    settings = load(file)
+    assert settings.store.path == tmp_path / "news"
+    assert settings.state.url == f"sqlite:///{tmp_path / 'conf' / 'db' / 'state.db'}"
+    assert settings.public_dir == tmp_path / "conf" / "public"
+    assert settings.latest.path == tmp_path / "conf" / "latest-news.txt"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[site\ntitle = 1", "not valid TOML: "),
+        ('[site]\ntitle = "x"\ntitel = "y"\n', "site.titel: unknown setting"),
+        (
+            '[[feeds]]\nname = "main"\nlimit = -3\n',
+            "feeds[0].limit: Input should be greater than 0",
+        ),
+        ('[[feeds]]\nname = "Main Feed"\n', "feeds[0].name: String should match pattern"),
+        (
+            '[[feeds]]\nname = "a"\n[[feeds]]\nname = "a"\n',
+            "feeds: feed names must be unique; repeated: a",
+        ),
+        ('[schedule]\ncron = "every minute"\n', "schedule.cron: not a crontab expression"),
+        (
+            '[site]\narticle_url = "https://example.org/news/"\n',
+            "site.article_url: must contain {slug}",
+        ),
+        (
+            '[site]\nbase_url = "feeds.example.org"\n',
+            "site.base_url: must be an absolute http(s) URL",
+        ),
+        ('[site]\ntimezone = "Mars/Olympus"\n', "site.timezone: unknown time zone"),
+        ('[store]\nkind = "ftp"\n', "store.kind: Input should be 'files'"),
+    ],
+)
+def test_a_broken_config_names_the_file_and_the_key(tmp_path: Path, text: str, message: str):
+    file = tmp_path / "config.toml"
+    file.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load(file)
+    assert str(caught.value).startswith(f"{file}: ")
+    assert message in str(caught.value)
+
+
+def test_a_toml_error_gives_the_line(tmp_path: Path):
+    file = tmp_path / "config.toml"
+    file.write_text('[site]\ntitle = "ok"\nurl = https://x\n')
+    with pytest.raises(ConfigError, match=r"line 3"):
+        load(file)
+
+
+def test_a_broken_config_stops_every_command_with_a_message_not_a_traceback(tmp_path: Path):
+    file = tmp_path / "config.toml"
+    file.write_text("[server]\nport = 'eighty'\n")
+    for command in ("build", "check", "serve", "run"):
+        result = feedsvc("--config", str(file), command)
+        assert result.returncode == 2, command
+        assert result.stderr.strip() == (
+            f"feedsvc: {file}: server.port: Input should be a valid integer, "
+            "unable to parse string as an integer"
+        )
+        assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_missing_config_says_how_to_make_one(tmp_path: Path):
+    result = feedsvc("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "config.toml: config file not found" in result.stderr
+    assert "feedsvc init" in result.stderr
+
+
+def test_feedsvc_config_environment_variable_names_the_file(tmp_path: Path):
+    file = tmp_path / "elsewhere.toml"
+    file.write_text("[site]\nbogus = 1\n")
+    result = feedsvc("check", cwd=tmp_path, env={"FEEDSVC_CONFIG": str(file)})
+    assert result.returncode == 2
+    assert f"{file}: site.bogus: unknown setting" in result.stderr

@@ -1,0 +1,229 @@
+"""The built feeds: what a feed reader finds in them, and that only good ones are published."""
+
+import gzip
+import shutil
+from datetime import UTC, datetime
+
+import feedparser
+import pytest
+from conftest import SHARED_SAMPLE, Site, page
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from feedsvc.build import render, validate
+from feedsvc.model import FeedItem, FeedMeta
+from feedsvc.store.textpage import PageError, parse
+
+NS = {
+    "atom": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+
+
+def test_rss_and_atom_carry_full_content_summary_author_and_self_link(site: Site):
+    site.write(
+        "tram.txt",
+        page(
+            "Трамвай дошёл до вокзала",
+            "Новая линия открыта.",
+            "Поездка занимает 15 минут & стоит 40 рублей.",
+            author="Мария Лебедева",
+        ),
+    )
+    report = site.build()
+    assert report.ok and report.articles == 1
+    rss = etree.fromstring((site.feeds / "main.rss").read_bytes())
+    item = rss.find("channel/item")
+    assert item.findtext("title") == "Трамвай дошёл до вокзала"
+    assert item.findtext("dc:creator", namespaces=NS) == "Мария Лебедева"
+    assert "<p>Поездка занимает 15 минут &amp; стоит 40 рублей.</p>" in item.findtext(
+        "content:encoded", namespaces=NS
+    )
+    assert item.findtext("description") == "Новая линия открыта."
+    assert item.find("guid").get("isPermaLink") == "false"
+    self_link = rss.find("channel/atom:link[@rel='self']", NS)
+    assert self_link.get("href") == f"{site.url}feeds/main.rss"
+    assert rss.findtext("channel/language") == "en"
+
+    atom = etree.fromstring((site.feeds / "main.atom").read_bytes())
+    entry = atom.find("atom:entry", NS)
+    assert entry.find("atom:content", NS).get("type") == "html"
+    assert entry.findtext("atom:summary", namespaces=NS) == "Новая линия открыта."
+    assert entry.findtext("atom:author/atom:name", namespaces=NS) == "Мария Лебедева"
+    assert atom.find("atom:link[@rel='self']", NS).get("href") == f"{site.url}feeds/main.atom"
+    assert entry.find("atom:link", NS).get("rel") == "alternate"
+    assert atom.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+
+
+def test_every_feed_has_a_gzip_twin_with_the_same_bytes(site: Site):
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    site.build()
+    for name in ("main.rss", "main.atom", "latest.rss", "latest.atom"):
+        body = (site.feeds / name).read_bytes()
+        assert gzip.decompress((site.feeds / f"{name}.gz").read_bytes()) == body
+
+
+def test_main_feed_keeps_the_newest_50(site: Site):
+    for number in range(55):
+        site.write(f"{number:02}.txt", page(f"Story number {number}", "Text."))
+    site.build()
+    assert len(feedparser.parse((site.feeds / "main.rss").read_bytes()).entries) == 50
+
+
+def test_the_sample_page_alone_gives_a_20_item_latest_feed(site: Site):
+    sample = SHARED_SAMPLE / "refugees-kazakhstan.txt"
+    if not sample.exists():
+        pytest.skip(f"the shared sample is not beside this checkout ({sample})")
+    shutil.copy(sample, site.articles)
+    site.build()
+    for fmt in ("rss", "atom"):
+        parsed = feedparser.parse((site.feeds / f"latest.{fmt}").read_bytes())
+        assert not parsed.bozo
+        assert len(parsed.entries) == 20
+        first = parsed.entries[0]
+        assert first.title == "EU Approves New Sanctions Targeting Russian Oil Industry and Banks"
+        assert first.link == (
+            "https://example.org/eu-approves-new-sanctions-targeting-russian-oil-industry-and-banks/"
+        )
+
+
+def test_latest_news_file_wins_and_matches_headlines_loosely(site: Site):
+    site.write("budget.txt", page('Council Agrees "Lean" Budget', "The council voted."))
+    site.write("page.txt", page("Other", "Body.", latest=["Ignored Because The File Has A List"]))
+    (site.root / "latest-news.txt").write_text(
+        "- council   agrees “lean” BUDGET\n\n"
+        "- Ферри вернулся в порт\n"
+        "- Council Agrees 'Lean' Budget\n"
+    )
+    site.build()
+    entries = feedparser.parse((site.feeds / "latest.atom").read_bytes()).entries
+    assert [e.title for e in entries] == ['Council Agrees "Lean" Budget', "Ферри вернулся в порт"]
+    main_ids = {
+        e.title: e.id for e in feedparser.parse((site.feeds / "main.atom").read_bytes()).entries
+    }
+    assert entries[0].id == main_ids['Council Agrees "Lean" Budget']
+    assert "content" in entries[0]
+    assert (
+        entries[1].link
+        == "https://example.org/%D1%84%D0%B5%D1%80%D1%80%D0%B8-%D0%B2%D0%B5%D1%80%D0%BD%D1%83%D0%BB%D1%81%D1%8F-%D0%B2-%D0%BF%D0%BE%D1%80%D1%82/"
+    )
+    assert "content" not in entries[1]
+
+
+def test_without_a_list_file_the_newest_page_section_is_used(site: Site):
+    site.write("page.txt", page("Other", "Body.", latest=["From The Page"]))
+    site.build()
+    entries = feedparser.parse((site.feeds / "latest.rss").read_bytes()).entries
+    assert [e.title for e in entries] == ["From The Page"]
+
+
+def test_a_headline_item_keeps_its_guid_and_date_across_builds(site: Site):
+    (site.root / "latest-news.txt").write_text("Wind Warning for the Coast\n")
+    site.build()
+    first = feedparser.parse((site.feeds / "latest.atom").read_bytes()).entries[0]
+    (site.root / "latest-news.txt").write_text("New Headline\nWind Warning for the Coast\n")
+    site.build()
+    second = feedparser.parse((site.feeds / "latest.atom").read_bytes()).entries[1]
+    assert (second.id, second.updated) == (first.id, first.updated)
+
+
+def test_a_bad_file_is_reported_and_skipped_while_the_others_go_in(site: Site):
+    site.write("good.txt", page("Good Story", "Fine."))
+    (site.articles / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    (site.articles / "latin1.txt").write_bytes(b"Caf\xe9\n\nBody.\n")
+    site.write("empty.txt", "")
+    site.write("photo.jpg", "not really")
+    report = site.build()
+    assert report.ok and report.articles == 1
+    reasons = sorted(str(p) for p in report.problems)
+    assert reasons == sorted(
+        [
+            f"{site.articles / 'binary.txt'}: binary file, not text (it contains NUL bytes)",
+            f"{site.articles / 'empty.txt'}: empty file",
+            f"{site.articles / 'latin1.txt'}:1: not UTF-8: byte 0xe9 at offset 3",
+            f"{site.articles / 'photo.jpg'}: not an article: unsupported file type '.jpg'",
+        ]
+    )
+    titles = [e.title for e in feedparser.parse((site.feeds / "main.rss").read_bytes()).entries]
+    assert titles == ["Good Story"]
+
+
+def test_a_feed_failing_validation_is_not_published_and_the_last_good_one_stays(
+    site: Site, monkeypatch
+):
+    site.write("a.txt", page("First Story", "One."))
+    site.build()
+    good = (site.feeds / "main.atom").read_bytes()
+    # A fault no real input makes feedgen show: the renderer cuts its output short.
+    real = render.RENDERERS["atom"]
+    monkeypatch.setitem(render.RENDERERS, "atom", lambda meta, items: real(meta, items)[:-40])
+    site.write("b.txt", page("Second Story", "Two."))
+    report = site.build()
+    assert not report.ok
+    assert any("feeds/main.atom: not published: not well-formed" in f for f in report.failures)
+    assert (site.feeds / "main.atom").read_bytes() == good
+    assert "Second Story" in (site.feeds / "main.rss").read_text()
+
+
+def _item(**overrides) -> FeedItem:
+    when = datetime(2026, 11, 2, 8, 30, tzinfo=UTC)
+    fields = {"guid": "urn:uuid:1", "title": "T", "link": "https://example.org/t/"}
+    return FeedItem(**{**fields, "published": when, "updated": when, **overrides})
+
+
+def _meta() -> FeedMeta:
+    return FeedMeta(
+        name="main",
+        title="Example",
+        description="d",
+        site_url="https://example.org/",
+        feed_id="urn:uuid:feed",
+        language="en",
+        updated=datetime(2026, 11, 2, 8, 30, tzinfo=UTC),
+        self_urls={
+            "rss": "http://127.0.0.1/feeds/main.rss",
+            "atom": "http://127.0.0.1/feeds/main.atom",
+        },
+    )
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_the_validator_catches_feeds_that_read_back_wrong(fmt: str):
+    items = [_item()]
+    body = render.RENDERERS[fmt](_meta(), items)
+    assert validate.problems(body, items, fmt) == []
+    assert validate.problems(body[:-30], items, fmt)[0].startswith("not well-formed")
+    assert validate.problems(b"\n" + body, items, fmt) != []
+    assert "1 items parsed, 2 written" in validate.problems(body, [*items, _item(guid="x")], fmt)[0]
+    wrong = validate.problems(body, [_item(guid="urn:uuid:2", title="Other")], fmt)
+    assert any("id reads back" in p for p in wrong) and any("title reads back" in p for p in wrong)
+
+
+def test_rendering_is_deterministic():
+    items = [
+        _item(),
+        _item(guid="urn:uuid:2", title="Two", author="A", summary="s", body_html="<p>b</p>"),
+    ]
+    for fmt, renderer in render.RENDERERS.items():
+        assert renderer(_meta(), items) == renderer(_meta(), items), fmt
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(min_size=1, max_size=300), st.text(max_size=600), st.text(max_size=40))
+def test_any_article_text_gives_a_valid_feed(headline: str, body: str, author: str):
+    text = f"{headline}\n\n{body}\nOriginal Author: {author}\n"
+    try:
+        article = parse(text)
+    except PageError:
+        return
+    item = _item(
+        title=article.headline,
+        summary=article.paragraphs[0],
+        body_html="".join(f"<p>{p}</p>" for p in article.paragraphs),
+        author=article.author,
+    )
+    for fmt, renderer in render.RENDERERS.items():
+        body_bytes = renderer(_meta(), [item])
+        assert validate.problems(body_bytes, [item], fmt) == []

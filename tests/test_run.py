@@ -1,0 +1,111 @@
+"""`feedsvc run`: serving while the scheduler rebuilds, one build at a time, surviving failures."""
+
+import shutil
+import threading
+import time
+from datetime import UTC, datetime
+
+import feedparser
+from conftest import Site, page, wait_until
+
+from feedsvc.pipeline import Pipeline
+from feedsvc.schedule import trigger
+from feedsvc.state import State
+
+
+def titles(server, feed: str = "main.rss") -> list[str]:
+    response = server.get(f"/feeds/{feed}")
+    if response.status_code != 200:
+        return []
+    return [entry.title for entry in feedparser.parse(response.content).entries]
+
+
+def test_a_new_article_shows_up_within_an_interval(site: Site, start_server):
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    server = start_server("run")
+    wait_until(lambda: titles(server) == ["Harbour Opens"], 10, what="the first build")
+    site.write("b.txt", page("Новый мост открыт", "Движение запущено."))
+    started = time.monotonic()
+    wait_until(lambda: "Новый мост открыт" in titles(server), 10, what="the new article")
+    assert time.monotonic() - started < 3  # the interval is 1 s; allow for a slow machine
+
+
+def test_when_nothing_changes_nothing_is_rewritten_and_the_etag_stays(site: Site, start_server):
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    server = start_server("run")
+    wait_until(lambda: titles(server), 10, what="the first build")
+    first = server.get("/feeds/main.atom")
+    mtime = (site.feeds / "main.atom").stat().st_mtime_ns
+    state = State(site.settings().state.url)
+    try:
+        runs_before = state.last_build()
+        wait_until(lambda: state.last_build().started > runs_before.started, 10, what="more runs")
+        wait_until(lambda: state.last_build().started > runs_before.started, 10, what="more runs")
+    finally:
+        state.close()
+    again = server.get("/feeds/main.atom")
+    assert again.headers["etag"] == first.headers["etag"]
+    assert again.content == first.content
+    assert (site.feeds / "main.atom").stat().st_mtime_ns == mtime
+
+
+def test_a_failed_run_is_logged_the_server_keeps_serving_and_the_next_tick_recovers(
+    site: Site, start_server
+):
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    server = start_server("run")
+    wait_until(lambda: server.get("/healthz").status_code == 200, 10, what="a good build")
+    moved = site.root / "articles-away"
+    shutil.move(site.articles, moved)
+    report = wait_until(
+        lambda: server.get("/healthz").status_code == 503 and server.get("/healthz").json(),
+        10,
+        what="the failed build to show",
+    )
+    assert report["status"] == "last build failed"
+    assert "article folder does not exist" in report["last_build"]["error"]
+    assert report["last_success"] is not None
+    assert titles(server) == ["Harbour Opens"], "the last good feed is still served"
+    assert "build failed; the next scheduled run will try again" in server.output()
+    shutil.move(moved, site.articles)
+    wait_until(lambda: server.get("/healthz").status_code == 200, 10, what="recovery")
+    assert server.process.poll() is None
+
+
+def test_builds_never_overlap(site: Site, monkeypatch):
+    """Two triggers at once (a tick and `feedsvc build`, say) run one after the other."""
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state)
+    running, most = 0, 0
+    real_scan = pipeline.store.scan
+
+    def slow_scan():  # a store slow enough for two runs to meet, were they allowed to
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        time.sleep(0.3)
+        running -= 1
+        return real_scan()
+
+    monkeypatch.setattr(pipeline.store, "scan", slow_scan)
+    other = Pipeline(settings, state)  # a second pipeline, as another process would have
+    monkeypatch.setattr(other.store, "scan", slow_scan)
+    threads = [threading.Thread(target=p.run) for p in (pipeline, pipeline, other)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    state.close()
+    assert most == 1
+
+
+def test_a_cron_schedule_fires_on_its_minutes(site: Site):
+    site.config.write_text(
+        site.config.read_text().replace("interval = 1", 'interval = 1\ncron = "*/15 * * * *"')
+    )
+    fire = trigger(site.settings()).get_next_fire_time(
+        None, datetime(2026, 11, 28, 7, 1, tzinfo=UTC)
+    )
+    assert fire == datetime(2026, 11, 28, 7, 15, tzinfo=UTC)
