@@ -12,7 +12,7 @@ from feedsvc import config, pipeline, scaffold
 from feedsvc.config import ConfigError, Settings
 from feedsvc.schedule import scheduled_builds
 from feedsvc.state import State
-from feedsvc.store.files import StoreError
+from feedsvc.store import StoreError
 from feedsvc.web.app import create_app
 
 

@@ -8,7 +8,15 @@ from string import Template
 from typing import Annotated, Literal
 
 from apscheduler.triggers.cron import CronTrigger
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 CONFIG_ENV = "FEEDSVC_CONFIG"
 FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
@@ -36,6 +44,7 @@ class SiteSettings(_Section):
     article_url: str = "https://example.org/{slug}/"
     base_url: str = "http://127.0.0.1:8080/"
     timezone: str = "UTC"
+    summary_length: Annotated[int, Field(ge=20)] = 300
 
     @field_validator("url", "base_url")
     @classmethod
@@ -60,10 +69,45 @@ class SiteSettings(_Section):
         return value
 
 
+FileFormat = Literal["text", "markdown", "html", "json", "ndjson"]
+STORE_FIELDS = {
+    "files": {"path", "max_file_size", "formats"},
+    "sql": {"url", "table", "query", "columns"},
+    "feed": {"url", "timeout", "max_failures"},
+}
+
+
 class StoreSettings(_Section):
-    kind: Literal["files"] = "files"
+    kind: Literal["files", "sql", "feed"] = "files"
+    name: str = ""  # defaults to the kind; articles remember the store they came from
     path: Path = Path("articles")
     max_file_size: Annotated[int, Field(gt=0)] = 1_048_576
+    formats: dict[str, FileFormat] = {}
+    url: str = ""
+    table: str = ""
+    query: str = ""
+    columns: dict[str, str] = {}
+    timeout: Annotated[float, Field(gt=0)] = 10
+    max_failures: Annotated[int, Field(gt=0)] = 3
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> "StoreSettings":
+        mine = STORE_FIELDS[self.kind] | {"kind", "name"}
+        for other in self.model_fields_set - mine:
+            if getattr(self, other) != type(self).model_fields[other].default:
+                raise ValueError(f"{other} is not a setting of a {self.kind!r} store")
+        if self.kind == "sql":
+            if not self.url:
+                raise ValueError("a 'sql' store needs url, a SQLAlchemy database URL")
+            if bool(self.table) == bool(self.query):
+                raise ValueError("a 'sql' store needs exactly one of table and query")
+        if self.kind == "feed" and not re.match(r"^https?://", self.url):
+            raise ValueError("a 'feed' store needs url, the http(s) address of the feed")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
 
 
 class LatestSettings(_Section):
@@ -115,9 +159,16 @@ DEFAULT_FEEDS = (
 )
 
 
+def _as_list(value: object) -> object:
+    return [value] if isinstance(value, dict) else value
+
+
 class Settings(_Section):
     site: SiteSettings = SiteSettings()
-    store: StoreSettings = StoreSettings()
+    # One [store] table, or a [[store]] list to combine several.
+    store: Annotated[list[StoreSettings], BeforeValidator(_as_list), Field(min_length=1)] = [
+        StoreSettings()
+    ]
     latest: LatestSettings = LatestSettings()
     state: StateSettings = StateSettings()
     publish: Annotated[list[PublishSettings], Field(min_length=1)] = [PublishSettings()]
@@ -132,6 +183,14 @@ class Settings(_Section):
         if dupes := sorted({n for n in names if names.count(n) > 1}):
             raise ValueError(f"feed names must be unique; repeated: {', '.join(dupes)}")
         return feeds
+
+    @field_validator("store")
+    @classmethod
+    def _unique_stores(cls, stores: list[StoreSettings]) -> list[StoreSettings]:
+        labels = [store.label for store in stores]
+        if dupes := sorted({n for n in labels if labels.count(n) > 1}):
+            raise ValueError(f"give each store its own name; repeated: {', '.join(dupes)}")
+        return stores
 
     @property
     def public_dir(self) -> Path:
@@ -156,16 +215,21 @@ def _resolve(settings: Settings, base: Path) -> Settings:
     def rel(path: Path) -> Path:
         return path if path.is_absolute() else (base / path).resolve()
 
-    state_url = settings.state.url
-    if state_url.startswith("sqlite:///") and not state_url.startswith("sqlite:////"):
-        file = state_url.removeprefix("sqlite:///")
-        if file and not file.startswith(":memory:"):
-            state_url = f"sqlite:///{rel(Path(file))}"
+    def sqlite_rel(url: str) -> str:
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+            file = url.removeprefix("sqlite:///")
+            if file and not file.startswith(":memory:"):
+                return f"sqlite:///{rel(Path(file))}"
+        return url
+
+    stores = [
+        s.model_copy(update={"path": rel(s.path), "url": sqlite_rel(s.url)}) for s in settings.store
+    ]
     return settings.model_copy(
         update={
-            "store": settings.store.model_copy(update={"path": rel(settings.store.path)}),
+            "store": stores,
             "latest": settings.latest.model_copy(update={"path": rel(settings.latest.path)}),
-            "state": settings.state.model_copy(update={"url": state_url}),
+            "state": settings.state.model_copy(update={"url": sqlite_rel(settings.state.url)}),
             "publish": [t.model_copy(update={"path": rel(t.path)}) for t in settings.publish],
         }
     )
@@ -188,6 +252,8 @@ def load(path: Path) -> Settings:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         lines = [f"{path}: {_key(e['loc'])}: {_describe(e)}" for e in exc.errors()]
+        if isinstance(data.get("store"), dict):  # a single [store] table, not a list
+            lines = [line.replace(": store[0]", ": store", 1) for line in lines]
         raise ConfigError("\n".join(lines)) from None
     return _resolve(settings, path.parent.resolve())
 
@@ -211,15 +277,38 @@ article_url = "https://example.org/{slug}/"
 # Public address of the feeds: this server, or wherever the publish folder is
 # served from. A feed's rel="self" link is this plus feeds/NAME.rss.
 base_url = "http://127.0.0.1:8080/"
-# Time zone of cron schedules, e.g. "Asia/Almaty".
+# Time zone of cron schedules and of dates given without one, e.g. "Asia/Almaty".
 timezone = "UTC"
+# An article without a summary gets its first paragraph, cut near this many characters.
+summary_length = 300
 
 [store]
-# Where the articles are. "files": a folder of article files, one a file.
+# Where the articles are. Use [[store]] tables instead to combine several.
+# kind = "files": a folder of article files, the format told by extension:
+# .txt text page; .md Markdown and .html HTML, each with TOML front matter
+# between +++ lines; .json one article or a list; .ndjson one article a line.
 kind = "files"
+# The store's name, which its articles remember (empty: the kind).
+name = ""
 path = "$articles"
 # A larger file is reported and skipped (bytes).
 max_file_size = 1048576
+# Formats by folder, whatever the extension, e.g. { "legacy" = "text" }.
+formats = {}
+# kind = "sql": rows of a table or query in an existing database.
+#   url = "postgresql+psycopg://feedsvc@db.example.org/news" (a SQLAlchemy URL)
+#   table = "articles", or query = "SELECT ... FROM ..."
+#   columns = { id = "article_id", title = "headline", body_html = "text" }
+# kind = "feed": the items of an existing RSS or Atom feed, ids and dates kept.
+#   url = "https://old.example.org/rss.xml"
+url = ""
+table = ""
+query = ""
+columns = {}
+# feed: seconds to wait for the feed, and how many failed fetches in a row
+# make an error (fewer are warnings).
+timeout = 10
+max_failures = 3
 
 [latest]
 # The site's latest-news list, one headline a line ("- " allowed). When it

@@ -1,15 +1,12 @@
 """The site's latest-news list: where it comes from and what each headline points to."""
 
-import logging
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from feedsvc.model import Article, Problem
-from feedsvc.store import textpage
+from feedsvc.store import RecordError, textpage
 from feedsvc.text import headline_key
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -18,40 +15,34 @@ class LatestList:
     origin: str  # the file the list was taken from, for messages
 
 
-def read_list_file(path: Path) -> tuple[tuple[str, ...], list[Problem]]:
+def read_list_file(path: Path) -> tuple[LatestList, list[Problem]]:
     """Headlines from the latest-news file; a missing file is an empty list."""
+    empty = LatestList((), str(path))
     try:
         text = textpage.decode(path.read_bytes())
     except FileNotFoundError:
-        return (), []
-    except textpage.PageError as exc:
-        if exc.reason == "empty file":
-            return (), []
-        return (), [Problem(str(path), exc.reason, exc.line)]
+        return empty, []
+    except RecordError as exc:
+        return empty, [] if exc.reason == "empty file" else [
+            Problem(str(path), exc.reason, exc.line)
+        ]
     except OSError as exc:
-        return (), [Problem(str(path), f"cannot read: {exc.strerror}")]
-    return textpage.headline_lines(text.splitlines()), []
+        return empty, [Problem(str(path), f"cannot read: {exc.strerror}")]
+    return LatestList(textpage.headline_lines(text.splitlines()), str(path)), []
 
 
-def choose(file_list: LatestList, articles: Sequence[Article]) -> LatestList:
+def choose(file_list: LatestList, newest_page: Article | None) -> LatestList:
     """The file's list when it has headlines, else that of the most recently seen page."""
-    if file_list.headlines:
+    if file_list.headlines or newest_page is None:
         return file_list
-    pages = [a for a in articles if a.source.latest]
-    if not pages:
-        return file_list
-    newest = max(pages, key=lambda a: (a.published, a.source.mtime, a.source.key))
-    return LatestList(newest.source.latest, newest.source.origin)
+    return LatestList(newest_page.source.latest, newest_page.source.origin)
 
 
-def match(latest: LatestList, articles: Sequence[Article]) -> list[Article | str]:
+def match(latest: LatestList, by_key: Mapping[str, Article]) -> list[Article | str]:
     """Each headline in order, as its article where one matches, else as the headline.
 
     A headline listed twice appears once, so no feed carries a GUID twice.
     """
-    by_key: dict[str, Article] = {}
-    for article in sorted(articles, key=lambda a: a.published):
-        by_key[headline_key(article.source.title)] = article  # the newest wins
     seen: set[str] = set()
     result: list[Article | str] = []
     for headline in latest.headlines:
@@ -62,13 +53,13 @@ def match(latest: LatestList, articles: Sequence[Article]) -> list[Article | str
     return result
 
 
-def unresolved(latest: LatestList, articles: Sequence[Article]) -> list[Problem]:
+def unresolved(latest: LatestList, entries: list[Article | str]) -> list[Problem]:
     return [
         Problem(
             latest.origin,
             f"headline has no article in the store, published as a link: {entry!r}",
             warning=True,
         )
-        for entry in match(latest, articles)
+        for entry in entries
         if isinstance(entry, str)
     ]

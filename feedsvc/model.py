@@ -2,8 +2,9 @@
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,33 +21,73 @@ class Problem:
         return f"{where}: {'warning: ' if self.warning else ''}{self.reason}"
 
 
-def _digest(*parts: str | None) -> str:
-    return hashlib.sha256(json.dumps(parts, ensure_ascii=False).encode()).hexdigest()
+def digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    alt: str = ""
+    type: str | None = None
+    length: int | None = None
 
 
 @dataclass(frozen=True)
 class SourceArticle:
-    """An article as a store read it, before it has an identity."""
+    """An article as a store read it, before it has an identity.
+
+    Text is already clean: NFC, no characters XML forbids, sanitised HTML with
+    absolute links. `summary_html` is empty only when the body is.
+    """
 
     store: str
-    key: str  # where it lives in its store, e.g. a path relative to the folder
-    origin: str  # where to point a person at it in messages, e.g. the file's path
+    key: str  # where it lives in its store: a path, path#record, or a row id
+    origin: str  # where to point a person at it in messages, e.g. path:line
     title: str
     body_html: str
-    summary: str
-    author: str | None
-    mtime: float
-    latest: tuple[str, ...] = ()  # the page's own `Latest news` headlines, if any
+    summary_html: str
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    region: str | None = None
+    language: str | None = None
+    explicit_id: str | None = None  # an id the source gives; wins over ours
+    slug: str | None = None
+    url: str | None = None
+    image: Image | None = None
+    published: datetime | None = None  # as the source states them
+    updated: datetime | None = None
+    draft: bool = False
+    latest: tuple[str, ...] = ()  # a text page's own `Latest news` headlines
 
     @property
     def content_hash(self) -> str:
-        """Changes exactly when what a reader sees changes."""
-        return _digest(self.title, self.body_html, self.summary, self.author)
+        """Changes exactly when what makes an item "updated" for a reader changes."""
+        return digest(
+            self.title, self.body_html, self.summary_html, self.authors, self.categories, self.image
+        )
 
     @property
     def body_hash(self) -> str:
-        """Recognises a moved file whose headline is unchanged or not."""
-        return _digest(self.body_html)
+        """Recognises a moved file whatever its headline."""
+        return digest(self.body_html)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, default=datetime.isoformat)
+
+    @classmethod
+    def from_json(cls, text: str) -> "SourceArticle":
+        data: dict[str, Any] = json.loads(text)
+        for name in ("published", "updated"):
+            if data[name] is not None:
+                data[name] = datetime.fromisoformat(data[name])
+        for f in fields(cls):
+            if isinstance(data.get(f.name), list):
+                data[f.name] = tuple(data[f.name])
+        if data["image"] is not None:
+            data["image"] = Image(**data["image"])
+        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -69,9 +110,10 @@ class FeedItem:
     link: str
     published: datetime
     updated: datetime
-    summary: str | None = None
+    summary_html: str | None = None
     body_html: str | None = None
-    author: str | None = None
+    authors: tuple[str, ...] = ()
+    categories: tuple[str, ...] = field(default=())
 
     @classmethod
     def from_article(cls, article: Article) -> "FeedItem":
@@ -82,9 +124,10 @@ class FeedItem:
             link=article.link,
             published=article.published,
             updated=article.updated,
-            summary=src.summary,
+            summary_html=src.summary_html,
             body_html=src.body_html,
-            author=src.author,
+            authors=src.authors,
+            categories=src.categories,
         )
 
 

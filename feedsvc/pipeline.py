@@ -14,11 +14,12 @@ from feedsvc import latest
 from feedsvc.build import select, validate
 from feedsvc.build.render import RENDERERS
 from feedsvc.config import FeedSettings, Settings
-from feedsvc.model import Article, FeedMeta, Problem
+from feedsvc.model import Article, FeedItem, FeedMeta, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
-from feedsvc.state import BuildRecord, State
-from feedsvc.store.files import FilesStore
+from feedsvc.state import BuildRecord, HeadlineIdentity, State
+from feedsvc.stores import open_stores
+from feedsvc.text import headline_key
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +61,21 @@ def _build_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+@dataclass
+class Selection:
+    """What the feeds are made of at one moment."""
+
+    latest: latest.LatestList
+    entries: list[Article | str]
+    identities: dict[str, HeadlineIdentity]
+    problems: list[Problem]
+
+
 class Pipeline:
     def __init__(self, settings: Settings, state: State) -> None:
         self.settings = settings
         self.state = state
-        self.store = FilesStore(settings.store.path, settings.store.max_file_size)
+        self.stores = open_stores(settings)
         self.targets = [LocalTarget(target.path) for target in settings.publish]
         self._lock = threading.Lock()
 
@@ -81,28 +92,36 @@ class Pipeline:
         self._record(report)
         return report
 
+    def ingest(self, now: datetime) -> list[Problem]:
+        """Read what changed in every store into the state; return what was wrong."""
+        problems: list[Problem] = []
+        for store in self.stores:
+            scan = store.scan(self.state.signatures(store.name))
+            problems += scan.problems
+            problems += self.state.apply_scan(scan, now)
+        return problems
+
+    def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:
+        url = self.settings.site.article_url
+        file_list, problems = latest.read_list_file(self.settings.latest.path)
+        page = None if file_list.headlines else self.state.newest_page_with_latest(now, url)
+        chosen = latest.choose(file_list, page)
+        by_key = self.state.by_headline(map(headline_key, chosen.headlines), now, url)
+        entries = latest.match(chosen, by_key)
+        loose = [entry for entry in entries if isinstance(entry, str)]
+        identities = self.state.resolve_headlines(loose, now) if assign else {}
+        return Selection(chosen, entries, identities, problems)
+
     def _build(self, report: BuildReport) -> None:
-        settings = self.settings
-        scan = self.store.scan()
-        report.problems.extend(scan.problems)
-        articles = self.state.resolve_articles(
-            self.store.name, scan.articles, settings.site.article_url, report.started
-        )
-        report.articles = len(articles)
-        file_headlines, list_problems = latest.read_list_file(settings.latest.path)
-        report.problems.extend(list_problems)
-        chosen = latest.choose(
-            latest.LatestList(file_headlines, str(settings.latest.path)), articles
-        )
-        entries = latest.match(chosen, articles)
-        identities = self.state.resolve_headlines(
-            (e for e in entries if isinstance(e, str)), report.started
-        )
-        fallback = max((a.updated for a in articles), default=EPOCH)
+        now = report.started
+        report.problems.extend(self.ingest(now))
+        report.articles, newest = self.state.counts(now)
+        selection = self.select_latest(now)
+        report.problems.extend(selection.problems)
         outputs = []
-        for feed in settings.feeds:
-            items = select.select(feed, articles, entries, identities, settings.site)
-            meta = self._meta(feed, select.feed_updated(items, fallback))
+        for feed in self.settings.feeds:
+            items = self._items(feed, selection, now)
+            meta = self._meta(feed, select.feed_updated(items, newest or EPOCH))
             for fmt, render in RENDERERS.items():
                 body = render(meta, items)
                 if found := validate.problems(body, items, fmt):
@@ -113,6 +132,14 @@ class Pipeline:
                 outputs.append(OutputFile(feed_path(feed.name, fmt), body))
         for target in self.targets:
             report.written.extend(target.publish(outputs))
+
+    def _items(self, feed: FeedSettings, selection: Selection, now: datetime) -> list[FeedItem]:
+        site = self.settings.site
+        if feed.select == "latest":
+            return select.from_latest(selection.entries, selection.identities, site, feed.limit)
+        return [
+            FeedItem.from_article(a) for a in self.state.newest(feed.limit, now, site.article_url)
+        ]
 
     def _meta(self, feed: FeedSettings, updated: datetime) -> FeedMeta:
         site = self.settings.site
@@ -143,15 +170,16 @@ class Pipeline:
 
 def inspect(settings: Settings) -> list[Problem]:
     """Every problem a build would meet, found without writing anything anywhere."""
-    store = FilesStore(settings.store.path, settings.store.max_file_size)
-    scan = store.scan()
-    memory = State("sqlite://")  # identities are needed to pick a list, not kept
+    memory = State("sqlite://")  # the checks need identities to match headlines, not to keep
     try:
-        articles: list[Article] = memory.resolve_articles(
-            store.name, scan.articles, settings.site.article_url, now_utc()
-        )
+        pipeline = Pipeline(settings, memory)
+        now = now_utc()
+        problems = pipeline.ingest(now)
+        selection = pipeline.select_latest(now, assign=False)
+        return [
+            *problems,
+            *selection.problems,
+            *latest.unresolved(selection.latest, selection.entries),
+        ]
     finally:
         memory.close()
-    file_headlines, list_problems = latest.read_list_file(settings.latest.path)
-    chosen = latest.choose(latest.LatestList(file_headlines, str(settings.latest.path)), articles)
-    return [*scan.problems, *list_problems, *latest.unresolved(chosen, articles)]

@@ -1,12 +1,14 @@
-"""feedsvc's own memory (SQLAlchemy Core): identities, dates, builds.
+"""feedsvc's own memory (SQLAlchemy Core): identities, dates, article content, builds.
 
-An article's GUID and published time are fixed the first time it is seen and
-survive touching, moving and retitling the file; `updated` moves only when the
-content hash does.
+An article's GUID is its source's explicit id, or else one assigned the first
+time it is seen that survives renaming, moving, retitling and re-exporting.
+`published` stays unless the source states a new one; `updated` moves only when
+the content hash does. The articles themselves are kept here too, so a run
+reads again only the sources that changed and selects feeds with queries.
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,13 +18,16 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     create_engine,
+    delete,
     event,
+    func,
     insert,
     select,
     update,
@@ -30,10 +35,12 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Dialect, Row
 from sqlalchemy.types import TypeDecorator
 
-from feedsvc.model import Article, SourceArticle
+from feedsvc.model import Article, Problem, SourceArticle
+from feedsvc.store import Scan
 from feedsvc.text import article_link, headline_key, slugify
 
 KEPT_BUILDS = 500
+CHUNK = 500  # keys per IN (...) query, well under every backend's parameter limit
 
 
 class UTCDateTime(TypeDecorator):
@@ -55,16 +62,33 @@ articles = Table(
     "articles",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("guid", String(200), nullable=False, unique=True),
-    Column("store", String(100), nullable=False, index=True),
-    Column("source_key", String(1000), nullable=False),
+    Column("guid", String(500), nullable=False, unique=True),
+    Column("store", String(100), nullable=False),
+    Column("source", String(1000), nullable=False),  # the file (or other source) it came from
+    Column("key", String(1000), nullable=False),
+    Column("explicit_id", String(500), nullable=True, index=True),
     Column("slug", String(200), nullable=False),
     Column("title_key", Text, nullable=False),
-    Column("body_hash", String(64), nullable=False),
+    Column("body_hash", String(64), nullable=False, index=True),
     Column("content_hash", String(64), nullable=False),
     Column("published", UTCDateTime, nullable=False),
     Column("updated", UTCDateTime, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
     Column("deleted", UTCDateTime, nullable=True),
+    Column("draft", Boolean, nullable=False),
+    Column("has_latest", Boolean, nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_articles_store_source", "store", "source"),
+    Index("ix_articles_published", "published"),
+    Index("ix_articles_title_key", "title_key"),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("store", String(100), primary_key=True),
+    Column("key", String(1000), primary_key=True),
+    Column("signature", String(100), nullable=False),
 )
 
 headlines = Table(
@@ -110,11 +134,69 @@ def new_guid() -> str:
     return f"urn:uuid:{uuid.uuid4()}"
 
 
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")  # readers (the server) never block the builder
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def _visible(now: datetime):
+    return (
+        articles.c.deleted.is_(None) & articles.c.draft.is_(False) & (articles.c.published <= now)
+    )
+
+
+class _Matcher:
+    """Finds the existing row a freshly read article is, by id, key, body, then headline."""
+
+    def __init__(self, conn: Connection, store: str, touched: list[Row]) -> None:
+        self.conn = conn
+        self.store = store
+        self.by_key = {r.key: r for r in touched}
+        self.claimed: set[int] = set()
+
+    def first_pass(self, article: SourceArticle) -> Row | None:
+        row = None
+        if article.explicit_id:
+            row = self.conn.execute(
+                select(articles).where(
+                    (articles.c.explicit_id == article.explicit_id)
+                    | (articles.c.guid == article.explicit_id)
+                )
+            ).first()
+        if row is None:
+            row = self.by_key.get(article.key)
+        return self._claim(row)
+
+    def second_pass(self, article: SourceArticle) -> Row | None:
+        """A moved or re-exported article: an unclaimed row that vanished or was deleted."""
+        for column, value in (
+            (articles.c.body_hash, article.body_hash),
+            (articles.c.title_key, headline_key(article.title)),
+        ):
+            candidates = [r for r in self.by_key.values() if getattr(r, column.name) == value]
+            candidates += self.conn.execute(
+                select(articles)
+                .where((articles.c.store == self.store) & articles.c.deleted.is_not(None))
+                .where(column == value)
+                .order_by(articles.c.deleted.desc())
+            ).all()
+            for row in candidates:
+                if row.id not in self.claimed and not (row.explicit_id and article.explicit_id):
+                    return self._claim(row)
+        return None
+
+    def _claim(self, row: Row | None) -> Row | None:
+        if row is None or row.id in self.claimed:
+            return None
+        self.claimed.add(row.id)
+        return row
 
 
 class State:
@@ -129,78 +211,208 @@ class State:
     def close(self) -> None:
         self.engine.dispose()
 
-    def resolve_articles(
-        self, store: str, found: Sequence[SourceArticle], article_url: str, now: datetime
-    ) -> list[Article]:
-        """Give every article its lasting identity; remember the ones that went away.
+    def signatures(self, store: str) -> dict[str, str]:
+        """Source key -> signature of every source read cleanly last time."""
+        with self.engine.connect() as conn:
+            query = select(sources.c.key, sources.c.signature).where(sources.c.store == store)
+            return {key: signature for key, signature in conn.execute(query)}
 
-        A file not known by its path is matched against articles that vanished
-        (moved or deleted earlier) by body, then by headline, before it counts as new.
-        """
+    def apply_scan(self, scan: Scan, now: datetime) -> list[Problem]:
+        """Record what a store scan found; return the id conflicts it found."""
         with self.engine.begin() as conn:
-            rows = conn.execute(select(articles).where(articles.c.store == store)).all()
-            present = {a.key for a in found}
-            live = {r.source_key: r for r in rows if r.deleted is None}
-            gone = [r for r in rows if r.deleted is not None or r.source_key not in present]
-            gone.sort(key=lambda r: r.updated)  # the newest wins a tie below
-            by_body = {r.body_hash: r for r in gone}
-            by_title = {r.title_key: r for r in gone}
-            claimed: set[int] = set()
-            result = []
-            for source in found:
-                row = live.get(source.key)
-                if row is None:
-                    row = next(
-                        (
-                            r
-                            for r in (
-                                by_body.get(source.body_hash),
-                                by_title.get(headline_key(source.title)),
-                            )
-                            if r is not None and r.id not in claimed
-                        ),
-                        None,
-                    )
-                result.append(self._settle(conn, source, row, article_url, now))
-                if row is not None:
-                    claimed.add(row.id)
-            vanished = [r.id for r in rows if r.deleted is None and r.id not in claimed]
-            if vanished:
-                conn.execute(
-                    update(articles).where(articles.c.id.in_(vanished)).values(deleted=now)
+            live_sources = set(
+                conn.scalars(
+                    select(articles.c.source)
+                    .where((articles.c.store == scan.store) & articles.c.deleted.is_(None))
+                    .distinct()
                 )
-        return result
+            )
+            known = set(conn.scalars(select(sources.c.key).where(sources.c.store == scan.store)))
+            gone = (live_sources | known) - scan.present
+            changed = {source.key for source in scan.changed}
+            touched_keys = sorted(changed | gone)
+            if not touched_keys:
+                return []
+            touched: list[Row] = []
+            for chunk in _chunks(touched_keys):
+                touched += conn.execute(
+                    select(articles).where(
+                        (articles.c.store == scan.store)
+                        & articles.c.deleted.is_(None)
+                        & articles.c.source.in_(chunk)
+                    )
+                ).all()
+            fresh = [(s.key, a) for s in scan.changed for a in s.articles]
+            conflicts, problems = self._conflicts(conn, fresh, touched)
+            matcher = _Matcher(conn, scan.store, touched)
+            for row in touched:  # a conflicted article stays as it was until the conflict ends
+                if row.explicit_id in conflicts:
+                    matcher.claimed.add(row.id)
+            fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
+            first = [(key, a, matcher.first_pass(a)) for key, a in fresh]
+            for source_key, article, row in first:
+                row = row or matcher.second_pass(article)
+                self._settle(conn, source_key, article, row, now)
+            vanished = [r.id for r in touched if r.id not in matcher.claimed]
+            for chunk in _chunks(vanished):
+                conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
+            self._remember_sources(conn, scan, gone)
+        return problems
+
+    @staticmethod
+    def _conflicts(
+        conn: Connection, fresh: list[tuple[str, SourceArticle]], touched: list[Row]
+    ) -> tuple[set[str], list[Problem]]:
+        """Ids claimed by more than one source: none of the claimants wins."""
+        claims: dict[str, dict[str, str]] = {}
+        for _key, article in fresh:
+            if article.explicit_id:
+                claims.setdefault(article.explicit_id, {})[article.origin] = article.key
+        touched_ids = {r.id for r in touched}
+        for chunk in _chunks(sorted(claims)):
+            for row in conn.execute(
+                select(articles).where(
+                    articles.c.explicit_id.in_(chunk) & articles.c.deleted.is_(None)
+                )
+            ):
+                if row.id not in touched_ids:  # its source is unchanged and still claims it
+                    origin = SourceArticle.from_json(row.data).origin
+                    claims[row.explicit_id].setdefault(origin, row.key)
+        conflicts = {id_ for id_, claimants in claims.items() if len(claimants) > 1}
+        problems = [
+            Problem(
+                origin,
+                f"id {id_!r} is also claimed by "
+                f"{', '.join(other for other in claims[id_] if other != origin)}; "
+                "neither is published until one of them changes it",
+            )
+            for id_ in sorted(conflicts)
+            for origin in claims[id_]
+        ]
+        return conflicts, problems
 
     @staticmethod
     def _settle(
-        conn: Connection, source: SourceArticle, row: Row | None, article_url: str, now: datetime
-    ) -> Article:
+        conn: Connection, source_key: str, article: SourceArticle, row: Row | None, now: datetime
+    ) -> None:
         values = {
-            "source_key": source.key,
-            "title_key": headline_key(source.title),
-            "body_hash": source.body_hash,
-            "content_hash": source.content_hash,
+            "store": article.store,
+            "source": source_key,
+            "key": article.key,
+            "explicit_id": article.explicit_id,
+            "title_key": headline_key(article.title),
+            "body_hash": article.body_hash,
+            "content_hash": article.content_hash,
             "deleted": None,
+            "draft": article.draft,
+            "has_latest": bool(article.latest),
+            "data": article.to_json(),
         }
         if row is None:
-            guid, slug, published, updated = new_guid(), slugify(source.title), now, now
+            published = article.published or now
             conn.execute(
                 insert(articles).values(
-                    guid=guid, store=source.store, slug=slug, published=now, updated=now, **values
+                    guid=article.explicit_id or new_guid(),
+                    slug=article.slug or slugify(article.title),
+                    published=published,
+                    updated=article.updated or published,
+                    first_seen=now,
+                    **values,
                 )
             )
+            return
+        published = article.published or (now if row.draft and not article.draft else row.published)
+        if article.updated:
+            updated = article.updated
+        elif row.content_hash != article.content_hash:
+            updated = max(now, published)
         else:
-            guid, slug, published = row.guid, row.slug, row.published
-            updated = now if row.content_hash != source.content_hash else row.updated
-            current = (row.source_key, row.title_key, row.body_hash, row.content_hash, row.deleted)
-            if current != tuple(values.values()):
-                conn.execute(
-                    update(articles)
-                    .where(articles.c.id == row.id)
-                    .values(updated=updated, **values)
-                )
-        link = article_link(article_url, slug)
-        return Article(source=source, guid=guid, link=link, published=published, updated=updated)
+            updated = row.updated
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == row.id)
+            .values(
+                guid=article.explicit_id or row.guid,
+                slug=article.slug or row.slug,
+                published=published,
+                updated=updated,
+                **values,
+            )
+        )
+
+    @staticmethod
+    def _remember_sources(conn: Connection, scan: Scan, gone: set[str]) -> None:
+        forget = sorted(gone | {s.key for s in scan.changed})
+        for chunk in _chunks(forget):
+            conn.execute(
+                delete(sources).where((sources.c.store == scan.store) & sources.c.key.in_(chunk))
+            )
+        clean = [
+            {"store": scan.store, "key": s.key, "signature": s.signature}
+            for s in scan.changed
+            if s.signature is not None
+        ]
+        if clean:
+            conn.execute(insert(sources), clean)
+
+    # Selection: what the feeds are made of.
+
+    def _articles(self, query, article_url: str) -> list[Article]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [self._article(row, article_url) for row in rows]
+
+    @staticmethod
+    def _article(row: Row, article_url: str) -> Article:
+        source = SourceArticle.from_json(row.data)
+        return Article(
+            source=source,
+            guid=row.guid,
+            link=source.url or article_link(article_url, row.slug),
+            published=row.published,
+            updated=row.updated,
+        )
+
+    def newest(self, limit: int, now: datetime, article_url: str) -> list[Article]:
+        query = (
+            select(articles)
+            .where(_visible(now))
+            .order_by(articles.c.published.desc(), articles.c.updated.desc(), articles.c.id.desc())
+            .limit(limit)
+        )
+        return self._articles(query, article_url)
+
+    def by_headline(
+        self, keys: Iterable[str], now: datetime, article_url: str
+    ) -> dict[str, Article]:
+        """The newest visible article for each headline key."""
+        found: dict[str, Article] = {}
+        for chunk in _chunks(sorted(set(keys))):
+            query = (
+                select(articles)
+                .where(_visible(now) & articles.c.title_key.in_(chunk))
+                .order_by(articles.c.published, articles.c.id)
+            )
+            for article in self._articles(query, article_url):
+                found[headline_key(article.source.title)] = article
+        return found
+
+    def newest_page_with_latest(self, now: datetime, article_url: str) -> Article | None:
+        query = (
+            select(articles)
+            .where(_visible(now) & articles.c.has_latest.is_(True))
+            .order_by(articles.c.first_seen.desc(), articles.c.id.desc())
+            .limit(1)
+        )
+        found = self._articles(query, article_url)
+        return found[0] if found else None
+
+    def counts(self, now: datetime) -> tuple[int, datetime | None]:
+        """(visible articles, their newest update)."""
+        with self.engine.connect() as conn:
+            query = select(func.count(), func.max(articles.c.updated)).where(_visible(now))
+            count, newest = conn.execute(query).one()
+        return count, newest
 
     def resolve_headlines(self, found: Iterable[str], now: datetime) -> dict[str, HeadlineIdentity]:
         """A lasting GUID and first-seen time for each latest-news headline (by key)."""

@@ -17,7 +17,7 @@ def test_init_makes_an_empty_site_that_builds(tmp_path: Path):
     assert (folder / "articles").is_dir()
     assert (folder / "latest-news.txt").read_text() == ""
     settings = load(folder / "config.toml")
-    assert settings.store.path == folder / "articles"
+    assert settings.store[0].path == folder / "articles"
     built = feedsvc("--config", str(folder / "config.toml"), "build")
     assert built.returncode == 0, built.stderr
     assert "0 articles" in built.stdout

@@ -45,7 +45,7 @@ def test_paths_are_relative_to_the_config_folder(tmp_path: Path):
     file = tmp_path / "conf" / "config.toml"
     file.write_text('[store]\npath = "../news"\n[state]\nurl = "sqlite:///db/state.db"\n')
     settings = load(file)
-    assert settings.store.path == tmp_path / "news"
+    assert settings.store[0].path == tmp_path / "news"
     assert settings.state.url == f"sqlite:///{tmp_path / 'conf' / 'db' / 'state.db'}"
     assert settings.public_dir == tmp_path / "conf" / "public"
     assert settings.latest.path == tmp_path / "conf" / "latest-news.txt"

@@ -79,19 +79,19 @@ def test_builds_never_overlap(site: Site, monkeypatch):
     state = State(settings.state.url)
     pipeline = Pipeline(settings, state)
     running, most = 0, 0
-    real_scan = pipeline.store.scan
+    real_scan = pipeline.stores[0].scan
 
-    def slow_scan():  # a store slow enough for two runs to meet, were they allowed to
+    def slow_scan(known):  # a store slow enough for two runs to meet, were they allowed to
         nonlocal running, most
         running += 1
         most = max(most, running)
         time.sleep(0.3)
         running -= 1
-        return real_scan()
+        return real_scan(known)
 
-    monkeypatch.setattr(pipeline.store, "scan", slow_scan)
+    monkeypatch.setattr(pipeline.stores[0], "scan", slow_scan)
     other = Pipeline(settings, state)  # a second pipeline, as another process would have
-    monkeypatch.setattr(other.store, "scan", slow_scan)
+    monkeypatch.setattr(other.stores[0], "scan", slow_scan)
     threads = [threading.Thread(target=p.run) for p in (pipeline, pipeline, other)]
     for thread in threads:
         thread.start()

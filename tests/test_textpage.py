@@ -5,7 +5,8 @@ from conftest import SHARED_SAMPLE, page
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsvc.store.textpage import PageError, decode, parse
+from feedsvc.store import RecordError
+from feedsvc.store.textpage import decode, parse
 
 
 def test_the_shared_sample_page_comes_out_right():
@@ -68,7 +69,7 @@ def test_author_and_latest_news_are_not_body_text():
 
 def test_crlf_bom_and_forbidden_characters_are_cleaned():
     raw = "\ufeffHeadline\x07 here\r\n\r\nBody\x00 text.\r\n".encode()
-    with pytest.raises(PageError, match="binary"):
+    with pytest.raises(RecordError, match="binary"):
         decode(raw)
     text = decode(raw.replace(b"\x00", b""))
     result = parse(text)
@@ -90,7 +91,7 @@ def test_crlf_bom_and_forbidden_characters_are_cleaned():
     ],
 )
 def test_files_that_are_not_articles_say_why(data: bytes, reason: str, line: int | None):
-    with pytest.raises(PageError) as caught:
+    with pytest.raises(RecordError) as caught:
         parse(decode(data))
     assert reason in caught.value.reason
     assert caught.value.line == line
@@ -100,7 +101,7 @@ def test_files_that_are_not_articles_say_why(data: bytes, reason: str, line: int
 def test_any_bytes_give_a_page_or_a_page_error(data: bytes):
     try:
         result = parse(decode(data))
-    except PageError as exc:
+    except RecordError as exc:
         assert exc.reason
     else:
         assert result.headline and result.paragraphs
@@ -110,7 +111,7 @@ def test_any_bytes_give_a_page_or_a_page_error(data: bytes):
 def test_any_text_gives_a_page_or_a_page_error(text: str):
     try:
         result = parse(text)
-    except PageError as exc:
+    except RecordError as exc:
         assert exc.reason
     else:
         assert result.headline == result.headline.strip()

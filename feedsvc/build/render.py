@@ -4,7 +4,6 @@ Output is a pure function of the data: every date is set from the items (never
 "now"), so an unchanged site renders byte-identical feeds and ETags stay put.
 """
 
-import html
 import threading
 from collections.abc import Callable, Sequence
 
@@ -55,12 +54,14 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], self_url: str, self_ty
         fe.updated(item.updated)
         if item.body_html:
             fe.content(item.body_html, type="html")
-        if item.summary:
+        if item.summary_html:
             # summary() after content(): description() would overwrite it (pitfall 5).
-            fe.summary(html.escape(item.summary, quote=False), type="html")
-        if item.author:
-            fe.author(name=item.author)
-            fe.dc.dc_creator(item.author)
+            fe.summary(item.summary_html, type="html")
+        for author in item.authors:
+            fe.author(name=author)
+            fe.dc.dc_creator(author)
+        for category in item.categories:
+            fe.category(term=category)
     return fg
 
 

@@ -3,15 +3,10 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from feedsvc.config import FeedSettings, SiteSettings
+from feedsvc.config import SiteSettings
 from feedsvc.model import Article, FeedItem
 from feedsvc.state import HeadlineIdentity
 from feedsvc.text import article_link, headline_key, slugify
-
-
-def newest_first(articles: Sequence[Article], limit: int) -> list[FeedItem]:
-    ordered = sorted(articles, key=lambda a: (a.published, a.updated, a.guid), reverse=True)
-    return [FeedItem.from_article(a) for a in ordered[:limit]]
 
 
 def from_latest(
@@ -37,18 +32,6 @@ def from_latest(
             )
         )
     return items
-
-
-def select(
-    feed: FeedSettings,
-    articles: Sequence[Article],
-    latest: Sequence[Article | str],
-    identities: dict[str, HeadlineIdentity],
-    site: SiteSettings,
-) -> list[FeedItem]:
-    if feed.select == "latest":
-        return from_latest(latest, identities, site, feed.limit)
-    return newest_first(articles, feed.limit)
 
 
 def feed_updated(items: Sequence[FeedItem], fallback: datetime) -> datetime:

@@ -1,1 +1,54 @@
-"""Article stores: each kind reads articles from one place behind the same interface."""
+"""Article stores: each kind reads articles from one place behind the same interface.
+
+A store reports what changed since the signatures it is given: a files store
+re-reads only files whose size or modification time moved; a store that cannot
+tell (a database query, a remote feed) reads everything and says so.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from feedsvc.model import Problem, SourceArticle
+
+
+class RecordError(ValueError):
+    """One file or record that cannot be an article; `line` is 1-based within its file."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.line = line
+
+
+class StoreError(RuntimeError):
+    """The store as a whole cannot be read (as opposed to one bad file or record in it)."""
+
+
+@dataclass
+class SourceScan:
+    """One source (a file, or the whole of a store that reads everything) as read now."""
+
+    key: str
+    signature: str | None  # None: read it again next time (it had problems, or cannot tell)
+    articles: list[SourceArticle] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Scan:
+    store: str
+    changed: list[SourceScan] = field(default_factory=list)
+    present: set[str] = field(default_factory=set)  # every source key in the store now
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [problem for source in self.changed for problem in source.problems]
+
+
+class Store(Protocol):
+    name: str
+
+    def scan(self, known: Mapping[str, str]) -> Scan:
+        """Read every source whose signature differs from `known` (source key -> signature)."""
+        ...

@@ -1,82 +1,90 @@
-"""The files store: a folder of article files, one article a file."""
+"""The files store: a folder of article files, read again only when a file changes."""
 
-import html
-import logging
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
 
-from feedsvc.model import Problem, SourceArticle
-from feedsvc.store import textpage
-
-log = logging.getLogger(__name__)
-
-TEXT_SUFFIXES = frozenset({".txt", ""})
-
-
-@dataclass
-class ScanResult:
-    articles: list[SourceArticle] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-
-
-class StoreError(RuntimeError):
-    """The store as a whole cannot be read (as opposed to one bad file in it)."""
+from feedsvc.model import Problem
+from feedsvc.store import RecordError, Scan, SourceScan, StoreError, textpage
+from feedsvc.store.formats import FORMATS, SUFFIXES, FileInfo
+from feedsvc.store.record import SiteContext
 
 
 class FilesStore:
-    name = "files"
-
-    def __init__(self, root: Path, max_file_size: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        root: Path,
+        site: SiteContext,
+        *,
+        max_file_size: int,
+        folder_formats: Mapping[str, str] | None = None,
+    ) -> None:
+        self.name = name
         self.root = root
+        self.site = site
         self.max_file_size = max_file_size
+        # Longest folder first, so the most specific override wins.
+        self.folder_formats = sorted(
+            ((PurePosixPath(folder).parts, fmt) for folder, fmt in (folder_formats or {}).items()),
+            key=lambda pair: -len(pair[0]),
+        )
 
-    def scan(self) -> ScanResult:
+    def scan(self, known: Mapping[str, str]) -> Scan:
         if not self.root.is_dir():
             raise StoreError(f"{self.root}: article folder does not exist")
-        result = ScanResult()
-        for path in self._files():
-            shown = str(path)
-            try:
-                article = self._read(path)
-            except textpage.PageError as exc:
-                result.problems.append(Problem(shown, exc.reason, exc.line))
-            except OSError as exc:
-                result.problems.append(Problem(shown, f"cannot read: {exc.strerror}"))
-            else:
-                result.articles.append(article)
-        for problem in result.problems:
-            log.warning("skipped %s", problem)
-        return result
+        scan = Scan(self.name)
+        for key, path, stat in self._files():
+            scan.present.add(key)
+            signature = f"{stat.st_mtime_ns}:{stat.st_size}"
+            if known.get(key) != signature:
+                scan.changed.append(self._read(key, path, stat.st_size, signature))
+        return scan
 
-    def _files(self) -> Iterator[Path]:
-        """Every visible regular file below the root, in a stable order."""
-        for folder, dirs, files in os.walk(self.root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if not name.startswith("."):
-                    yield Path(folder, name)
+    def _files(self) -> Iterator[tuple[str, Path, os.stat_result]]:
+        """Every visible file below the root with its stat, in a stable order."""
+        pending = [(self.root, "")]
+        while pending:
+            folder, prefix = pending.pop()
+            with os.scandir(folder) as entries:
+                found = sorted(entries, key=lambda e: e.name, reverse=True)
+            for entry in found:
+                if entry.name.startswith("."):
+                    continue
+                key = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), key + "/"))
+                elif entry.is_file():
+                    yield key, Path(entry.path), entry.stat()
 
-    def _read(self, path: Path) -> SourceArticle:
-        if path.suffix.lower() not in TEXT_SUFFIXES:
-            raise textpage.PageError(f"not an article: unsupported file type {path.suffix!r}")
-        if path.is_symlink() and not path.resolve().is_relative_to(self.root.resolve()):
-            raise textpage.PageError("symlink to a file outside the article folder")
-        stat = path.stat()
-        if stat.st_size > self.max_file_size:
-            raise textpage.PageError(
-                f"file too large: {stat.st_size} bytes, the limit is {self.max_file_size}"
-            )
-        page = textpage.parse(textpage.decode(path.read_bytes()))
-        return SourceArticle(
-            store=self.name,
-            key=path.relative_to(self.root).as_posix(),
-            origin=str(path),
-            title=page.headline,
-            body_html="\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in page.paragraphs),
-            summary=page.paragraphs[0],
-            author=page.author,
-            mtime=stat.st_mtime,
-            latest=page.latest,
-        )
+    def format_of(self, key: str) -> str | None:
+        parts = PurePosixPath(key).parts
+        for folder, fmt in self.folder_formats:
+            if parts[: len(folder)] == folder:
+                return fmt
+        return SUFFIXES.get(PurePosixPath(key).suffix.lower())
+
+    def _read(self, key: str, path: Path, size: int, signature: str) -> SourceScan:
+        source = SourceScan(key, signature)
+        origin = str(path)
+        try:
+            if path.is_symlink() and not path.resolve().is_relative_to(self.root.resolve()):
+                raise RecordError("symlink to a file outside the article folder")
+            fmt = self.format_of(key)
+            if fmt is None:
+                raise RecordError(f"not an article: unsupported file type {path.suffix!r}")
+            if size > self.max_file_size:
+                raise RecordError(
+                    f"file too large: {size} bytes, the limit is {self.max_file_size}"
+                )
+            text = textpage.decode(path.read_bytes())
+            parsed = FORMATS[fmt](text, FileInfo(self.name, key, origin, self.site))
+        except RecordError as exc:
+            source.problems.append(Problem(origin, exc.reason, exc.line))
+        except OSError as exc:
+            source.problems.append(Problem(origin, f"cannot read: {exc.strerror}"))
+        else:
+            source.articles, source.problems = parsed.articles, parsed.problems
+        if source.problems:
+            source.signature = None
+        return source

@@ -7,21 +7,13 @@ paragraph may span several lines; a blank line always ends one.
 import re
 from dataclasses import dataclass
 
+from feedsvc.store import RecordError
 from feedsvc.text import clean_text, collapse_spaces
 
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*$")
 _AUTHOR = re.compile(r"original author\s*:\s*(.*)$", re.IGNORECASE)
 _LATEST = re.compile(r"latest news\s*:?$", re.IGNORECASE)
 _BULLET = re.compile(r"^[-\u2013\u2014\u2022*]\s+")
-
-
-class PageError(ValueError):
-    """The file is not an article page; `line` is 1-based where known."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.line = line
 
 
 @dataclass(frozen=True)
@@ -33,16 +25,16 @@ class TextPage:
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 text of an article file, or a PageError saying why it is not text."""
+    """UTF-8 text of an article file, or a RecordError saying why it is not text."""
     if not data.strip():
-        raise PageError("empty file")
+        raise RecordError("empty file")
     if b"\x00" in data:
-        raise PageError("binary file, not text (it contains NUL bytes)")
+        raise RecordError("binary file, not text (it contains NUL bytes)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise PageError(
+        raise RecordError(
             f"not UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}", line
         ) from None
 
@@ -60,14 +52,14 @@ def _is_marker(line: str) -> bool:
 def parse(text: str) -> TextPage:
     lines = clean_text(text).split("\n")
     if not any(line.strip() for line in lines):
-        raise PageError("empty file")
+        raise RecordError("empty file")
     headline = collapse_spaces(lines[0])
     if not headline:
-        raise PageError("no headline: line 1 is blank", 1)
+        raise RecordError("no headline: line 1 is blank", 1)
     if _is_marker(headline) or _BULLET.match(lines[0]):
-        raise PageError(f"no headline: line 1 is {headline!r}", 1)
+        raise RecordError(f"no headline: line 1 is {headline!r}", 1)
     if len(lines) > 1 and lines[1].strip():
-        raise PageError("line 2 must be blank: line 1 is the headline, the body follows", 2)
+        raise RecordError("line 2 must be blank: line 1 is the headline, the body follows", 2)
 
     paragraphs: list[str] = []
     current: list[str] = []
@@ -97,5 +89,5 @@ def parse(text: str) -> TextPage:
         latest = ()
     end_paragraph()
     if not paragraphs:
-        raise PageError("no body text after the headline", 3)
+        raise RecordError("no body text after the headline", 3)
     return TextPage(headline, tuple(paragraphs), author, latest)

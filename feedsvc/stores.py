@@ -1,0 +1,30 @@
+"""The configured stores, opened."""
+
+from zoneinfo import ZoneInfo
+
+from feedsvc.config import Settings
+from feedsvc.store import Store
+from feedsvc.store.files import FilesStore
+from feedsvc.store.record import SiteContext
+
+
+def site_context(settings: Settings) -> SiteContext:
+    site = settings.site
+    return SiteContext(site.article_url, ZoneInfo(site.timezone), site.summary_length)
+
+
+def open_stores(settings: Settings) -> list[Store]:
+    context = site_context(settings)
+    stores: list[Store] = []
+    for conf in settings.store:
+        if conf.kind == "files":
+            stores.append(
+                FilesStore(
+                    conf.label,
+                    conf.path,
+                    context,
+                    max_file_size=conf.max_file_size,
+                    folder_formats=conf.formats,
+                )
+            )
+    return stores
