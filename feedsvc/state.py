@@ -248,6 +248,8 @@ class State:
             for row in touched:  # a conflicted article stays as it was until the conflict ends
                 if row.explicit_id in conflicts:
                     matcher.claimed.add(row.id)
+            # Sources in a conflict are read again every run, until it is resolved.
+            unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
             fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
             first = [(key, a, matcher.first_pass(a)) for key, a in fresh]
             for source_key, article, row in first:
@@ -256,7 +258,7 @@ class State:
             vanished = [r.id for r in touched if r.id not in matcher.claimed]
             for chunk in _chunks(vanished):
                 conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
-            self._remember_sources(conn, scan, gone)
+            self._remember_sources(conn, scan, gone, unsettled)
         return problems
 
     @staticmethod
@@ -341,7 +343,9 @@ class State:
         )
 
     @staticmethod
-    def _remember_sources(conn: Connection, scan: Scan, gone: set[str]) -> None:
+    def _remember_sources(
+        conn: Connection, scan: Scan, gone: set[str], unsettled: set[str]
+    ) -> None:
         forget = sorted(gone | {s.key for s in scan.changed})
         for chunk in _chunks(forget):
             conn.execute(
@@ -350,7 +354,7 @@ class State:
         clean = [
             {"store": scan.store, "key": s.key, "signature": s.signature}
             for s in scan.changed
-            if s.signature is not None
+            if s.signature is not None and s.key not in unsettled
         ]
         if clean:
             conn.execute(insert(sources), clean)

@@ -99,3 +99,99 @@ def test_two_new_articles_get_different_guids_and_first_seen_dates(site: Site):
         "Second Story",
         "First Story",
     ]
+
+
+def md(title: str, body: str = "Body.", **fields: str) -> str:
+    extra = "".join(f"{name} = {value}\n" for name, value in fields.items())
+    return f"+++\ntitle = {title!r}\n{extra}+++\n{body}\n"
+
+
+def test_an_explicit_id_is_the_guid_and_follows_the_article_anywhere(site: Site):
+    site.write("a.md", md("Budget Passed", id="'tag:example.org,2026:budget'"))
+    site.build()
+    assert items(site)["Budget Passed"].id == "tag:example.org,2026:budget"
+    (site.articles / "a.md").unlink()
+    site.write("exports/all.json", '[{"id": "tag:example.org,2026:budget", "title": "Budget Passed Late", "body_html": "<p>New.</p>"}]')
+    site.build()
+    assert items(site)["Budget Passed Late"].id == "tag:example.org,2026:budget"
+
+
+def test_reexporting_the_whole_store_with_new_mtimes_changes_nothing(site: Site):
+    for number in range(5):
+        site.write(f"{number}.md", md(f"Story {number}", f"Body {number}."))
+    site.build()
+    before = {p.name: p.read_bytes() for p in site.feeds.iterdir()}
+    later = time.time() + 60
+    for path in site.articles.iterdir():
+        path.write_text(path.read_text())
+        os.utime(path, (later, later))
+    assert site.build().written == []
+    assert {p.name: p.read_bytes() for p in site.feeds.iterdir()} == before
+
+
+def test_editing_the_slug_keeps_the_guid_and_moves_the_link(site: Site):
+    path = site.write("a.md", md("Ferry Returns", slug="'ferry'"))
+    site.build()
+    first = items(site)["Ferry Returns"]
+    assert first.link == "https://example.org/ferry/"
+    path.write_text(md("Ferry Returns", slug="'night-ferry-returns'"))
+    site.build()
+    again = items(site)["Ferry Returns"]
+    assert (again.id, again.link) == (first.id, "https://example.org/night-ferry-returns/")
+
+
+def test_two_files_claiming_one_id_are_an_error_naming_both_and_neither_wins(site: Site):
+    site.write("one.md", md("First Claim", id="'story-7'"))
+    site.write("two.md", md("Second Claim", id="'story-7'"))
+    report = site.build()
+    assert set(items(site)) == set()
+    reasons = sorted(str(p) for p in report.problems)
+    assert reasons == [
+        f"{site.articles / 'one.md'}: id 'story-7' is also claimed by {site.articles / 'two.md'}; "
+        "neither is published until one of them changes it",
+        f"{site.articles / 'two.md'}: id 'story-7' is also claimed by {site.articles / 'one.md'}; "
+        "neither is published until one of them changes it",
+    ]
+    (site.articles / "two.md").write_text(md("Second Claim", id="'story-8'"))
+    report = site.build()
+    assert report.problems == []
+    assert {t: e.id for t, e in items(site).items()} == {"First Claim": "story-7", "Second Claim": "story-8"}
+
+
+def test_a_new_file_copying_a_published_id_does_not_replace_the_article(site: Site):
+    site.write("one.md", md("Original", id="'story-7'"))
+    site.build()
+    site.write("copy.md", md("Impostor", id="'story-7'"))
+    report = site.build()
+    assert any("id 'story-7' is also claimed by" in str(p) for p in report.problems)
+    assert set(items(site)) == {"Original"}, "the published article stays as it was"
+    (site.articles / "one.md").unlink()
+    report = site.build()
+    assert report.problems == []
+    assert items(site)["Impostor"].id == "story-7"
+
+
+def test_updated_follows_title_body_summary_author_categories_image_but_not_tags(site: Site):
+    path = site.write("a.md", md("Story", categories="['City']", tags="['x']"))
+    site.build()
+    first = items(site)["Story"]
+    time.sleep(1.1)
+    path.write_text(md("Story", categories="['City']", tags="['x', 'y']"))
+    site.build()
+    assert items(site)["Story"].updated == first.updated
+    path.write_text(md("Story", categories="['City', 'Transport']", tags="['x', 'y']"))
+    site.build()
+    assert items(site)["Story"].updated_parsed > first.updated_parsed
+    assert [t.term for t in items(site)["Story"].tags] == ["City", "Transport"]
+
+
+def test_published_moves_only_when_the_source_states_a_new_one(site: Site):
+    path = site.write("a.md", md("Story", published="2026-11-01T09:00:00Z"))
+    site.build()
+    assert items(site)["Story"].published == "2026-11-01T09:00:00+00:00"
+    path.write_text(md("Story", "Edited body."))  # no date stated now: keep the old one
+    site.build()
+    assert items(site)["Story"].published == "2026-11-01T09:00:00+00:00"
+    path.write_text(md("Story", published="2026-11-02T09:00:00Z"))
+    site.build()
+    assert items(site)["Story"].published == "2026-11-02T09:00:00+00:00"

@@ -17,7 +17,7 @@ from feedsvc.model import Problem, SourceArticle
 from feedsvc.store import RecordError, record, textpage
 from feedsvc.store.record import SiteContext
 
-_TOML_LINE = re.compile(r"\s*\(at line (\d+), column \d+\)")
+_TOML_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 _FIELD_NAME = re.compile(r"^([\w.]+):")
 
 
@@ -80,7 +80,10 @@ def parse_front_matter(text: str, info: FileInfo, *, markdown: bool) -> Parsed:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_LINE.search(message)
-        line = int(match.group(1)) + 1 if match else 1
+        if match and match.group(1):
+            line = int(match.group(1)) + 1
+        else:  # "at end of document": the closing +++
+            line = front.count("\n") + 3
         raise RecordError(
             f"front matter is not valid TOML: {_TOML_LINE.sub('', message)}", line
         ) from None

@@ -45,15 +45,15 @@ def render_markdown(text: str) -> str:
 
 
 def _text(name: str, value: Any, *, required: bool = False) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise RecordError(f"{name}: required, and missing or empty")
-        return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and name in ("id", "slug"):
+    """A clean one-line string; empty (after cleaning) counts as missing."""
+    if isinstance(value, int) and not isinstance(value, bool) and name in ("id", "slug"):
         value = str(value)
-    if not isinstance(value, str):
+    if value is not None and not isinstance(value, str):
         raise RecordError(f"{name}: must be a string, got {type(value).__name__}")
-    return collapse_spaces(clean_text(value))
+    text = collapse_spaces(clean_text(value or ""))
+    if not text and required:
+        raise RecordError(f"{name}: required, and missing or empty")
+    return text or None
 
 
 def _texts(name: str, value: Any) -> tuple[str, ...]:
