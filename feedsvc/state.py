@@ -215,7 +215,7 @@ class State:
         """Source key -> signature of every source read cleanly last time."""
         with self.engine.connect() as conn:
             query = select(sources.c.key, sources.c.signature).where(sources.c.store == store)
-            return {key: signature for key, signature in conn.execute(query)}
+            return dict(conn.execute(query).all())
 
     def apply_scan(self, scan: Scan, now: datetime) -> list[Problem]:
         """Record what a store scan found; return the id conflicts it found."""

@@ -111,7 +111,10 @@ def test_an_explicit_id_is_the_guid_and_follows_the_article_anywhere(site: Site)
     site.build()
     assert items(site)["Budget Passed"].id == "tag:example.org,2026:budget"
     (site.articles / "a.md").unlink()
-    site.write("exports/all.json", '[{"id": "tag:example.org,2026:budget", "title": "Budget Passed Late", "body_html": "<p>New.</p>"}]')
+    site.write(
+        "exports/all.json",
+        '[{"id": "tag:example.org,2026:budget", "title": "Budget Passed Late", "body_html": "<p>New.</p>"}]',
+    )
     site.build()
     assert items(site)["Budget Passed Late"].id == "tag:example.org,2026:budget"
 
@@ -155,7 +158,10 @@ def test_two_files_claiming_one_id_are_an_error_naming_both_and_neither_wins(sit
     (site.articles / "two.md").write_text(md("Second Claim", id="'story-8'"))
     report = site.build()
     assert report.problems == []
-    assert {t: e.id for t, e in items(site).items()} == {"First Claim": "story-7", "Second Claim": "story-8"}
+    assert {t: e.id for t, e in items(site).items()} == {
+        "First Claim": "story-7",
+        "Second Claim": "story-8",
+    }
 
 
 def test_a_new_file_copying_a_published_id_does_not_replace_the_article(site: Site):

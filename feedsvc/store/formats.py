@@ -80,10 +80,8 @@ def parse_front_matter(text: str, info: FileInfo, *, markdown: bool) -> Parsed:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_LINE.search(message)
-        if match and match.group(1):
-            line = int(match.group(1)) + 1
-        else:  # "at end of document": the closing +++
-            line = front.count("\n") + 3
+        # A line number counts from the first front matter line; "end of document" is the +++.
+        line = int(match.group(1)) + 1 if match and match.group(1) else front.count("\n") + 3
         raise RecordError(
             f"front matter is not valid TOML: {_TOML_LINE.sub('', message)}", line
         ) from None
