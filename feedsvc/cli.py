@@ -28,6 +28,13 @@ def _settings(ctx: click.Context) -> Settings:
         _fail(str(exc))
 
 
+def _pipeline(settings: Settings, state: State) -> pipeline.Pipeline:
+    try:
+        return pipeline.Pipeline(settings, state)
+    except StoreError as exc:
+        _fail(str(exc))
+
+
 @click.group()
 @click.option(
     "--config",
@@ -73,13 +80,11 @@ def build(ctx: click.Context) -> None:
     settings = _settings(ctx)
     state = State(settings.state.url)
     try:
-        report = pipeline.Pipeline(settings, state).run()
-    except StoreError as exc:
-        _fail(str(exc), 1)
+        report = _pipeline(settings, state).run()
     finally:
         state.close()
     for problem in report.problems:
-        click.echo(f"skipped {problem}", err=True)
+        click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
     for failure in report.failures:
         click.echo(failure, err=True)
     written = ", ".join(report.written) or "nothing changed"
@@ -96,7 +101,7 @@ def check(ctx: click.Context) -> None:
     try:
         problems = pipeline.inspect(settings)
     except StoreError as exc:
-        _fail(str(exc), 1)
+        _fail(str(exc))
     for problem in problems:
         click.echo(str(problem))
     errors = sum(not p.warning for p in problems)
@@ -108,7 +113,7 @@ def check(ctx: click.Context) -> None:
 def _serve(ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool) -> None:
     settings = _settings(ctx)
     state = State(settings.state.url)
-    lifespan = scheduled_builds(settings, pipeline.Pipeline(settings, state)) if scheduled else None
+    lifespan = scheduled_builds(settings, _pipeline(settings, state)) if scheduled else None
     app = create_app(settings, state, lifespan)
     uvicorn.run(
         app,

@@ -18,6 +18,7 @@ from feedsvc.model import Article, FeedItem, FeedMeta, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
 from feedsvc.state import BuildRecord, HeadlineIdentity, State
+from feedsvc.store import StoreError
 from feedsvc.stores import open_stores
 from feedsvc.text import headline_key
 
@@ -92,14 +93,25 @@ class Pipeline:
         self._record(report)
         return report
 
-    def ingest(self, now: datetime) -> list[Problem]:
-        """Read what changed in every store into the state; return what was wrong."""
+    def ingest(self, now: datetime) -> tuple[list[Problem], list[str]]:
+        """Read what changed in every store into the state.
+
+        Returns the problems (bad files and records, skipped) and the stores that
+        could not be read at all: their articles stay as they were, and the
+        build counts as failed.
+        """
         problems: list[Problem] = []
+        unread: list[str] = []
         for store in self.stores:
-            scan = store.scan(self.state.signatures(store.name))
+            try:
+                scan = store.scan(self.state.memory(store.name))
+            except StoreError as exc:
+                unread.append(f"store {store.name!r} not read: {exc}")
+                log.error("%s", unread[-1])
+                continue
             problems += scan.problems
             problems += self.state.apply_scan(scan, now)
-        return problems
+        return problems, unread
 
     def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:
         url = self.settings.site.article_url
@@ -114,7 +126,9 @@ class Pipeline:
 
     def _build(self, report: BuildReport) -> None:
         now = report.started
-        report.problems.extend(self.ingest(now))
+        problems, unread = self.ingest(now)
+        report.problems.extend(problems)
+        report.failures.extend(unread)
         report.articles, newest = self.state.counts(now)
         selection = self.select_latest(now)
         report.problems.extend(selection.problems)
@@ -174,9 +188,10 @@ def inspect(settings: Settings) -> list[Problem]:
     try:
         pipeline = Pipeline(settings, memory)
         now = now_utc()
-        problems = pipeline.ingest(now)
+        problems, unread = pipeline.ingest(now)
         selection = pipeline.select_latest(now, assign=False)
         return [
+            *(Problem("config", reason) for reason in unread),
             *problems,
             *selection.problems,
             *latest.unresolved(selection.latest, selection.entries),

@@ -33,9 +33,12 @@ async def build_once(pipeline: Pipeline) -> None:
     except Exception:
         log.exception("build failed; the next scheduled run will try again")
         return
+    if not report.ok:
+        log.error(
+            "build failed; the next scheduled run will try again: %s", "; ".join(report.failures)
+        )
     log.info(
-        "build %s: %d articles, %d problems, %d files written",
-        "ok" if report.ok else "FAILED",
+        "build done: %d articles, %d problems, %d files written",
         report.articles,
         len(report.problems),
         len(report.written),

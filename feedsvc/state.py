@@ -36,7 +36,7 @@ from sqlalchemy.engine import Connection, Dialect, Row
 from sqlalchemy.types import TypeDecorator
 
 from feedsvc.model import Article, Problem, SourceArticle
-from feedsvc.store import Scan
+from feedsvc.store import Memory, Scan
 from feedsvc.text import article_link, headline_key, slugify
 
 KEPT_BUILDS = 500
@@ -89,6 +89,14 @@ sources = Table(
     Column("store", String(100), primary_key=True),
     Column("key", String(1000), primary_key=True),
     Column("signature", String(100), nullable=False),
+)
+
+store_notes = Table(
+    "store_notes",
+    metadata,
+    Column("store", String(100), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
 )
 
 headlines = Table(
@@ -211,15 +219,25 @@ class State:
     def close(self) -> None:
         self.engine.dispose()
 
-    def signatures(self, store: str) -> dict[str, str]:
-        """Source key -> signature of every source read cleanly last time."""
+    def memory(self, store: str) -> Memory:
+        """The signatures of every source read cleanly last time, and the store's notes."""
         with self.engine.connect() as conn:
             query = select(sources.c.key, sources.c.signature).where(sources.c.store == store)
-            return dict(conn.execute(query).all())
+            notes = select(store_notes.c.name, store_notes.c.value).where(
+                store_notes.c.store == store
+            )
+            return Memory(dict(conn.execute(query).all()), dict(conn.execute(notes).all()))
+
+    def _keep_notes(self, conn: Connection, scan: Scan) -> None:
+        conn.execute(delete(store_notes).where(store_notes.c.store == scan.store))
+        if scan.notes:
+            rows = [{"store": scan.store, "name": k, "value": v} for k, v in scan.notes.items()]
+            conn.execute(insert(store_notes), rows)
 
     def apply_scan(self, scan: Scan, now: datetime) -> list[Problem]:
         """Record what a store scan found; return the id conflicts it found."""
         with self.engine.begin() as conn:
+            self._keep_notes(conn, scan)
             live_sources = set(
                 conn.scalars(
                     select(articles.c.source)

@@ -6,6 +6,7 @@ from feedsvc.config import Settings
 from feedsvc.store import Store
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext
+from feedsvc.store.sql import SqlStore
 
 
 def site_context(settings: Settings) -> SiteContext:
@@ -25,6 +26,17 @@ def open_stores(settings: Settings) -> list[Store]:
                     context,
                     max_file_size=conf.max_file_size,
                     folder_formats=conf.formats,
+                )
+            )
+        elif conf.kind == "sql":
+            stores.append(
+                SqlStore(
+                    conf.label,
+                    conf.url,
+                    context,
+                    table=conf.table,
+                    query=conf.query,
+                    columns=conf.columns,
                 )
             )
     return stores

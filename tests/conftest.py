@@ -161,3 +161,14 @@ def start_server(site: Site) -> Iterator:
         except subprocess.TimeoutExpired:
             server.process.kill()
             server.process.wait()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL on 127.0.0.1 (Debian's postgresql, which .ci/run installs)."""
+    from postgres import cluster, postgres_bin
+
+    if postgres_bin() is None:
+        pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
+    with cluster(free_port()) as url:
+        yield url

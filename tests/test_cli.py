@@ -81,10 +81,11 @@ def test_build_reports_skipped_files_and_still_builds(site: Site):
 
 def test_a_missing_article_folder_is_an_error_not_a_traceback(site: Site):
     site.articles.rmdir()
+    message = f"store 'files' not read: {site.articles}: article folder does not exist"
     for command in ("build", "check"):
         result = feedsvc("--config", str(site.config), command)
         assert result.returncode == 1
-        assert f"feedsvc: {site.articles}: article folder does not exist" in result.stderr
+        assert message in result.stdout + result.stderr
         assert "Traceback" not in result.stderr
 
 

@@ -5,7 +5,6 @@ re-reads only files whose size or modification time moved; a store that cannot
 tell (a database query, a remote feed) reads everything and says so.
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,19 +35,30 @@ class SourceScan:
 
 
 @dataclass
+class Memory:
+    """What a store left itself last time: source signatures and notes of its own."""
+
+    signatures: dict[str, str] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Scan:
     store: str
     changed: list[SourceScan] = field(default_factory=list)
     present: set[str] = field(default_factory=set)  # every source key in the store now
+    notes: dict[str, str] = field(default_factory=dict)  # kept for the next scan
+    warnings: list[Problem] = field(default_factory=list)  # about the store as a whole
 
     @property
     def problems(self) -> list[Problem]:
-        return [problem for source in self.changed for problem in source.problems]
+        found = [problem for source in self.changed for problem in source.problems]
+        return [*self.warnings, *found]
 
 
 class Store(Protocol):
     name: str
 
-    def scan(self, known: Mapping[str, str]) -> Scan:
-        """Read every source whose signature differs from `known` (source key -> signature)."""
+    def scan(self, memory: Memory) -> Scan:
+        """Read every source whose signature differs from the one remembered."""
         ...

@@ -5,7 +5,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from feedsvc.model import Problem
-from feedsvc.store import RecordError, Scan, SourceScan, StoreError, textpage
+from feedsvc.store import Memory, RecordError, Scan, SourceScan, StoreError, textpage
 from feedsvc.store.formats import FORMATS, SUFFIXES, FileInfo
 from feedsvc.store.record import SiteContext
 
@@ -30,14 +30,14 @@ class FilesStore:
             key=lambda pair: -len(pair[0]),
         )
 
-    def scan(self, known: Mapping[str, str]) -> Scan:
+    def scan(self, memory: Memory) -> Scan:
         if not self.root.is_dir():
             raise StoreError(f"{self.root}: article folder does not exist")
         scan = Scan(self.name)
         for key, path, stat in self._files():
             scan.present.add(key)
             signature = f"{stat.st_mtime_ns}:{stat.st_size}"
-            if known.get(key) != signature:
+            if memory.signatures.get(key) != signature:
                 scan.changed.append(self._read(key, path, stat.st_size, signature))
         return scan
 
