@@ -4,6 +4,7 @@ from zoneinfo import ZoneInfo
 
 from feedsvc.config import Settings
 from feedsvc.store import Store
+from feedsvc.store.feed import FeedStore
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext
 from feedsvc.store.sql import SqlStore
@@ -37,6 +38,16 @@ def open_stores(settings: Settings) -> list[Store]:
                     table=conf.table,
                     query=conf.query,
                     columns=conf.columns,
+                )
+            )
+        elif conf.kind == "feed":
+            stores.append(
+                FeedStore(
+                    conf.label,
+                    conf.url,
+                    context,
+                    timeout=conf.timeout,
+                    max_failures=conf.max_failures,
                 )
             )
     return stores

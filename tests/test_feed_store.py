@@ -1,0 +1,170 @@
+"""The feed store against real HTTP servers on 127.0.0.1: another feedsvc, and a scripted one."""
+
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import feedparser
+import pytest
+from conftest import Site, free_port, page
+
+OLD_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
+<title>Old CMS</title><link>https://old.example.org/</link><description>d</description>
+<item><title>Budget &amp; Taxes</title><link>/2024/budget</link>
+<guid isPermaLink="false">cms-item-991</guid><pubDate>Tue, 05 Mar 2024 08:00:00 +0300</pubDate>
+<dc:creator>Lena Marsh</dc:creator><category>Politics</category>
+<description>&lt;p&gt;The council &lt;b&gt;voted&lt;/b&gt;.&lt;/p&gt;</description>
+<enclosure url="https://old.example.org/img/budget.jpg" type="image/jpeg" length="1234"/></item>
+<item><title>No id at all</title><description>x</description></item>
+</channel></rss>"""
+
+
+class Scripted(BaseHTTPRequestHandler):
+    """Answers from `routes`: path -> (status, headers, body)."""
+
+    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
+    seen: list[tuple[str, str | None]] = []
+
+    def do_GET(self) -> None:
+        self.seen.append((self.path, self.headers.get("If-None-Match")))
+        status, headers, body = self.routes.get(self.path, (404, {}, b"not found"))
+        if (
+            status == 200
+            and headers.get("ETag")
+            and self.headers.get("If-None-Match") == headers["ETag"]
+        ):
+            status, body = 304, b""
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def origin() -> Iterator[tuple[str, type[Scripted]]]:
+    handler = type("Handler", (Scripted,), {"routes": {}, "seen": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", handler
+    server.shutdown()
+    server.server_close()
+
+
+def feed_store(site: Site, url: str, max_failures: int = 2) -> None:
+    site.configure(
+        extra=f'[store]\nkind = "feed"\nname = "old-cms"\nurl = "{url}"\ntimeout = 2\nmax_failures = {max_failures}\n'
+    )
+
+
+def entries(site: Site) -> list:
+    return feedparser.parse((site.feeds / "main.rss").read_bytes()).entries
+
+
+def test_items_keep_their_guids_dates_authors_and_images(site: Site, origin):
+    base, handler = origin
+    handler.routes["/rss"] = (
+        200,
+        {"Content-Type": "application/rss+xml", "ETag": '"v1"'},
+        OLD_FEED,
+    )
+    feed_store(site, base + "/rss")
+    report = site.build()
+    assert [str(p) for p in report.problems] == [
+        f"{base}/rss item 2: item has neither an id/guid nor a link"
+    ]
+    (item,) = entries(site)
+    assert item.id == "cms-item-991"
+    assert item.title == "Budget & Taxes"
+    assert item.published == "Tue, 05 Mar 2024 05:00:00 +0000"
+    assert item.link == f"{base}/2024/budget"  # relative links resolve against the feed's URL
+    assert item.author == "Lena Marsh"
+    assert "<b>voted</b>" in item.content[0].value
+
+
+def test_polls_are_conditional_and_nothing_is_rewritten(site: Site, origin):
+    base, handler = origin
+    handler.routes["/rss"] = (
+        200,
+        {"Content-Type": "application/rss+xml", "ETag": '"v1"'},
+        OLD_FEED,
+    )
+    feed_store(site, base + "/rss")
+    site.build()
+    assert site.build().written == []
+    assert handler.seen == [("/rss", None), ("/rss", '"v1"')]
+
+
+def test_an_item_the_source_drops_is_kept(site: Site, origin):
+    base, handler = origin
+    handler.routes["/rss"] = (200, {"Content-Type": "application/rss+xml"}, OLD_FEED)
+    feed_store(site, base + "/rss")
+    site.build()
+    handler.routes["/rss"] = (
+        200,
+        {},
+        OLD_FEED.replace(b"cms-item-991", b"cms-item-992").replace(b"Budget", b"Later"),
+    )
+    site.build()
+    assert sorted(e.id for e in entries(site)) == ["cms-item-991", "cms-item-992"]
+
+
+def test_redirects_are_followed_and_a_permanent_one_is_reported(site: Site, origin):
+    base, handler = origin
+    handler.routes["/old"] = (301, {"Location": "/rss"}, b"")
+    handler.routes["/rss"] = (200, {}, OLD_FEED)
+    feed_store(site, base + "/old")
+    report = site.build()
+    assert f"{base}/old: warning: moved permanently to {base}/rss; update the store's url" in map(
+        str, report.problems
+    )
+    assert [e.id for e in entries(site)] == ["cms-item-991"]
+
+
+def test_gone_and_failing_feeds_are_reported_not_fatal(site: Site, origin):
+    base, handler = origin
+    handler.routes["/rss"] = (200, {}, OLD_FEED)
+    feed_store(site, base + "/rss", max_failures=2)
+    site.build()
+    handler.routes["/rss"] = (503, {}, b"busy")
+    first = site.build()
+    assert first.ok
+    assert [str(p) for p in first.problems if "failed fetches" in p.reason] == [
+        f"{base}/rss: warning: HTTP 503 Service Unavailable (1 failed fetches in a row)"
+    ]
+    second = site.build()
+    assert [str(p) for p in second.problems if "failed fetches" in p.reason] == [
+        f"{base}/rss: HTTP 503 Service Unavailable (2 failed fetches in a row)"
+    ]
+    handler.routes["/rss"] = (410, {}, b"")
+    gone = site.build()
+    assert f"{base}/rss: the feed is gone (410 Gone); its items stay as they were" in map(
+        str, gone.problems
+    )
+    assert [e.id for e in entries(site)] == ["cms-item-991"]
+
+
+def test_a_server_that_is_down_is_a_warning_then_an_error(site: Site):
+    feed_store(site, f"http://127.0.0.1:{free_port()}/rss", max_failures=2)
+    first, second = site.build(), site.build()
+    assert first.problems[0].warning and "cannot fetch: ConnectError" in first.problems[0].reason
+    assert not second.problems[0].warning
+
+
+def test_moving_from_one_feedsvc_to_another_keeps_every_guid(site: Site, start_server, tmp_path):
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    site.write("b.txt", page("Мост закрыт", "Ремонт."))
+    site.build()
+    start_server("serve")
+    original = {e.id: e.published for e in entries(site)}
+    moved = Site(tmp_path / "new-site", free_port())
+    moved.articles.mkdir(parents=True)
+    feed_store(moved, site.url + "feeds/main.atom")
+    assert moved.build().problems == []
+    assert {e.id: e.published for e in entries(moved)} == original
