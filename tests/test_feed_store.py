@@ -3,6 +3,7 @@
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
 
 import feedparser
 import pytest
@@ -23,8 +24,8 @@ OLD_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 class Scripted(BaseHTTPRequestHandler):
     """Answers from `routes`: path -> (status, headers, body)."""
 
-    routes: dict[str, tuple[int, dict[str, str], bytes]] = {}
-    seen: list[tuple[str, str | None]] = []
+    routes: ClassVar[dict[str, tuple[int, dict[str, str], bytes]]] = {}
+    seen: ClassVar[list[tuple[str, str | None]]] = []
 
     def do_GET(self) -> None:
         self.seen.append((self.path, self.headers.get("If-None-Match")))
