@@ -1,0 +1,200 @@
+"""Which stored article a freshly read one is, and what its GUID and dates become.
+
+An explicit id wins. Otherwise an article is the row at its key; failing that,
+a row that vanished in this scan or was deleted earlier, with the same body,
+then the same headline (a moved, renamed or re-exported file). Two sources
+claiming one id is a conflict: neither is taken until it is resolved.
+Everything is loaded in a few chunked queries and written in batches, so a
+first scan of 100,000 files costs a few queries per 500 articles.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
+
+from feedsvc.model import Problem, SourceArticle
+from feedsvc.schema import CHUNK, articles, new_guid
+from feedsvc.text import headline_key, slugify
+
+
+def select_in(
+    conn: Connection, column: Column, values: Iterable[str], condition: Any = True
+) -> list[Row]:
+    wanted = sorted(set(values))
+    rows: list[Row] = []
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        rows += conn.execute(select(articles).where(column.in_(chunk) & condition)).all()
+    return rows
+
+
+def conflicts(
+    conn: Connection, fresh: Sequence[SourceArticle], touched: Sequence[Row]
+) -> tuple[set[str], list[Problem]]:
+    """Ids claimed by more than one source; a problem for each claimant."""
+    claims: dict[str, dict[str, str]] = {}
+    for article in fresh:
+        if article.explicit_id:
+            claims.setdefault(article.explicit_id, {})[article.origin] = article.key
+    touched_ids = {row.id for row in touched}
+    for row in select_in(conn, articles.c.explicit_id, claims, articles.c.deleted.is_(None)):
+        if row.id not in touched_ids:  # its source is unchanged and still claims the id
+            claims[row.explicit_id].setdefault(SourceArticle.from_json(row.data).origin, row.key)
+    found = {id_ for id_, claimants in claims.items() if len(claimants) > 1}
+    problems = [
+        Problem(
+            origin,
+            f"id {id_!r} is also claimed by "
+            f"{', '.join(other for other in claims[id_] if other != origin)}; "
+            "neither is published until one of them changes it",
+        )
+        for id_ in sorted(found)
+        for origin in claims[id_]
+    ]
+    return found, problems
+
+
+class Reconciler:
+    """Settles one scan's fresh articles against the rows they may already be."""
+
+    def __init__(self, conn: Connection, store: str, touched: Sequence[Row]) -> None:
+        self.conn = conn
+        self.store = store
+        self.touched = touched
+        self.by_key = {row.key: row for row in touched}
+        self.claimed: set[int] = set()
+
+    def _claim(self, row: Row | None) -> Row | None:
+        if row is None or row.id in self.claimed:
+            return None
+        self.claimed.add(row.id)
+        return row
+
+    def match(self, fresh: Sequence[SourceArticle]) -> list[Row | None]:
+        ids = [a.explicit_id for a in fresh if a.explicit_id]
+        by_id: dict[str, Row] = {}
+        for row in (
+            *select_in(self.conn, articles.c.guid, ids),
+            *select_in(self.conn, articles.c.explicit_id, ids),
+        ):
+            by_id.setdefault(row.explicit_id or row.guid, row)
+            by_id.setdefault(row.guid, row)
+        found = [
+            self._claim(
+                (by_id.get(a.explicit_id) if a.explicit_id else None) or self.by_key.get(a.key)
+            )
+            for a in fresh
+        ]
+        lost = [a for a, row in zip(fresh, found, strict=True) if row is None]
+        if not lost:
+            return found
+        # Moved, renamed or re-exported: a row that vanished now, or was deleted before.
+        deleted = articles.c.deleted.is_not(None) & (articles.c.store == self.store)
+        candidates = [
+            *(r for r in self.touched if r.id not in self.claimed),
+            *sorted(
+                {
+                    r.id: r
+                    for r in (
+                        *select_in(
+                            self.conn, articles.c.body_hash, (a.body_hash for a in lost), deleted
+                        ),
+                        *select_in(
+                            self.conn,
+                            articles.c.title_key,
+                            (headline_key(a.title) for a in lost),
+                            deleted,
+                        ),
+                    )
+                }.values(),
+                key=lambda r: r.deleted,
+                reverse=True,
+            ),
+        ]
+        for index, (article, row) in enumerate(zip(fresh, found, strict=True)):
+            if row is None:
+                found[index] = self._similar(article, candidates)
+        return found
+
+    def _similar(self, article: SourceArticle, candidates: Sequence[Row]) -> Row | None:
+        for attribute, value in (
+            ("body_hash", article.body_hash),
+            ("title_key", headline_key(article.title)),
+        ):
+            for row in candidates:
+                if (
+                    getattr(row, attribute) == value
+                    and row.id not in self.claimed
+                    and not (row.explicit_id and article.explicit_id)
+                ):
+                    return self._claim(row)
+        return None
+
+
+def settle(
+    conn: Connection,
+    fresh: Sequence[tuple[str, SourceArticle]],
+    rows: Sequence[Row | None],
+    now: datetime,
+) -> None:
+    """Insert the new articles and update the known ones, in two batches."""
+    inserts, updates = [], []
+    for (source_key, article), row in zip(fresh, rows, strict=True):
+        values = {
+            "store": article.store,
+            "source": source_key,
+            "key": article.key,
+            "explicit_id": article.explicit_id,
+            "title_key": headline_key(article.title),
+            "body_hash": article.body_hash,
+            "content_hash": article.content_hash,
+            "deleted": None,
+            "draft": article.draft,
+            "has_latest": bool(article.latest),
+            "data": article.to_json(),
+        }
+        if row is None:
+            published = article.published or now
+            inserts.append(
+                {
+                    "guid": article.explicit_id or new_guid(),
+                    "slug": article.slug or slugify(article.title),
+                    "published": published,
+                    "updated": article.updated or published,
+                    "first_seen": now,
+                    **values,
+                }
+            )
+            continue
+        # A draft made public without a stated date is published now, not when first seen.
+        published = article.published or (now if row.draft and not article.draft else row.published)
+        if article.updated:
+            updated = article.updated
+        elif row.content_hash != article.content_hash:
+            updated = max(now, published)
+        else:
+            updated = row.updated
+        updates.append(
+            {
+                "row_id": row.id,
+                "guid": article.explicit_id or row.guid,
+                "slug": article.slug or row.slug,
+                "published": published,
+                "updated": updated,
+                **values,
+            }
+        )
+    if inserts:
+        conn.execute(insert(articles), inserts)
+    if updates:
+        # Bound names may not be column names in an executemany UPDATE: prefix them.
+        names = [name for name in updates[0] if name != "row_id"]
+        statement = (
+            update(articles)
+            .where(articles.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        rows = [{f"new_{k}" if k != "row_id" else k: v for k, v in u.items()} for u in updates]
+        conn.execute(statement, rows)

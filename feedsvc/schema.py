@@ -1,0 +1,102 @@
+"""The state database's tables (SQLAlchemy Core), shared by the modules that use them."""
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+CHUNK = 500  # values per IN (...) query, well under every backend's parameter limit
+
+
+def new_guid() -> str:
+    return f"urn:uuid:{uuid.uuid4()}"
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on every backend (SQLite stores naive ones)."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = MetaData()
+
+articles = Table(
+    "articles",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("guid", String(500), nullable=False, unique=True),
+    Column("store", String(100), nullable=False),
+    Column("source", String(1000), nullable=False),  # the file (or other source) it came from
+    Column("key", String(1000), nullable=False),
+    Column("explicit_id", String(500), nullable=True, index=True),
+    Column("slug", String(200), nullable=False),
+    Column("title_key", Text, nullable=False),
+    Column("body_hash", String(64), nullable=False, index=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("published", UTCDateTime, nullable=False),
+    Column("updated", UTCDateTime, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("deleted", UTCDateTime, nullable=True),
+    Column("draft", Boolean, nullable=False),
+    Column("has_latest", Boolean, nullable=False),
+    Column("data", Text, nullable=False),
+    Index("ix_articles_store_source", "store", "source"),
+    Index("ix_articles_published", "published"),
+    Index("ix_articles_title_key", "title_key"),
+)
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("store", String(100), primary_key=True),
+    Column("key", String(1000), primary_key=True),
+    Column("signature", String(100), nullable=False),
+)
+
+store_notes = Table(
+    "store_notes",
+    metadata,
+    Column("store", String(100), primary_key=True),
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+headlines = Table(
+    "headlines",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("guid", String(200), nullable=False, unique=True),
+    Column("first_seen", UTCDateTime, nullable=False),
+)
+
+builds = Table(
+    "builds",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("started", UTCDateTime, nullable=False),
+    Column("finished", UTCDateTime, nullable=False),
+    Column("ok", Boolean, nullable=False),
+    Column("articles", Integer, nullable=False),
+    Column("problems", Integer, nullable=False),
+    Column("written", Integer, nullable=False),
+    Column("error", Text, nullable=False),
+)
