@@ -2,11 +2,21 @@
 
 import logging
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
 import click
 import uvicorn
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from feedsvc import config, pipeline, scaffold
 from feedsvc.config import ConfigError, Settings
@@ -98,14 +108,31 @@ def build(ctx: click.Context) -> None:
 def check(ctx: click.Context) -> None:
     """Check the config and the store without writing anything; exit 1 on errors."""
     settings = _settings(ctx)
-    try:
-        problems = pipeline.inspect(settings)
-    except StoreError as exc:
-        _fail(str(exc))
+    started = time.monotonic()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
+
+        def progress_of(store: str) -> Callable[[int, int], None]:
+            task = bar.add_task(f"reading store {store!r}", total=None)
+            return lambda done, total: bar.update(task, completed=done, total=total)
+
+        try:
+            problems = pipeline.inspect(settings, progress_of)
+        except StoreError as exc:
+            _fail(str(exc))
     for problem in problems:
         click.echo(str(problem))
     errors = sum(not p.warning for p in problems)
-    click.echo(f"{errors} errors, {len(problems) - errors} warnings")
+    click.echo(
+        f"checked {len(settings.store)} store(s) in {time.monotonic() - started:.1f} s: "
+        f"{errors} errors, {len(problems) - errors} warnings"
+    )
     if errors:
         sys.exit(1)
 

@@ -2,8 +2,9 @@
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 
@@ -61,20 +62,22 @@ class SourceArticle:
     draft: bool = False
     latest: tuple[str, ...] = ()  # a text page's own `Latest news` headlines
 
-    @property
+    @cached_property
     def content_hash(self) -> str:
         """Changes exactly when what makes an item "updated" for a reader changes."""
         return digest(
             self.title, self.body_html, self.summary_html, self.authors, self.categories, self.image
         )
 
-    @property
+    @cached_property
     def body_hash(self) -> str:
         """Recognises a moved file whatever its headline."""
-        return digest(self.body_html)
+        return hashlib.sha256(self.body_html.encode()).hexdigest()
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, default=datetime.isoformat)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
+        data["image"] = None if self.image is None else self.image.__dict__
+        return json.dumps(data, ensure_ascii=False, default=datetime.isoformat)
 
     @classmethod
     def from_json(cls, text: str) -> "SourceArticle":

@@ -4,7 +4,7 @@ import fcntl
 import logging
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,7 +18,7 @@ from feedsvc.model import Article, FeedItem, FeedMeta, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
 from feedsvc.state import BuildRecord, HeadlineIdentity, State
-from feedsvc.store import StoreError
+from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
 from feedsvc.text import headline_key
 
@@ -93,7 +93,9 @@ class Pipeline:
         self._record(report)
         return report
 
-    def ingest(self, now: datetime) -> tuple[list[Problem], list[str]]:
+    def ingest(
+        self, now: datetime, progress: Callable[[str], Progress] | None = None
+    ) -> tuple[list[Problem], list[str]]:
         """Read what changed in every store into the state.
 
         Returns the problems (bad files and records, skipped) and the stores that
@@ -104,7 +106,8 @@ class Pipeline:
         unread: list[str] = []
         for store in self.stores:
             try:
-                scan = store.scan(self.state.memory(store.name))
+                memory = self.state.memory(store.name)
+                scan = store.scan(memory, progress(store.name) if progress else no_progress)
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
@@ -182,13 +185,16 @@ class Pipeline:
         )
 
 
-def inspect(settings: Settings) -> list[Problem]:
-    """Every problem a build would meet, found without writing anything anywhere."""
+def inspect(settings: Settings, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
+    """Every problem a build would meet, found without writing anything anywhere.
+
+    `progress(store name)` gives the callback each store's scan reports to.
+    """
     memory = State("sqlite://")  # the checks need identities to match headlines, not to keep
     try:
         pipeline = Pipeline(settings, memory)
         now = now_utc()
-        problems, unread = pipeline.ingest(now)
+        problems, unread = pipeline.ingest(now, progress)
         selection = pipeline.select_latest(now, assign=False)
         return [
             *(Problem("config", reason) for reason in unread),

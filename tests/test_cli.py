@@ -36,6 +36,7 @@ def test_init_with_sample_content_gives_feeds_a_reader_can_use(tmp_path: Path):
     check = feedsvc("--config", str(folder / "config.toml"), "check")
     assert check.returncode == 0, check.stdout
     assert check.stdout.strip().endswith("0 errors, 2 warnings")
+    assert "checked 1 store(s) in " in check.stdout
     built = feedsvc("build", cwd=folder)  # --config defaults to ./config.toml
     assert built.returncode == 0, built.stderr
     main = feedparser.parse((folder / "public" / "feeds" / "main.atom").read_bytes())

@@ -81,13 +81,13 @@ def test_builds_never_overlap(site: Site, monkeypatch):
     running, most = 0, 0
     real_scan = pipeline.stores[0].scan
 
-    def slow_scan(memory):  # a store slow enough for two runs to meet, were they allowed to
+    def slow_scan(*args):  # a store slow enough for two runs to meet, were they allowed to
         nonlocal running, most
         running += 1
         most = max(most, running)
         time.sleep(0.3)
         running -= 1
-        return real_scan(memory)
+        return real_scan(*args)
 
     monkeypatch.setattr(pipeline.stores[0], "scan", slow_scan)
     other = Pipeline(settings, state)  # a second pipeline, as another process would have

@@ -5,6 +5,7 @@ re-reads only files whose size or modification time moved; a store that cannot
 tell (a database query, a remote feed) reads everything and says so.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -56,9 +57,17 @@ class Scan:
         return [*self.warnings, *found]
 
 
+# Told (sources read so far, sources to read) as a scan goes, for a progress bar.
+Progress = Callable[[int, int], None]
+
+
+def no_progress(_done: int, _total: int) -> None:
+    return None
+
+
 class Store(Protocol):
     name: str
 
-    def scan(self, memory: Memory) -> Scan:
+    def scan(self, memory: Memory, progress: Progress = no_progress) -> Scan:
         """Read every source whose signature differs from the one remembered."""
         ...

@@ -15,7 +15,7 @@ import httpx
 
 from feedsvc import content
 from feedsvc.model import Problem, digest
-from feedsvc.store import Memory, RecordError, Scan, SourceScan
+from feedsvc.store import Memory, Progress, RecordError, Scan, SourceScan, no_progress
 from feedsvc.store.record import SiteContext, build
 
 USER_AGENT = "feedsvc (feed store; +https://github.com/feedsvc/feedsvc)"
@@ -72,7 +72,7 @@ class FeedStore:
         self.timeout = timeout
         self.max_failures = max_failures
 
-    def scan(self, memory: Memory) -> Scan:
+    def scan(self, memory: Memory, progress: Progress = no_progress) -> Scan:
         # Items the source no longer lists are still ours: every known one stays present.
         scan = Scan(self.name, present=set(memory.signatures), notes=dict(memory.notes))
         headers = {"User-Agent": USER_AGENT}
@@ -119,7 +119,9 @@ class FeedStore:
             "failures": "0",
         }
         for number, entry in enumerate(parsed.entries, start=1):
+            progress(number - 1, len(parsed.entries))
             self._read_entry(scan, memory, number, entry)
+        progress(len(parsed.entries), len(parsed.entries))
         return scan
 
     def _read_entry(self, scan: Scan, memory: Memory, number: int, entry: dict[str, Any]) -> None:

@@ -5,7 +5,16 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path, PurePosixPath
 
 from feedsvc.model import Problem
-from feedsvc.store import Memory, RecordError, Scan, SourceScan, StoreError, textpage
+from feedsvc.store import (
+    Memory,
+    Progress,
+    RecordError,
+    Scan,
+    SourceScan,
+    StoreError,
+    no_progress,
+    textpage,
+)
 from feedsvc.store.formats import FORMATS, SUFFIXES, FileInfo
 from feedsvc.store.record import SiteContext
 
@@ -30,15 +39,21 @@ class FilesStore:
             key=lambda pair: -len(pair[0]),
         )
 
-    def scan(self, memory: Memory) -> Scan:
+    def scan(self, memory: Memory, progress: Progress = no_progress) -> Scan:
+        """Stat every file; read only those whose size or modification time moved."""
         if not self.root.is_dir():
             raise StoreError(f"{self.root}: article folder does not exist")
         scan = Scan(self.name)
+        to_read = []
         for key, path, stat in self._files():
             scan.present.add(key)
             signature = f"{stat.st_mtime_ns}:{stat.st_size}"
             if memory.signatures.get(key) != signature:
-                scan.changed.append(self._read(key, path, stat.st_size, signature))
+                to_read.append((key, path, stat.st_size, signature))
+        for done, args in enumerate(to_read):
+            progress(done, len(to_read))
+            scan.changed.append(self._read(*args))
+        progress(len(to_read), len(to_read))
         return scan
 
     def _files(self) -> Iterator[tuple[str, Path, os.stat_result]]:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, TextClause, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.model import Problem, digest
-from feedsvc.store import Memory, RecordError, Scan, SourceScan, StoreError
+from feedsvc.store import Memory, Progress, RecordError, Scan, SourceScan, StoreError, no_progress
 from feedsvc.store.record import BODY_FIELDS, FIELDS, SiteContext, build
 
 
@@ -59,7 +59,7 @@ class SqlStore:
             raise RecordError(f"row {number} has no id (map one with columns = {{ id = ... }})")
         return fields
 
-    def scan(self, memory: Memory) -> Scan:
+    def scan(self, memory: Memory, progress: Progress = no_progress) -> Scan:
         scan = Scan(self.name)
         try:
             with self.engine.connect() as conn:
@@ -69,6 +69,7 @@ class SqlStore:
                 f"{self.label}: query failed: {exc.__class__.__name__}: {exc.orig or exc}"
             ) from None
         for number, row in enumerate(rows, start=1):
+            progress(number - 1, len(rows))
             try:
                 fields = self._fields(row, number)
             except RecordError as exc:
@@ -96,4 +97,5 @@ class SqlStore:
                 source.problems.append(Problem(origin, exc.reason))
                 source.signature = None
             scan.changed.append(source)
+        progress(len(rows), len(rows))
         return scan
