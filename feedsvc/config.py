@@ -3,6 +3,7 @@
 import re
 import tomllib
 import zoneinfo
+from collections.abc import Iterable
 from pathlib import Path
 from string import Template
 from typing import Annotated, Literal
@@ -159,6 +160,11 @@ DEFAULT_FEEDS = (
 )
 
 
+def _repeated(names: Iterable[str]) -> str:
+    seen = list(names)
+    return ", ".join(sorted({name for name in seen if seen.count(name) > 1}))
+
+
 def _as_list(value: object) -> object:
     return [value] if isinstance(value, dict) else value
 
@@ -179,17 +185,15 @@ class Settings(_Section):
     @field_validator("feeds")
     @classmethod
     def _unique_names(cls, feeds: list[FeedSettings]) -> list[FeedSettings]:
-        names = [feed.name for feed in feeds]
-        if dupes := sorted({n for n in names if names.count(n) > 1}):
-            raise ValueError(f"feed names must be unique; repeated: {', '.join(dupes)}")
+        if dupes := _repeated(feed.name for feed in feeds):
+            raise ValueError(f"feed names must be unique; repeated: {dupes}")
         return feeds
 
     @field_validator("store")
     @classmethod
     def _unique_stores(cls, stores: list[StoreSettings]) -> list[StoreSettings]:
-        labels = [store.label for store in stores]
-        if dupes := sorted({n for n in labels if labels.count(n) > 1}):
-            raise ValueError(f"give each store its own name; repeated: {', '.join(dupes)}")
+        if dupes := _repeated(store.label for store in stores):
+            raise ValueError(f"give each store its own name; repeated: {dupes}")
         return stores
 
     @property

@@ -51,6 +51,26 @@ class Scan:
     notes: dict[str, str] = field(default_factory=dict)  # kept for the next scan
     warnings: list[Problem] = field(default_factory=list)  # about the store as a whole
 
+    def add_record(
+        self,
+        memory: Memory,
+        key: str,
+        signature: str,
+        origin: str,
+        make: Callable[[], SourceArticle],
+    ) -> None:
+        """One record of a store that reads everything: made again only if its signature moved."""
+        self.present.add(key)
+        if memory.signatures.get(key) == signature:
+            return
+        source = SourceScan(key, signature)
+        try:
+            source.articles.append(make())
+        except RecordError as exc:
+            source.problems.append(Problem(origin, exc.reason))
+            source.signature = None
+        self.changed.append(source)
+
     @property
     def problems(self) -> list[Problem]:
         found = [problem for source in self.changed for problem in source.problems]

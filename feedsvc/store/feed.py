@@ -15,7 +15,7 @@ import httpx
 
 from feedsvc import content
 from feedsvc.model import Problem, digest
-from feedsvc.store import Memory, Progress, RecordError, Scan, SourceScan, no_progress
+from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
 from feedsvc.store.record import SiteContext, build
 
 USER_AGENT = "feedsvc (feed store; +https://github.com/feedsvc/feedsvc)"
@@ -133,20 +133,15 @@ class FeedStore:
             return
         key = str(fields["id"])
         signature = digest(sorted((k, str(v)) for k, v in entry.items()))
-        scan.present.add(key)
-        if memory.signatures.get(key) == signature:
-            return
-        source = SourceScan(key, signature)
-        try:
-            article = build(
+        scan.add_record(
+            memory,
+            key,
+            signature,
+            origin,
+            lambda: build(
                 fields, store=self.name, key=key, origin=origin, site=self.site, body_html=body
-            )
-        except RecordError as exc:
-            source.problems.append(Problem(origin, exc.reason))
-            source.signature = None
-        else:
-            source.articles.append(article)
-        scan.changed.append(source)
+            ),
+        )
 
     def _failed(self, scan: Scan, reason: str) -> Scan:
         """A failed fetch: a warning at first, an error after max_failures in a row."""

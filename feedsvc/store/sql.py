@@ -11,7 +11,7 @@ from sqlalchemy import Engine, TextClause, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.model import Problem, digest
-from feedsvc.store import Memory, Progress, RecordError, Scan, SourceScan, StoreError, no_progress
+from feedsvc.store import Memory, Progress, RecordError, Scan, StoreError, no_progress
 from feedsvc.store.record import BODY_FIELDS, FIELDS, SiteContext, build
 
 
@@ -77,25 +77,19 @@ class SqlStore:
                 continue
             key = str(fields["id"])
             origin = f"{self.label} row id={key}"
-            signature = digest(sorted((k, str(v)) for k, v in fields.items()))
-            scan.present.add(key)
-            if memory.signatures.get(key) == signature:
-                continue
-            source = SourceScan(key, signature)
-            try:
-                source.articles.append(
-                    build(
-                        fields,
-                        store=self.name,
-                        key=key,
-                        origin=origin,
-                        site=self.site,
-                        allow_body_fields=True,
-                    )
-                )
-            except RecordError as exc:
-                source.problems.append(Problem(origin, exc.reason))
-                source.signature = None
-            scan.changed.append(source)
+            scan.add_record(
+                memory,
+                key,
+                digest(sorted((k, str(v)) for k, v in fields.items())),
+                origin,
+                lambda fields=fields, key=key, origin=origin: build(
+                    fields,
+                    store=self.name,
+                    key=key,
+                    origin=origin,
+                    site=self.site,
+                    allow_body_fields=True,
+                ),
+            )
         progress(len(rows), len(rows))
         return scan
