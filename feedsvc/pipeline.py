@@ -130,6 +130,8 @@ class Pipeline:
     def _build(self, report: BuildReport) -> None:
         now = report.started
         problems, unread = self.ingest(now)
+        for problem in problems:
+            log.warning("%s%s", "" if problem.warning else "skipped ", problem)
         report.problems.extend(problems)
         report.failures.extend(unread)
         report.articles, newest = self.state.counts(now)

@@ -8,6 +8,14 @@ from typing import ClassVar
 import feedparser
 import pytest
 from conftest import Site, free_port, page
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_feeds import feed_is_valid
+from test_formats import SITE
+
+from feedsvc.store import RecordError
+from feedsvc.store.feed import entry_fields
+from feedsvc.store.record import build
 
 OLD_FEED = b"""<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>
@@ -169,3 +177,30 @@ def test_moving_from_one_feedsvc_to_another_keeps_every_guid(site: Site, start_s
     feed_store(moved, site.url + "feeds/main.atom")
     assert moved.build().problems == []
     assert {e.id: e.published for e in entries(moved)} == original
+
+
+hostile = st.lists(
+    st.text(max_size=12)
+    | st.sampled_from(["]]>", "<script>x</script>", "&amp;", "\x00", "\u202e", "😀"]),
+    max_size=8,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.fixed_dictionaries(
+        {"id": hostile, "title": hostile, "summary": hostile, "link": hostile},
+        optional={
+            "tags": st.lists(st.fixed_dictionaries({"term": hostile}), max_size=5),
+            "authors": st.lists(st.fixed_dictionaries({"name": hostile}), max_size=3),
+        },
+    )
+)
+def test_any_feed_entry_gives_an_article_or_a_clear_error(entry):
+    try:
+        fields, body = entry_fields(entry)
+        article = build(fields, store="old", key="k", origin="o", site=SITE, body_html=body)
+    except RecordError as exc:
+        assert exc.reason
+        return
+    feed_is_valid(article)
