@@ -64,6 +64,8 @@ articles = Table(
     Index("ix_articles_title_key", "title_key"),
 )
 
+# Every source seen and not gone, with the signature that tells it is unchanged
+# ("" for one to read again every run: it had problems).
 sources = Table(
     "sources",
     metadata,
@@ -99,4 +101,11 @@ builds = Table(
     Column("problems", Integer, nullable=False),
     Column("written", Integer, nullable=False),
     Column("error", Text, nullable=False),
+)
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("name", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
 )

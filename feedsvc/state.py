@@ -7,6 +7,7 @@ the content hash does. The articles themselves are kept here too, so a run
 reads again only the sources that changed and selects feeds with queries.
 """
 
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,6 +23,7 @@ from feedsvc.schema import (
     articles,
     builds,
     headlines,
+    meta,
     metadata,
     new_guid,
     sources,
@@ -76,18 +78,34 @@ class State:
             if database := self.engine.url.database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
         metadata.create_all(self.engine)
+        self._memories: dict[str, tuple[str, Memory]] = {}
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def _generation(self, conn: Connection) -> str:
+        """Changes whenever any process records a scan that changed something."""
+        value = conn.scalar(select(meta.c.value).where(meta.c.name == "generation"))
+        return value or ""
+
     def memory(self, store: str) -> Memory:
-        """The signatures of every source read cleanly last time, and the store's notes."""
+        """The signature of every source seen, and the store's notes.
+
+        Kept in this process between runs while no other process changed the
+        state: loading 100,000 signatures costs more than scanning the files.
+        """
         with self.engine.connect() as conn:
+            generation = self._generation(conn)
+            cached = self._memories.get(store)
+            if cached and cached[0] == generation:
+                return cached[1]
             query = select(sources.c.key, sources.c.signature).where(sources.c.store == store)
             notes = select(store_notes.c.name, store_notes.c.value).where(
                 store_notes.c.store == store
             )
-            return Memory(dict(conn.execute(query).all()), dict(conn.execute(notes).all()))
+            memory = Memory(dict(conn.execute(query).all()), dict(conn.execute(notes).all()))
+        self._memories[store] = (generation, memory)
+        return memory
 
     def _keep_notes(self, conn: Connection, scan: Scan) -> None:
         conn.execute(delete(store_notes).where(store_notes.c.store == scan.store))
@@ -97,37 +115,51 @@ class State:
 
     def apply_scan(self, scan: Scan, now: datetime) -> list[Problem]:
         """Record what a store scan found; return the id conflicts it found."""
+        memory = self.memory(scan.store)
+        gone = set(memory.signatures) - scan.present
+        touched_keys = {source.key for source in scan.changed} | gone
+        if not touched_keys and scan.notes == memory.notes:
+            return []  # the common case: nothing changed, nothing to write
+        problems: list[Problem] = []
+        unsettled: set[str] = set()
         with self.engine.begin() as conn:
             self._keep_notes(conn, scan)
-            live_sources = set(
-                conn.scalars(
-                    select(articles.c.source)
-                    .where((articles.c.store == scan.store) & articles.c.deleted.is_(None))
-                    .distinct()
-                )
+            if touched_keys:
+                problems, unsettled = self._settle(conn, scan, touched_keys, gone, now)
+            generation = uuid.uuid4().hex
+            conn.execute(delete(meta).where(meta.c.name == "generation"))
+            conn.execute(insert(meta).values(name="generation", value=generation))
+        for key in gone:
+            memory.signatures.pop(key, None)
+        for source in scan.changed:
+            memory.signatures[source.key] = (
+                "" if source.key in unsettled else source.signature or ""
             )
-            known = set(conn.scalars(select(sources.c.key).where(sources.c.store == scan.store)))
-            gone = (live_sources | known) - scan.present
-            touched_keys = {source.key for source in scan.changed} | gone
-            if not touched_keys:
-                return []
-            live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
-            touched = identity.select_in(conn, articles.c.source, touched_keys, live_here)
-            fresh = [(s.key, a) for s in scan.changed for a in s.articles]
-            conflicts, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
-            reconciler = identity.Reconciler(conn, scan.store, touched)
-            # A conflicted article stays as it was, and its sources are read again every
-            # run, until the conflict is resolved.
-            reconciler.claimed |= {row.id for row in touched if row.explicit_id in conflicts}
-            unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
-            fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
-            rows = reconciler.match([a for _k, a in fresh])
-            identity.settle(conn, fresh, rows, now)
-            vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
-            for chunk in _chunks(vanished):
-                conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
-            self._remember_sources(conn, scan, gone, unsettled)
+        memory.notes = dict(scan.notes)
+        self._memories[scan.store] = (generation, memory)
         return problems
+
+    def _settle(
+        self, conn: Connection, scan: Scan, touched_keys: set[str], gone: set[str], now: datetime
+    ) -> tuple[list[Problem], set[str]]:
+        """(id conflicts, sources to read again) after settling the changed sources."""
+        live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
+        touched = identity.select_in(conn, articles.c.source, touched_keys, live_here)
+        fresh = [(s.key, a) for s in scan.changed for a in s.articles]
+        conflicts, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
+        reconciler = identity.Reconciler(conn, scan.store, touched)
+        # A conflicted article stays as it was, and its sources are read again every
+        # run, until the conflict is resolved.
+        reconciler.claimed |= {row.id for row in touched if row.explicit_id in conflicts}
+        unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
+        fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
+        rows = reconciler.match([a for _k, a in fresh])
+        identity.settle(conn, fresh, rows, now)
+        vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
+        for chunk in _chunks(vanished):
+            conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
+        self._remember_sources(conn, scan, gone, unsettled)
+        return problems, unsettled
 
     @staticmethod
     def _remember_sources(
@@ -138,13 +170,16 @@ class State:
             conn.execute(
                 delete(sources).where((sources.c.store == scan.store) & sources.c.key.in_(chunk))
             )
-        clean = [
-            {"store": scan.store, "key": s.key, "signature": s.signature}
+        seen = [
+            {
+                "store": scan.store,
+                "key": s.key,
+                "signature": "" if s.key in unsettled else s.signature or "",
+            }
             for s in scan.changed
-            if s.signature is not None and s.key not in unsettled
         ]
-        if clean:
-            conn.execute(insert(sources), clean)
+        if seen:
+            conn.execute(insert(sources), seen)
 
     # Selection: what the feeds are made of.
 
