@@ -75,10 +75,11 @@ class Site:
         return load(self.config)
 
     def build(self):  # -> BuildReport
+        """One build, with the full feedparser round trip over every feed it makes."""
         settings = self.settings()
         state = State(settings.state.url)
         try:
-            return Pipeline(settings, state).run()
+            return Pipeline(settings, state, full_check=True).run()
         finally:
             state.close()
 

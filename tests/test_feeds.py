@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedsvc.build import render, validate
+from feedsvc.build import check, render, roundtrip
 from feedsvc.model import FeedItem, FeedMeta
 from feedsvc.store import RecordError, formats
 from feedsvc.store.formats import FileInfo
@@ -195,16 +195,70 @@ def _meta() -> FeedMeta:
     )
 
 
+@pytest.mark.parametrize("checker", [check, roundtrip])
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
-def test_the_validator_catches_feeds_that_read_back_wrong(fmt: str):
+def test_both_checks_catch_feeds_that_read_back_wrong(fmt: str, checker):
     items = [_item()]
     body = render.RENDERERS[fmt](_meta(), items)
-    assert validate.problems(body, items, fmt) == []
-    assert validate.problems(body[:-30], items, fmt)[0].startswith("not well-formed")
-    assert validate.problems(b"\n" + body, items, fmt) != []
-    assert "1 items parsed, 2 written" in validate.problems(body, [*items, _item(guid="x")], fmt)[0]
-    wrong = validate.problems(body, [_item(guid="urn:uuid:2", title="Other")], fmt)
+    assert checker.problems(body, items, fmt) == []
+    assert checker.problems(body[:-30], items, fmt)[0].startswith("not well-formed")
+    assert checker.problems(b"\n" + body, items, fmt) != []
+    assert "1 items" in checker.problems(body, [*items, _item(guid="x")], fmt)[0]
+    wrong = checker.problems(body, [_item(guid="urn:uuid:2", title="Other")], fmt)
     assert any("id reads back" in p for p in wrong) and any("title reads back" in p for p in wrong)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "damage", "message"),
+    [
+        (
+            "rss",
+            (b"<pubDate>Mon, 02 Nov 2026", b"<pubDate>Mon, 02 Nov 26"),
+            "is not RFC 822 with a 4-digit year",
+        ),
+        ("rss", (b'<guid isPermaLink="false">urn:uuid:1</guid>', b""), "no <guid>"),
+        (
+            "rss",
+            (b"<link>https://example.org/t/</link>", b"<link>/t/</link>"),
+            "is not an absolute http(s) URL",
+        ),
+        ("atom", (b"<id>urn:uuid:1</id>", b"<id>1</id>"), "id '1' is not an absolute IRI"),
+        (
+            "atom",
+            (
+                b"<updated>2026-11-02T08:30:00+00:00</updated>\n    <link",
+                b"<updated>2 Nov 2026</updated>\n    <link",
+            ),
+            "not RFC 3339",
+        ),
+        (
+            "atom",
+            (
+                b'rel="alternate" type="text/html"/>',
+                b'rel="alternate" type="text/html"/><link href="https://x.org/" rel="alternate" type="text/html"/>',
+            ),
+            "more than one alternate link",
+        ),
+    ],
+)
+def test_the_strict_check_enforces_the_format_rules(
+    fmt: str, damage: tuple[bytes, bytes], message: str
+):
+    items = [_item()]
+    body = render.RENDERERS[fmt](_meta(), items)
+    assert damage[0] in body
+    broken = body.replace(*damage)
+    assert any(message in problem for problem in check.problems(broken, items, fmt)), (
+        check.problems(broken, items, fmt)
+    )
+
+
+def test_a_bare_guid_gets_an_atom_id_that_is_an_iri():
+    item = _item(guid="1042")
+    atom = render.render_atom(_meta(), [item])
+    assert b"<id>tag:feedsvc,2026:guid/1042</id>" in atom
+    assert b'<guid isPermaLink="false">1042</guid>' in render.render_rss(_meta(), [item])
+    assert check.problems(atom, [item], "atom") == []
 
 
 def test_rendering_is_deterministic():
@@ -230,7 +284,9 @@ def feed_is_valid(article) -> None:
         categories=article.categories,
     )
     for fmt, renderer in render.RENDERERS.items():
-        assert validate.problems(renderer(_meta(), [item]), [item], fmt) == []
+        body = renderer(_meta(), [item])
+        assert check.problems(body, [item], fmt) == []
+        assert roundtrip.problems(body, [item], fmt) == []
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

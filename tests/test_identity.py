@@ -147,7 +147,7 @@ def test_two_files_claiming_one_id_are_an_error_naming_both_and_neither_wins(sit
     site.write("one.md", md("First Claim", id="'story-7'"))
     site.write("two.md", md("Second Claim", id="'story-7'"))
     report = site.build()
-    assert set(items(site)) == set()
+    assert set(items(site, "main.rss")) == set()
     reasons = sorted(str(p) for p in report.problems)
     assert reasons == [
         f"{site.articles / 'one.md'}: id 'story-7' is also claimed by {site.articles / 'two.md'}; "
@@ -158,7 +158,7 @@ def test_two_files_claiming_one_id_are_an_error_naming_both_and_neither_wins(sit
     (site.articles / "two.md").write_text(md("Second Claim", id="'story-8'"))
     report = site.build()
     assert report.problems == []
-    assert {t: e.id for t, e in items(site).items()} == {
+    assert {t: e.id for t, e in items(site, "main.rss").items()} == {
         "First Claim": "story-7",
         "Second Claim": "story-8",
     }
@@ -170,11 +170,11 @@ def test_a_new_file_copying_a_published_id_does_not_replace_the_article(site: Si
     site.write("copy.md", md("Impostor", id="'story-7'"))
     report = site.build()
     assert any("id 'story-7' is also claimed by" in str(p) for p in report.problems)
-    assert set(items(site)) == {"Original"}, "the published article stays as it was"
+    assert set(items(site, "main.rss")) == {"Original"}, "the published article stays as it was"
     (site.articles / "one.md").unlink()
     report = site.build()
     assert report.problems == []
-    assert items(site)["Impostor"].id == "story-7"
+    assert items(site, "main.rss")["Impostor"].id == "story-7"
 
 
 def test_updated_follows_title_body_summary_author_categories_image_but_not_tags(site: Site):

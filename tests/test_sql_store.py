@@ -71,7 +71,7 @@ columns = {{ id = "article_id", title = "headline", body_html = "text_html", aut
 
 
 def entries(site: Site) -> dict[str, dict]:
-    return {e.title: e for e in feedparser.parse((site.feeds / "main.atom").read_bytes()).entries}
+    return {e.title: e for e in feedparser.parse((site.feeds / "main.rss").read_bytes()).entries}
 
 
 def test_rows_become_articles_next_to_files(site: Site, database: str, request):
@@ -90,7 +90,7 @@ def test_rows_become_articles_next_to_files(site: Site, database: str, request):
     assert report.ok and report.problems == [] and report.articles == 3
     found = entries(site)
     assert found["Ferry Returns"].id == "1"
-    assert found["Ferry Returns"].published == "2026-11-20T09:30:00+00:00"
+    assert found["Ferry Returns"].published == "Fri, 20 Nov 2026 09:30:00 +0000"
     assert found["Ferry Returns"].author == "Tomas Brightwater"
     assert [t.term for t in found["Ferry Returns"].tags] == ["Transport"]
     assert "script" not in found["Ferry Returns"].content[0].value

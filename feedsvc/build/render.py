@@ -4,8 +4,10 @@ Output is a pure function of the data: every date is set from the items (never
 "now"), so an unchanged site renders byte-identical feeds and ETags stay put.
 """
 
+import re
 import threading
 from collections.abc import Callable, Sequence
+from urllib.parse import quote
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
@@ -31,6 +33,19 @@ class _Entry(FeedEntry):
                     element.set(attr, str(link[attr]))
         return entry
 
+    def identify(self, guid: str) -> None:
+        """The RSS guid as it is, the Atom id as an IRI: feedgen ties the two together."""
+        self.guid(guid, permalink=False)
+        self._FeedEntry__atom_id = atom_id(guid)
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def atom_id(guid: str) -> str:
+    """An Atom id must be an absolute IRI: a bare GUID ("1042") becomes a tag: URI for it."""
+    return guid if _SCHEME.match(guid) else f"tag:feedsvc,2026:guid/{quote(guid, safe='')}"
+
 
 def _generator(meta: FeedMeta, items: Sequence[FeedItem], self_url: str, self_type: str):
     fg = FeedGenerator()
@@ -46,8 +61,7 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], self_url: str, self_ty
     fg.updated(meta.updated)  # also lastBuildDate; never build time (pitfall 4)
     for item in items:
         fe = fg.add_entry(_Entry(), order="append")  # (pitfall 6)
-        fe.id(item.guid)
-        fe.guid(item.guid, permalink=False)
+        fe.identify(item.guid)
         fe.title(item.title)
         fe.link(href=item.link, rel="alternate", type="text/html")
         fe.published(item.published)

@@ -1,4 +1,9 @@
-"""Read a rendered feed back as a reader would and compare it with what was meant."""
+"""The full check: read a feed back with feedparser, as most readers would, and compare.
+
+About 100 ms for a 50-item feed: the test suite runs it over every feed it builds,
+and `Pipeline(roundtrip=True)` on every build; the cheap strict check in check.py
+always runs.
+"""
 
 import html
 from collections.abc import Sequence
@@ -6,6 +11,7 @@ from datetime import UTC, datetime
 
 import feedparser
 
+from feedsvc.build.render import atom_id
 from feedsvc.model import FeedItem
 from feedsvc.text import collapse_spaces
 
@@ -54,7 +60,7 @@ def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
         found.append("duplicate item ids")
     for number, (entry, item) in enumerate(zip(parsed.entries, items, strict=True), start=1):
         where = f"item {number} ({item.guid})"
-        if entry.get("id") != item.guid:
+        if entry.get("id") != (item.guid if fmt == "rss" else atom_id(item.guid)):
             found.append(f"{where}: id reads back as {entry.get('id')!r}")
         if not _title_matches(entry, item.title):
             found.append(f"{where}: title reads back as {entry.get('title')!r}")
