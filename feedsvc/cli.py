@@ -17,6 +17,7 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc import config, pipeline, scaffold
 from feedsvc.config import ConfigError, Settings
@@ -36,6 +37,13 @@ def _settings(ctx: click.Context) -> Settings:
         return config.load(ctx.obj)
     except ConfigError as exc:
         _fail(str(exc))
+
+
+def _state(ctx: click.Context, settings: Settings) -> State:
+    try:
+        return State(settings.state.url)
+    except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
+        _fail(f"{ctx.obj}: state.url: cannot open the state database: {exc}")
 
 
 def _pipeline(settings: Settings, state: State) -> pipeline.Pipeline:
@@ -88,7 +96,7 @@ def init(folder: Path, sample: bool) -> None:
 def build(ctx: click.Context) -> None:
     """Build every feed once and write the changed ones."""
     settings = _settings(ctx)
-    state = State(settings.state.url)
+    state = _state(ctx, settings)
     try:
         report = _pipeline(settings, state).run()
     finally:
@@ -139,7 +147,7 @@ def check(ctx: click.Context) -> None:
 
 def _serve(ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool) -> None:
     settings = _settings(ctx)
-    state = State(settings.state.url)
+    state = _state(ctx, settings)
     lifespan = scheduled_builds(settings, _pipeline(settings, state)) if scheduled else None
     app = create_app(settings, state, lifespan)
     uvicorn.run(

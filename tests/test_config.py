@@ -120,3 +120,12 @@ def test_feedsvc_config_environment_variable_names_the_file(tmp_path: Path):
     result = feedsvc("check", cwd=tmp_path, env={"FEEDSVC_CONFIG": str(file)})
     assert result.returncode == 2
     assert f"{file}: site.bogus: unknown setting" in result.stderr
+
+
+def test_a_state_database_that_cannot_be_opened_is_a_message(tmp_path: Path):
+    file = tmp_path / "config.toml"
+    file.write_text('[state]\nurl = "nosuchdb://x/y"\n')
+    result = feedsvc("--config", str(file), "build")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"feedsvc: {file}: state.url: cannot open the state database: ")
+    assert "Traceback" not in result.stderr
