@@ -136,13 +136,14 @@ class Pipeline:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
         report.problems.extend(problems)
         report.failures.extend(unread)
-        report.articles, newest = self.state.counts(now)
+        report.articles = self.state.count_visible(now)
         selection = self.select_latest(now)
         report.problems.extend(selection.problems)
         outputs = []
         for feed in self.settings.feeds:
             items = self._items(feed, selection, now)
-            meta = self._meta(feed, select.feed_updated(items, newest or EPOCH))
+            updated = select.feed_updated(items) or self.state.newest_published(now) or EPOCH
+            meta = self._meta(feed, updated)
             for fmt, render in RENDERERS.items():
                 body = render(meta, items)
                 found = check.problems(body, items, fmt)

@@ -60,7 +60,9 @@ articles = Table(
     Column("has_latest", Boolean, nullable=False),
     Column("data", Text, nullable=False),
     Index("ix_articles_store_source", "store", "source"),
-    Index("ix_articles_published", "published"),
+    # The visible articles, newest first: what every feed query walks.
+    Index("ix_articles_visible", "deleted", "draft", "published"),
+    Index("ix_articles_latest_pages", "has_latest", "first_seen"),
     Index("ix_articles_title_key", "title_key"),
 )
 

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, delete, event, func, insert, select, update
+from sqlalchemy import (
+    Engine,
+    create_engine,
+    delete,
+    event,
+    false,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection, Row
 
 from feedsvc import identity
@@ -66,7 +76,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _visible(now: datetime):
     return (
-        articles.c.deleted.is_(None) & articles.c.draft.is_(False) & (articles.c.published <= now)
+        # draft = false (not IS false), so the index on (deleted, draft, published) serves it
+        articles.c.deleted.is_(None) & (articles.c.draft == false()) & (articles.c.published <= now)
     )
 
 
@@ -203,7 +214,8 @@ class State:
         query = (
             select(articles)
             .where(_visible(now))
-            .order_by(articles.c.published.desc(), articles.c.updated.desc(), articles.c.id.desc())
+            # Ties (a first import shares one time) go to the later row: the index's order.
+            .order_by(articles.c.published.desc(), articles.c.id.desc())
             .limit(limit)
         )
         return self._articles(query, article_url)
@@ -233,12 +245,15 @@ class State:
         found = self._articles(query, article_url)
         return found[0] if found else None
 
-    def counts(self, now: datetime) -> tuple[int, datetime | None]:
-        """(visible articles, their newest update)."""
+    def count_visible(self, now: datetime) -> int:
         with self.engine.connect() as conn:
-            query = select(func.count(), func.max(articles.c.updated)).where(_visible(now))
-            count, newest = conn.execute(query).one()
-        return count, newest
+            return conn.scalar(select(func.count()).where(_visible(now))) or 0
+
+    def newest_published(self, now: datetime) -> datetime | None:
+        """The newest visible article's date (from the index): that of a feed with no items."""
+        query = select(articles.c.published).where(_visible(now))
+        with self.engine.connect() as conn:
+            return conn.scalar(query.order_by(articles.c.published.desc()).limit(1))
 
     def resolve_headlines(self, found: Iterable[str], now: datetime) -> dict[str, HeadlineIdentity]:
         """A lasting GUID and first-seen time for each latest-news headline (by key)."""

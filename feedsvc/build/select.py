@@ -34,6 +34,6 @@ def from_latest(
     return items
 
 
-def feed_updated(items: Sequence[FeedItem], fallback: datetime) -> datetime:
+def feed_updated(items: Sequence[FeedItem]) -> datetime | None:
     """A feed changed when its newest item did, not when it was built."""
-    return max((item.updated for item in items), default=fallback)
+    return max((item.updated for item in items), default=None)
