@@ -15,17 +15,15 @@ from typing import Any
 from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
 
 from feedsvc.model import Problem, SourceArticle
-from feedsvc.schema import CHUNK, articles, new_guid
+from feedsvc.schema import articles, chunks, new_guid
 from feedsvc.text import headline_key, slugify
 
 
 def select_in(
     conn: Connection, column: Column, values: Iterable[str], condition: Any = True
 ) -> list[Row]:
-    wanted = sorted(set(values))
     rows: list[Row] = []
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
+    for chunk in chunks(sorted(set(values))):
         rows += conn.execute(select(articles).where(column.in_(chunk) & condition)).all()
     return rows
 
@@ -73,14 +71,9 @@ class Reconciler:
         return row
 
     def match(self, fresh: Sequence[SourceArticle]) -> list[Row | None]:
+        # An explicit id is always the row's guid (settle() makes it so), deleted or not.
         ids = [a.explicit_id for a in fresh if a.explicit_id]
-        by_id: dict[str, Row] = {}
-        for row in (
-            *select_in(self.conn, articles.c.guid, ids),
-            *select_in(self.conn, articles.c.explicit_id, ids),
-        ):
-            by_id.setdefault(row.explicit_id or row.guid, row)
-            by_id.setdefault(row.guid, row)
+        by_id = {row.guid: row for row in select_in(self.conn, articles.c.guid, ids)}
         found = [
             self._claim(
                 (by_id.get(a.explicit_id) if a.explicit_id else None) or self.by_key.get(a.key)

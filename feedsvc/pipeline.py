@@ -115,7 +115,7 @@ class Pipeline:
                 log.error("%s", unread[-1])
                 continue
             problems += scan.problems
-            problems += self.state.apply_scan(scan, now)
+            problems += self.state.apply_scan(scan, memory, now)
         return problems, unread
 
     def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:

@@ -1,7 +1,9 @@
 """The state database's tables (SQLAlchemy Core), shared by the modules that use them."""
 
 import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from sqlalchemy import (
     Boolean,
@@ -17,7 +19,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+T = TypeVar("T")
+
 CHUNK = 500  # values per IN (...) query, well under every backend's parameter limit
+
+
+def chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    """`items` in slices of CHUNK, one IN (...) query each."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
 
 
 def new_guid() -> str:

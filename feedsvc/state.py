@@ -8,7 +8,7 @@ reads again only the sources that changed and selects feeds with queries.
 """
 
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,9 +29,9 @@ from sqlalchemy.engine import Connection, Row
 from feedsvc import identity
 from feedsvc.model import Article, Problem, SourceArticle
 from feedsvc.schema import (
-    CHUNK,
     articles,
     builds,
+    chunks,
     headlines,
     meta,
     metadata,
@@ -60,11 +60,6 @@ class BuildRecord:
     problems: int
     written: int
     error: str
-
-
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), CHUNK):
-        yield items[start : start + CHUNK]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -124,9 +119,8 @@ class State:
             rows = [{"store": scan.store, "name": k, "value": v} for k, v in scan.notes.items()]
             conn.execute(insert(store_notes), rows)
 
-    def apply_scan(self, scan: Scan, now: datetime) -> list[Problem]:
-        """Record what a store scan found; return the id conflicts it found."""
-        memory = self.memory(scan.store)
+    def apply_scan(self, scan: Scan, memory: Memory, now: datetime) -> list[Problem]:
+        """Record what a store scan made against `memory` found; return the id conflicts."""
         gone = set(memory.signatures) - scan.present
         touched_keys = {source.key for source in scan.changed} | gone
         if not touched_keys and scan.notes == memory.notes:
@@ -167,7 +161,7 @@ class State:
         rows = reconciler.match([a for _k, a in fresh])
         identity.settle(conn, fresh, rows, now)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
-        for chunk in _chunks(vanished):
+        for chunk in chunks(vanished):
             conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
         self._remember_sources(conn, scan, gone, unsettled)
         return problems, unsettled
@@ -177,7 +171,7 @@ class State:
         conn: Connection, scan: Scan, gone: set[str], unsettled: set[str]
     ) -> None:
         forget = sorted(gone | {s.key for s in scan.changed})
-        for chunk in _chunks(forget):
+        for chunk in chunks(forget):
             conn.execute(
                 delete(sources).where((sources.c.store == scan.store) & sources.c.key.in_(chunk))
             )
@@ -225,7 +219,7 @@ class State:
     ) -> dict[str, Article]:
         """The newest visible article for each headline key."""
         found: dict[str, Article] = {}
-        for chunk in _chunks(sorted(set(keys))):
+        for chunk in chunks(sorted(set(keys))):
             query = (
                 select(articles)
                 .where(_visible(now) & articles.c.title_key.in_(chunk))
