@@ -203,7 +203,9 @@ def test_both_checks_catch_feeds_that_read_back_wrong(fmt: str, checker):
     assert checker.problems(body, items, fmt) == []
     assert checker.problems(body[:-30], items, fmt)[0].startswith("not well-formed")
     assert checker.problems(b"\n" + body, items, fmt) != []
-    assert "1 items" in checker.problems(body, [*items, _item(guid="x")], fmt)[0]
+    assert (
+        "1 items read back, 2 written" in checker.problems(body, [*items, _item(guid="x")], fmt)[0]
+    )
     wrong = checker.problems(body, [_item(guid="urn:uuid:2", title="Other")], fmt)
     assert any("id reads back" in p for p in wrong) and any("title reads back" in p for p in wrong)
 

@@ -54,7 +54,7 @@ def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
     if parsed.version != expected_version:
         found.append(f"parsed as {parsed.version or 'unknown'}, expected {expected_version}")
     if len(parsed.entries) != len(items):
-        return [*found, f"{len(parsed.entries)} items parsed, {len(items)} written"]
+        return [*found, f"{len(parsed.entries)} items read back, {len(items)} written"]
     ids = [entry.get("id") for entry in parsed.entries]
     if len(set(ids)) != len(ids):
         found.append("duplicate item ids")
