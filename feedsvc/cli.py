@@ -26,6 +26,12 @@ from feedsvc.state import State
 from feedsvc.store import StoreError
 from feedsvc.web.app import create_app
 
+SHOWN_FILES = 12  # a first build of a big site writes thousands
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
 
 def _fail(message: str, code: int = 2) -> NoReturn:
     click.echo(f"feedsvc: {message}", err=True)
@@ -105,8 +111,11 @@ def build(ctx: click.Context) -> None:
         click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
     for failure in report.failures:
         click.echo(failure, err=True)
-    written = ", ".join(report.written) or "nothing changed"
-    click.echo(f"{report.articles} articles; written: {written}")
+    shown = report.written[:SHOWN_FILES]
+    written = ", ".join(shown) or "nothing changed"
+    if more := len(report.written) - len(shown):
+        written += f" and {more} more"
+    click.echo(f"{_count(report.articles, 'article')}; written: {written}")
     if not report.ok:
         sys.exit(1)
 
@@ -139,7 +148,7 @@ def check(ctx: click.Context) -> None:
     errors = sum(not p.warning for p in problems)
     click.echo(
         f"checked {len(settings.store)} store(s) in {time.monotonic() - started:.1f} s: "
-        f"{errors} errors, {len(problems) - errors} warnings"
+        f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}"
     )
     if errors:
         sys.exit(1)

@@ -1,9 +1,11 @@
 """config.toml -> typed settings. Every error names the file and the key."""
 
+import math
 import re
 import tomllib
 import zoneinfo
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from string import Template
 from typing import Annotated, Literal
@@ -21,6 +23,7 @@ from pydantic import (
 
 CONFIG_ENV = "FEEDSVC_CONFIG"
 FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+CRON_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 class ConfigError(Exception):
@@ -46,6 +49,13 @@ class SiteSettings(_Section):
     base_url: str = "http://127.0.0.1:8080/"
     timezone: str = "UTC"
     summary_length: Annotated[int, Field(ge=20)] = 300
+    image: str = ""
+    icon: str = ""
+
+    @field_validator("image", "icon")
+    @classmethod
+    def _optional_url(cls, value: str) -> str:
+        return value and _absolute_http_url(value)
 
     @field_validator("url", "base_url")
     @classmethod
@@ -138,6 +148,22 @@ class ScheduleSettings(_Section):
                 raise ValueError(f"not a crontab expression ({exc})") from None
         return value
 
+    def minutes(self, timezone: str) -> int:
+        """The shortest time between rebuilds, in whole minutes (at least 1): readers'
+        polling hint. Worked out from a fixed date, so feeds stay byte-identical."""
+        if not self.cron:
+            return max(1, math.ceil(self.interval / 60))
+        trigger = CronTrigger.from_crontab(self.cron, timezone=zoneinfo.ZoneInfo(timezone))
+        fire = trigger.get_next_fire_time(None, CRON_REFERENCE)
+        gaps = []
+        for _ in range(20):
+            after = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+            if fire is None or after is None:
+                break
+            gaps.append((after - fire).total_seconds())
+            fire = after
+        return max(1, math.ceil(min(gaps, default=60) / 60))
+
 
 class ServerSettings(_Section):
     host: str = "127.0.0.1"
@@ -146,17 +172,74 @@ class ServerSettings(_Section):
     health_max_age: Annotated[float, Field(gt=0)] = 600
 
 
+LabelKind = Literal["category", "tag", "author", "region"]
+LABEL_KINDS: tuple[LabelKind, ...] = ("category", "tag", "author", "region")
+FeedFormat = Literal["rss", "atom", "json"]
+FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
+
+
+def _as_str_list(value: object) -> object:
+    return [value] if isinstance(value, str) else value
+
+
+Values = Annotated[list[str], BeforeValidator(_as_str_list)]
+
+
 class FeedSettings(_Section):
     name: Annotated[str, Field(pattern=FEED_NAME)]
-    title: str = ""
+    title: str = ""  # in a family, {value} is the category, tag, author or region
     description: str = ""
     select: Literal["all", "latest"] = "all"
+    category: Values = []
+    tag: Values = []
+    author: Values = []
+    region: Values = []
+    match: Literal["all", "any"] = "all"
+    per: Literal["", "category", "tag", "author", "region"] = ""
     limit: Annotated[int, Field(gt=0)] = 50
+    content: Literal["full", "summary"] = "full"
+    formats: Annotated[list[FeedFormat], Field(min_length=1)] = list(FORMATS)
+    image: str = ""
+    language: str = ""
+    archive: bool = True
+    archive_size: Annotated[int, Field(gt=0, le=1000)] = 100
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return value and _absolute_http_url(value)
+
+    @field_validator("formats")
+    @classmethod
+    def _formats(cls, formats: list[FeedFormat]) -> list[FeedFormat]:
+        if dupes := _repeated(formats):
+            raise ValueError(f"formats must be unique; repeated: {dupes}")
+        return formats
+
+    @model_validator(mode="after")
+    def _latest_has_no_filters(self) -> "FeedSettings":
+        if self.select == "latest":
+            given = [kind for kind in (*LABEL_KINDS, "per") if getattr(self, kind)]
+            if given:
+                raise ValueError(
+                    f'{given[0]} needs select = "all": the latest-news list is taken as it is'
+                )
+        return self
+
+    def filters(self) -> dict[LabelKind, list[str]]:
+        """The label filters this feed was given, by kind."""
+        return {kind: getattr(self, kind) for kind in LABEL_KINDS if getattr(self, kind)}
+
+    @property
+    def archived(self) -> bool:
+        """RFC 5005 history pages: for feeds of the store's articles, not of the latest list."""
+        return self.archive and self.select == "all"
 
 
 DEFAULT_FEEDS = (
     FeedSettings(name="main", select="all"),
     FeedSettings(name="latest", title="Example News: latest news", select="latest"),
+    FeedSettings(name="category", title="Example News: {value}", per="category"),
 )
 
 
@@ -285,6 +368,10 @@ base_url = "http://127.0.0.1:8080/"
 timezone = "UTC"
 # An article without a summary gets its first paragraph, cut near this many characters.
 summary_length = 300
+# The site's logo (RSS channel image, Atom logo, JSON Feed icon) and its small
+# square icon (Atom icon, JSON Feed favicon): absolute URLs, or empty for none.
+image = ""
+icon = ""
 
 [store]
 # Where the articles are. Use [[store]] tables instead to combine several.
@@ -345,23 +432,62 @@ max_age = 60
 # /healthz says unhealthy when the last good build is older than this (seconds).
 health_max_age = 600
 
-# One [[feeds]] table a feed, served at /feeds/NAME.rss and /feeds/NAME.atom.
-# select: "all" (newest articles first) or "latest" (the latest-news list, in
-# its order). limit: the most items. An empty title or description takes the
-# site's.
+# One [[feeds]] table a feed (or a family of feeds), served at
+# /feeds/NAME.rss, NAME.atom and NAME.json, with a readable preview at NAME.html.
+#   select: "all" (the store's articles, newest first) or "latest" (the
+#     latest-news list, in its order).
+#   category, tag, author, region: only articles with that label (a name or a
+#     list of names, any of which will do; case and spacing don't matter);
+#     match = "all" needs every filter given to hold, "any" one of them.
+#   per: "category", "tag", "author" or "region" makes a family: one feed for
+#     every value the store has, at /feeds/NAME/VALUE.rss (VALUE slugified,
+#     Cyrillic kept), titled by `title` with {value} replaced.
+#   limit: the most items. content: "full" (the whole article) or "summary".
+#   formats: any of "rss", "atom", "json". image: the feed's logo (empty: the
+#     site's). language: empty for the site's.
+#   archive: RFC 5005 history pages of every article, archive_size items each
+#     (feeds with select = "all"); a full page never changes.
+# An empty title or description takes the site's.
 [[feeds]]
 name = "main"
 title = ""
 description = ""
 select = "all"
+category = []
+tag = []
+author = []
+region = []
+match = "all"
+per = ""
 limit = 50
+content = "full"
+formats = ["rss", "atom", "json"]
+image = ""
+language = ""
+archive = true
+archive_size = 100
 
 [[feeds]]
 name = "latest"
 title = "Example News: latest news"
-description = ""
 select = "latest"
-limit = 50
+
+[[feeds]]
+name = "category"
+title = "Example News: {value}"
+per = "category"
+
+# More examples:
+# [[feeds]]
+# name = "almaty-economy"
+# title = "Economy in Almaty"
+# category = "Economy"
+# region = "Almaty"
+# content = "summary"
+# [[feeds]]
+# name = "author"
+# title = "Example News: stories by {value}"
+# per = "author"
 """
 )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
 
+from feedsvc.labels import relabel
 from feedsvc.model import Problem, SourceArticle
 from feedsvc.schema import articles, chunks, new_guid
 from feedsvc.text import headline_key, slugify
@@ -134,6 +135,7 @@ def settle(
 ) -> None:
     """Insert the new articles and update the known ones, in two batches."""
     inserts, updates = [], []
+    by_guid: dict[str, SourceArticle] = {}
     for (source_key, article), row in zip(fresh, rows, strict=True):
         values = {
             "store": article.store,
@@ -147,12 +149,15 @@ def settle(
             "draft": article.draft,
             "has_latest": bool(article.latest),
             "data": article.to_json(),
+            "changed": now,
         }
         if row is None:
             published = article.published or now
+            guid = article.explicit_id or new_guid()
+            by_guid[guid] = article
             inserts.append(
                 {
-                    "guid": article.explicit_id or new_guid(),
+                    "guid": guid,
                     "slug": article.slug or slugify(article.title),
                     "published": published,
                     "updated": article.updated or published,
@@ -169,10 +174,12 @@ def settle(
             updated = max(now, published)
         else:
             updated = row.updated
+        guid = article.explicit_id or row.guid
+        by_guid[guid] = article
         updates.append(
             {
                 "row_id": row.id,
-                "guid": article.explicit_id or row.guid,
+                "guid": guid,
                 "slug": article.slug or row.slug,
                 "published": published,
                 "updated": updated,
@@ -191,3 +198,4 @@ def settle(
         )
         rows = [{f"new_{k}" if k != "row_id" else k: v for k, v in u.items()} for u in updates]
         conn.execute(statement, rows)
+    relabel(conn, by_guid)

@@ -66,7 +66,15 @@ class SourceArticle:
     def content_hash(self) -> str:
         """Changes exactly when what makes an item "updated" for a reader changes."""
         return digest(
-            self.title, self.body_html, self.summary_html, self.authors, self.categories, self.image
+            self.title,
+            self.body_html,
+            self.summary_html,
+            self.authors,
+            self.categories,
+            self.tags,
+            self.region,
+            self.language,
+            self.image,
         )
 
     @cached_property
@@ -114,12 +122,14 @@ class FeedItem:
     published: datetime
     updated: datetime
     summary_html: str | None = None
-    body_html: str | None = None
+    body_html: str | None = None  # None in a summary-only feed
     authors: tuple[str, ...] = ()
-    categories: tuple[str, ...] = field(default=())
+    categories: tuple[str, ...] = ()  # the article's categories, then its tags
+    image: Image | None = None
+    language: str | None = None
 
     @classmethod
-    def from_article(cls, article: Article) -> "FeedItem":
+    def from_article(cls, article: Article, *, full: bool = True) -> "FeedItem":
         src = article.source
         return cls(
             guid=article.guid,
@@ -128,21 +138,46 @@ class FeedItem:
             published=article.published,
             updated=article.updated,
             summary_html=src.summary_html,
-            body_html=src.body_html,
+            body_html=src.body_html if full else None,
             authors=src.authors,
-            categories=src.categories,
+            categories=tuple(dict.fromkeys((*src.categories, *src.tags))),
+            image=src.image,
+            language=src.language,
         )
 
 
 @dataclass(frozen=True)
-class FeedMeta:
-    """What a feed says about itself, apart from its items."""
+class Schedule:
+    """How often the feeds may change, for readers' polling hints (ttl, sy:*)."""
 
-    name: str
+    minutes: int  # between rebuilds, at least 1
+
+    @property
+    def update_period(self) -> tuple[str, int]:
+        """(sy:updatePeriod, sy:updateFrequency): hourly N times, or daily N times."""
+        if self.minutes <= 60:
+            return "hourly", max(1, 60 // self.minutes)
+        return "daily", max(1, 1440 // self.minutes)
+
+
+@dataclass(frozen=True)
+class FeedMeta:
+    """What a feed document says about itself, apart from its items."""
+
+    key: str  # its path below feeds/, without the format: "main", "category/economy"
     title: str
     description: str
     site_url: str
     feed_id: str
     language: str
     updated: datetime
-    self_urls: dict[str, str] = field(default_factory=dict)  # format -> URL
+    # rel -> format -> URL: "self", and RFC 5005's "current", "prev-archive", "next-archive"
+    links: dict[str, dict[str, str]] = field(default_factory=dict)
+    archive: bool = False  # an RFC 5005 archive page (fh:archive)
+    image: str = ""
+    icon: str = ""
+    author: str = ""  # the publisher's name, for Atom entries that name no author
+    schedule: Schedule | None = None
+
+    def link(self, rel: str, fmt: str) -> str | None:
+        return self.links.get(rel, {}).get(fmt)

@@ -3,7 +3,6 @@
 import fcntl
 import logging
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -11,10 +10,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedsvc import latest
-from feedsvc.build import check, roundtrip, select
-from feedsvc.build.render import RENDERERS
-from feedsvc.config import FeedSettings, Settings
-from feedsvc.model import Article, FeedItem, FeedMeta, Problem
+from feedsvc.archive import Archive
+from feedsvc.build import documents, plan, select
+from feedsvc.build.documents import Document, MetaMaker
+from feedsvc.build.opml import opml
+from feedsvc.build.pages import Listing, index_html, preview_html
+from feedsvc.build.plan import FeedSpec
+from feedsvc.config import Settings
+from feedsvc.model import Article, FeedItem, Problem, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
 from feedsvc.state import BuildRecord, HeadlineIdentity, State
@@ -26,10 +29,6 @@ log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LOCK_FILE = ".feedsvc-build.lock"
-
-
-def feed_path(name: str, fmt: str) -> str:
-    return f"feeds/{name}.{fmt}"
 
 
 def now_utc() -> datetime:
@@ -63,6 +62,15 @@ def _build_lock(folder: Path) -> Iterator[None]:
 
 
 @dataclass
+class Pending:
+    """What this build will publish, what failed, and the fingerprints to keep after."""
+
+    outputs: list[OutputFile] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Selection:
     """What the feeds are made of at one moment."""
 
@@ -73,11 +81,21 @@ class Selection:
 
 
 class Pipeline:
-    def __init__(self, settings: Settings, state: State, *, full_check: bool = False) -> None:
-        """full_check adds the feedparser round trip (~100 ms a feed) to the cheap strict check."""
+    def __init__(
+        self, settings: Settings, state: State, *, full_check: bool = False, full: bool = False
+    ) -> None:
+        """full_check adds the feedparser round trip (~100 ms a feed) to the cheap strict check;
+        full renders every document, sealed archive pages included, whether changed or not."""
         self.settings = settings
         self.full_check = full_check
+        self.full = full
         self.state = state
+        self.archive = Archive(state.engine)
+        site = settings.site
+        self.article_url = site.article_url
+        self.metas = MetaMaker(site, Schedule(settings.schedule.minutes(site.timezone)))
+        # document name -> fingerprint of what was last published, in this process
+        self._published: dict[str, str] = {}
         self.stores = open_stores(settings)
         self.targets = [LocalTarget(target.path) for target in settings.publish]
         self._lock = threading.Lock()
@@ -139,45 +157,72 @@ class Pipeline:
         report.articles = self.state.count_visible(now)
         selection = self.select_latest(now)
         report.problems.extend(selection.problems)
-        outputs = []
-        for feed in self.settings.feeds:
-            items = self._items(feed, selection, now)
-            updated = select.feed_updated(items) or self.state.newest_published(now) or EPOCH
-            meta = self._meta(feed, updated)
-            for fmt, render in RENDERERS.items():
-                body = render(meta, items)
-                found = check.problems(body, items, fmt)
-                if not found and self.full_check:
-                    found = roundtrip.problems(body, items, fmt)
-                if found:
-                    reason = "; ".join(found[:5])
-                    report.failures.append(f"{feed_path(feed.name, fmt)}: not published: {reason}")
-                    log.error("%s", report.failures[-1])
-                    continue
-                outputs.append(OutputFile(feed_path(feed.name, fmt), body))
-        for target in self.targets:
-            report.written.extend(target.publish(outputs))
-
-    def _items(self, feed: FeedSettings, selection: Selection, now: datetime) -> list[FeedItem]:
         site = self.settings.site
-        if feed.select == "latest":
-            return select.from_latest(selection.entries, selection.identities, site, feed.limit)
-        return [
-            FeedItem.from_article(a) for a in self.state.newest(feed.limit, now, site.article_url)
-        ]
-
-    def _meta(self, feed: FeedSettings, updated: datetime) -> FeedMeta:
-        site = self.settings.site
-        return FeedMeta(
-            name=feed.name,
-            title=feed.title or site.title,
-            description=feed.description or site.description,
-            site_url=site.url,
-            feed_id=f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site.url}feeds/{feed.name}')}",
-            language=site.language,
-            updated=updated,
-            self_urls={fmt: site.base_url + feed_path(feed.name, fmt) for fmt in RENDERERS},
+        specs = plan.expand(
+            self.settings.feeds, site, lambda kind, where: self.state.label_values(kind, where, now)
         )
+        fallback = self.state.newest_published(now) or EPOCH
+        listings, pending = [], Pending()
+        for spec in specs:
+            items = self._items(spec, selection, now)
+            listings.append(Listing(spec, items))
+            updated = select.feed_updated(items) or fallback
+            newest_page = None
+            if spec.archived:
+                newest_page = self._archive_pages(spec, now, fallback, pending)
+            document = Document(
+                self.metas.current(spec, updated, newest_page),
+                items,
+                {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
+                [OutputFile(plan.preview_path(spec.key), preview_html(site, spec, items).encode())],
+            )
+            self._emit(document, now, pending)
+        pending.outputs += [
+            OutputFile("index.html", index_html(site, listings).encode()),
+            OutputFile("feeds.opml", opml(site, specs)),
+        ]
+        report.failures.extend(pending.failures)
+        for target in self.targets:
+            report.written.extend(target.publish(pending.outputs))
+        self._published.update(pending.fingerprints)
+
+    def _emit(self, document: Document, now: datetime, pending: "Pending") -> None:
+        """Render the document unless it is what was last published."""
+        fingerprint = document.fingerprint()
+        if not self.full and self._published.get(document.name) == fingerprint:
+            return
+        outputs, failures = documents.render(document, now, full_check=self.full_check)
+        pending.outputs += outputs
+        pending.failures += failures
+        if not failures:
+            pending.fingerprints[document.name] = fingerprint
+
+    def _archive_pages(self, spec: FeedSpec, now: datetime, fallback, pending: "Pending") -> int:
+        """Place new articles, render the pages that changed; return the newest page."""
+        placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, now)
+        pages = [*placement.newly_sealed, placement.open_page]
+        if self.full:
+            pages = list(range(1, placement.open_page + 1))
+        full = spec.settings.content == "full"
+        for page in pages:
+            articles = self.state.by_ids(self.archive.members(spec.key, page), self.article_url)
+            items = [FeedItem.from_article(a, full=full) for a in articles]
+            meta = self.metas.page(
+                spec, page, placement.sealed, select.feed_updated(items) or fallback
+            )
+            paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
+            self._emit(Document(meta, items, paths), now, pending)
+        return placement.open_page
+
+    def _items(self, spec: FeedSpec, selection: Selection, now: datetime) -> list[FeedItem]:
+        feed = spec.settings
+        full = feed.content == "full"
+        if feed.select == "latest":
+            return select.from_latest(
+                selection.entries, selection.identities, self.settings.site, feed.limit, full=full
+            )
+        found = self.state.newest(feed.limit, now, self.article_url, spec.where)
+        return [FeedItem.from_article(article, full=full) for article in found]
 
     def _record(self, report: BuildReport) -> None:
         self.state.record_build(

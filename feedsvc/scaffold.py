@@ -29,7 +29,7 @@ def init_site(folder: Path, *, sample: bool) -> list[Path]:
     made = [config, articles, latest]
     if sample:
         shutil.copyfile(SAMPLE_DIR / "latest-news.txt", latest)
-        for page in sorted((SAMPLE_DIR / "articles").glob("*.txt")):
+        for page in sorted((SAMPLE_DIR / "articles").iterdir()):
             made.append(Path(shutil.copyfile(page, articles / page.name)))
     elif not latest.exists():
         latest.write_text("", encoding="utf-8")

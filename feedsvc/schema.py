@@ -15,8 +15,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
 )
 from sqlalchemy.engine import Dialect
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
 T = TypeVar("T")
@@ -69,11 +71,44 @@ articles = Table(
     Column("draft", Boolean, nullable=False),
     Column("has_latest", Boolean, nullable=False),
     Column("data", Text, nullable=False),
+    # When a scan last inserted or updated the row: what archive placement looks at.
+    Column("changed", UTCDateTime, nullable=True, index=True),
     Index("ix_articles_store_source", "store", "source"),
     # The visible articles, newest first: what every feed query walks.
     Index("ix_articles_visible", "deleted", "draft", "published"),
     Index("ix_articles_latest_pages", "has_latest", "first_seen"),
     Index("ix_articles_title_key", "title_key"),
+)
+
+# Each article's categories, tags, authors and region, by slug: what feeds filter on.
+labels = Table(
+    "labels",
+    metadata,
+    Column("article_id", Integer, primary_key=True),
+    Column("kind", String(20), primary_key=True),
+    Column("slug", String(200), primary_key=True),
+    Column("value", Text, nullable=False),
+    Index("ix_labels_kind_slug", "kind", "slug"),
+)
+
+# RFC 5005 archive pages: which page of which feed each article was placed on.
+# Pages 1..sealed of a feed are full and never change; the next one fills up.
+archive_entries = Table(
+    "archive_entries",
+    metadata,
+    Column("feed", String(400), primary_key=True),
+    Column("article_id", Integer, primary_key=True),
+    Column("page", Integer, nullable=False),
+    Index("ix_archive_entries_page", "feed", "page"),
+)
+
+archive_feeds = Table(
+    "archive_feeds",
+    metadata,
+    Column("feed", String(400), primary_key=True),
+    Column("sealed", Integer, nullable=False),
+    # Articles changed or due before this were placed already.
+    Column("through", UTCDateTime, nullable=False),
 )
 
 # Every source seen and not gone, with the signature that tells it is unchanged
@@ -121,3 +156,11 @@ meta = Table(
     Column("name", String(100), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+
+def visible(now: datetime) -> ColumnElement[bool]:
+    """Articles a reader may see at `now`: not deleted, not drafts, published by then."""
+    # draft = false (not IS false), so the index on (deleted, draft, published) serves it
+    return (
+        articles.c.deleted.is_(None) & (articles.c.draft == false()) & (articles.c.published <= now)
+    )

@@ -18,7 +18,6 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
-    false,
     func,
     insert,
     select,
@@ -27,20 +26,25 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Row
 
 from feedsvc import identity
+from feedsvc.config import LabelKind
+from feedsvc.labels import EVERY, Where
 from feedsvc.model import Article, Problem, SourceArticle
 from feedsvc.schema import (
     articles,
     builds,
     chunks,
     headlines,
+    labels,
     meta,
     metadata,
     new_guid,
     sources,
     store_notes,
+    visible,
 )
 from feedsvc.store import Memory, Scan
 from feedsvc.text import article_link, headline_key
+from feedsvc.upgrade import upgrade
 
 KEPT_BUILDS = 500
 
@@ -69,13 +73,6 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def _visible(now: datetime):
-    return (
-        # draft = false (not IS false), so the index on (deleted, draft, published) serves it
-        articles.c.deleted.is_(None) & (articles.c.draft == false()) & (articles.c.published <= now)
-    )
-
-
 class State:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -84,6 +81,8 @@ class State:
             if database := self.engine.url.database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            upgrade(conn)
         self._memories: dict[str, tuple[str, Memory]] = {}
 
     def close(self) -> None:
@@ -204,15 +203,36 @@ class State:
             updated=row.updated,
         )
 
-    def newest(self, limit: int, now: datetime, article_url: str) -> list[Article]:
+    def newest(
+        self, limit: int, now: datetime, article_url: str, where: Where = EVERY
+    ) -> list[Article]:
         query = (
             select(articles)
-            .where(_visible(now))
+            .where(visible(now) & where.clause())
             # Ties (a first import shares one time) go to the later row: the index's order.
             .order_by(articles.c.published.desc(), articles.c.id.desc())
             .limit(limit)
         )
         return self._articles(query, article_url)
+
+    def by_ids(self, ids: Iterable[int], article_url: str) -> list[Article]:
+        """These articles, newest first, whatever they became since."""
+        found: list[Article] = []
+        for chunk in chunks(sorted(set(ids))):
+            found += self._articles(select(articles).where(articles.c.id.in_(chunk)), article_url)
+        return sorted(found, key=lambda a: (a.published, a.guid), reverse=True)
+
+    def label_values(self, kind: LabelKind, where: Where, now: datetime) -> list[tuple[str, str]]:
+        """(slug, value) of every `kind` label the visible articles `where` selects have."""
+        query = (
+            select(labels.c.slug, func.min(labels.c.value))
+            .join(articles, articles.c.id == labels.c.article_id)
+            .where((labels.c.kind == kind) & visible(now) & where.clause())
+            .group_by(labels.c.slug)
+            .order_by(labels.c.slug)
+        )
+        with self.engine.connect() as conn:
+            return [(slug, value) for slug, value in conn.execute(query)]
 
     def by_headline(
         self, keys: Iterable[str], now: datetime, article_url: str
@@ -222,7 +242,7 @@ class State:
         for chunk in chunks(sorted(set(keys))):
             query = (
                 select(articles)
-                .where(_visible(now) & articles.c.title_key.in_(chunk))
+                .where(visible(now) & articles.c.title_key.in_(chunk))
                 .order_by(articles.c.published, articles.c.id)
             )
             for article in self._articles(query, article_url):
@@ -232,7 +252,7 @@ class State:
     def newest_page_with_latest(self, now: datetime, article_url: str) -> Article | None:
         query = (
             select(articles)
-            .where(_visible(now) & articles.c.has_latest.is_(True))
+            .where(visible(now) & articles.c.has_latest.is_(True))
             .order_by(articles.c.first_seen.desc(), articles.c.id.desc())
             .limit(1)
         )
@@ -241,11 +261,11 @@ class State:
 
     def count_visible(self, now: datetime) -> int:
         with self.engine.connect() as conn:
-            return conn.scalar(select(func.count()).where(_visible(now))) or 0
+            return conn.scalar(select(func.count()).where(visible(now))) or 0
 
     def newest_published(self, now: datetime) -> datetime | None:
         """The newest visible article's date (from the index): that of a feed with no items."""
-        query = select(articles.c.published).where(_visible(now))
+        query = select(articles.c.published).where(visible(now))
         with self.engine.connect() as conn:
             return conn.scalar(query.order_by(articles.c.published.desc()).limit(1))
 

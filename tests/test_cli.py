@@ -30,12 +30,12 @@ def test_init_makes_an_empty_site_that_builds(tmp_path: Path):
 def test_init_with_sample_content_gives_feeds_a_reader_can_use(tmp_path: Path):
     folder = tmp_path / "news"
     assert feedsvc("init", "--sample", str(folder)).returncode == 0
-    pages = sorted((folder / "articles").glob("*.txt"))
-    assert len(pages) >= 5
+    pages = sorted((folder / "articles").iterdir())
+    assert len(pages) >= 5 and {p.suffix for p in pages} == {".txt", ".md"}
     assert any("Мария" in p.read_text() or "Ақтоғай" in p.read_text() for p in pages)
     check = feedsvc("--config", str(folder / "config.toml"), "check")
     assert check.returncode == 0, check.stdout
-    assert check.stdout.strip().endswith("0 errors, 2 warnings")
+    assert check.stdout.strip().endswith("0 errors, 1 warning")
     assert "checked 1 store(s) in " in check.stdout
     built = feedsvc("build", cwd=folder)  # --config defaults to ./config.toml
     assert built.returncode == 0, built.stderr
@@ -44,6 +44,10 @@ def test_init_with_sample_content_gives_feeds_a_reader_can_use(tmp_path: Path):
     latest = feedparser.parse((folder / "public" / "feeds" / "latest.rss").read_bytes())
     listed = [line for line in (folder / "latest-news.txt").read_text().splitlines() if line]
     assert len(latest.entries) == len(listed)
+    economy = feedparser.parse((folder / "public/feeds/category/экономика.rss").read_bytes())
+    assert [e.title for e in economy.entries] == [
+        "Фермеры Северогорской области ждут рекордного урожая зерна"
+    ]
 
 
 def test_init_never_overwrites_a_site(tmp_path: Path):
@@ -65,7 +69,7 @@ def test_check_lists_every_problem_writes_nothing_and_fails_on_errors(site: Site
     assert f"{site.articles / 'bad.txt'}:2: line 2 must be blank" in result.stdout
     assert f"{site.articles / 'good.txt'}: warning: headline has no article" in result.stdout
     assert "'No Such Story'" in result.stdout
-    assert result.stdout.strip().endswith("1 errors, 1 warnings")
+    assert result.stdout.strip().endswith("1 error, 1 warning")
     assert sorted(p.relative_to(site.root) for p in site.root.rglob("*")) == before
 
 
@@ -75,7 +79,8 @@ def test_build_reports_skipped_files_and_still_builds(site: Site):
     result = feedsvc("--config", str(site.config), "build")
     assert result.returncode == 0
     assert f"skipped {site.articles / 'bad.txt'}: binary file" in result.stderr
-    assert "1 articles; written: feeds/main.rss, feeds/main.atom" in result.stdout
+    assert result.stdout.startswith("1 article; written: ")
+    assert "feeds/main.rss, feeds/main.atom, feeds/main.json" in result.stdout
     again = feedsvc("--config", str(site.config), "build")
     assert "written: nothing changed" in again.stdout
 

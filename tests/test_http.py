@@ -120,9 +120,12 @@ def test_head_gives_the_headers_without_the_body(served):
 def test_unknown_feeds_are_404(served):
     for path in (
         "/feeds/nope.rss",
-        "/feeds/main.json",
+        "/feeds/main.txt",
         "/feeds/main.rss.gz",
         "/feeds/../config.toml",
+        "/feeds/%2e%2e/config.toml",
+        "/feeds/.feedsvc-build.lock",
+        "/feeds/main",
     ):
         assert plain(served, path).status_code == 404, path
 

@@ -1,22 +1,26 @@
-"""The check every feed passes before it is published: strict, and about 1 ms.
+"""The check every feed passes before it is published: strict, and about a millisecond.
 
-lxml parses the bytes and every rule of RSS 2.0 / Atom 1.0 that a reader relies
-on is checked, then the feed is compared with the items it was made from: same
-count, order, ids, titles, links and dates.
+The bytes are parsed (lxml, or json for JSON Feed) and every rule of RSS 2.0,
+Atom 1.0 (RFC 4287) and JSON Feed 1.1 that a reader relies on is checked, with
+our own: ids unique, no dates in the future, under 2 MB. Then the feed is
+compared with the items it was made from: same count, order, ids, titles,
+links and dates.
 """
 
+import json
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
 from lxml import etree
 
-from feedsvc.build.render import atom_id
+from feedsvc.build.render import ATOM_NS, atom_id
 from feedsvc.model import FeedItem
 
 MAX_BYTES = 2 * 1024 * 1024  # what Google News and others accept
-ATOM = "{http://www.w3.org/2005/Atom}"
+ATOM = f"{{{ATOM_NS}}}"
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
 _RFC822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -27,92 +31,204 @@ _ABSOLUTE = re.compile(r"^https?://[^/\s]+")
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
-def _rss_items(channel: etree._Element, found: list[str]) -> list[tuple[str, str, str, datetime]]:
+@dataclass(frozen=True)
+class Read:
+    """One item as a reader finds it."""
+
+    id: str
+    title: str
+    link: str
+    published: datetime
+    updated: datetime | None  # RSS has no item updated date
+
+
+def _absolute(what: str, url: str | None, found: list[str]) -> None:
+    if not _ABSOLUTE.match(url or ""):
+        found.append(f"{what} {url!r} is not an absolute http(s) URL")
+
+
+def _rss_items(channel: etree._Element, found: list[str]) -> list[Read]:
     for name in ("title", "link", "description"):
         if channel.find(name) is None:
             found.append(f"channel has no <{name}>")
+    _absolute("channel link", channel.findtext("link"), found)
+    if (built := channel.findtext("lastBuildDate")) is not None and not _RFC822.match(built):
+        found.append(f"lastBuildDate {built!r} is not RFC 822 with a 4-digit year")
     read = []
     for number, item in enumerate(channel.iterfind("item"), start=1):
-        guid, date = item.findtext("guid"), item.findtext("pubDate") or ""
-        if not guid:
-            found.append(f"item {number}: no <guid>")
+        where = f"item {number}"
+        guid, date = item.find("guid"), item.findtext("pubDate") or ""
+        if guid is None or not guid.text:
+            found.append(f"{where}: no <guid>")
+        elif guid.get("isPermaLink", "true") == "true":
+            _absolute(f"{where}: permalink guid", guid.text, found)
+        if item.find("title") is None and item.find("description") is None:
+            found.append(f"{where}: neither title nor description")
+        for enclosure in item.iterfind("enclosure"):
+            if not (enclosure.get("length") or "").isdigit() or not enclosure.get("type"):
+                found.append(f"{where}: enclosure without a length in bytes and a type")
+            _absolute(f"{where}: enclosure", enclosure.get("url"), found)
         if not _RFC822.match(date):
-            found.append(f"item {number}: pubDate {date!r} is not RFC 822 with a 4-digit year")
+            found.append(f"{where}: pubDate {date!r} is not RFC 822 with a 4-digit year")
             continue
-        read.append((guid or "", item.findtext("title") or "", item.findtext("link") or "",
-                     parsedate_to_datetime(date)))  # fmt: skip
+        text = (guid.text if guid is not None else "") or ""
+        title, link = item.findtext("title") or "", item.findtext("link") or ""
+        read.append(Read(text, title, link, parsedate_to_datetime(date), None))
     return read
 
 
-def _atom_entries(feed: etree._Element, found: list[str]) -> list[tuple[str, str, str, datetime]]:
+def _alternates(parent: etree._Element, where: str, found: list[str]) -> list[etree._Element]:
+    """The rel="alternate" links, at most one of each type and language (RFC 4287 4.1.1)."""
+    links = [
+        link
+        for link in parent.iterfind(ATOM + "link")
+        if link.get("rel", "alternate") == "alternate"
+    ]
+    if len({(a.get("type"), a.get("hreflang")) for a in links}) != len(links):
+        found.append(f"{where}: more than one alternate link of one type")
+    for link in parent.iterfind(ATOM + "link"):
+        _absolute(f"{where}: {link.get('rel', 'alternate')} link", link.get("href"), found)
+    return links
+
+
+def _atom_dates(entry: etree._Element, names: Sequence[str], where: str, found: list[str]):
+    dates = {name: entry.findtext(ATOM + name) or "" for name in names}
+    if bad := [f"{n} {v!r}" for n, v in dates.items() if not _RFC3339.match(v)]:
+        found.append(f"{where}: {', '.join(bad)} not RFC 3339")
+        return None
+    return {name: datetime.fromisoformat(value) for name, value in dates.items()}
+
+
+def _atom_entries(feed: etree._Element, found: list[str]) -> list[Read]:
     for name in ("id", "title", "updated"):
         if feed.find(ATOM + name) is None:
             found.append(f"feed has no <{name}>")
+    if not _IRI.match(feed.findtext(ATOM + "id") or ""):
+        found.append("feed id is not an absolute IRI")
+    _atom_dates(feed, ("updated",), "feed", found)
+    _alternates(feed, "feed", found)
+    feed_has_author = feed.find(ATOM + "author") is not None
     read = []
     for number, entry in enumerate(feed.iterfind(ATOM + "entry"), start=1):
+        where = f"entry {number}"
         entry_id = entry.findtext(ATOM + "id") or ""
         if not _IRI.match(entry_id):
-            found.append(f"entry {number}: id {entry_id!r} is not an absolute IRI")
-        dates = {name: entry.findtext(ATOM + name) or "" for name in ("updated", "published")}
-        if bad := [f"{n} {v!r}" for n, v in dates.items() if not _RFC3339.match(v)]:
-            found.append(f"entry {number}: {', '.join(bad)} not RFC 3339")
+            found.append(f"{where}: id {entry_id!r} is not an absolute IRI")
+        if entry.find(ATOM + "title") is None:
+            found.append(f"{where}: no <title>")
+        if not feed_has_author and entry.find(ATOM + "author") is None:
+            found.append(f"{where}: no <author>, and the feed names none")
+        content = entry.find(ATOM + "content")
+        if content is not None and content.get("src") and entry.find(ATOM + "summary") is None:
+            found.append(f"{where}: content by reference needs a <summary>")
+        alternates = _alternates(entry, where, found)
+        if content is None and not alternates:
+            found.append(f"{where}: neither content nor an alternate link")
+        dates = _atom_dates(entry, ("updated", "published"), where, found)
+        if dates is None:
             continue
-        alternates = [
-            link
-            for link in entry.iterfind(ATOM + "link")
-            if link.get("rel", "alternate") == "alternate"
-        ]
-        if len({(a.get("type"), a.get("hreflang")) for a in alternates}) != len(alternates):
-            found.append(f"entry {number}: more than one alternate link of one type")
-        if entry.find(ATOM + "content") is None and not alternates:
-            found.append(f"entry {number}: neither content nor an alternate link")
         link = alternates[0].get("href", "") if alternates else ""
-        read.append((entry_id, entry.findtext(ATOM + "title") or "", link,
-                     datetime.fromisoformat(dates["published"])))  # fmt: skip
+        title = entry.findtext(ATOM + "title") or ""
+        read.append(Read(entry_id, title, link, dates["published"], dates["updated"]))
     return read
 
 
-def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
-    """Every rule the feed breaks, and every way it differs from the items; empty when good."""
+def _json_date(value: object, what: str, found: list[str]) -> datetime | None:
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        found.append(f"{what} {value!r} is not RFC 3339")
+        return None
+    return datetime.fromisoformat(value)
+
+
+def _json_items(body: bytes, found: list[str]) -> list[Read]:
+    try:
+        feed = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        found.append(f"not valid JSON: {exc}")
+        return []
+    if not isinstance(feed, dict) or feed.get("version") != "https://jsonfeed.org/version/1.1":
+        found.append("not a JSON Feed 1.1 document")
+        return []
+    if not isinstance(feed.get("title"), str):
+        found.append("feed has no title")
+    for key in ("home_page_url", "feed_url", "next_url", "icon", "favicon"):
+        if key in feed:
+            _absolute(key, feed[key], found)
+    if not isinstance(feed.get("items"), list):
+        found.append("feed has no items list")
+        return []
+    read = []
+    for number, item in enumerate(feed["items"], start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            found.append(f"{where}: no id")
+            continue
+        if not any(isinstance(item.get(k), str) for k in ("content_html", "content_text")):
+            found.append(f"{where}: neither content_html nor content_text")
+        for key in ("url", "image"):
+            if key in item:
+                _absolute(f"{where}: {key}", item[key], found)
+        for attachment in item.get("attachments", []):
+            if not attachment.get("mime_type"):
+                found.append(f"{where}: attachment without mime_type")
+            _absolute(f"{where}: attachment", attachment.get("url"), found)
+        published = _json_date(item.get("date_published"), f"{where}: date_published", found)
+        modified = _json_date(item.get("date_modified"), f"{where}: date_modified", found)
+        if published and modified:
+            title, link = item.get("title", ""), item.get("url", "")
+            read.append(Read(item["id"], title, link, published, modified))
+    return read
+
+
+def _read(body: bytes, fmt: str, found: list[str]) -> list[Read]:
+    if fmt == "json":
+        return _json_items(body, found)
     if not body.startswith(b"<?xml"):
-        return ["the XML declaration is not the first thing in the feed"]
-    found: list[str] = []
-    if len(body) > MAX_BYTES:
-        found.append(f"{len(body):,} bytes, over the {MAX_BYTES:,} readers accept")
+        found.append("the XML declaration is not the first thing in the feed")
+        return []
     try:
         root = etree.fromstring(body, _PARSER)
     except etree.XMLSyntaxError as exc:
-        return [*found, f"not well-formed: {exc}"]
+        found.append(f"not well-formed: {exc}")
+        return []
     if fmt == "rss":
         channel = root.find("channel")
         if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
-            return [*found, "not an RSS 2.0 document"]
-        read = _rss_items(channel, found)
-        expected_ids = [item.guid for item in items]
-    else:
-        if root.tag != ATOM + "feed":
-            return [*found, "not an Atom 1.0 document"]
-        read = _atom_entries(root, found)
-        expected_ids = [atom_id(item.guid) for item in items]
+            found.append("not an RSS 2.0 document")
+            return []
+        return _rss_items(channel, found)
+    if root.tag != ATOM + "feed":
+        found.append("not an Atom 1.0 document")
+        return []
+    return _atom_entries(root, found)
+
+
+def problems(body: bytes, items: Sequence[FeedItem], fmt: str, now: datetime) -> list[str]:
+    """Every rule the feed breaks, and every way it differs from the items; empty when good."""
+    found: list[str] = []
+    if len(body) > MAX_BYTES:
+        found.append(f"{len(body):,} bytes, over the {MAX_BYTES:,} readers accept")
+    read = _read(body, fmt, found)
     if found:
         return found
     if len(read) != len(items):
         return [f"{len(read)} items read back, {len(items)} written"]
-    if len({guid for guid, *_ in read}) != len(read):
+    if len({r.id for r in read}) != len(read):
         found.append("an id appears more than once")
-    for number, ((guid, title, link, date), item, want) in enumerate(
-        zip(read, items, expected_ids, strict=True), start=1
-    ):
+    for number, (got, item) in enumerate(zip(read, items, strict=True), start=1):
         where = f"item {number} ({item.guid})"
-        for what, got, meant in (
-            ("id", guid, want),
-            ("title", title, item.title),
-            ("link", link, item.link),
+        for what, value, meant in (
+            ("id", got.id, atom_id(item.guid) if fmt == "atom" else item.guid),
+            ("title", got.title, item.title),
+            ("link", got.link, item.link),
         ):
-            if got != meant:
-                found.append(f"{where}: {what} reads back as {got!r}")
-        if not _ABSOLUTE.match(link):
-            found.append(f"{where}: link {link!r} is not an absolute http(s) URL")
-        if date != item.published:
-            found.append(f"{where}: published date reads back as {date.isoformat()}")
+            if value != meant:
+                found.append(f"{where}: {what} reads back as {value!r}")
+        _absolute(f"{where}: link", got.link, found)
+        if got.published != item.published:
+            found.append(f"{where}: published date reads back as {got.published.isoformat()}")
+        if got.updated is not None and got.updated != item.updated:
+            found.append(f"{where}: updated date reads back as {got.updated.isoformat()}")
+        if max(got.published, got.updated or got.published) > now:
+            found.append(f"{where}: dated in the future")
     return found

@@ -6,12 +6,16 @@ Output is a pure function of the data: every date is set from the items (never
 
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from urllib.parse import quote
 
 from feedgen.entry import FeedEntry
+from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+from lxml import etree
 
+from feedsvc.media import image_type
 from feedsvc.model import FeedItem, FeedMeta
 
 # feedgen's RFC 822 date formatter sets the process-wide locale (pitfall 11).
@@ -19,10 +23,17 @@ _FEEDGEN_LOCK = threading.Lock()
 
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+FH_NS = "http://purl.org/syndication/history/1.0"
+SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
 
 
 class _Entry(FeedEntry):
     """feedgen 1.0 drops rel/type/hreflang/title/length of Atom entry links (pitfall 1)."""
+
+    language: str | None = None
 
     def atom_entry(self, extensions: bool = True):
         entry = super().atom_entry(extensions)
@@ -31,12 +42,48 @@ class _Entry(FeedEntry):
             for attr in ("rel", "type", "hreflang", "title", "length"):
                 if link.get(attr):
                     element.set(attr, str(link[attr]))
+        if self.language:  # feedgen has no per-entry xml:lang (pitfall 9)
+            entry.set(XML_LANG, self.language)
         return entry
 
     def identify(self, guid: str) -> None:
         """The RSS guid as it is, the Atom id as an IRI: feedgen ties the two together."""
         self.guid(guid, permalink=False)
         self._FeedEntry__atom_id = atom_id(guid)
+
+
+class _Channel(BaseExtension):
+    """What feedgen cannot write at feed level: RSS archive links (pitfall 3), fh:archive,
+    and sy:updatePeriod/updateFrequency (its own extension spells them UpdatePeriod)."""
+
+    def __init__(self) -> None:
+        self.meta: FeedMeta | None = None
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": FH_NS, "sy": SY_NS}
+
+    def _archive(self, parent: etree._Element) -> None:
+        if self.meta and self.meta.archive:
+            xml_elem(f"{{{FH_NS}}}archive", parent)
+
+    def extend_rss(self, feed: etree._Element) -> etree._Element:
+        channel = feed[0]
+        meta = self.meta
+        if meta is None:
+            return feed
+        for rel in ARCHIVE_RELS:
+            if href := meta.link(rel, "rss"):
+                xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel=rel, type=RSS_TYPE)
+        self._archive(channel)
+        if meta.schedule:
+            period, frequency = meta.schedule.update_period
+            xml_elem(f"{{{SY_NS}}}updatePeriod", channel).text = period
+            xml_elem(f"{{{SY_NS}}}updateFrequency", channel).text = str(frequency)
+        return feed
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        self._archive(feed)
+        return feed
 
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -47,53 +94,79 @@ def atom_id(guid: str) -> str:
     return guid if _SCHEME.match(guid) else f"tag:feedsvc,2026:guid/{quote(guid, safe='')}"
 
 
-def _generator(meta: FeedMeta, items: Sequence[FeedItem], self_url: str, self_type: str):
-    fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)  # RSS authors without e-mail (pitfall 8)
+def _feed_level(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> None:
     fg.id(meta.feed_id)
     fg.title(meta.title)
     fg.subtitle(meta.description)
-    fg.language(meta.language)
+    fg.language(meta.language)  # also the Atom feed's xml:lang
     fg.generator("feedsvc", uri="https://github.com/feedsvc/feedsvc")
+    if meta.author:
+        fg.author(name=meta.author, uri=meta.site_url)
+    if meta.image:
+        fg.image(url=meta.image, title=meta.title, link=meta.site_url)  # also the Atom logo
+    if meta.icon:
+        fg.icon(meta.icon)
+    if meta.schedule:
+        fg.ttl(meta.schedule.minutes)
     # RSS <link> is the href of the last link() call: self first (pitfall 2).
-    fg.link(href=self_url, rel="self", type=self_type)
+    fg.link(href=meta.links["self"][fmt], rel="self", type=self_type)
+    if fmt == "atom":
+        for rel in ARCHIVE_RELS:
+            if href := meta.link(rel, fmt):
+                fg.link(href=href, rel=rel, type=self_type)
     fg.link(href=meta.site_url, rel="alternate", type="text/html")
     fg.updated(meta.updated)  # also lastBuildDate; never build time (pitfall 4)
+
+
+def _add_item(fg: FeedGenerator, item: FeedItem, feed_language: str) -> None:
+    fe = fg.add_entry(_Entry(), order="append")  # (pitfall 6)
+    fe.identify(item.guid)
+    fe.title(item.title)
+    fe.link(href=item.link, rel="alternate", type="text/html")
+    fe.published(item.published)
+    fe.updated(item.updated)
+    if item.language and item.language != feed_language:
+        fe.language = item.language
+    if item.body_html:
+        fe.content(item.body_html, type="html")
+    if item.summary_html:
+        # summary() after content(): description() would overwrite it (pitfall 5).
+        fe.summary(item.summary_html, type="html")
+    for author in item.authors:
+        fe.author(name=author)
+        fe.dc.dc_creator(author)
+    for category in item.categories:
+        fe.category(term=category)
+    if image := item.image:
+        mime = image_type(image)
+        # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
+        fe.enclosure(url=image.url, length=image.length or 0, type=mime)
+        content = {"url": image.url, "type": mime, "medium": "image", "group": None}
+        if image.length:
+            content["fileSize"] = str(image.length)
+        fe.media.content(**content)
+        fe.media.thumbnail(url=image.url, group=None)
+
+
+def _generator(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, self_type: str):
+    fg = FeedGenerator()
+    fg.load_extension("dc", atom=False, rss=True)  # RSS authors without e-mail (pitfall 8)
+    fg.load_extension("media", atom=False, rss=True)
+    fg.register_extension("feedsvc", _Channel, None, atom=True, rss=True)
+    fg.feedsvc.meta = meta
+    _feed_level(fg, meta, fmt, self_type)
     for item in items:
-        fe = fg.add_entry(_Entry(), order="append")  # (pitfall 6)
-        fe.identify(item.guid)
-        fe.title(item.title)
-        fe.link(href=item.link, rel="alternate", type="text/html")
-        fe.published(item.published)
-        fe.updated(item.updated)
-        if item.body_html:
-            fe.content(item.body_html, type="html")
-        if item.summary_html:
-            # summary() after content(): description() would overwrite it (pitfall 5).
-            fe.summary(item.summary_html, type="html")
-        for author in item.authors:
-            fe.author(name=author)
-            fe.dc.dc_creator(author)
-        for category in item.categories:
-            fe.category(term=category)
+        _add_item(fg, item, meta.language)
     return fg
 
 
-def _render(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, content_type: str) -> bytes:
-    fg = _generator(meta, items, meta.self_urls[fmt], content_type)
-    with _FEEDGEN_LOCK:
-        return fg.rss_str(pretty=True) if fmt == "rss" else fg.atom_str(pretty=True)
-
-
 def render_rss(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
-    return _render(meta, items, "rss", RSS_TYPE)
+    fg = _generator(meta, items, "rss", RSS_TYPE)
+    with _FEEDGEN_LOCK:
+        return fg.rss_str(pretty=True)
 
 
 def render_atom(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
-    return _render(meta, items, "atom", ATOM_TYPE)
-
-
-RENDERERS: dict[str, Callable[[FeedMeta, Sequence[FeedItem]], bytes]] = {
-    "rss": render_rss,
-    "atom": render_atom,
-}
+    fg = _generator(meta, items, "atom", ATOM_TYPE)
+    with _FEEDGEN_LOCK:
+        return fg.atom_str(pretty=True)

@@ -14,12 +14,14 @@ def from_latest(
     identities: dict[str, HeadlineIdentity],
     site: SiteSettings,
     limit: int,
+    *,
+    full: bool = True,
 ) -> list[FeedItem]:
     """The latest-news list in its own order; a headline without an article is a link item."""
     items = []
     for entry in entries[:limit]:
         if isinstance(entry, Article):
-            items.append(FeedItem.from_article(entry))
+            items.append(FeedItem.from_article(entry, full=full))
             continue
         identity = identities[headline_key(entry)]
         items.append(

@@ -15,7 +15,18 @@ from feedsvc.web.conditional import accepts_gzip, not_modified
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
     "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json",  # JSON is UTF-8 by definition (RFC 8259)
+    "html": "text/html; charset=utf-8",
+    "opml": "text/x-opml; charset=utf-8",
 }
+
+
+def content_type(relative: str) -> str | None:
+    """The type a published file is served as, or None for one that is not served."""
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        return None  # no climbing out, no lock or temp files
+    return CONTENT_TYPES.get(parts[-1].rpartition(".")[2])
 
 
 @dataclass(frozen=True)
@@ -43,14 +54,18 @@ class Ready:
 
 
 class FeedCache:
-    """Feeds read from the publish folder, reloaded when a build replaces the file."""
+    """Published files read from the publish folder, reloaded when a build replaces one."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._ready: dict[Path, tuple[tuple[int, int, int], Ready]] = {}
         self._lock = threading.Lock()
 
-    def get(self, relative: str, content_type: str) -> Ready | None:
+    def get(self, relative: str) -> Ready | None:
+        """The published file, or None when it is not there or not servable."""
+        kind = content_type(relative)
+        if kind is None:
+            return None
         path = self.root / relative
         try:
             stat = path.stat()
@@ -58,8 +73,8 @@ class FeedCache:
             cached = self._ready.get(path)
             if cached and cached[0] == key:
                 return cached[1]
-            ready = Ready.of(path.read_bytes(), stat.st_mtime, content_type)
-        except (FileNotFoundError, NotADirectoryError):
+            ready = Ready.of(path.read_bytes(), stat.st_mtime, kind)
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
         with self._lock:
             self._ready[path] = (key, ready)

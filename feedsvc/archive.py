@@ -1,0 +1,106 @@
+"""RFC 5005 archive pages: every article a feed ever carried, in pages of fixed size.
+
+Articles are placed on pages in the order they arrive (published date order at
+the first placement). The newest page fills up; once it holds `size` articles it
+is sealed: its members never change again, so it is rendered once and can be
+cached forever. Only the open page moves: articles that leave the feed (deleted,
+back to draft, relabelled) leave it too.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, delete, exists, insert, select, update
+from sqlalchemy.engine import Connection
+
+from feedsvc.labels import Where
+from feedsvc.schema import archive_entries, archive_feeds, articles, chunks, visible
+
+
+@dataclass
+class Placement:
+    """Where a feed's archive stands after a placement pass."""
+
+    sealed: int  # pages 1..sealed are full and final
+    newly_sealed: list[int] = field(default_factory=list)
+
+    @property
+    def open_page(self) -> int:
+        return self.sealed + 1
+
+
+def _prune_open_page(conn: Connection, feed: str, page: int, where: Where, now: datetime) -> int:
+    """Drop members of the open page that left the feed; return how many stay."""
+    members = list(
+        conn.scalars(
+            select(archive_entries.c.article_id).where(
+                (archive_entries.c.feed == feed) & (archive_entries.c.page == page)
+            )
+        )
+    )
+    staying: set[int] = set()
+    for chunk in chunks(sorted(members)):
+        staying |= set(
+            conn.scalars(
+                select(articles.c.id).where(
+                    articles.c.id.in_(chunk) & visible(now) & where.clause()
+                )
+            )
+        )
+    if gone := sorted(set(members) - staying):
+        for chunk in chunks(gone):
+            conn.execute(
+                delete(archive_entries).where(
+                    (archive_entries.c.feed == feed) & archive_entries.c.article_id.in_(chunk)
+                )
+            )
+    return len(staying)
+
+
+class Archive:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def place(self, feed: str, where: Where, size: int, now: datetime) -> Placement:
+        """Put every article that joined the feed since the last pass on a page."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(archive_feeds).where(archive_feeds.c.feed == feed)).first()
+            placement = Placement(sealed=row.sealed if row else 0)
+            count = _prune_open_page(conn, feed, placement.open_page, where, now)
+            placed = exists().where(
+                (archive_entries.c.feed == feed) & (archive_entries.c.article_id == articles.c.id)
+            )
+            query = select(articles.c.id).where(visible(now) & where.clause() & ~placed)
+            if row:  # only what changed or fell due since: a full walk costs too much per run
+                query = query.where(
+                    (articles.c.changed >= row.through) | (articles.c.published >= row.through)
+                )
+            newcomers = list(conn.scalars(query.order_by(articles.c.published, articles.c.id)))
+            rows = []
+            for article_id in newcomers:
+                if count == size:
+                    placement.newly_sealed.append(placement.open_page)
+                    placement.sealed += 1
+                    count = 0
+                rows.append({"feed": feed, "article_id": article_id, "page": placement.open_page})
+                count += 1
+            if count == size:  # the page is full: seal it now, not when the next one arrives
+                placement.newly_sealed.append(placement.open_page)
+                placement.sealed += 1
+            if rows:
+                conn.execute(insert(archive_entries), rows)
+            values = {"sealed": placement.sealed, "through": now}
+            if row:
+                conn.execute(
+                    update(archive_feeds).where(archive_feeds.c.feed == feed).values(values)
+                )
+            else:
+                conn.execute(insert(archive_feeds).values(feed=feed, **values))
+        return placement
+
+    def members(self, feed: str, page: int) -> list[int]:
+        query = select(archive_entries.c.article_id).where(
+            (archive_entries.c.feed == feed) & (archive_entries.c.page == page)
+        )
+        with self.engine.connect() as conn:
+            return list(conn.scalars(query))

@@ -1,0 +1,109 @@
+"""A feed's documents (the current one and its archive pages) in every format, checked.
+
+A document whose inputs did not change since it was last published is not
+rendered again: its fingerprint (a digest of what it says and lists) is kept.
+"""
+
+import logging
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedsvc.build import check, roundtrip
+from feedsvc.build.formats import RENDERERS
+from feedsvc.build.plan import FeedSpec, archive_path, feed_path, public_url
+from feedsvc.config import SiteSettings
+from feedsvc.model import FeedItem, FeedMeta, Schedule, digest
+from feedsvc.publish import OutputFile
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Document:
+    """One feed document: what it says about itself, its items, and where it goes."""
+
+    meta: FeedMeta
+    items: Sequence[FeedItem]
+    paths: dict[str, str]  # format -> path below the publish root
+    extra: Sequence[OutputFile] = ()  # files that go with it, e.g. its HTML preview
+
+    @property
+    def name(self) -> str:
+        return min(self.paths.values())
+
+    def fingerprint(self) -> str:
+        return digest(self.meta, self.items, sorted(self.paths.items()), self.extra)
+
+
+def feed_id(site: SiteSettings, key: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site.url}feeds/{key}')}"
+
+
+class MetaMaker:
+    """FeedMeta for a spec's documents: the feed itself, or one of its archive pages."""
+
+    def __init__(self, site: SiteSettings, schedule: Schedule) -> None:
+        self.site = site
+        self.schedule = schedule
+
+    def _urls(self, spec: FeedSpec, path) -> dict[str, str]:
+        return {fmt: public_url(self.site.base_url, path(fmt)) for fmt in spec.formats}
+
+    def current(self, spec: FeedSpec, updated: datetime, newest_page: int | None) -> FeedMeta:
+        links = {"self": self._urls(spec, lambda fmt: feed_path(spec.key, fmt))}
+        if newest_page is not None:
+            links["prev-archive"] = self._page_urls(spec, newest_page)
+        return self._meta(spec, updated, links, archive=False)
+
+    def page(self, spec: FeedSpec, page: int, sealed: int, updated: datetime) -> FeedMeta:
+        links = {
+            "self": self._page_urls(spec, page),
+            "current": self._urls(spec, lambda fmt: feed_path(spec.key, fmt)),
+        }
+        if page > 1:
+            links["prev-archive"] = self._page_urls(spec, page - 1)
+        if page <= sealed:  # a sealed page always has a successor: its bytes never change
+            links["next-archive"] = self._page_urls(spec, page + 1)
+        return self._meta(spec, updated, links, archive=True)
+
+    def _page_urls(self, spec: FeedSpec, page: int) -> dict[str, str]:
+        return self._urls(spec, lambda fmt: archive_path(spec.key, page, fmt))
+
+    def _meta(self, spec: FeedSpec, updated: datetime, links, *, archive: bool) -> FeedMeta:
+        site, feed = self.site, spec.settings
+        return FeedMeta(
+            key=spec.key,
+            title=spec.title,
+            description=spec.description,
+            site_url=site.url,
+            feed_id=feed_id(site, spec.key),
+            language=feed.language or site.language,
+            updated=updated,
+            links=links,
+            archive=archive,
+            image=feed.image or site.image,
+            icon=site.icon,
+            author=site.title,
+            schedule=None if archive else self.schedule,
+        )
+
+
+def render(
+    document: Document, now: datetime, *, full_check: bool
+) -> tuple[list[OutputFile], list[str]]:
+    """(files, failures): every format of the document, each checked. A format that
+    fails is left out and named, and then so are the document's other files."""
+    outputs, failures = [], []
+    for fmt, path in document.paths.items():
+        body = RENDERERS[fmt](document.meta, document.items)
+        found = check.problems(body, document.items, fmt, now)
+        if not found and full_check and fmt in roundtrip.FORMATS:
+            found = roundtrip.problems(body, document.items, fmt)
+        if found:
+            failures.append(f"{path}: not published: {'; '.join(found[:5])}")
+            log.error("%s", failures[-1])
+            continue
+        outputs.append(OutputFile(path, body))
+    return (outputs, failures) if failures else ([*outputs, *document.extra], [])

@@ -1,0 +1,74 @@
+"""The feeds a site offers: each [[feeds]] table, and one feed per value for a family."""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from feedsvc.config import FeedFormat, FeedSettings, LabelKind, SiteSettings
+from feedsvc.labels import Where
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One concrete feed: where it lives and what it selects."""
+
+    key: str  # its path below feeds/, without a format: "main", "category/экономика"
+    settings: FeedSettings
+    title: str
+    description: str
+    where: Where
+    value: str | None = None  # a family member's category, tag, author or region
+
+    @property
+    def formats(self) -> list[FeedFormat]:
+        return self.settings.formats
+
+    @property
+    def archived(self) -> bool:
+        return self.settings.archived
+
+
+def feed_path(key: str, fmt: str) -> str:
+    return f"feeds/{key}.{fmt}"
+
+
+def archive_path(key: str, page: int, fmt: str) -> str:
+    return f"feeds/{key}/archive/{page}.{fmt}"
+
+
+def preview_path(key: str) -> str:
+    return f"feeds/{key}.html"
+
+
+def public_url(base_url: str, path: str) -> str:
+    """The address of a published file; Unicode names percent-encoded."""
+    return base_url + quote(path, safe="/-._~")
+
+
+# (label kind, which articles) -> (slug, value) of every label of that kind they have
+LabelValues = Callable[[LabelKind, Where], list[tuple[str, str]]]
+
+
+def expand(
+    feeds: Sequence[FeedSettings], site: SiteSettings, values: LabelValues
+) -> list[FeedSpec]:
+    specs = []
+    for feed in feeds:
+        where = Where.of(feed.filters(), feed.match)
+        description = feed.description or site.description
+        if not feed.per:
+            specs.append(FeedSpec(feed.name, feed, feed.title or site.title, description, where))
+            continue
+        title = feed.title or f"{site.title}: {{value}}"
+        for slug, value in values(feed.per, where):
+            specs.append(
+                FeedSpec(
+                    key=f"{feed.name}/{slug}",
+                    settings=feed,
+                    title=title.replace("{value}", value),
+                    description=description.replace("{value}", value),
+                    where=where.within(feed.per, slug),
+                    value=value,
+                )
+            )
+    return specs

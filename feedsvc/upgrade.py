@@ -1,0 +1,45 @@
+"""Bring a state database made by an earlier feedsvc up to the current tables.
+
+Until migrations are versioned, each step here checks for itself whether it is
+needed, so running it again does nothing.
+"""
+
+from sqlalchemy import Connection, Index, insert, inspect, select
+
+from feedsvc.labels import labels_of
+from feedsvc.model import SourceArticle
+from feedsvc.schema import articles, labels, meta
+
+LABELS_DONE = "labels_filled"
+
+
+def _add_changed_column(conn: Connection) -> None:
+    """`articles.changed` (archive placement) arrived after the first releases."""
+    if "changed" in {column["name"] for column in inspect(conn).get_columns("articles")}:
+        return
+    column = articles.c.changed
+    type_sql = column.type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE articles ADD COLUMN changed {type_sql}")
+    conn.execute(articles.update().values(changed=articles.c.first_seen))
+    index = next(i for i in articles.indexes if list(i.columns) == [column])
+    Index(index.name, column).create(conn, checkfirst=True)
+
+
+def _fill_labels(conn: Connection) -> None:
+    """Labels of articles stored before the labels table existed."""
+    if conn.scalar(select(meta.c.value).where(meta.c.name == LABELS_DONE)):
+        return
+    known = set(conn.scalars(select(labels.c.article_id).distinct()))
+    rows = []
+    for article_id, data in conn.execute(select(articles.c.id, articles.c.data)):
+        if article_id not in known:
+            for (kind, slug), value in labels_of(SourceArticle.from_json(data)).items():
+                rows.append({"article_id": article_id, "kind": kind, "slug": slug, "value": value})
+    if rows:
+        conn.execute(insert(labels), rows)
+    conn.execute(insert(meta).values(name=LABELS_DONE, value="1"))
+
+
+def upgrade(conn: Connection) -> None:
+    _add_changed_column(conn)
+    _fill_labels(conn)
