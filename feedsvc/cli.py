@@ -20,6 +20,8 @@ from rich.progress import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc import config, pipeline, scaffold
+from feedsvc.build.pages import discovery_links
+from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
 from feedsvc.schedule import scheduled_builds
 from feedsvc.state import State
@@ -52,9 +54,9 @@ def _state(ctx: click.Context, settings: Settings) -> State:
         _fail(f"{ctx.obj}: state.url: cannot open the state database: {exc}")
 
 
-def _pipeline(settings: Settings, state: State) -> pipeline.Pipeline:
+def _pipeline(settings: Settings, state: State, *, full: bool = False) -> pipeline.Pipeline:
     try:
-        return pipeline.Pipeline(settings, state)
+        return pipeline.Pipeline(settings, state, full=full)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -98,13 +100,19 @@ def init(folder: Path, sample: bool) -> None:
 
 
 @main.command()
+@click.option(
+    "--full",
+    is_flag=True,
+    help="Render every feed and every archive page again, sealed ones included, and "
+    "write what differs from what is published (e.g. after the publish folder was lost).",
+)
 @click.pass_context
-def build(ctx: click.Context) -> None:
+def build(ctx: click.Context, full: bool) -> None:
     """Build every feed once and write the changed ones."""
     settings = _settings(ctx)
     state = _state(ctx, settings)
     try:
-        report = _pipeline(settings, state).run()
+        report = _pipeline(settings, state, full=full).run()
     finally:
         state.close()
     for problem in report.problems:
@@ -118,6 +126,16 @@ def build(ctx: click.Context) -> None:
     click.echo(f"{_count(report.articles, 'article')}; written: {written}")
     if not report.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.pass_context
+def snippet(ctx: click.Context) -> None:
+    """Print the <link rel="alternate"> tags for the site's own HTML <head>."""
+    settings = _settings(ctx)
+    feeds = expand(settings.feeds, settings.site, lambda _kind, _where: [])  # no families
+    for line in discovery_links(settings.site.base_url, feeds):
+        click.echo(line)
 
 
 @main.command()

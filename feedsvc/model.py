@@ -178,6 +178,12 @@ class FeedMeta:
     icon: str = ""
     author: str = ""  # the publisher's name, for Atom entries that name no author
     schedule: Schedule | None = None
+    item_language: str = ""  # that of items that state none: the site's
+
+    def language_of(self, item: FeedItem) -> str | None:
+        """An item's xml:lang where it differs from the feed's, else None."""
+        language = item.language or self.item_language or self.language
+        return None if language == self.language else language
 
     def link(self, rel: str, fmt: str) -> str | None:
         return self.links.get(rel, {}).get(fmt)

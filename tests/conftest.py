@@ -12,7 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from readers import disagreements
 
+from feedsvc.build.formats import RENDERERS as FEED_FORMATS
 from feedsvc.config import Settings, load
 from feedsvc.pipeline import Pipeline
 from feedsvc.state import State
@@ -34,6 +36,12 @@ def page(headline: str, *paragraphs: str, author: str | None = None, latest=()) 
     if latest:
         lines += ["Latest news", *(f"- {h}" for h in latest)]
     return "\n".join(lines) + "\n"
+
+
+def md(title: str, body: str = "Body.", **fields: str) -> str:
+    """A Markdown article; each field's value is written as given (TOML)."""
+    extra = "".join(f"{name} = {value}\n" for name, value in fields.items())
+    return f"+++\ntitle = {title!r}\n{extra}+++\n{body}\n"
 
 
 @dataclass
@@ -74,14 +82,21 @@ class Site:
     def settings(self) -> Settings:
         return load(self.config)
 
-    def build(self):  # -> BuildReport
-        """One build, with the full feedparser round trip over every feed it makes."""
+    def build(self, **options):  # -> BuildReport
+        """One build, with the full feedparser round trip over every feed it makes, and
+        a second parser that must read every feed written as feedparser does."""
         settings = self.settings()
         state = State(settings.state.url)
         try:
-            return Pipeline(settings, state, full_check=True).run()
+            report = Pipeline(settings, state, full_check=True, **options).run()
         finally:
             state.close()
+        for written in report.written:
+            fmt = written.rpartition(".")[2]
+            if fmt in FEED_FORMATS:
+                body = (settings.public_dir / written).read_bytes()
+                assert disagreements(body, fmt) == [], written
+        return report
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import os
 import time
 
 import feedparser
-from conftest import Site, page
+from conftest import Site, md, page
 
 
 def items(site: Site, feed: str = "main.atom") -> dict[str, dict]:
@@ -99,11 +99,6 @@ def test_two_new_articles_get_different_guids_and_first_seen_dates(site: Site):
         "Second Story",
         "First Story",
     ]
-
-
-def md(title: str, body: str = "Body.", **fields: str) -> str:
-    extra = "".join(f"{name} = {value}\n" for name, value in fields.items())
-    return f"+++\ntitle = {title!r}\n{extra}+++\n{body}\n"
 
 
 def test_an_explicit_id_is_the_guid_and_follows_the_article_anywhere(site: Site):

@@ -87,6 +87,7 @@ class MetaMaker:
             icon=site.icon,
             author=site.title,
             schedule=None if archive else self.schedule,
+            item_language=site.language,
         )
 
 

@@ -21,7 +21,7 @@ def rfc3339(when: datetime) -> str:
     return when.isoformat()
 
 
-def _item(item: FeedItem, feed_language: str) -> dict[str, Any]:
+def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
     data: dict[str, Any] = {"id": item.guid, "url": item.link, "title": item.title}
     # content_html or content_text must be there: a headline-only item says its headline.
     if item.body_html:
@@ -40,8 +40,8 @@ def _item(item: FeedItem, feed_language: str) -> dict[str, Any]:
         data["authors"] = [{"name": name} for name in item.authors]
     if item.categories:
         data["tags"] = list(item.categories)
-    if item.language and item.language != feed_language:
-        data["language"] = item.language
+    if language := meta.language_of(item):
+        data["language"] = language
     if image := item.image:
         attachment: dict[str, Any] = {"url": image.url, "mime_type": image_type(image)}
         if image.alt:
@@ -71,6 +71,6 @@ def render_json(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
     if meta.author:
         feed["authors"] = [{"name": meta.author, "url": meta.site_url}]
     feed["language"] = meta.language
-    feed["items"] = [_item(item, meta.language) for item in items]
+    feed["items"] = [_item(item, meta) for item in items]
     text = json.dumps(feed, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")

@@ -118,15 +118,14 @@ def _feed_level(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> 
     fg.updated(meta.updated)  # also lastBuildDate; never build time (pitfall 4)
 
 
-def _add_item(fg: FeedGenerator, item: FeedItem, feed_language: str) -> None:
+def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta) -> None:
     fe = fg.add_entry(_Entry(), order="append")  # (pitfall 6)
     fe.identify(item.guid)
     fe.title(item.title)
     fe.link(href=item.link, rel="alternate", type="text/html")
     fe.published(item.published)
     fe.updated(item.updated)
-    if item.language and item.language != feed_language:
-        fe.language = item.language
+    fe.language = meta.language_of(item)
     if item.body_html:
         fe.content(item.body_html, type="html")
     if item.summary_html:
@@ -156,7 +155,7 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, self_type: s
     fg.feedsvc.meta = meta
     _feed_level(fg, meta, fmt, self_type)
     for item in items:
-        _add_item(fg, item, meta.language)
+        _add_item(fg, item, meta)
     return fg
 
 

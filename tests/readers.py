@@ -1,0 +1,63 @@
+"""A second opinion: two independent parsers must read every feed the same way.
+
+feedparser reads RSS and Atom, atoma reads JSON Feed (feedparser 6.0 cannot), and
+fastfeedparser reads all three; they must agree on item count, ids, titles,
+links and dates.
+"""
+
+from datetime import UTC, datetime
+
+import atoma
+import fastfeedparser
+import feedparser
+
+from feedsvc.text import collapse_spaces
+
+Item = tuple[str, str, str, datetime | None]
+
+
+def _date(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _fast(body: bytes) -> list[Item]:
+    return [
+        (
+            e.get("id"),
+            collapse_spaces(e.get("title") or ""),
+            e.get("link"),
+            _date(e.get("published")),
+        )
+        for e in fastfeedparser.parse(body).entries
+    ]
+
+
+def _feedparser(body: bytes) -> list[Item]:
+    def when(entry) -> datetime | None:
+        parsed = entry.get("published_parsed")
+        return datetime(*parsed[:6], tzinfo=UTC) if parsed else None
+
+    return [
+        (e.get("id"), collapse_spaces(e.get("title", "")), e.get("link"), when(e))
+        for e in feedparser.parse(body).entries
+    ]
+
+
+def _atoma(body: bytes) -> list[Item]:
+    return [
+        (i.id_, collapse_spaces(i.title or ""), i.url, i.date_published)
+        for i in atoma.parse_json_feed_bytes(body).items
+    ]
+
+
+def disagreements(body: bytes, fmt: str) -> list[str]:
+    """How the two parsers' readings of the feed differ; empty when they agree."""
+    first = _atoma(body) if fmt == "json" else _feedparser(body)
+    second = _fast(body)
+    if len(first) != len(second):
+        return [f"{len(first)} items against fastfeedparser's {len(second)}"]
+    return [
+        f"item {number}: {a} against fastfeedparser's {b}"
+        for number, (a, b) in enumerate(zip(first, second, strict=True), start=1)
+        if a != b
+    ]
