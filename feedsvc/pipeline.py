@@ -205,7 +205,8 @@ class Pipeline:
             pages = list(range(1, placement.open_page + 1))
         full = spec.settings.content == "full"
         for page in pages:
-            articles = self.state.by_ids(self.archive.members(spec.key, page), self.article_url)
+            members = self.archive.members(spec.key, page)
+            articles = self.state.by_ids(members, now, self.article_url)
             items = [FeedItem.from_article(a, full=full) for a in articles]
             meta = self.metas.page(
                 spec, page, placement.sealed, select.feed_updated(items) or fallback

@@ -215,11 +215,12 @@ class State:
         )
         return self._articles(query, article_url)
 
-    def by_ids(self, ids: Iterable[int], article_url: str) -> list[Article]:
-        """These articles, newest first, whatever they became since."""
+    def by_ids(self, ids: Iterable[int], now: datetime, article_url: str) -> list[Article]:
+        """Those of these articles still visible, newest first."""
         found: list[Article] = []
         for chunk in chunks(sorted(set(ids))):
-            found += self._articles(select(articles).where(articles.c.id.in_(chunk)), article_url)
+            query = select(articles).where(articles.c.id.in_(chunk) & visible(now))
+            found += self._articles(query, article_url)
         return sorted(found, key=lambda a: (a.published, a.guid), reverse=True)
 
     def label_values(self, kind: LabelKind, where: Where, now: datetime) -> list[tuple[str, str]]:

@@ -1,0 +1,139 @@
+"""RFC 5005 archives: the whole history in fixed pages, full pages never change."""
+
+import json
+import shutil
+
+import feedparser
+from conftest import Site, md
+from lxml import etree
+
+NS = {"atom": "http://www.w3.org/2005/Atom", "fh": "http://purl.org/syndication/history/1.0"}
+ARCHIVED = '[[feeds]]\nname = "main"\nlimit = 2\narchive_size = 3\n'
+
+
+def story(site: Site, number: int, title: str | None = None) -> None:
+    # Each its own body: a new file with a deleted one's body would be taken for it, moved.
+    body = f"What happened on day {number}."
+    site.write(
+        f"{number}.md", md(title or f"Story {number}", body, published=f"2026-11-{number:02}")
+    )
+
+
+def links(body: bytes) -> dict[str, str]:
+    root = etree.fromstring(body)
+    return {link.get("rel"): link.get("href") for link in root.iterfind("atom:link", NS)}
+
+
+def walk_history(site: Site, fmt: str) -> list[list[str]]:
+    """Titles page by page, following prev-archive from the current feed as a reader does."""
+    pages, url = [], f"{site.url}feeds/main.{fmt}"
+    for _ in range(20):
+        body = (site.root / "public" / url.removeprefix(site.url)).read_bytes()
+        if fmt == "json":
+            feed = json.loads(body)
+            pages.append([item["title"] for item in feed["items"]])
+            url = feed.get("next_url")
+        else:
+            pages.append([e.title for e in feedparser.parse(body).entries])
+            url = links(body).get("prev-archive") if fmt == "atom" else _rss_prev(body)
+        if not url:
+            return pages
+    raise AssertionError("the archive chain does not end")
+
+
+def _rss_prev(body: bytes) -> str | None:
+    link = etree.fromstring(body).find("channel/atom:link[@rel='prev-archive']", NS)
+    return None if link is None else link.get("href")
+
+
+def test_every_article_is_in_the_history_in_fixed_pages(site: Site):
+    site.configure(extra=ARCHIVED)
+    for number in range(1, 8):
+        story(site, number)
+    assert site.build().ok
+    for fmt in ("atom", "rss", "json"):
+        assert walk_history(site, fmt) == [
+            ["Story 7", "Story 6"],  # the subscription document
+            ["Story 7"],  # page 3, the open one
+            ["Story 6", "Story 5", "Story 4"],
+            ["Story 3", "Story 2", "Story 1"],
+        ], fmt
+    archive = site.feeds / "main" / "archive"
+    page2 = etree.fromstring((archive / "2.atom").read_bytes())
+    assert page2.find("fh:archive", NS) is not None
+    assert links((archive / "2.atom").read_bytes()) == {
+        "self": f"{site.url}feeds/main/archive/2.atom",
+        "current": f"{site.url}feeds/main.atom",
+        "prev-archive": f"{site.url}feeds/main/archive/1.atom",
+        "next-archive": f"{site.url}feeds/main/archive/3.atom",
+        "alternate": "https://example.org/",
+    }
+    assert "next-archive" not in links((archive / "3.atom").read_bytes())
+    assert "prev-archive" not in links((archive / "1.atom").read_bytes())
+    rss = etree.fromstring((archive / "1.rss").read_bytes())
+    assert rss.find("channel/fh:archive", NS) is not None
+    assert etree.fromstring((site.feeds / "main.atom").read_bytes()).find("fh:archive", NS) is None
+
+
+def test_a_full_page_never_changes_only_the_newest_moves(site: Site):
+    site.configure(extra=ARCHIVED)
+    for number in range(1, 8):
+        story(site, number)
+    site.build()
+    archive = site.feeds / "main" / "archive"
+    sealed = {p: p.read_bytes() for p in archive.iterdir() if p.name.split(".")[0] in ("1", "2")}
+    story(site, 2, "Story 2, corrected")  # an edit inside a full page
+    (site.articles / "5.md").unlink()  # a deletion inside a full page
+    (site.articles / "7.md").unlink()  # a deletion on the open page
+    for number in (8, 9, 10):
+        story(site, number)
+    assert site.build().ok
+    assert {p: p.read_bytes() for p in sealed} == sealed
+    history = walk_history(site, "atom")
+    assert history[1:] == [
+        [],  # page 4, open: page 3 filled up with 8, 9 and 10
+        ["Story 10", "Story 9", "Story 8"],  # 7 left the open page when it was deleted
+        ["Story 6", "Story 5", "Story 4"],  # sealed: as it was, deleted 5 included
+        ["Story 3", "Story 2", "Story 1"],  # sealed: the old headline of 2 stays
+    ]
+
+
+def test_build_full_restores_a_lost_publish_folder_sealed_pages_included(site: Site):
+    site.configure(extra=ARCHIVED)
+    for number in range(1, 8):
+        story(site, number)
+    site.build()
+    before = {p: p.read_bytes() for p in site.feeds.rglob("*") if p.is_file()}
+    shutil.rmtree(site.root / "public")
+    site.build()
+    assert not (site.feeds / "main" / "archive" / "1.atom").exists(), "sealed pages render once"
+    site.build(full=True)
+    assert {p: p.read_bytes() for p in site.feeds.rglob("*") if p.is_file()} == before
+
+
+def test_a_takedown_leaves_sealed_pages_with_build_full(site: Site):
+    site.configure(extra=ARCHIVED)
+    for number in range(1, 8):
+        story(site, number)
+    site.build()
+    (site.articles / "5.md").unlink()
+    site.build()
+    page2 = site.feeds / "main" / "archive" / "2.atom"
+    assert "Story 5" in page2.read_text(), "a normal build leaves a full page alone"
+    site.build(full=True)
+    assert [e.title for e in feedparser.parse(page2.read_bytes()).entries] == [
+        "Story 6",
+        "Story 4",
+    ]
+
+
+def test_families_have_archives_too(site: Site):
+    site.configure(extra='[[feeds]]\nname = "section"\nper = "category"\narchive_size = 2\n')
+    for number in range(1, 4):
+        site.write(f"{number}.md", md(f"Vote {number}", categories="['Выборы']",
+                                      published=f"2026-11-{number:02}"))  # fmt: skip
+    assert site.build().ok
+    archive = site.feeds / "section" / "выборы" / "archive"
+    assert sorted(p.name for p in archive.glob("*.atom")) == ["1.atom", "2.atom"]
+    first = feedparser.parse((archive / "1.atom").read_bytes())
+    assert [e.title for e in first.entries] == ["Vote 2", "Vote 1"]
