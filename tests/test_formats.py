@@ -12,6 +12,7 @@ import pytest
 from conftest import Site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import hostile
 from test_feeds import feed_is_valid
 
 from feedsvc.store import RecordError, formats
@@ -255,24 +256,6 @@ def test_folder_formats_override_the_extension(site: Site):
     report = site.build()
     assert report.problems == []
     assert "Old Page Headline" in (site.feeds / "main.rss").read_text()
-
-
-PIECES = [
-    "]]>",
-    "<script>alert(1)</script>",
-    "&amp;",
-    "&",
-    "<",
-    "\u202e",
-    "שלום",
-    "Привет",
-    "😀",
-    "\x00",
-    "\x1b",
-    "+++",
-    "\n",
-]
-hostile = st.lists(st.text(max_size=15) | st.sampled_from(PIECES), max_size=12).map("".join)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -3,18 +3,21 @@
 import gzip
 import re
 from email.utils import formatdate, parsedate_to_datetime
+from urllib.parse import unquote
 
 import feedparser
 import httpx
+import lxml.etree
 import lxml.html
 import pytest
-from conftest import Site, page
+from conftest import Site, md, page
 
 
 @pytest.fixture
 def served(site: Site, start_server):
     site.write("a.txt", page("Harbour Opens", "Boats came in.", author="Tomas Brightwater"))
     site.write("b.txt", page("Мост закрыт на ремонт", "Ремонт продлится всё лето."))
+    site.write("c.md", md("Цены на хлеб выросли", categories="['Экономика']"))
     assert site.build().ok
     return start_server("serve")
 
@@ -30,6 +33,14 @@ def plain(served, path: str, **headers) -> httpx.Response:
         ("/feeds/main.atom", "application/atom+xml; charset=utf-8"),
         ("/feeds/latest.rss", "application/rss+xml; charset=utf-8"),
         ("/feeds/latest.atom", "application/atom+xml; charset=utf-8"),
+        ("/feeds/main.json", "application/feed+json"),
+        (
+            "/feeds/category/%D1%8D%D0%BA%D0%BE%D0%BD%D0%BE%D0%BC%D0%B8%D0%BA%D0%B0.rss",
+            "application/rss+xml; charset=utf-8",
+        ),
+        ("/feeds/main/archive/1.atom", "application/atom+xml; charset=utf-8"),
+        ("/feeds.opml", "text/x-opml; charset=utf-8"),
+        ("/feeds/main.html", "text/html; charset=utf-8"),
     ],
 )
 def test_feeds_are_served_with_type_validators_and_caching(served, site: Site, path, content_type):
@@ -37,14 +48,13 @@ def test_feeds_are_served_with_type_validators_and_caching(served, site: Site, p
     assert response.status_code == 200
     assert response.headers["content-type"] == content_type
     assert re.fullmatch(r'"[0-9a-f]{32}"', response.headers["etag"])
-    mtime = (site.root / "public" / path.lstrip("/")).stat().st_mtime
+    file = site.root / "public" / unquote(path.lstrip("/"))
+    mtime = file.stat().st_mtime
     assert response.headers["last-modified"] == formatdate(int(mtime), usegmt=True)
     assert response.headers["cache-control"] == "max-age=60"
     assert response.headers["vary"] == "Accept-Encoding"
     assert "content-encoding" not in response.headers
-    assert response.content == (site.root / "public" / path.lstrip("/")).read_bytes()
-    parsed = feedparser.parse(response.content)
-    assert not parsed.bozo
+    assert response.content == file.read_bytes()
 
 
 def test_the_self_link_is_the_url_fetched(served):
@@ -141,11 +151,39 @@ def test_index_page_lists_feeds_with_autodiscovery(served):
         if link.get("title")
     }
     anchors = set(document.xpath("//body//a/@href"))
+    types = {"rss": "application/rss+xml", "atom": "application/atom+xml",
+             "json": "application/feed+json"}  # fmt: skip
     for name in ("main", "latest"):
-        for fmt, mime in (("rss", "application/rss+xml"), ("atom", "application/atom+xml")):
+        for fmt, mime in types.items():
             url = f"{served.url}feeds/{name}.{fmt}"
             assert (mime, url) in discovered
             assert url in anchors
+    family = f"{served.url}feeds/category/%D1%8D%D0%BA%D0%BE%D0%BD%D0%BE%D0%BC%D0%B8%D0%BA%D0%B0"
+    assert f"{family}.json" in anchors and f"{family}.html" in anchors
+    assert not any(href.startswith(family) for _type, href in discovered), (
+        "families: no autodiscovery"
+    )
+
+
+def test_a_family_feed_says_the_address_it_is_fetched_from(served):
+    path = "/feeds/category/%D1%8D%D0%BA%D0%BE%D0%BD%D0%BE%D0%BC%D0%B8%D0%BA%D0%B0.atom"
+    parsed = feedparser.parse(plain(served, path).content)
+    assert parsed.feed.title == "Example News: Экономика"
+    self_links = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert self_links == [served.url + path.lstrip("/")]
+    assert [e.title for e in parsed.entries] == ["Цены на хлеб выросли"]
+
+
+def test_opml_lists_every_feed_for_a_one_step_import(served):
+    opml = lxml.etree.fromstring(plain(served, "/feeds.opml").content)
+    urls = [o.get("xmlUrl") for o in opml.iter("outline") if o.get("xmlUrl")]
+    assert urls == [
+        f"{served.url}feeds/main.rss",
+        f"{served.url}feeds/latest.rss",
+        f"{served.url}feeds/category/%D1%8D%D0%BA%D0%BE%D0%BD%D0%BE%D0%BC%D0%B8%D0%BA%D0%B0.rss",
+    ]
+    for url in urls:
+        assert httpx.get(url, timeout=10).status_code == 200
 
 
 def test_healthz_reports_the_last_build(served):
@@ -154,7 +192,7 @@ def test_healthz_reports_the_last_build(served):
     report = response.json()
     assert report["status"] == "ok"
     assert report["last_build"]["ok"] is True
-    assert report["last_build"]["articles"] == 2
+    assert report["last_build"]["articles"] == 3
     assert 0 <= report["age_seconds"] < 60
 
 

@@ -131,11 +131,12 @@ def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta) -> None:
     if item.summary_html:
         # summary() after content(): description() would overwrite it (pitfall 5).
         fe.summary(item.summary_html, type="html")
-    for author in item.authors:
-        fe.author(name=author)
-        fe.dc.dc_creator(author)
-    for category in item.categories:
-        fe.category(term=category)
+    # One call each: feedgen rebuilds the whole list on every call (quadratic).
+    if item.authors:
+        fe.author([{"name": author} for author in item.authors])
+        fe.dc.dc_creator(list(item.authors))
+    if item.categories:
+        fe.category([{"term": category} for category in item.categories])
     if image := item.image:
         mime = image_type(image)
         # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
