@@ -1,0 +1,26 @@
+"""A state database made before labels and archives keeps working after an upgrade."""
+
+import sqlite3
+
+from conftest import Site, md
+
+
+def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
+    site.configure(extra='[[feeds]]\nname = "main"\n')
+    site.write("a.md", md("Bank Rate Held", categories="['Economy']"))
+    assert site.build().ok
+    # Make it what the previous release left: no changed column, no labels.
+    with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP INDEX ix_articles_changed")
+        db.execute("ALTER TABLE articles DROP COLUMN changed")
+        db.execute("DROP TABLE labels")
+        db.execute("DELETE FROM meta WHERE name = 'labels_filled'")
+    site.configure(
+        extra='[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
+    )
+    assert site.build().ok
+    assert "Bank Rate Held" in (site.feeds / "section" / "economy.rss").read_text()
+    with sqlite3.connect(site.root / "state.db") as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
+        assert "changed" in columns
+        assert db.execute("SELECT kind, slug FROM labels").fetchall() == [("category", "economy")]
