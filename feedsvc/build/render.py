@@ -26,14 +26,22 @@ RSS_TYPE = "application/rss+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
 
 
 class _Entry(FeedEntry):
-    """feedgen 1.0 drops rel/type/hreflang/title/length of Atom entry links (pitfall 1)."""
+    """feedgen 1.0 drops rel/type/hreflang/title/length of Atom entry links (pitfall 1).
+
+    RSS authors, enclosures and media are written here directly: feedgen drops
+    authors without an e-mail (pitfall 8), and its extensions cost more than the
+    rest of the item put together.
+    """
 
     language: str | None = None
+    item: FeedItem | None = None
 
     def atom_entry(self, extensions: bool = True):
         entry = super().atom_entry(extensions)
@@ -46,10 +54,35 @@ class _Entry(FeedEntry):
             entry.set(XML_LANG, self.language)
         return entry
 
+    def rss_entry(self, extensions: bool = True):
+        element = super().rss_entry(extensions)
+        item = self.item
+        if item is None:
+            return element
+        for author in item.authors:
+            etree.SubElement(element, f"{{{DC_NS}}}creator").text = author
+        if image := item.image:
+            mime = image_type(image)
+            # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
+            etree.SubElement(
+                element, "enclosure", url=image.url, length=str(image.length or 0), type=mime
+            )
+            media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=image.url, type=mime)
+            if image.length:
+                media.set("fileSize", str(image.length))
+            media.set("medium", "image")
+            etree.SubElement(element, f"{{{MEDIA_NS}}}thumbnail", url=image.url)
+        return element
+
     def identify(self, guid: str) -> None:
         """The RSS guid as it is, the Atom id as an IRI: feedgen ties the two together."""
         self.guid(guid, permalink=False)
         self._FeedEntry__atom_id = atom_id(guid)
+
+
+class _RssNamespaces(BaseExtension):
+    def extend_ns(self) -> dict[str, str]:
+        return {"dc": DC_NS, "media": MEDIA_NS}
 
 
 class _Channel(BaseExtension):
@@ -118,45 +151,40 @@ def _feed_level(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> 
     fg.updated(meta.updated)  # also lastBuildDate; never build time (pitfall 4)
 
 
-def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta) -> None:
+def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta, fmt: str) -> None:
     fe = fg.add_entry(_Entry(), order="append")  # (pitfall 6)
     fe.identify(item.guid)
     fe.title(item.title)
     fe.link(href=item.link, rel="alternate", type="text/html")
     fe.published(item.published)
     fe.updated(item.updated)
-    fe.language = meta.language_of(item)
     if item.body_html:
         fe.content(item.body_html, type="html")
     if item.summary_html:
         # summary() after content(): description() would overwrite it (pitfall 5).
         fe.summary(item.summary_html, type="html")
     # One call each: feedgen rebuilds the whole list on every call (quadratic).
-    if item.authors:
-        fe.author([{"name": author} for author in item.authors])
-        fe.dc.dc_creator(list(item.authors))
     if item.categories:
         fe.category([{"term": category} for category in item.categories])
+    if fmt == "rss":
+        fe.item = item  # authors, enclosure and media: _Entry.rss_entry
+        return
+    fe.language = meta.language_of(item)
+    if item.authors:
+        fe.author([{"name": author} for author in item.authors])
     if image := item.image:
-        mime = image_type(image)
-        # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
-        fe.enclosure(url=image.url, length=image.length or 0, type=mime)
-        content = {"url": image.url, "type": mime, "medium": "image", "group": None}
-        if image.length:
-            content["fileSize"] = str(image.length)
-        fe.media.content(**content)
-        fe.media.thumbnail(url=image.url, group=None)
+        fe.link(href=image.url, rel="enclosure", type=image_type(image), length=image.length)
 
 
 def _generator(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, self_type: str):
     fg = FeedGenerator()
-    fg.load_extension("dc", atom=False, rss=True)  # RSS authors without e-mail (pitfall 8)
-    fg.load_extension("media", atom=False, rss=True)
+    if fmt == "rss":
+        fg.register_extension("rssitems", _RssNamespaces, None, atom=False, rss=True)
     fg.register_extension("feedsvc", _Channel, None, atom=True, rss=True)
     fg.feedsvc.meta = meta
     _feed_level(fg, meta, fmt, self_type)
     for item in items:
-        _add_item(fg, item, meta)
+        _add_item(fg, item, meta, fmt)
     return fg
 
 
