@@ -132,8 +132,8 @@ def settle(
     fresh: Sequence[tuple[str, SourceArticle]],
     rows: Sequence[Row | None],
     now: datetime,
-) -> None:
-    """Insert the new articles and update the known ones, in two batches."""
+) -> set[int]:
+    """Insert the new articles and update the known ones, in two batches; return their ids."""
     inserts, updates = [], []
     by_guid: dict[str, SourceArticle] = {}
     for (source_key, article), row in zip(fresh, rows, strict=True):
@@ -198,4 +198,4 @@ def settle(
         )
         rows = [{f"new_{k}" if k != "row_id" else k: v for k, v in u.items()} for u in updates]
         conn.execute(statement, rows)
-    relabel(conn, by_guid)
+    return relabel(conn, by_guid)

@@ -105,6 +105,7 @@ class SourceArticle:
 class Article:
     """A source article with the identity and dates the state database gave it."""
 
+    id: int  # its row in the state database
     source: SourceArticle
     guid: str
     link: str

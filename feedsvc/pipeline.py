@@ -10,24 +10,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from feedsvc import latest
-from feedsvc.archive import Archive
-from feedsvc.build import documents, plan, select
-from feedsvc.build.documents import Document, MetaMaker
+from feedsvc.build.feeds import FeedBuilder, Pending
 from feedsvc.build.opml import opml
-from feedsvc.build.pages import Listing, index_html, preview_html
-from feedsvc.build.plan import FeedSpec
+from feedsvc.build.pages import index_html
+from feedsvc.build.select import Selection
 from feedsvc.config import Settings
-from feedsvc.model import Article, FeedItem, Problem, Schedule
+from feedsvc.model import Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
-from feedsvc.state import BuildRecord, HeadlineIdentity, State
+from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
 from feedsvc.text import headline_key
 
 log = logging.getLogger(__name__)
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 LOCK_FILE = ".feedsvc-build.lock"
 
 
@@ -61,25 +58,6 @@ def _build_lock(folder: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-@dataclass
-class Pending:
-    """What this build will publish, what failed, and the fingerprints to keep after."""
-
-    outputs: list[OutputFile] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    fingerprints: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class Selection:
-    """What the feeds are made of at one moment."""
-
-    latest: latest.LatestList
-    entries: list[Article | str]
-    identities: dict[str, HeadlineIdentity]
-    problems: list[Problem]
-
-
 class Pipeline:
     def __init__(
         self, settings: Settings, state: State, *, full_check: bool = False, full: bool = False
@@ -90,12 +68,9 @@ class Pipeline:
         self.full_check = full_check
         self.full = full
         self.state = state
-        self.archive = Archive(state.engine)
-        site = settings.site
-        self.article_url = site.article_url
-        self.metas = MetaMaker(site, Schedule(settings.schedule.minutes(site.timezone)))
-        # document name -> fingerprint of what was last published, in this process
-        self._published: dict[str, str] = {}
+        self.feeds = FeedBuilder(settings, state, full_check=full_check, full=full)
+        self._generation: str | None = None  # the state's, after our last build
+        self._last_build: datetime | None = None
         self.stores = open_stores(settings)
         self.targets = [LocalTarget(target.path) for target in settings.publish]
         self._lock = threading.Lock()
@@ -149,6 +124,7 @@ class Pipeline:
 
     def _build(self, report: BuildReport) -> None:
         now = report.started
+        touched = self._touched_before_ingest()
         problems, unread = self.ingest(now)
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
@@ -157,26 +133,12 @@ class Pipeline:
         report.articles = self.state.count_visible(now)
         selection = self.select_latest(now)
         report.problems.extend(selection.problems)
+        changed = self.state.take_changed()
+        if touched is not None and self._last_build is not None:
+            touched |= changed | self.state.due_between(self._last_build, now)
+        pending = Pending()
+        specs, listings = self.feeds.build(now, selection, touched, pending)
         site = self.settings.site
-        specs = plan.expand(
-            self.settings.feeds, site, lambda kind, where: self.state.label_values(kind, where, now)
-        )
-        fallback = self.state.newest_published(now) or EPOCH
-        listings, pending = [], Pending()
-        for spec in specs:
-            items = self._items(spec, selection, now)
-            listings.append(Listing(spec, items))
-            updated = select.feed_updated(items) or fallback
-            newest_page = None
-            if spec.archived:
-                newest_page = self._archive_pages(spec, now, fallback, pending)
-            document = Document(
-                self.metas.current(spec, updated, newest_page),
-                items,
-                {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
-                [OutputFile(plan.preview_path(spec.key), preview_html(site, spec, items).encode())],
-            )
-            self._emit(document, now, pending)
         pending.outputs += [
             OutputFile("index.html", index_html(site, listings).encode()),
             OutputFile("feeds.opml", opml(site, specs)),
@@ -184,46 +146,17 @@ class Pipeline:
         report.failures.extend(pending.failures)
         for target in self.targets:
             report.written.extend(target.publish(pending.outputs))
-        self._published.update(pending.fingerprints)
+        self.feeds.published.update(pending.fingerprints)
+        self._generation = self.state.generation()
+        self._last_build = now
 
-    def _emit(self, document: Document, now: datetime, pending: "Pending") -> None:
-        """Render the document unless it is what was last published."""
-        fingerprint = document.fingerprint()
-        if not self.full and self._published.get(document.name) == fingerprint:
-            return
-        outputs, failures = documents.render(document, now, full_check=self.full_check)
-        pending.outputs += outputs
-        pending.failures += failures
-        if not failures:
-            pending.fingerprints[document.name] = fingerprint
-
-    def _archive_pages(self, spec: FeedSpec, now: datetime, fallback, pending: "Pending") -> int:
-        """Place new articles, render the pages that changed; return the newest page."""
-        placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, now)
-        pages = [*placement.newly_sealed, placement.open_page]
-        if self.full:
-            pages = list(range(1, placement.open_page + 1))
-        full = spec.settings.content == "full"
-        for page in pages:
-            members = self.archive.members(spec.key, page)
-            articles = self.state.by_ids(members, now, self.article_url)
-            items = [FeedItem.from_article(a, full=full) for a in articles]
-            meta = self.metas.page(
-                spec, page, placement.sealed, select.feed_updated(items) or fallback
-            )
-            paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
-            self._emit(Document(meta, items, paths), now, pending)
-        return placement.open_page
-
-    def _items(self, spec: FeedSpec, selection: Selection, now: datetime) -> list[FeedItem]:
-        feed = spec.settings
-        full = feed.content == "full"
-        if feed.select == "latest":
-            return select.from_latest(
-                selection.entries, selection.identities, self.settings.site, feed.limit, full=full
-            )
-        found = self.state.newest(feed.limit, now, self.article_url, spec.where)
-        return [FeedItem.from_article(article, full=full) for article in found]
+    def _touched_before_ingest(self) -> set[int] | None:
+        """An empty set to collect changes in, or None when they cannot be known: the
+        first build here, or another process changed the state since ours."""
+        if self._generation is None or self.state.generation() != self._generation:
+            self.state.take_changed()
+            return None
+        return set()
 
     def _record(self, report: BuildReport) -> None:
         self.state.record_build(

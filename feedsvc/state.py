@@ -84,9 +84,34 @@ class State:
         with self.engine.begin() as conn:
             upgrade(conn)
         self._memories: dict[str, tuple[str, Memory]] = {}
+        self._changed: set[int] = set()  # articles this process's scans inserted, updated, deleted
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def generation(self) -> str:
+        with self.engine.connect() as conn:
+            return self._generation(conn)
+
+    def take_changed(self) -> set[int]:
+        """The ids of the articles this process's scans changed since the last call."""
+        changed, self._changed = self._changed, set()
+        return changed
+
+    def due_between(self, since: datetime, now: datetime) -> set[int]:
+        """Articles that became visible with time alone: scheduled, published after `since`."""
+        query = select(articles.c.id).where(visible(now) & (articles.c.published > since))
+        with self.engine.connect() as conn:
+            return set(conn.scalars(query))
+
+    def any_match(self, ids: set[int], where: Where) -> bool:
+        """Whether any of these articles (visible or not) is one `where` selects."""
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(ids)):
+                query = select(articles.c.id).where(articles.c.id.in_(chunk) & where.clause())
+                if conn.scalar(query.limit(1)) is not None:
+                    return True
+        return False
 
     def _generation(self, conn: Connection) -> str:
         """Changes whenever any process records a scan that changed something."""
@@ -158,8 +183,9 @@ class State:
         unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
         fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
         rows = reconciler.match([a for _k, a in fresh])
-        identity.settle(conn, fresh, rows, now)
+        self._changed |= identity.settle(conn, fresh, rows, now)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
+        self._changed.update(vanished)
         for chunk in chunks(vanished):
             conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
         self._remember_sources(conn, scan, gone, unsettled)
@@ -196,6 +222,7 @@ class State:
     def _article(row: Row, article_url: str) -> Article:
         source = SourceArticle.from_json(row.data)
         return Article(
+            id=row.id,
             source=source,
             guid=row.guid,
             link=source.url or article_link(article_url, row.slug),

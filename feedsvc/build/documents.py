@@ -8,7 +8,7 @@ import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from feedsvc.build import check, roundtrip
 from feedsvc.build.formats import RENDERERS
@@ -18,6 +18,8 @@ from feedsvc.model import FeedItem, FeedMeta, Schedule, digest
 from feedsvc.publish import OutputFile
 
 log = logging.getLogger(__name__)
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the date of a feed with nothing in it, ever
 
 
 @dataclass

@@ -24,7 +24,7 @@ def _when(parsed: object) -> datetime | None:
     return datetime(*parsed[:6], tzinfo=UTC)  # type: ignore[index]
 
 
-def _as_feedparser_reads(text: str) -> str:
+def as_feedparser_reads(text: str) -> str:
     """feedparser "repairs" any text that is UTF-8 read as Latin-1 (a headline like "Â¡")."""
     try:
         return text.encode("iso-8859-1").decode("utf-8")
@@ -36,7 +36,7 @@ def _title_matches(entry: dict, expected: str) -> bool:
     """RSS titles are ambiguous (text or HTML?): where feedparser guessed HTML, compare as such."""
     got, want = (
         collapse_spaces(entry.get("title", "")),
-        collapse_spaces(_as_feedparser_reads(expected)),
+        collapse_spaces(as_feedparser_reads(expected)),
     )
     if got == want:
         return True

@@ -1,12 +1,24 @@
 """Which items each feed carries, in which order."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from feedsvc.config import SiteSettings
-from feedsvc.model import Article, FeedItem
+from feedsvc.latest import LatestList
+from feedsvc.model import Article, FeedItem, Problem
 from feedsvc.state import HeadlineIdentity
 from feedsvc.text import article_link, headline_key, slugify
+
+
+@dataclass
+class Selection:
+    """The latest-news list as chosen and matched at one moment."""
+
+    latest: LatestList
+    entries: list[Article | str]
+    identities: dict[str, HeadlineIdentity]  # by headline key, for headlines without an article
+    problems: list[Problem]
 
 
 def from_latest(

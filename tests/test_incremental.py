@@ -1,0 +1,74 @@
+"""A long-running `feedsvc run` redoes only the feeds whose articles changed: and that
+shortcut never leaves a feed stale."""
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import feedparser
+import pytest
+from conftest import Site, md
+
+from feedsvc.pipeline import Pipeline
+from feedsvc.state import State
+
+FAMILY = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
+
+
+@pytest.fixture
+def running(site: Site):
+    """One pipeline kept across builds, as `feedsvc run` keeps it."""
+    site.configure(extra=FAMILY)
+    settings = site.settings()
+    state = State(settings.state.url)
+    yield Pipeline(settings, state, full_check=True)
+    state.close()
+
+
+def titles(site: Site, path: str) -> list[str]:
+    file = site.feeds / path
+    return [e.title for e in feedparser.parse(file.read_bytes()).entries] if file.exists() else []
+
+
+def test_an_article_moving_section_leaves_one_feed_and_joins_the_other(site: Site, running):
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    site.write("b.md", md("Derby Won", "Body b.", categories="['Sport']"))
+    running.run()
+    time.sleep(1.1)  # a new mtime, whatever the file system's resolution
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Sport']"))
+    report = running.run()
+    assert report.ok
+    assert sorted(titles(site, "section/sport.rss")) == ["Derby Won", "Rates Held"]
+    assert "feeds/section/economy.rss" not in report.written, "economy has no article left"
+    untouched = running.run()
+    assert untouched.written == []
+
+
+def test_a_scheduled_article_joins_its_section_when_due(site: Site, running):
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+    site.write("b.md", md("Budget Out", "Body b.", categories="['Economy']",
+                          published=due.isoformat()))  # fmt: skip
+    running.run()
+    assert titles(site, "section/economy.rss") == ["Rates Held"]
+    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1.1)
+    assert running.run().ok
+    assert titles(site, "section/economy.rss") == ["Budget Out", "Rates Held"]
+
+
+def test_a_change_made_by_another_process_is_seen(site: Site, running):
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    running.run()
+    site.write("b.md", md("Budget Out", "Body b.", categories="['Economy']"))
+    site.build()  # `feedsvc build` beside `feedsvc run`: its own process and state
+    (site.root / "public").joinpath("feeds/section/economy.rss").unlink()
+    running.run()
+    assert titles(site, "section/economy.rss") == ["Budget Out", "Rates Held"]
+
+
+def test_a_deleted_article_leaves_its_section_feed(site: Site, running):
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    site.write("b.md", md("Budget Out", "Body b.", categories="['Economy']"))
+    running.run()
+    (site.articles / "b.md").unlink()
+    assert running.run().ok
+    assert titles(site, "section/economy.rss") == ["Rates Held"]
