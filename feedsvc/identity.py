@@ -127,6 +127,14 @@ class Reconciler:
         return None
 
 
+def _stated_updated(article: SourceArticle, published: datetime, now: datetime) -> datetime | None:
+    """The source's own `updated`, kept out of the future (readers distrust such feeds,
+    and our check refuses them): at most now, or the publication if that is later."""
+    if article.updated is None:
+        return None
+    return max(min(article.updated, now), published)
+
+
 def settle(
     conn: Connection,
     fresh: Sequence[tuple[str, SourceArticle]],
@@ -160,7 +168,7 @@ def settle(
                     "guid": guid,
                     "slug": article.slug or slugify(article.title),
                     "published": published,
-                    "updated": article.updated or published,
+                    "updated": _stated_updated(article, published, now) or published,
                     "first_seen": now,
                     **values,
                 }
@@ -168,8 +176,8 @@ def settle(
             continue
         # A draft made public without a stated date is published now, not when first seen.
         published = article.published or (now if row.draft and not article.draft else row.published)
-        if article.updated:
-            updated = article.updated
+        if stated := _stated_updated(article, published, now):
+            updated = stated
         elif row.content_hash != article.content_hash:
             updated = max(now, published)
         else:

@@ -196,3 +196,14 @@ def test_published_moves_only_when_the_source_states_a_new_one(site: Site):
     path.write_text(md("Story", published="2026-11-02T09:00:00Z"))
     site.build()
     assert items(site)["Story"].published == "2026-11-02T09:00:00+00:00"
+
+
+def test_an_updated_date_in_the_future_is_kept_out_of_the_future(site: Site):
+    site.write(
+        "a.md", md("Story", published="2026-11-01T09:00:00Z", updated="2030-01-01T00:00:00Z")
+    )
+    report = site.build()
+    assert report.ok, report.failures
+    item = items(site)["Story"]
+    assert item.published == "2026-11-01T09:00:00+00:00"
+    assert item.updated_parsed < time.gmtime(time.time() + 60)
