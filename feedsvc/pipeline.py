@@ -65,8 +65,6 @@ class Pipeline:
         """full_check adds the feedparser round trip (~100 ms a feed) to the cheap strict check;
         full renders every document, sealed archive pages included, whether changed or not."""
         self.settings = settings
-        self.full_check = full_check
-        self.full = full
         self.state = state
         self.feeds = FeedBuilder(settings, state, full_check=full_check, full=full)
         self._generation: str | None = None  # the state's, after our last build
