@@ -9,7 +9,7 @@ first scan of 100,000 files costs a few queries per 500 articles.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
@@ -140,8 +140,8 @@ def settle(
     fresh: Sequence[tuple[str, SourceArticle]],
     rows: Sequence[Row | None],
     now: datetime,
-) -> set[int]:
-    """Insert the new articles and update the known ones, in two batches; return their ids."""
+) -> None:
+    """Insert the new articles and update the known ones, in two batches."""
     inserts, updates = [], []
     by_guid: dict[str, SourceArticle] = {}
     for (source_key, article), row in zip(fresh, rows, strict=True):
@@ -157,7 +157,7 @@ def settle(
             "draft": article.draft,
             "has_latest": bool(article.latest),
             "data": article.to_json(),
-            "changed": now,
+            "changed": datetime.now(UTC),  # to the microsecond: see State.changed_since
         }
         if row is None:
             published = article.published or now
@@ -206,4 +206,4 @@ def settle(
         )
         rows = [{f"new_{k}" if k != "row_id" else k: v for k, v in u.items()} for u in updates]
         conn.execute(statement, rows)
-    return relabel(conn, by_guid)
+    relabel(conn, by_guid)

@@ -31,9 +31,8 @@ def labels_of(source: SourceArticle) -> dict[tuple[LabelKind, str], str]:
     return found
 
 
-def relabel(conn: Connection, by_guid: Mapping[str, SourceArticle]) -> set[int]:
-    """Replace the labels of the articles with these GUIDs by those of their sources;
-    return the articles' ids."""
+def relabel(conn: Connection, by_guid: Mapping[str, SourceArticle]) -> None:
+    """Replace the labels of the articles with these GUIDs by those of their sources."""
     ids: dict[str, int] = {}
     for chunk in chunks(sorted(by_guid)):
         query = select(articles.c.guid, articles.c.id).where(articles.c.guid.in_(chunk))
@@ -48,7 +47,6 @@ def relabel(conn: Connection, by_guid: Mapping[str, SourceArticle]) -> set[int]:
     ]
     if rows:
         conn.execute(insert(labels), rows)
-    return set(ids.values())
 
 
 def _having(kind: LabelKind, slugs: Iterable[str]) -> ColumnElement[bool]:

@@ -18,7 +18,7 @@ from feedsvc.config import Settings
 from feedsvc.model import Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
-from feedsvc.state import BuildRecord, State
+from feedsvc.state import BuildRecord, FeedsBuilt, State
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
 from feedsvc.text import headline_key
@@ -67,8 +67,6 @@ class Pipeline:
         self.settings = settings
         self.state = state
         self.feeds = FeedBuilder(settings, state, full_check=full_check, full=full)
-        self._generation: str | None = None  # the state's, after our last build
-        self._last_build: datetime | None = None
         self.stores = open_stores(settings)
         self.targets = [LocalTarget(target.path) for target in settings.publish]
         self._lock = threading.Lock()
@@ -122,8 +120,8 @@ class Pipeline:
 
     def _build(self, report: BuildReport) -> None:
         now = report.started
-        touched = self._touched_before_ingest()
         problems, unread = self.ingest(now)
+        read = datetime.now(UTC)  # every later change to an article is dated after this
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
         report.problems.extend(problems)
@@ -131,30 +129,30 @@ class Pipeline:
         report.articles = self.state.count_visible(now)
         selection = self.select_latest(now)
         report.problems.extend(selection.problems)
-        changed = self.state.take_changed()
-        if touched is not None and self._last_build is not None:
-            touched |= changed | self.state.due_between(self._last_build, now)
+        last, held = self.state.feeds_built()
+        touched = None if last is None else self.state.changed_since(last, now)
         pending = Pending()
-        specs, listings = self.feeds.build(now, selection, touched, pending)
+        built = self.feeds.build(
+            now,
+            selection,
+            touched,
+            held,
+            pending,
+            lambda path: all(t.has(path) for t in self.targets),
+        )
         site = self.settings.site
         pending.outputs += [
-            OutputFile("index.html", index_html(site, listings).encode()),
-            OutputFile("feeds.opml", opml(site, specs)),
+            OutputFile("index.html", index_html(site, built.specs, built.newest).encode()),
+            OutputFile("feeds.opml", opml(site, built.specs)),
         ]
         report.failures.extend(pending.failures)
         for target in self.targets:
             report.written.extend(target.publish(pending.outputs))
         self.feeds.published.update(pending.fingerprints)
-        self._generation = self.state.generation()
-        self._last_build = now
+        self.state.record_feeds(FeedsBuilt(now, read), built.held, forget=built.failed)
 
-    def _touched_before_ingest(self) -> set[int] | None:
-        """An empty set to collect changes in, or None when they cannot be known: the
-        first build here, or another process changed the state since ours."""
-        if self._generation is None or self.state.generation() != self._generation:
-            self.state.take_changed()
-            return None
-        return set()
+    def _published(self, path: str) -> bool:
+        return all(target.has(path) for target in self.targets)
 
     def _record(self, report: BuildReport) -> None:
         self.state.record_build(

@@ -111,6 +111,15 @@ archive_feeds = Table(
     Column("through", UTCDateTime, nullable=False),
 )
 
+# The articles each feed held (its items and newest archive page) when it was last
+# published: a later build redoes a feed only when one of these or a newcomer changed.
+feed_members = Table(
+    "feed_members",
+    metadata,
+    Column("feed", String(400), primary_key=True),
+    Column("ids", Text, nullable=False),  # a JSON list of article ids
+)
+
 # Every source seen and not gone, with the signature that tells it is unchanged
 # ("" for one to read again every run: it had problems).
 sources = Table(

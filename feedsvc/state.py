@@ -7,10 +7,11 @@ the content hash does. The articles themselves are kept here too, so a run
 reads again only the sources that changed and selects feeds with queries.
 """
 
+import json
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
@@ -33,6 +34,7 @@ from feedsvc.schema import (
     articles,
     builds,
     chunks,
+    feed_members,
     headlines,
     labels,
     meta,
@@ -47,6 +49,18 @@ from feedsvc.text import article_link, headline_key
 from feedsvc.upgrade import upgrade
 
 KEPT_BUILDS = 500
+FEEDS_BUILT = "feeds_built"  # meta: FeedsBuilt.now of the last build that published feeds
+STORES_READ = "stores_read"  # meta: FeedsBuilt.read of that build
+
+
+@dataclass(frozen=True)
+class FeedsBuilt:
+    """A build that published its feeds: the moment it selected articles for (whole
+    seconds, as feeds carry them) and when it had read the stores (to the microsecond:
+    every change a scan made after that has a later `changed`)."""
+
+    now: datetime
+    read: datetime
 
 
 @dataclass(frozen=True)
@@ -84,25 +98,26 @@ class State:
         with self.engine.begin() as conn:
             upgrade(conn)
         self._memories: dict[str, tuple[str, Memory]] = {}
-        self._changed: set[int] = set()  # articles this process's scans inserted, updated, deleted
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def generation(self) -> str:
+    def changed_since(self, since: "FeedsBuilt", now: datetime) -> set[int]:
+        """Articles a scan inserted, updated or deleted after the last feeds build read the
+        stores, and those that became visible with time alone since it selected them."""
+        changed = select(articles.c.id).where(articles.c.changed > since.read)
+        due = select(articles.c.id).where(visible(now) & (articles.c.published > since.now))
         with self.engine.connect() as conn:
-            return self._generation(conn)
+            return set(conn.scalars(changed)) | set(conn.scalars(due))
 
-    def take_changed(self) -> set[int]:
-        """The ids of the articles this process's scans changed since the last call."""
-        changed, self._changed = self._changed, set()
-        return changed
-
-    def due_between(self, since: datetime, now: datetime) -> set[int]:
-        """Articles that became visible with time alone: scheduled, published after `since`."""
-        query = select(articles.c.id).where(visible(now) & (articles.c.published > since))
+    def labels_of(self, ids: set[int]) -> set[tuple[str, str]]:
+        """(kind, slug) of every label these articles have."""
+        found: set[tuple[str, str]] = set()
         with self.engine.connect() as conn:
-            return set(conn.scalars(query))
+            for chunk in chunks(sorted(ids)):
+                query = select(labels.c.kind, labels.c.slug).where(labels.c.article_id.in_(chunk))
+                found.update((kind, slug) for kind, slug in conn.execute(query))
+        return found
 
     def any_match(self, ids: set[int], where: Where) -> bool:
         """Whether any of these articles (visible or not) is one `where` selects."""
@@ -183,11 +198,14 @@ class State:
         unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
         fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
         rows = reconciler.match([a for _k, a in fresh])
-        self._changed |= identity.settle(conn, fresh, rows, now)
+        identity.settle(conn, fresh, rows, now)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
-        self._changed.update(vanished)
         for chunk in chunks(vanished):
-            conn.execute(update(articles).where(articles.c.id.in_(chunk)).values(deleted=now))
+            conn.execute(
+                update(articles)
+                .where(articles.c.id.in_(chunk))
+                .values(deleted=now, changed=datetime.now(UTC))
+            )
         self._remember_sources(conn, scan, gone, unsettled)
         return problems, unsettled
 
@@ -311,6 +329,42 @@ class State:
                     insert(headlines).values(key=key, guid=known[key].guid, first_seen=now)
                 )
         return known
+
+    def feeds_built(self) -> tuple["FeedsBuilt | None", dict[str, frozenset[int]]]:
+        """The last build that published its feeds, and the articles each feed then held."""
+        with self.engine.connect() as conn:
+            when = dict(conn.execute(select(meta.c.name, meta.c.value).where(
+                meta.c.name.in_([FEEDS_BUILT, STORES_READ]))).all())  # fmt: skip
+            held = {
+                feed: frozenset(json.loads(ids))
+                for feed, ids in conn.execute(select(feed_members.c.feed, feed_members.c.ids))
+            }
+        if len(when) < 2:
+            return None, held
+        built = FeedsBuilt(
+            datetime.fromisoformat(when[FEEDS_BUILT]), datetime.fromisoformat(when[STORES_READ])
+        )
+        return built, held
+
+    def record_feeds(
+        self, built: "FeedsBuilt", held: dict[str, frozenset[int]], forget: set[str]
+    ) -> None:
+        """Remember a published build, and what the feeds it redid held. A feed in
+        `forget` (it failed) is redone in full next time."""
+        with self.engine.begin() as conn:
+            for chunk in chunks(sorted(held.keys() | forget)):
+                conn.execute(delete(feed_members).where(feed_members.c.feed.in_(chunk)))
+            if held:
+                rows = [{"feed": f, "ids": json.dumps(sorted(ids))} for f, ids in held.items()]
+                conn.execute(insert(feed_members), rows)
+            conn.execute(delete(meta).where(meta.c.name.in_([FEEDS_BUILT, STORES_READ])))
+            conn.execute(
+                insert(meta),
+                [
+                    {"name": FEEDS_BUILT, "value": built.now.isoformat()},
+                    {"name": STORES_READ, "value": built.read.isoformat()},
+                ],
+            )
 
     def record_build(self, record: BuildRecord) -> None:
         with self.engine.begin() as conn:

@@ -106,6 +106,7 @@ def test_build_full_restores_a_lost_publish_folder_sealed_pages_included(site: S
     before = {p: p.read_bytes() for p in site.feeds.rglob("*") if p.is_file()}
     shutil.rmtree(site.root / "public")
     site.build()
+    assert (site.feeds / "main.atom").read_bytes() == before[site.feeds / "main.atom"]
     assert not (site.feeds / "main" / "archive" / "1.atom").exists(), "sealed pages render once"
     site.build(full=True)
     assert {p: p.read_bytes() for p in site.feeds.rglob("*") if p.is_file()} == before

@@ -1,18 +1,20 @@
 """Every feed document of a build: the feeds, their archive pages, their previews.
 
-Work follows what changed. A feed none of whose articles changed (or fell due)
-since the last build in this process is not queried again; a document whose
-inputs are what was last published is not rendered again. A process's first
-build, a build after another process wrote the state, and `--full` do it all.
+Work follows what changed. The state remembers which articles each feed held
+when it was last published; a feed that held none of the articles changed (or
+fallen due) since then, and that none of them joins, is not queried again. A
+document whose inputs are what this process last published is not rendered
+again. The first build, `--full`, and a feed that failed are done in full.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from feedsvc.archive import Archive
 from feedsvc.build import documents, plan, select
 from feedsvc.build.documents import Document, MetaMaker
-from feedsvc.build.pages import Listing, preview_html
+from feedsvc.build.pages import preview_html
 from feedsvc.build.plan import FeedSpec
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
@@ -31,12 +33,14 @@ class Pending:
     fingerprints: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Remembered:
-    """A feed as last built: its items, and the articles it and its open page hold."""
+@dataclass
+class Built:
+    """What a build made of the feeds, for the index and for the next build."""
 
-    items: list[FeedItem]
-    ids: frozenset[int]
+    specs: list[FeedSpec]
+    newest: list[FeedItem]  # the first named feed's items, for the index page
+    held: dict[str, frozenset[int]] = field(default_factory=dict)  # feeds redone, and held
+    failed: set[str] = field(default_factory=set)  # feeds with a document not published
 
 
 class FeedBuilder:
@@ -49,14 +53,20 @@ class FeedBuilder:
         site = settings.site
         self.metas = MetaMaker(site, Schedule(settings.schedule.minutes(site.timezone)))
         self.published: dict[str, str] = {}  # document name -> fingerprint last published
-        self._feeds: dict[str, Remembered] = {}
         self._specs: list[FeedSpec] | None = None
 
     def build(
-        self, now: datetime, latest: Selection, touched: set[int] | None, pending: Pending
-    ) -> tuple[list[FeedSpec], list[Listing]]:
-        """Every feed's documents into `pending`; `touched`: the articles that changed or
-        fell due since the last build, or None when that is not known (do everything)."""
+        self,
+        now: datetime,
+        latest: Selection,
+        touched: set[int] | None,
+        held: dict[str, frozenset[int]],
+        pending: Pending,
+        published: Callable[[str], bool],
+    ) -> Built:
+        """Every feed's documents into `pending`. `touched`: the articles changed or fallen
+        due since the feeds were last built, or None to redo every feed; `held`: the
+        articles each feed held then; `published(path)`: whether a file is still there."""
         if self.full:
             touched = None
         if touched is None or touched or self._specs is None:
@@ -66,20 +76,30 @@ class FeedBuilder:
                 lambda kind, where: self.state.label_values(kind, where, now),
             )
         fallback = self.state.newest_published(now)
-        listings = []
+        labels = self.state.labels_of(touched) if touched else set()
+        built = Built(self._specs, [])
         for spec in self._specs:
-            known = self._feeds.get(spec.key)
-            if known and spec.settings.select == "all" and not self._affected(spec, known, touched):
-                listings.append(Listing(spec, known.items))
+            known = held.get(spec.key)
+            first_named = spec.value is None and not built.newest and spec.settings.select == "all"
+            if (
+                known is not None
+                and spec.settings.select == "all"
+                and not self._affected(spec, known, touched, labels)
+                and all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
+            ):
+                if first_named:
+                    built.newest = self._items(spec, latest, now)[0]
                 continue
             items, ids = self._items(spec, latest, now)
+            if first_named:
+                built.newest = items
             updated = select.feed_updated(items) or fallback or documents.EPOCH
-            newest_page = None
+            newest_page, ok = None, True
             if spec.archived:
-                newest_page, page_ids = self._archive_pages(spec, now, updated, pending)
+                newest_page, page_ids, ok = self._archive_pages(spec, now, updated, pending)
                 ids |= page_ids
             preview = preview_html(self.settings.site, spec, items).encode()
-            self._emit(
+            ok &= self._emit(
                 Document(
                     self.metas.current(spec, updated, newest_page),
                     items,
@@ -89,17 +109,31 @@ class FeedBuilder:
                 now,
                 pending,
             )
-            self._feeds[spec.key] = Remembered(items, frozenset(ids))
-            listings.append(Listing(spec, items))
-        return self._specs, listings
+            if ok:
+                built.held[spec.key] = frozenset(ids)
+            else:
+                built.failed.add(spec.key)
+        return built
 
-    def _affected(self, spec: FeedSpec, known: Remembered, touched: set[int] | None) -> bool:
+    def _affected(
+        self, spec: FeedSpec, known: frozenset[int], touched: set[int] | None, labels: set
+    ) -> bool:
+        """Whether the feed may differ: it held a touched article, or one now matches it.
+
+        `labels`: those of the touched articles. A feed that filters on labels none of
+        them has cannot have gained one, and is not asked the database."""
         if touched is None:
             return True
         if not touched:
             return False
-        if spec.where == EVERY or touched & known.ids:
+        if spec.where == EVERY or touched & known:
             return True
+        wanted = {(kind, slug) for kind, slugs in spec.where.filters for slug in slugs}
+        if spec.where.family:
+            if spec.where.family not in labels:
+                return False
+        elif wanted and not wanted & labels:
+            return False
         return self.state.any_match(touched, spec.where)
 
     def _items(
@@ -117,14 +151,16 @@ class FeedBuilder:
 
     def _archive_pages(
         self, spec: FeedSpec, now: datetime, updated: datetime, pending: Pending
-    ) -> tuple[int, set[int]]:
-        """Place new articles, render the pages that changed; (newest page, its articles)."""
+    ) -> tuple[int, set[int], bool]:
+        """Place new articles, render the pages that changed: (newest page, its articles,
+        whether every page was published)."""
         placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, now)
         pages = [*placement.newly_sealed, placement.open_page]
         if self.full:
             pages = list(range(1, placement.open_page + 1))
         full = spec.settings.content == "full"
         members: list[int] = []
+        ok = True
         for page in pages:
             members = self.archive.members(spec.key, page)
             found = self.state.by_ids(members, now, self.settings.site.article_url)
@@ -134,16 +170,17 @@ class FeedBuilder:
                 spec, page, placement.sealed, select.feed_updated(items) or updated
             )
             paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
-            self._emit(Document(meta, items, paths), now, pending)
-        return placement.open_page, set(members)
+            ok &= self._emit(Document(meta, items, paths), now, pending)
+        return placement.open_page, set(members), ok
 
-    def _emit(self, document: Document, now: datetime, pending: Pending) -> None:
-        """Render the document unless it is what was last published."""
+    def _emit(self, document: Document, now: datetime, pending: Pending) -> bool:
+        """Render the document unless it is what was last published; False if it failed."""
         fingerprint = document.fingerprint()
         if not self.full and self.published.get(document.name) == fingerprint:
-            return
+            return True
         outputs, failures = documents.render(document, now, full_check=self.full_check)
         pending.outputs += outputs
         pending.failures += failures
         if not failures:
             pending.fingerprints[document.name] = fingerprint
+        return not failures

@@ -6,7 +6,6 @@ one-click copy buttons where a browser allows it.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 
 from feedsvc.build.formats import LABELS, MEDIA_TYPES
@@ -43,14 +42,6 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
   });
 });
 """.strip()
-
-
-@dataclass(frozen=True)
-class Listing:
-    """A built feed as the pages show it."""
-
-    spec: FeedSpec
-    items: Sequence[FeedItem]  # its newest items
 
 
 def discovery_links(base_url: str, specs: Sequence[FeedSpec]) -> list[str]:
@@ -119,12 +110,11 @@ def _feed_block(site: SiteSettings, spec: FeedSpec) -> str:
     )
 
 
-def index_html(site: SiteSettings, listings: Sequence[Listing]) -> str:
+def index_html(site: SiteSettings, specs: Sequence[FeedSpec], newest: Sequence[FeedItem]) -> str:
     """Every feed, families folded under their name, and the newest stories."""
     sections = []
     families: dict[str, list[FeedSpec]] = {}
-    for listing in listings:
-        spec = listing.spec
+    for spec in specs:
         if spec.value is None:
             sections.append(_feed_block(site, spec))
         else:
@@ -136,8 +126,7 @@ def index_html(site: SiteSettings, listings: Sequence[Listing]) -> str:
             f'<details class="family"><summary><strong>{escape(name)}</strong>: '
             f"one feed per {per} ({len(members)})</summary>{blocks}</details>"
         )
-    main = [listing for listing in listings if listing.spec.value is None]
-    newest = _items(main[0].items[:PREVIEW_ITEMS]) if main else ""
+    named = [spec for spec in specs if spec.value is None]
     opml = escape(public_url(site.base_url, "feeds.opml"))
     body = f"""<h1>{escape(site.title)}: feeds</h1>
 <p>Subscribe in any feed reader: copy a feed's address, give the reader
@@ -146,8 +135,8 @@ def index_html(site: SiteSettings, listings: Sequence[Listing]) -> str:
 <h2>Feeds</h2>
 {chr(10).join(sections)}
 <h2>Newest stories</h2>
-{newest}"""
-    head = discovery_links(site.base_url, [listing.spec for listing in main])
+{_items(newest[:PREVIEW_ITEMS])}"""
+    head = discovery_links(site.base_url, named)
     return _page(site, f"{site.title}: feeds", head, body)
 
 

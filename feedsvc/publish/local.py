@@ -42,6 +42,10 @@ class LocalTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    def has(self, path: str) -> bool:
+        """Whether a file is published here (a build redoes a feed whose file went missing)."""
+        return (self.root / path).is_file()
+
     def publish(self, files: Sequence[OutputFile]) -> list[str]:
         """Write the files that differ from what is there; return their paths."""
         self._remove_stale_temps()
