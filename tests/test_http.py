@@ -212,3 +212,16 @@ def test_healthz_is_503_when_the_last_good_build_is_too_old(site: Site, start_se
     response = server.get("/healthz")
     assert response.status_code == 503
     assert response.json()["status"].startswith("stale")
+
+
+def test_the_server_holds_a_bounded_number_of_bytes(tmp_path):
+    from feedsvc.web.feeds import FeedCache
+
+    (tmp_path / "feeds").mkdir()
+    for number in range(10):
+        (tmp_path / "feeds" / f"{number}.rss").write_bytes(bytes([number]) * 10_000)
+    cache = FeedCache(tmp_path, max_bytes=35_000)
+    for number in range(10):
+        assert cache.get(f"feeds/{number}.rss").body == bytes([number]) * 10_000
+    assert 10_000 < cache.held_bytes <= 35_000
+    assert cache.get("feeds/0.rss").body == bytes([0]) * 10_000, "a forgotten file is read again"

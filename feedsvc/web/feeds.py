@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -11,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from feedsvc.web.conditional import accepts_gzip, not_modified
+
+CACHE_BYTES = 64 * 2**20  # bodies and their gzip, held ready to serve
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -40,6 +43,10 @@ class Ready:
     mtime: int
     content_type: str
 
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
     @classmethod
     def of(cls, body: bytes, mtime: float, content_type: str) -> "Ready":
         digest = hashlib.sha256(body).hexdigest()[:32]
@@ -54,11 +61,17 @@ class Ready:
 
 
 class FeedCache:
-    """Published files read from the publish folder, reloaded when a build replaces one."""
+    """Published files read from the publish folder, reloaded when a build replaces one.
 
-    def __init__(self, root: Path) -> None:
+    Bounded: a crawler walking every archive page must not hold them all in memory,
+    so the least recently served files go first once `max_bytes` is held.
+    """
+
+    def __init__(self, root: Path, max_bytes: int = CACHE_BYTES) -> None:
         self.root = root
-        self._ready: dict[Path, tuple[tuple[int, int, int], Ready]] = {}
+        self.max_bytes = max_bytes
+        self._ready: OrderedDict[Path, tuple[tuple[int, int, int], Ready]] = OrderedDict()
+        self._held = 0
         self._lock = threading.Lock()
 
     def get(self, relative: str) -> Ready | None:
@@ -70,15 +83,29 @@ class FeedCache:
         try:
             stat = path.stat()
             key = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-            cached = self._ready.get(path)
-            if cached and cached[0] == key:
-                return cached[1]
+            with self._lock:
+                cached = self._ready.get(path)
+                if cached and cached[0] == key:
+                    self._ready.move_to_end(path)
+                    return cached[1]
             ready = Ready.of(path.read_bytes(), stat.st_mtime, kind)
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
         with self._lock:
+            self._forget(path)
             self._ready[path] = (key, ready)
+            self._held += ready.size
+            while self._held > self.max_bytes and len(self._ready) > 1:
+                self._forget(next(iter(self._ready)))
         return ready
+
+    @property
+    def held_bytes(self) -> int:
+        return self._held
+
+    def _forget(self, path: Path) -> None:
+        if (old := self._ready.pop(path, None)) is not None:
+            self._held -= old[1].size
 
 
 def respond(request: Request, ready: Ready, max_age: int) -> Response:
