@@ -245,3 +245,17 @@ def test_snippet_prints_discovery_tags_for_the_named_feeds(site: Site):
     assert ("application/feed+json", f"{site.url}feeds/main.json") in links
     assert ("application/atom+xml", f"{site.url}feeds/latest.atom") in links
     assert len(links) == 6  # main and latest, three formats each; families need the store
+
+
+def test_a_guid_is_a_permalink_exactly_when_it_is_the_link(site: Site):
+    url = "https://example.org/2026/bank-rate-held"
+    site.write("a.md", md("Bank Rate Held", id=repr(url), url=repr(url)))
+    site.write("b.md", md("Port Traffic Grows"))
+    assert site.build().ok
+    rss = etree.fromstring((site.feeds / "main.rss").read_bytes())
+    guids = {i.findtext("title"): i.find("guid") for i in rss.iterfind("channel/item")}
+    assert (guids["Bank Rate Held"].text, guids["Bank Rate Held"].get("isPermaLink")) == (
+        url,
+        "true",
+    )
+    assert guids["Port Traffic Grows"].get("isPermaLink") == "false"

@@ -74,9 +74,10 @@ class _Entry(FeedEntry):
             etree.SubElement(element, f"{{{MEDIA_NS}}}thumbnail", url=image.url)
         return element
 
-    def identify(self, guid: str) -> None:
-        """The RSS guid as it is, the Atom id as an IRI: feedgen ties the two together."""
-        self.guid(guid, permalink=False)
+    def identify(self, guid: str, link: str) -> None:
+        """The RSS guid as it is (a permalink only when it is the item's link), the Atom id
+        as an IRI: feedgen ties the two together."""
+        self.guid(guid, permalink=guid == link)
         self._FeedEntry__atom_id = atom_id(guid)
 
 
@@ -153,7 +154,7 @@ def _feed_level(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> 
 
 def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta, fmt: str) -> None:
     fe = fg.add_entry(_Entry(), order="append")  # (pitfall 6)
-    fe.identify(item.guid)
+    fe.identify(item.guid, item.link)
     fe.title(item.title)
     fe.link(href=item.link, rel="alternate", type="text/html")
     fe.published(item.published)
