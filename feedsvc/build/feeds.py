@@ -69,14 +69,16 @@ class FeedBuilder:
         articles each feed held then; `published(path)`: whether a file is still there."""
         if self.full:
             touched = None
-        if touched is None or touched or self._specs is None:
+        labels = self.state.labels_of(touched) if touched else set()
+        # A family gains or loses a member only through an article with its kind of label.
+        families = {feed.per for feed in self.settings.feeds if feed.per}
+        if touched is None or self._specs is None or {kind for kind, _ in labels} & families:
             self._specs = plan.expand(
                 self.settings.feeds,
                 self.settings.site,
                 lambda kind, where: self.state.label_values(kind, where, now),
             )
         fallback = self.state.newest_published(now)
-        labels = self.state.labels_of(touched) if touched else set()
         built = Built(self._specs, [])
         for spec in self._specs:
             known = held.get(spec.key)

@@ -41,6 +41,7 @@ def atomic_write(path: Path, data: bytes) -> None:
 class LocalTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._swept = False  # temp files left by a killed process: looked for once
 
     def has(self, path: str) -> bool:
         """Whether a file is published here (a build redoes a feed whose file went missing)."""
@@ -63,7 +64,11 @@ class LocalTarget:
         return written
 
     def _remove_stale_temps(self) -> None:
-        """Temp files left by a process killed mid-write."""
+        """Temp files left by a process killed mid-write: only an earlier process can have
+        left one, so the tree (thousands of archive pages) is walked once per process."""
+        if self._swept:
+            return
+        self._swept = True
         if self.root.is_dir():
             for temp in self.root.rglob(TEMP_PREFIX + "*"):
                 temp.unlink(missing_ok=True)
