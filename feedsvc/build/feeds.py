@@ -78,11 +78,11 @@ class FeedBuilder:
                 self.settings.site,
                 lambda kind, where: self.state.label_values(kind, where, now),
             )
-        fallback = self.state.newest_published(now)
+        fallback = self.state.newest_published(now) or documents.EPOCH
         built = Built(self._specs, [])
         for spec in self._specs:
-            known = held.get(spec.key)
             first_named = spec.value is None and not built.newest and spec.settings.select == "all"
+            known = held.get(spec.key)
             if (
                 known is not None
                 and spec.settings.select == "all"
@@ -92,30 +92,43 @@ class FeedBuilder:
                 if first_named:
                     built.newest = self._items(spec, latest, now)[0]
                 continue
-            items, ids = self._items(spec, latest, now)
+            items = self._feed(spec, latest, now, fallback, pending, built)
             if first_named:
                 built.newest = items
-            updated = select.feed_updated(items) or fallback or documents.EPOCH
-            newest_page, ok = None, True
-            if spec.archived:
-                newest_page, page_ids, ok = self._archive_pages(spec, now, updated, pending)
-                ids |= page_ids
-            preview = preview_html(self.settings.site, spec, items).encode()
-            ok &= self._emit(
-                Document(
-                    self.metas.current(spec, updated, newest_page),
-                    items,
-                    {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
-                    [OutputFile(plan.preview_path(spec.key), preview)],
-                ),
-                now,
-                pending,
-            )
-            if ok:
-                built.held[spec.key] = frozenset(ids)
-            else:
-                built.failed.add(spec.key)
         return built
+
+    def _feed(
+        self,
+        spec: FeedSpec,
+        latest: Selection,
+        now: datetime,
+        fallback: datetime,
+        pending: Pending,
+        built: Built,
+    ) -> list[FeedItem]:
+        """One feed's documents into `pending`, its fate into `built`; returns its items."""
+        items, ids = self._items(spec, latest, now)
+        updated = select.feed_updated(items) or fallback
+        newest_page, ok = None, True
+        if spec.archived:
+            newest_page, page_ids, ok = self._archive_pages(spec, now, updated, pending)
+            ids |= page_ids
+        preview = preview_html(self.settings.site, spec, items).encode()
+        ok &= self._emit(
+            Document(
+                self.metas.current(spec, updated, newest_page),
+                items,
+                {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
+                [OutputFile(plan.preview_path(spec.key), preview)],
+            ),
+            now,
+            pending,
+        )
+        if ok:
+            built.held[spec.key] = frozenset(ids)
+        else:
+            built.failed.add(spec.key)
+        return items
 
     def _affected(
         self, spec: FeedSpec, known: frozenset[int], touched: set[int] | None, labels: set
