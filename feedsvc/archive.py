@@ -14,6 +14,7 @@ from sqlalchemy import Engine, delete, exists, insert, select, update
 from sqlalchemy.engine import Connection
 
 from feedsvc.labels import Where
+from feedsvc.model import Moment
 from feedsvc.schema import archive_entries, archive_feeds, articles, chunks, visible
 
 
@@ -61,8 +62,9 @@ class Archive:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def place(self, feed: str, where: Where, size: int, now: datetime) -> Placement:
+    def place(self, feed: str, where: Where, size: int, moment: Moment) -> Placement:
         """Put every article that joined the feed since the last pass on a page."""
+        now = moment.now
         with self.engine.begin() as conn:
             row = conn.execute(select(archive_feeds).where(archive_feeds.c.feed == feed)).first()
             placement = Placement(sealed=row.sealed if row else 0)
@@ -77,11 +79,11 @@ class Archive:
                 # Only what changed or fell due since: a full walk costs too much per run.
                 # The changed ones by their own index first (given the whole condition,
                 # SQLite walks the visible index instead), then those that fell due.
-                changed = select(articles.c.id).where(articles.c.changed >= row.through)
+                changed = select(articles.c.id).where(articles.c.changed > row.read)
                 found = set()
                 for chunk in chunks(list(conn.scalars(changed))):
                     found |= set(conn.execute(query.where(articles.c.id.in_(chunk))))
-                found |= set(conn.execute(query.where(articles.c.published >= row.through)))
+                found |= set(conn.execute(query.where(articles.c.published > row.selected)))
             else:
                 found = set(conn.execute(query))
             newcomers = [article_id for article_id, _ in sorted(found, key=lambda r: (r[1], r[0]))]
@@ -98,7 +100,7 @@ class Archive:
                 placement.sealed += 1
             if rows:
                 conn.execute(insert(archive_entries), rows)
-            values = {"sealed": placement.sealed, "through": now}
+            values = {"sealed": placement.sealed, "selected": now, "read": moment.read}
             if row:
                 conn.execute(
                     update(archive_feeds).where(archive_feeds.c.feed == feed).values(values)

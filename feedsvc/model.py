@@ -27,6 +27,17 @@ def digest(*parts: object) -> str:
 
 
 @dataclass(frozen=True)
+class Moment:
+    """When a build selected articles (whole seconds, as feeds carry dates) and when it
+    had read the stores (to the microsecond: every later change to an article is dated
+    after it). What changed since a build is what changed after `read` or fell due after
+    `now`."""
+
+    now: datetime
+    read: datetime
+
+
+@dataclass(frozen=True)
 class Image:
     url: str
     alt: str = ""

@@ -15,10 +15,10 @@ from feedsvc.build.opml import opml
 from feedsvc.build.pages import index_html
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
-from feedsvc.model import Problem
+from feedsvc.model import Moment, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
-from feedsvc.state import BuildRecord, FeedsBuilt, State
+from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
 from feedsvc.text import headline_key
@@ -121,7 +121,7 @@ class Pipeline:
     def _build(self, report: BuildReport) -> None:
         now = report.started
         problems, unread = self.ingest(now)
-        read = datetime.now(UTC)  # every later change to an article is dated after this
+        moment = Moment(now, read=datetime.now(UTC))
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
         report.problems.extend(problems)
@@ -133,7 +133,7 @@ class Pipeline:
         touched = None if last is None else self.state.changed_since(last, now)
         pending = Pending()
         built = self.feeds.build(
-            now,
+            moment,
             selection,
             touched,
             held,
@@ -149,7 +149,7 @@ class Pipeline:
         for target in self.targets:
             report.written.extend(target.publish(pending.outputs))
         self.feeds.published.update(pending.fingerprints)
-        self.state.record_feeds(FeedsBuilt(now, read), built.held, forget=built.failed)
+        self.state.record_feeds(moment, built.held, forget=built.failed)
 
     def _published(self, path: str) -> bool:
         return all(target.has(path) for target in self.targets)

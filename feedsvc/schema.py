@@ -107,8 +107,10 @@ archive_feeds = Table(
     metadata,
     Column("feed", String(400), primary_key=True),
     Column("sealed", Integer, nullable=False),
-    # Articles changed or due before this were placed already.
-    Column("through", UTCDateTime, nullable=False),
+    # The Moment of the last placement: articles changed before `read` or visible at
+    # `selected` were placed already.
+    Column("selected", UTCDateTime, nullable=False),
+    Column("read", UTCDateTime, nullable=False),
 )
 
 # The articles each feed held (its items and newest archive page) when it was last

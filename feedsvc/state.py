@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection, Row
 from feedsvc import identity
 from feedsvc.config import LabelKind
 from feedsvc.labels import EVERY, Where
-from feedsvc.model import Article, Problem, SourceArticle
+from feedsvc.model import Article, Moment, Problem, SourceArticle
 from feedsvc.schema import (
     articles,
     builds,
@@ -49,18 +49,8 @@ from feedsvc.text import article_link, headline_key
 from feedsvc.upgrade import upgrade
 
 KEPT_BUILDS = 500
-FEEDS_BUILT = "feeds_built"  # meta: FeedsBuilt.now of the last build that published feeds
-STORES_READ = "stores_read"  # meta: FeedsBuilt.read of that build
-
-
-@dataclass(frozen=True)
-class FeedsBuilt:
-    """A build that published its feeds: the moment it selected articles for (whole
-    seconds, as feeds carry them) and when it had read the stores (to the microsecond:
-    every change a scan made after that has a later `changed`)."""
-
-    now: datetime
-    read: datetime
+FEEDS_BUILT = "feeds_built"  # meta: Moment.now of the last build that published feeds
+STORES_READ = "stores_read"  # meta: Moment.read of that build
 
 
 @dataclass(frozen=True)
@@ -102,7 +92,7 @@ class State:
     def close(self) -> None:
         self.engine.dispose()
 
-    def changed_since(self, since: "FeedsBuilt", now: datetime) -> set[int]:
+    def changed_since(self, since: Moment, now: datetime) -> set[int]:
         """Articles a scan inserted, updated or deleted after the last feeds build read the
         stores, and those that became visible with time alone since it selected them."""
         changed = select(articles.c.id).where(articles.c.changed > since.read)
@@ -330,7 +320,7 @@ class State:
                 )
         return known
 
-    def feeds_built(self) -> tuple["FeedsBuilt | None", dict[str, frozenset[int]]]:
+    def feeds_built(self) -> tuple[Moment | None, dict[str, frozenset[int]]]:
         """The last build that published its feeds, and the articles each feed then held."""
         with self.engine.connect() as conn:
             when = dict(conn.execute(select(meta.c.name, meta.c.value).where(
@@ -341,13 +331,13 @@ class State:
             }
         if len(when) < 2:
             return None, held
-        built = FeedsBuilt(
+        built = Moment(
             datetime.fromisoformat(when[FEEDS_BUILT]), datetime.fromisoformat(when[STORES_READ])
         )
         return built, held
 
     def record_feeds(
-        self, built: "FeedsBuilt", held: dict[str, frozenset[int]], forget: set[str]
+        self, built: Moment, held: dict[str, frozenset[int]], forget: set[str]
     ) -> None:
         """Remember a published build, and what the feeds it redid held. A feed in
         `forget` (it failed) is redone in full next time."""

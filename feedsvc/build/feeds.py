@@ -19,7 +19,7 @@ from feedsvc.build.plan import FeedSpec
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.labels import EVERY
-from feedsvc.model import FeedItem, Schedule
+from feedsvc.model import FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.state import State
 
@@ -57,7 +57,7 @@ class FeedBuilder:
 
     def build(
         self,
-        now: datetime,
+        moment: Moment,
         latest: Selection,
         touched: set[int] | None,
         held: dict[str, frozenset[int]],
@@ -67,6 +67,7 @@ class FeedBuilder:
         """Every feed's documents into `pending`. `touched`: the articles changed or fallen
         due since the feeds were last built, or None to redo every feed; `held`: the
         articles each feed held then; `published(path)`: whether a file is still there."""
+        now = moment.now
         if self.full:
             touched = None
         labels = self.state.labels_of(touched) if touched else set()
@@ -92,7 +93,7 @@ class FeedBuilder:
                 if first_named:
                     built.newest = self._items(spec, latest, now)[0]
                 continue
-            items = self._feed(spec, latest, now, fallback, pending, built)
+            items = self._feed(spec, latest, moment, fallback, pending, built)
             if first_named:
                 built.newest = items
         return built
@@ -101,17 +102,18 @@ class FeedBuilder:
         self,
         spec: FeedSpec,
         latest: Selection,
-        now: datetime,
+        moment: Moment,
         fallback: datetime,
         pending: Pending,
         built: Built,
     ) -> list[FeedItem]:
         """One feed's documents into `pending`, its fate into `built`; returns its items."""
+        now = moment.now
         items, ids = self._items(spec, latest, now)
         updated = select.feed_updated(items) or fallback
         newest_page, ok = None, True
         if spec.archived:
-            newest_page, page_ids, ok = self._archive_pages(spec, now, updated, pending)
+            newest_page, page_ids, ok = self._archive_pages(spec, moment, updated, pending)
             ids |= page_ids
         preview = preview_html(self.settings.site, spec, items).encode()
         ok &= self._emit(
@@ -165,11 +167,12 @@ class FeedBuilder:
         return [FeedItem.from_article(a, full=full) for a in found], {a.id for a in found}
 
     def _archive_pages(
-        self, spec: FeedSpec, now: datetime, updated: datetime, pending: Pending
+        self, spec: FeedSpec, moment: Moment, updated: datetime, pending: Pending
     ) -> tuple[int, set[int], bool]:
         """Place new articles, render the pages that changed: (newest page, its articles,
         whether every page was published)."""
-        placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, now)
+        placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, moment)
+        now = moment.now
         pages = [*placement.newly_sealed, placement.open_page]
         if self.full:
             pages = list(range(1, placement.open_page + 1))
