@@ -15,6 +15,7 @@ from feedsvc.build.opml import opml
 from feedsvc.build.pages import index_html
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
+from feedsvc.labels import Where
 from feedsvc.model import Moment, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
@@ -168,6 +169,20 @@ class Pipeline:
         )
 
 
+def _empty_feeds(settings: Settings, state: State, now: datetime) -> list[Problem]:
+    """Filtered feeds that select nothing: most often a label misspelt in the config."""
+    found = []
+    for index, feed in enumerate(settings.feeds):
+        filters = feed.filters()
+        if filters and not feed.per:
+            where = Where.of(filters, feed.match)
+            if not state.newest(1, now, settings.site.article_url, where):
+                given = "; ".join(f"{kind} = {values}" for kind, values in filters.items())
+                reason = f"feeds[{index}] ({feed.name!r}): selects no article ({given})"
+                found.append(Problem("config", reason, warning=True))
+    return found
+
+
 def inspect(settings: Settings, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
     """Every problem a build would meet, found without writing anything anywhere.
 
@@ -184,6 +199,7 @@ def inspect(settings: Settings, progress: Callable[[str], Progress] | None = Non
             *problems,
             *selection.problems,
             *latest.unresolved(selection.latest, selection.entries),
+            *_empty_feeds(settings, memory, now),
         ]
     finally:
         memory.close()

@@ -259,3 +259,13 @@ def test_a_guid_is_a_permalink_exactly_when_it_is_the_link(site: Site):
         "true",
     )
     assert guids["Port Traffic Grows"].get("isPermaLink") == "false"
+
+
+def test_check_warns_of_a_filtered_feed_that_selects_nothing(site: Site):
+    site.configure(extra='[[feeds]]\nname = "economy"\ncategory = "Ecnomy"\n')
+    site.write("a.md", md("Bank Rate Held", categories="['Economy']"))
+    result = feedsvc("--config", str(site.config), "check")
+    assert result.returncode == 0, result.stdout
+    assert "config: warning: feeds[0] ('economy'): selects no article (category = ['Ecnomy'])" in (
+        result.stdout
+    )

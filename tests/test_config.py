@@ -133,3 +133,19 @@ def test_a_state_database_that_cannot_be_opened_is_a_message(tmp_path: Path):
     assert result.returncode == 2
     assert result.stderr.startswith(f"feedsvc: {file}: state.url: cannot open the state database: ")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("schedule", "minutes"),
+    [
+        ({"interval": 60}, 1),
+        ({"interval": 90}, 2),
+        ({"interval": 20}, 1),
+        ({"cron": "*/5 * * * *"}, 5),
+        ({"cron": "0 9 * * 1-5"}, 1440),  # weekdays at nine: a day apart at the closest
+    ],
+)
+def test_readers_are_told_how_often_feeds_can_change(schedule: dict, minutes: int):
+    from feedsvc.config import ScheduleSettings
+
+    assert ScheduleSettings(**schedule).minutes("Asia/Almaty") == minutes
