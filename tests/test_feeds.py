@@ -2,6 +2,7 @@
 
 import gzip
 import shutil
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from lxml import etree
 
 from feedsvc.build import check, render, roundtrip
 from feedsvc.build.formats import RENDERERS
-from feedsvc.model import FeedItem, FeedMeta
+from feedsvc.model import FeedItem, FeedMeta, Image
 from feedsvc.store import RecordError, formats
 from feedsvc.store.formats import FileInfo
 from feedsvc.store.record import SiteContext
@@ -305,3 +306,56 @@ def test_any_article_text_gives_a_valid_feed(headline: str, body: str, author: s
     except RecordError:
         return
     feed_is_valid(parsed.articles[0])
+
+
+RICH = {
+    "image": Image("https://cdn.example.org/a.jpg", "", "image/jpeg", 5),
+    "authors": ("A",),
+    "summary_html": "s",
+    "body_html": "<p>b</p>",
+}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "damage", "message"),
+    [
+        ("rss", (b' length="5"', b""), "enclosure without a length in bytes and a type"),
+        (
+            "rss",
+            (b'isPermaLink="false">urn:uuid:1', b'isPermaLink="true">urn:uuid:1'),
+            "permalink guid 'urn:uuid:1' is not an absolute http(s) URL",
+        ),
+        ("json", (b'"content_html": "<p>b</p>",', b""), "neither content_html nor content_text"),
+        ("json", (b'"2026-11-02T08:30:00+00:00"', b'"2 Nov 2026"'), "is not RFC 3339"),
+        ("json", (b'"url": "https://cdn', b'"url": "//cdn'), "attachment '//cdn"),
+        (
+            "json",
+            (b'"version": "https://jsonfeed.org/version/1.1"', b'"version": "1"'),
+            "not a JSON Feed 1.1",
+        ),
+        ("json", (b'"id": "urn:uuid:1"', b'"id": 1'), "item 1: no id"),
+        ("json", (b"{", b"[", 1), "not valid JSON"),
+    ],
+)
+def test_the_strict_check_holds_every_format_to_its_rules(fmt, damage, message):
+    items = [_item(**RICH)]
+    body = RENDERERS[fmt](_meta(), items)
+    assert strict(body, items, fmt) == []
+    assert damage[0] in body
+    broken = body.replace(*damage)
+    found = strict(broken, items, fmt)
+    assert any(message in problem for problem in found), found
+
+
+def test_an_atom_entry_without_author_is_refused_when_the_feed_names_none():
+    items = [_item(**{**RICH, "authors": ()})]
+    body = RENDERERS["atom"](replace(_meta(), author=""), items)
+    assert any("no <author>, and the feed names none" in p for p in strict(body, items, "atom"))
+    assert strict(RENDERERS["atom"](_meta(), items), items, "atom") == []
+
+
+def test_no_date_in_the_future_passes():
+    future = datetime(2026, 11, 4, tzinfo=UTC)  # NOW is 3 November
+    items = [_item(published=future, updated=future)]
+    for fmt, renderer in RENDERERS.items():
+        assert any("dated in the future" in p for p in strict(renderer(_meta(), items), items, fmt))
