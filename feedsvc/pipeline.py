@@ -133,14 +133,7 @@ class Pipeline:
         last, held = self.state.feeds_built()
         touched = None if last is None else self.state.changed_since(last, now)
         pending = Pending()
-        built = self.feeds.build(
-            moment,
-            selection,
-            touched,
-            held,
-            pending,
-            lambda path: all(t.has(path) for t in self.targets),
-        )
+        built = self.feeds.build(moment, selection, touched, held, pending, self._published)
         site = self.settings.site
         pending.outputs += [
             OutputFile("index.html", index_html(site, built.specs, built.newest).encode()),
@@ -153,6 +146,7 @@ class Pipeline:
         self.state.record_feeds(moment, built.held, forget=built.failed)
 
     def _published(self, path: str) -> bool:
+        """Whether every target still has the file (one gone is built again)."""
         return all(target.has(path) for target in self.targets)
 
     def _record(self, report: BuildReport) -> None:

@@ -7,7 +7,6 @@ dates from the items, so an unchanged feed keeps its ETag.
 import html
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from feedsvc.media import image_type
@@ -15,10 +14,6 @@ from feedsvc.model import FeedItem, FeedMeta
 
 VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_TYPE = "application/feed+json"
-
-
-def rfc3339(when: datetime) -> str:
-    return when.isoformat()
 
 
 def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
@@ -34,8 +29,8 @@ def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
         data["summary"] = html.unescape(item.summary_html)
     if item.image:
         data["image"] = item.image.url
-    data["date_published"] = rfc3339(item.published)
-    data["date_modified"] = rfc3339(item.updated)
+    data["date_published"] = item.published.isoformat()
+    data["date_modified"] = item.updated.isoformat()
     if item.authors:
         data["authors"] = [{"name": name} for name in item.authors]
     if item.categories:
