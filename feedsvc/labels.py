@@ -31,6 +31,14 @@ def labels_of(source: SourceArticle) -> dict[tuple[LabelKind, str], str]:
     return found
 
 
+def rows_of(article_id: int, source: SourceArticle) -> list[dict]:
+    """The article's rows for the labels table."""
+    return [
+        {"article_id": article_id, "kind": kind, "slug": slug, "value": value}
+        for (kind, slug), value in labels_of(source).items()
+    ]
+
+
 def relabel(conn: Connection, by_guid: Mapping[str, SourceArticle]) -> None:
     """Replace the labels of the articles with these GUIDs by those of their sources."""
     ids: dict[str, int] = {}
@@ -40,10 +48,7 @@ def relabel(conn: Connection, by_guid: Mapping[str, SourceArticle]) -> None:
     for chunk in chunks(sorted(ids.values())):
         conn.execute(delete(labels).where(labels.c.article_id.in_(chunk)))
     rows = [
-        {"article_id": ids[guid], "kind": kind, "slug": slug, "value": value}
-        for guid, source in by_guid.items()
-        if guid in ids
-        for (kind, slug), value in labels_of(source).items()
+        row for guid, source in by_guid.items() if guid in ids for row in rows_of(ids[guid], source)
     ]
     if rows:
         conn.execute(insert(labels), rows)

@@ -142,7 +142,7 @@ class Pipeline:
         report.failures.extend(pending.failures)
         for target in self.targets:
             report.written.extend(target.publish(pending.outputs))
-        self.feeds.published.update(pending.fingerprints)
+        self.feeds.fingerprints.update(pending.fingerprints)
         self.state.record_feeds(moment, built.held, forget=built.failed)
 
     def _published(self, path: str) -> bool:

@@ -77,6 +77,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _put_meta(conn: Connection, values: dict[str, str]) -> None:
+    """Set these names in the meta table, replacing what they held."""
+    conn.execute(delete(meta).where(meta.c.name.in_(sorted(values))))
+    conn.execute(insert(meta), [{"name": name, "value": v} for name, v in values.items()])
+
+
 class State:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -100,7 +106,7 @@ class State:
         with self.engine.connect() as conn:
             return set(conn.scalars(changed)) | set(conn.scalars(due))
 
-    def labels_of(self, ids: set[int]) -> set[tuple[str, str]]:
+    def label_keys(self, ids: set[int]) -> set[tuple[str, str]]:
         """(kind, slug) of every label these articles have."""
         found: set[tuple[str, str]] = set()
         with self.engine.connect() as conn:
@@ -161,8 +167,7 @@ class State:
             if touched_keys:
                 problems, unsettled = self._settle(conn, scan, touched_keys, gone, now)
             generation = uuid.uuid4().hex
-            conn.execute(delete(meta).where(meta.c.name == "generation"))
-            conn.execute(insert(meta).values(name="generation", value=generation))
+            _put_meta(conn, {"generation": generation})
         for key in gone:
             memory.signatures.pop(key, None)
         for source in scan.changed:
@@ -347,13 +352,8 @@ class State:
             if held:
                 rows = [{"feed": f, "ids": json.dumps(sorted(ids))} for f, ids in held.items()]
                 conn.execute(insert(feed_members), rows)
-            conn.execute(delete(meta).where(meta.c.name.in_([FEEDS_BUILT, STORES_READ])))
-            conn.execute(
-                insert(meta),
-                [
-                    {"name": FEEDS_BUILT, "value": built.now.isoformat()},
-                    {"name": STORES_READ, "value": built.read.isoformat()},
-                ],
+            _put_meta(
+                conn, {FEEDS_BUILT: built.now.isoformat(), STORES_READ: built.read.isoformat()}
             )
 
     def record_build(self, record: BuildRecord) -> None:

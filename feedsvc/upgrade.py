@@ -6,7 +6,7 @@ needed, so running it again does nothing.
 
 from sqlalchemy import Connection, Index, insert, inspect, select
 
-from feedsvc.labels import labels_of
+from feedsvc.labels import rows_of
 from feedsvc.model import SourceArticle
 from feedsvc.schema import articles, labels, meta
 
@@ -33,8 +33,7 @@ def _fill_labels(conn: Connection) -> None:
     rows = []
     for article_id, data in conn.execute(select(articles.c.id, articles.c.data)):
         if article_id not in known:
-            for (kind, slug), value in labels_of(SourceArticle.from_json(data)).items():
-                rows.append({"article_id": article_id, "kind": kind, "slug": slug, "value": value})
+            rows += rows_of(article_id, SourceArticle.from_json(data))
     if rows:
         conn.execute(insert(labels), rows)
     conn.execute(insert(meta).values(name=LABELS_DONE, value="1"))

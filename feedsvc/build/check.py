@@ -75,6 +75,11 @@ def _children(element: etree._Element) -> tuple[dict[str, etree._Element], list]
     return first, rest
 
 
+def _every(first: dict[str, etree._Element], rest: list, tag: str) -> list[etree._Element]:
+    """Every child with this tag, from what _children() made."""
+    return [e for e in (first.get(tag), *rest) if e is not None and e.tag == tag]
+
+
 def _text(first: dict[str, etree._Element], tag: str) -> str | None:
     element = first.get(tag)
     return None if element is None else (element.text or "")
@@ -85,7 +90,7 @@ def _rss_items(channel: etree._Element, found: list[str]) -> list[Read]:
         if channel.find(name) is None:
             found.append(f"channel has no <{name}>")
     _absolute("channel link", channel.findtext("link"), found)
-    if (built := channel.findtext("lastBuildDate")) is not None and not _RFC822.match(built):
+    if (built := channel.findtext("lastBuildDate")) is not None and _rfc822(built) is None:
         found.append(f"lastBuildDate {built!r} is not RFC 822 with a 4-digit year")
     read = []
     for number, item in enumerate(channel.iterfind("item"), start=1):
@@ -98,9 +103,7 @@ def _rss_items(channel: etree._Element, found: list[str]) -> list[Read]:
             _absolute(f"{where}: permalink guid", guid.text, found)
         if "title" not in first and "description" not in first:
             found.append(f"{where}: neither title nor description")
-        for enclosure in (e for e in (first.get("enclosure"), *rest) if e is not None):
-            if enclosure.tag != "enclosure":
-                continue
+        for enclosure in _every(first, rest, "enclosure"):
             if not (enclosure.get("length") or "").isdigit() or not enclosure.get("type"):
                 found.append(f"{where}: enclosure without a length in bytes and a type")
             _absolute(f"{where}: enclosure", enclosure.get("url"), found)
@@ -117,9 +120,8 @@ def _rss_items(channel: etree._Element, found: list[str]) -> list[Read]:
 def _links(first: dict, rest: list, where: str, found: list[str]) -> list[etree._Element]:
     """Every link checked absolute; returns the rel="alternate" ones, at most one of each
     type and language (RFC 4287 4.1.1)."""
-    links = [e for e in (first.get(LINK), *rest) if e is not None and e.tag == LINK]
     alternates = []
-    for link in links:
+    for link in _every(first, rest, LINK):
         rel = link.get("rel", "alternate")
         _absolute(f"{where}: {rel} link", link.get("href"), found)
         if rel == "alternate":

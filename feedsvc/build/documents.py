@@ -54,7 +54,7 @@ class MetaMaker:
         return {fmt: public_url(self.site.base_url, path(fmt)) for fmt in spec.formats}
 
     def current(self, spec: FeedSpec, updated: datetime, newest_page: int | None) -> FeedMeta:
-        links = {"self": self._urls(spec, lambda fmt: feed_path(spec.key, fmt))}
+        links = {"self": self._feed_urls(spec)}
         if newest_page is not None:
             links["prev-archive"] = self._page_urls(spec, newest_page)
         return self._meta(spec, updated, links, archive=False)
@@ -62,13 +62,16 @@ class MetaMaker:
     def page(self, spec: FeedSpec, page: int, sealed: int, updated: datetime) -> FeedMeta:
         links = {
             "self": self._page_urls(spec, page),
-            "current": self._urls(spec, lambda fmt: feed_path(spec.key, fmt)),
+            "current": self._feed_urls(spec),
         }
         if page > 1:
             links["prev-archive"] = self._page_urls(spec, page - 1)
         if page <= sealed:  # a sealed page always has a successor: its bytes never change
             links["next-archive"] = self._page_urls(spec, page + 1)
         return self._meta(spec, updated, links, archive=True)
+
+    def _feed_urls(self, spec: FeedSpec) -> dict[str, str]:
+        return self._urls(spec, lambda fmt: feed_path(spec.key, fmt))
 
     def _page_urls(self, spec: FeedSpec, page: int) -> dict[str, str]:
         return self._urls(spec, lambda fmt: archive_path(spec.key, page, fmt))

@@ -52,7 +52,7 @@ class FeedBuilder:
         self.archive = Archive(state.engine)
         site = settings.site
         self.metas = MetaMaker(site, Schedule(settings.schedule.minutes(site.timezone)))
-        self.published: dict[str, str] = {}  # document name -> fingerprint last published
+        self.fingerprints: dict[str, str] = {}  # document name -> what was last published
         self._specs: list[FeedSpec] | None = None
 
     def build(
@@ -70,7 +70,7 @@ class FeedBuilder:
         now = moment.now
         if self.full:
             touched = None
-        labels = self.state.labels_of(touched) if touched else set()
+        labels = self.state.label_keys(touched) if touched else set()
         # A family gains or loses a member only through an article with its kind of label.
         families = {feed.per for feed in self.settings.feeds if feed.per}
         if touched is None or self._specs is None or {kind for kind, _ in labels} & families:
@@ -194,7 +194,7 @@ class FeedBuilder:
     def _emit(self, document: Document, now: datetime, pending: Pending) -> bool:
         """Render the document unless it is what was last published; False if it failed."""
         fingerprint = document.fingerprint()
-        if not self.full and self.published.get(document.name) == fingerprint:
+        if not self.full and self.fingerprints.get(document.name) == fingerprint:
             return True
         outputs, failures = documents.render(document, now, full_check=self.full_check)
         pending.outputs += outputs
