@@ -29,16 +29,22 @@ class Placement:
     def open_page(self) -> int:
         return self.sealed + 1
 
+    def seal(self) -> None:
+        """The open page is full: it is final, and the next one opens."""
+        self.newly_sealed.append(self.open_page)
+        self.sealed += 1
+
+
+def _members(conn: Connection, feed: str, page: int) -> list[int]:
+    query = select(archive_entries.c.article_id).where(
+        (archive_entries.c.feed == feed) & (archive_entries.c.page == page)
+    )
+    return list(conn.scalars(query))
+
 
 def _prune_open_page(conn: Connection, feed: str, page: int, where: Where, now: datetime) -> int:
     """Drop members of the open page that left the feed; return how many stay."""
-    members = list(
-        conn.scalars(
-            select(archive_entries.c.article_id).where(
-                (archive_entries.c.feed == feed) & (archive_entries.c.page == page)
-            )
-        )
-    )
+    members = _members(conn, feed, page)
     staying: set[int] = set()
     for chunk in chunks(sorted(members)):
         staying |= set(
@@ -88,16 +94,16 @@ class Archive:
                 found = set(conn.execute(query))
             newcomers = [article_id for article_id, _ in sorted(found, key=lambda r: (r[1], r[0]))]
             rows = []
+            # A page is sealed as soon as it is full (at once if archive_size was lowered).
+            if count >= size:
+                placement.seal()
+                count = 0
             for article_id in newcomers:
-                if count == size:
-                    placement.newly_sealed.append(placement.open_page)
-                    placement.sealed += 1
-                    count = 0
                 rows.append({"feed": feed, "article_id": article_id, "page": placement.open_page})
                 count += 1
-            if count == size:  # the page is full: seal it now, not when the next one arrives
-                placement.newly_sealed.append(placement.open_page)
-                placement.sealed += 1
+                if count >= size:
+                    placement.seal()
+                    count = 0
             if rows:
                 conn.execute(insert(archive_entries), rows)
             values = {"sealed": placement.sealed, "selected": now, "read": moment.read}
@@ -110,8 +116,5 @@ class Archive:
         return placement
 
     def members(self, feed: str, page: int) -> list[int]:
-        query = select(archive_entries.c.article_id).where(
-            (archive_entries.c.feed == feed) & (archive_entries.c.page == page)
-        )
         with self.engine.connect() as conn:
-            return list(conn.scalars(query))
+            return _members(conn, feed, page)

@@ -138,3 +138,19 @@ def test_families_have_archives_too(site: Site):
     assert sorted(p.name for p in archive.glob("*.atom")) == ["1.atom", "2.atom"]
     first = feedparser.parse((archive / "1.atom").read_bytes())
     assert [e.title for e in first.entries] == ["Vote 2", "Vote 1"]
+
+
+def test_a_smaller_archive_size_seals_the_open_page_at_once(site: Site):
+    site.configure(extra=ARCHIVED)  # pages of 3
+    for number in range(1, 6):
+        story(site, number)
+    site.build()  # page 1: 1-3, open page 2: 4-5
+    site.configure(extra=ARCHIVED.replace("archive_size = 3", "archive_size = 1"))
+    story(site, 6)
+    assert site.build().ok
+    assert walk_history(site, "atom")[1:] == [
+        [],  # the open page
+        ["Story 6"],
+        ["Story 5", "Story 4"],  # already over the new size: sealed as it was
+        ["Story 3", "Story 2", "Story 1"],
+    ]
