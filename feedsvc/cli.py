@@ -1,7 +1,9 @@
 """Commands: parse arguments, call the services, print. Nothing else lives here."""
 
 import logging
+import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,10 +25,9 @@ from feedsvc import config, pipeline, scaffold
 from feedsvc.build.pages import discovery_links
 from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
-from feedsvc.schedule import scheduled_builds
 from feedsvc.state import State
 from feedsvc.store import StoreError
-from feedsvc.web.app import create_app
+from feedsvc.web.app import SCHEDULED_ENV, create_app
 
 SHOWN_FILES = 12  # a first build of a big site writes thousands
 
@@ -172,35 +173,60 @@ def check(ctx: click.Context) -> None:
         sys.exit(1)
 
 
-def _serve(ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool) -> None:
+def _serve(
+    ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool, workers: int | None
+) -> None:
     settings = _settings(ctx)
-    state = _state(ctx, settings)
-    lifespan = scheduled_builds(settings, _pipeline(settings, state)) if scheduled else None
-    app = create_app(settings, state, lifespan)
-    uvicorn.run(
-        app,
-        host=host or settings.server.host,
-        port=port if port is not None else settings.server.port,
-    )
+    listen = {
+        "host": host or settings.server.host,
+        "port": port if port is not None else settings.server.port,
+        # Off: X-Forwarded-For is believed only from server.trusted_proxies (the fast lane).
+        "proxy_headers": False,
+        "access_log": False,  # the fast lane writes its own, one JSON line a request
+        "server_header": False,
+        "log_level": "warning" if ctx.find_root().params.get("quiet") else "info",
+    }
+    workers = workers or settings.server.workers
+    if workers == 1:
+        state = _state(ctx, settings)
+        uvicorn.run(create_app(settings, state, scheduled=scheduled), **listen)
+        return
+    _state(ctx, settings).close()  # fail here, with a message, not in every worker
+    with tempfile.TemporaryDirectory(prefix="feedsvc-metrics-") as counters:
+        os.environ.update(
+            {
+                config.CONFIG_ENV: str(ctx.obj.resolve()),
+                SCHEDULED_ENV: "1" if scheduled else "0",
+                "PROMETHEUS_MULTIPROC_DIR": counters,  # workers add up each other's counts
+            }
+        )
+        uvicorn.run("feedsvc.web.app:from_environment", factory=True, workers=workers, **listen)
 
 
 _host = click.option("--host", help="Address to listen on [default: server.host].")
 _port = click.option("--port", type=int, help="Port to listen on [default: server.port].")
+_workers = click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes serving requests [default: server.workers]; one runs the schedule.",
+)
 
 
 @main.command()
 @_host
 @_port
+@_workers
 @click.pass_context
-def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the published feeds over HTTP (no rebuilding)."""
-    _serve(ctx, host, port, scheduled=False)
+    _serve(ctx, host, port, scheduled=False, workers=workers)
 
 
 @main.command()
 @_host
 @_port
+@_workers
 @click.pass_context
-def run(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Serve the feeds and rebuild them on the schedule."""
-    _serve(ctx, host, port, scheduled=True)
+def run(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the feeds and rebuild them on the schedule (and on the ingest API)."""
+    _serve(ctx, host, port, scheduled=True, workers=workers)

@@ -1,6 +1,8 @@
 """config.toml -> typed settings. Every error names the file and the key."""
 
+import ipaddress
 import math
+import os
 import re
 import tomllib
 import zoneinfo
@@ -16,6 +18,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SecretStr,
     ValidationError,
     field_validator,
     model_validator,
@@ -38,6 +41,29 @@ def _absolute_http_url(value: str) -> str:
     if not re.match(r"^https?://[^/\s]+", value):
         raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
     return value
+
+
+def _from_environment(value: object) -> object:
+    """A secret given as "${NAME}" is read from the environment, so it stays out of the file."""
+    if isinstance(value, str) and (found := re.fullmatch(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value)):
+        name = found.group(1)
+        if name not in os.environ:
+            raise ValueError(f"environment variable {name} is not set")
+        return os.environ[name]
+    return value
+
+
+# Never shown in logs, errors or reprs; "${NAME}" reads an environment variable.
+Secret = Annotated[SecretStr, BeforeValidator(_from_environment)]
+
+
+def _only_fields_of_kind(model: BaseModel, fields: dict[str, set[str]], noun: str) -> None:
+    """A table of one kind (store or target) may not set another kind's settings."""
+    kind = model.kind  # type: ignore[attr-defined]
+    mine = fields[kind] | {"kind", "name"}
+    for other in model.model_fields_set - mine:
+        if getattr(model, other) != type(model).model_fields[other].default:
+            raise ValueError(f"{other} is not a setting of a {kind!r} {noun}")
 
 
 class SiteSettings(_Section):
@@ -103,10 +129,7 @@ class StoreSettings(_Section):
 
     @model_validator(mode="after")
     def _fits_kind(self) -> "StoreSettings":
-        mine = STORE_FIELDS[self.kind] | {"kind", "name"}
-        for other in self.model_fields_set - mine:
-            if getattr(self, other) != type(self).model_fields[other].default:
-                raise ValueError(f"{other} is not a setting of a {self.kind!r} store")
+        _only_fields_of_kind(self, STORE_FIELDS, "store")
         if self.kind == "sql":
             if not self.url:
                 raise ValueError("a 'sql' store needs url, a SQLAlchemy database URL")
@@ -129,9 +152,42 @@ class StateSettings(_Section):
     url: str = "sqlite:///state.db"
 
 
+PUBLISH_FIELDS = {
+    "local": {"path"},
+    "s3": {"bucket", "prefix", "endpoint_url", "region", "access_key", "secret_key"},
+    "webdav": {"url", "username", "password", "token"},
+}
+
+
 class PublishSettings(_Section):
-    kind: Literal["local"] = "local"
+    kind: Literal["local", "s3", "webdav"] = "local"
+    name: str = ""  # defaults to the kind; names the target in logs, /healthz and metrics
     path: Path = Path("public")
+    bucket: str = ""
+    prefix: str = ""
+    endpoint_url: str = ""
+    region: str = "us-east-1"
+    access_key: Secret = SecretStr("")
+    secret_key: Secret = SecretStr("")
+    url: str = ""
+    username: str = ""
+    password: Secret = SecretStr("")
+    token: Secret = SecretStr("")
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> "PublishSettings":
+        _only_fields_of_kind(self, PUBLISH_FIELDS, "target")
+        if self.kind == "s3" and not self.bucket:
+            raise ValueError("an 's3' target needs bucket")
+        if self.kind == "webdav" and not re.match(r"^https?://[^/\s]+", self.url):
+            raise ValueError("a 'webdav' target needs url, the http(s) address of a folder")
+        if self.username and self.token.get_secret_value():
+            raise ValueError("give username and password (basic auth) or token, not both")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or self.kind
 
 
 class ScheduleSettings(_Section):
@@ -170,6 +226,39 @@ class ServerSettings(_Section):
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     max_age: Annotated[int, Field(ge=0)] = 60
     health_max_age: Annotated[float, Field(gt=0)] = 600
+    workers: Annotated[int, Field(ge=1, le=64)] = 1
+    brotli: bool = False
+    rate_limit: Annotated[int, Field(ge=0)] = 60
+    rate_window: Annotated[float, Field(gt=0)] = 60
+    trusted_proxies: list[str] = []
+    access_log: bool = True
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, values: list[str]) -> list[str]:
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise ValueError(f"{value!r} is not an IP address or network") from None
+        return values
+
+
+class WebSubSettings(_Section):
+    hubs: list[Annotated[str, BeforeValidator(_absolute_http_url)]] = []
+    builtin: bool = True
+    allow_private_callbacks: bool = False
+    lease_seconds: Annotated[int, Field(ge=60)] = 864_000
+    max_lease_seconds: Annotated[int, Field(ge=60)] = 2_592_000
+    timeout: Annotated[float, Field(gt=0)] = 10
+    retries: Annotated[int, Field(ge=0, le=20)] = 5
+    retry_delay: Annotated[float, Field(gt=0)] = 2
+    max_failures: Annotated[int, Field(ge=1)] = 3
+
+
+class ApiSettings(_Section):
+    token: Secret = SecretStr("")  # empty: no ingest API
+    store: str = ""  # the files store it writes into (empty: the first one)
 
 
 LabelKind = Literal["category", "tag", "author", "region"]
@@ -263,6 +352,8 @@ class Settings(_Section):
     publish: Annotated[list[PublishSettings], Field(min_length=1)] = [PublishSettings()]
     schedule: ScheduleSettings = ScheduleSettings()
     server: ServerSettings = ServerSettings()
+    websub: WebSubSettings = WebSubSettings()
+    api: ApiSettings = ApiSettings()
     feeds: list[FeedSettings] = list(DEFAULT_FEEDS)
 
     @field_validator("feeds")
@@ -279,10 +370,36 @@ class Settings(_Section):
             raise ValueError(f"give each store its own name; repeated: {dupes}")
         return stores
 
+    @field_validator("publish")
+    @classmethod
+    def _one_local_target(cls, targets: list[PublishSettings]) -> list[PublishSettings]:
+        if not any(target.kind == "local" for target in targets):
+            raise ValueError(
+                "needs a 'local' target: the built-in server serves it and uploads copy it"
+            )
+        if dupes := _repeated(target.label for target in targets):
+            raise ValueError(f"give each target its own name; repeated: {dupes}")
+        return targets
+
+    @model_validator(mode="after")
+    def _api_store(self) -> "Settings":
+        if self.api.store and self.api.store not in {
+            store.label for store in self.store if store.kind == "files"
+        }:
+            raise ValueError(f"api.store: no 'files' store is named {self.api.store!r}")
+        return self
+
     @property
     def public_dir(self) -> Path:
         """The local folder the built-in server serves (the first local target)."""
-        return self.publish[0].path
+        return next(target.path for target in self.publish if target.kind == "local")
+
+    @property
+    def hubs(self) -> list[str]:
+        """The hubs feeds advertise: the configured ones, else the built-in one."""
+        if self.websub.hubs:
+            return self.websub.hubs
+        return [self.site.base_url + "websub"] if self.websub.builtin else []
 
 
 def _key(loc: tuple[str | int, ...]) -> str:
@@ -413,10 +530,30 @@ path = "$latest"
 url = "sqlite:///$state"
 
 [[publish]]
-# Where built feeds are written. "local": a folder, served by `feedsvc serve`
-# or any web server: PATH/feeds/NAME.rss and NAME.atom, each with a .gz.
+# Where built feeds are written; add more [[publish]] tables to upload copies.
+# "local": a folder, served by `feedsvc serve` or any web server:
+# PATH/feeds/NAME.rss, NAME.atom and NAME.json, each with a .gz (and a .br
+# when server.brotli is on). One local target is needed: uploads copy it.
 kind = "local"
+# The target's name in logs, /healthz and metrics (empty: the kind).
+name = ""
 path = "$public"
+# kind = "s3": any S3-compatible store. Credentials may be given as
+# "$${NAME}" to read an environment variable (else boto3's usual ones).
+#   bucket = "feeds", prefix = "news/", endpoint_url = "https://s3.example.org"
+bucket = ""
+prefix = ""
+endpoint_url = ""
+region = "us-east-1"
+access_key = ""
+secret_key = ""
+# kind = "webdav": HTTP PUT (and MKCOL for folders) below url, with basic auth
+# (username, password) or a bearer token; "$${NAME}" reads an environment variable.
+#   url = "https://dav.example.org/feeds/", username = "feedsvc", password = "$${DAV_PASSWORD}"
+url = ""
+username = ""
+password = ""
+token = ""
 
 [schedule]
 # `feedsvc run` rebuilds every `interval` seconds, or on `cron` (a crontab
@@ -431,6 +568,51 @@ port = 8080
 max_age = 60
 # /healthz says unhealthy when the last good build is older than this (seconds).
 health_max_age = 600
+# Processes serving requests (`feedsvc run --workers N` overrides); one of them
+# runs the schedule.
+workers = 1
+# Also keep (and publish, as .br) a brotli copy of every file, for clients
+# that accept br.
+brotli = false
+# Full (200) fetches of one file by one client allowed per rate_window
+# seconds; past that a 429 with Retry-After. 304 answers are never counted.
+# 0 turns the limit off.
+rate_limit = 60
+rate_window = 60
+# Addresses or networks of proxies whose X-Forwarded-For is believed, e.g.
+# ["127.0.0.1", "10.0.0.0/8"]; others' is ignored.
+trusted_proxies = []
+# One JSON line a request on standard error.
+access_log = true
+
+[websub]
+# WebSub (https://www.w3.org/TR/websub/): hubs told at once when a feed
+# changes, and advertised in every feed and its Link headers.
+hubs = []
+# The built-in hub at /websub (advertised when hubs is empty): subscribers
+# subscribe there and get each new feed body pushed to their callback.
+builtin = true
+# Callbacks on loopback or private addresses are refused unless this is on.
+allow_private_callbacks = false
+# Lease given when a subscriber asks for none, and the longest given (seconds).
+lease_seconds = 864000
+max_lease_seconds = 2592000
+# Seconds to wait for a hub or subscriber; a failed delivery or ping is tried
+# `retries` more times, waiting retry_delay, then twice that, and so on.
+timeout = 10
+retries = 5
+retry_delay = 2
+# A subscription is dropped after this many deliveries failed in a row.
+max_failures = 3
+
+[api]
+# POST /api/articles and DELETE /api/articles/ID with "Authorization: Bearer
+# TOKEN" add, change and remove articles and rebuild at once. Empty: no API.
+# "$${NAME}" reads the token from an environment variable.
+token = ""
+# The 'files' store the API writes into, as STORE_PATH/api/ID.json (empty: the
+# first 'files' store).
+store = ""
 
 # One [[feeds]] table a feed (or a family of feeds), served at
 # /feeds/NAME.rss, NAME.atom and NAME.json, with a readable preview at NAME.html.

@@ -191,6 +191,7 @@ class FeedMeta:
     author: str = ""  # the publisher's name, for Atom entries that name no author
     schedule: Schedule | None = None
     item_language: str = ""  # that of items that state none: the site's
+    hubs: tuple[str, ...] = ()  # WebSub hubs told when the feed changes
 
     def language_of(self, item: FeedItem) -> str | None:
         """An item's xml:lang where it differs from the feed's, else None."""

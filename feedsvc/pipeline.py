@@ -3,7 +3,7 @@
 import fcntl
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,6 +19,7 @@ from feedsvc.labels import Where
 from feedsvc.model import Moment, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
+from feedsvc.publish.mirror import Mirror
 from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
@@ -61,15 +62,27 @@ def _build_lock(folder: Path) -> Iterator[None]:
 
 class Pipeline:
     def __init__(
-        self, settings: Settings, state: State, *, full_check: bool = False, full: bool = False
+        self,
+        settings: Settings,
+        state: State,
+        *,
+        full_check: bool = False,
+        full: bool = False,
+        mirrors: Sequence[Mirror] = (),
     ) -> None:
         """full_check adds the feedparser round trip (~100 ms a feed) to the cheap strict check;
-        full renders every document, sealed archive pages included, whether changed or not."""
+        full renders every document, sealed archive pages included, whether changed or not;
+        mirrors are given what the build wrote, to upload in their own time."""
         self.settings = settings
         self.state = state
         self.feeds = FeedBuilder(settings, state, full_check=full_check, full=full)
         self.stores = open_stores(settings)
-        self.targets = [LocalTarget(target.path) for target in settings.publish]
+        self.targets = [
+            LocalTarget(target.path, brotli=settings.server.brotli)
+            for target in settings.publish
+            if target.kind == "local"
+        ]
+        self.mirrors = mirrors
         self._lock = threading.Lock()
 
     def run(self) -> BuildReport:
@@ -142,6 +155,8 @@ class Pipeline:
         report.failures.extend(pending.failures)
         for target in self.targets:
             report.written.extend(target.publish(pending.outputs))
+        for mirror in self.mirrors:
+            mirror.push(report.written)
         self.feeds.fingerprints.update(pending.fingerprints)
         self.state.record_feeds(moment, built.held, forget=built.failed)
 

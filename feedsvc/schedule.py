@@ -1,22 +1,29 @@
-"""Scheduled rebuilds inside the server's event loop (APScheduler 3)."""
+"""Scheduled rebuilds inside the server's event loop (APScheduler 3), in one process only.
+
+With several worker processes, the one holding an exclusive lock on a file in
+the publish folder runs the schedule; the others try for the lock every few
+seconds, so if that worker dies another takes over (the OS frees its lock).
+"""
 
 import asyncio
+import fcntl
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from starlette.applications import Starlette
 
 from feedsvc.config import Settings
-from feedsvc.pipeline import Pipeline
+from feedsvc.rebuild import Rebuilder
 
 log = logging.getLogger(__name__)
+
+LOCK_FILE = ".feedsvc-scheduler.lock"
+LOCK_RETRY = 2.0  # seconds between attempts by the workers that don't hold it
 
 
 def trigger(settings: Settings) -> BaseTrigger:
@@ -26,13 +33,12 @@ def trigger(settings: Settings) -> BaseTrigger:
     return IntervalTrigger(seconds=settings.schedule.interval, timezone=zone)
 
 
-async def build_once(pipeline: Pipeline) -> None:
+async def build_once(rebuilder: Rebuilder) -> None:
     """One scheduled build; a failure is logged and the next tick tries again."""
     try:
-        report = await asyncio.to_thread(pipeline.run)
+        report = await rebuilder.build()
     except Exception:
-        log.exception("build failed; the next scheduled run will try again")
-        return
+        return  # the rebuilder logged it
     if not report.ok:
         log.error(
             "build failed; the next scheduled run will try again: %s", "; ".join(report.failures)
@@ -45,27 +51,50 @@ async def build_once(pipeline: Pipeline) -> None:
     )
 
 
-def scheduled_builds(settings: Settings, pipeline: Pipeline):
-    """A Starlette lifespan that builds at once, then on the schedule, never twice at once."""
+class Schedule:
+    """Waits for the scheduler lock, then builds at once and on the schedule."""
 
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        zone = ZoneInfo(settings.site.timezone)
-        scheduler = AsyncIOScheduler(timezone=zone)
-        scheduler.add_job(
+    def __init__(self, settings: Settings, rebuilder: Rebuilder, on_lead=None) -> None:
+        self.settings = settings
+        self.rebuilder = rebuilder
+        self.on_lead = on_lead  # called once this process holds the lock
+        self._lock_file = None
+        self._scheduler: AsyncIOScheduler | None = None
+
+    def _try_lock(self) -> bool:
+        folder = Path(self.settings.public_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / LOCK_FILE).open("a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return False
+        self._lock_file = handle
+        return True
+
+    async def run(self) -> None:
+        while not self._try_lock():
+            await asyncio.sleep(LOCK_RETRY)
+        log.info("this process runs the schedule")
+        if self.on_lead is not None:
+            self.on_lead()
+        zone = ZoneInfo(self.settings.site.timezone)
+        self._scheduler = AsyncIOScheduler(timezone=zone)
+        self._scheduler.add_job(
             build_once,
-            trigger(settings),
-            args=[pipeline],
+            trigger(self.settings),
+            args=[self.rebuilder],
             id="build",
             max_instances=1,
             coalesce=True,
             misfire_grace_time=None,
             next_run_time=datetime.now(zone),
         )
-        scheduler.start()
-        try:
-            yield
-        finally:
-            scheduler.shutdown(wait=False)
+        self._scheduler.start()
 
-    return lifespan
+    def stop(self) -> None:
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+        if self._lock_file is not None:
+            self._lock_file.close()

@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     false,
 )
 from sqlalchemy.engine import Dialect
@@ -159,6 +160,37 @@ builds = Table(
     Column("problems", Integer, nullable=False),
     Column("written", Integer, nullable=False),
     Column("error", Text, nullable=False),
+)
+
+# WebSub subscriptions of the built-in hub, kept across restarts.
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("topic", String(2000), nullable=False),
+    Column("callback", String(2000), nullable=False),
+    Column("secret", String(200), nullable=False),  # empty: deliveries are not signed
+    Column("expires", UTCDateTime, nullable=False),
+    Column("failures", Integer, nullable=False),  # deliveries failed in a row
+    UniqueConstraint("topic", "callback"),
+)
+
+# What each upload target last received: a file is uploaded again only when it differs.
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("target", String(100), primary_key=True),
+    Column("path", String(1000), primary_key=True),
+    Column("digest", String(64), nullable=False),
+)
+
+# Each upload target's state, so /healthz in any worker can tell a failing one.
+target_status = Table(
+    "target_status",
+    metadata,
+    Column("target", String(100), primary_key=True),
+    Column("error", Text, nullable=False),  # empty: the last attempt worked
+    Column("since", UTCDateTime, nullable=False),
 )
 
 meta = Table(

@@ -215,13 +215,15 @@ def test_healthz_is_503_when_the_last_good_build_is_too_old(site: Site, start_se
 
 
 def test_the_server_holds_a_bounded_number_of_bytes(tmp_path):
-    from feedsvc.web.feeds import FeedCache
+    from feedsvc.web.ready import ReadyFiles, Serving
 
     (tmp_path / "feeds").mkdir()
     for number in range(10):
         (tmp_path / "feeds" / f"{number}.rss").write_bytes(bytes([number]) * 10_000)
-    cache = FeedCache(tmp_path, max_bytes=35_000)
+    cache = ReadyFiles(tmp_path, Serving("http://127.0.0.1/", (), 60, False), max_bytes=35_000)
     for number in range(10):
-        assert cache.get(f"feeds/{number}.rss").body == bytes([number]) * 10_000
+        assert cache.get(f"feeds/{number}.rss").plain.body == bytes([number]) * 10_000
     assert 10_000 < cache.held_bytes <= 35_000
-    assert cache.get("feeds/0.rss").body == bytes([0]) * 10_000, "a forgotten file is read again"
+    assert cache.get("feeds/0.rss").plain.body == bytes([0]) * 10_000, (
+        "a forgotten file is read again"
+    )

@@ -46,9 +46,10 @@ def feed_id(site: SiteSettings, key: str) -> str:
 class MetaMaker:
     """FeedMeta for a spec's documents: the feed itself, or one of its archive pages."""
 
-    def __init__(self, site: SiteSettings, schedule: Schedule) -> None:
+    def __init__(self, site: SiteSettings, schedule: Schedule, hubs: Sequence[str] = ()) -> None:
         self.site = site
         self.schedule = schedule
+        self.hubs = tuple(hubs)
 
     def _urls(self, spec: FeedSpec, path) -> dict[str, str]:
         return {fmt: public_url(self.site.base_url, path(fmt)) for fmt in spec.formats}
@@ -93,6 +94,7 @@ class MetaMaker:
             author=site.title,
             schedule=None if archive else self.schedule,
             item_language=site.language,
+            hubs=() if archive else self.hubs,  # an archive page never changes
         )
 
 

@@ -51,7 +51,9 @@ class FeedBuilder:
         self.full = full
         self.archive = Archive(state.engine)
         site = settings.site
-        self.metas = MetaMaker(site, Schedule(settings.schedule.minutes(site.timezone)))
+        self.metas = MetaMaker(
+            site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
+        )
         self.fingerprints: dict[str, str] = {}  # document name -> what was last published
         self._specs: list[FeedSpec] | None = None
 

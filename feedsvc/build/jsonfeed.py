@@ -66,6 +66,8 @@ def render_json(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
     if meta.author:
         feed["authors"] = [{"name": meta.author, "url": meta.site_url}]
     feed["language"] = meta.language
+    if meta.hubs:
+        feed["hubs"] = [{"type": "WebSub", "url": hub} for hub in meta.hubs]
     feed["items"] = [_item(item, meta) for item in items]
     text = json.dumps(feed, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")

@@ -1,5 +1,6 @@
 """The feeds a site offers: each [[feeds]] table, and one feed per value for a family."""
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -72,3 +73,16 @@ def expand(
                 )
             )
     return specs
+
+
+_ARCHIVE_PAGE = re.compile(r"^feeds/.+/archive/\d+\.[a-z]+$")
+FEED_FORMATS = ("rss", "atom", "json")
+
+
+def is_topic(path: str) -> bool:
+    """A feed a reader subscribes to and that changes: not an archive page, which never does."""
+    return (
+        path.startswith("feeds/")
+        and path.rpartition(".")[2] in FEED_FORMATS
+        and not (_ARCHIVE_PAGE.match(path))
+    )

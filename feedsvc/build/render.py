@@ -108,6 +108,8 @@ class _Channel(BaseExtension):
         for rel in ARCHIVE_RELS:
             if href := meta.link(rel, "rss"):
                 xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel=rel, type=RSS_TYPE)
+        for hub in meta.hubs:
+            xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
         self._archive(channel)
         if meta.schedule:
             period, frequency = meta.schedule.update_period
@@ -149,6 +151,9 @@ def _feed_level(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> 
             if href := meta.link(rel, fmt):
                 fg.link(href=href, rel=rel, type=self_type)
     fg.link(href=meta.site_url, rel="alternate", type="text/html")
+    if fmt == "atom":
+        for hub in meta.hubs:
+            fg.link(href=hub, rel="hub")
     fg.updated(meta.updated)  # also lastBuildDate; never build time (pitfall 4)
 
 

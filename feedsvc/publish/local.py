@@ -11,6 +11,9 @@ from feedsvc.publish import OutputFile
 log = logging.getLogger(__name__)
 
 TEMP_PREFIX = ".feedsvc-tmp-"
+# Replaced after every publish that wrote something: serving processes watch it
+# to know when to reread what they hold.
+GENERATION_FILE = ".feedsvc-generation"
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -39,8 +42,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 class LocalTarget:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, brotli: bool = False) -> None:
         self.root = root
+        self.brotli = brotli
         self._swept = False  # temp files left by a killed process: looked for once
 
     def has(self, path: str) -> bool:
@@ -53,14 +57,20 @@ class LocalTarget:
         written = []
         for file in files:
             path = self.root / file.path
-            gz_path = path.with_name(path.name + ".gz")
-            if _current(path) == file.body and gz_path.exists():
+            copies = {path.with_name(path.name + ".gz"): file.gzipped}
+            if self.brotli:
+                copies[path.with_name(path.name + ".br")] = file.brotli
+            if _current(path) == file.body and all(copy.exists() for copy in copies):
                 continue
-            # The .gz goes first, so a server preferring it never has it older than the feed.
-            atomic_write(gz_path, file.gzipped())
+            # Compressed copies first, so a server preferring one never has it older
+            # than the feed (ours checks that they match).
+            for copy, make in copies.items():
+                atomic_write(copy, make())
             atomic_write(path, file.body)
             written.append(file.path)
             log.info("wrote %s", path)
+        if written:
+            atomic_write(self.root / GENERATION_FILE, f"{len(written)}\n".encode())
         return written
 
     def _remove_stale_temps(self) -> None:

@@ -1,47 +1,144 @@
-"""The Starlette application."""
+"""The server: the feed fast lane in front of a Starlette app for everything else."""
 
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+import asyncio
+import contextlib
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
+from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from feedsvc import config
 from feedsvc.config import Settings
+from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.publish.mirror import mirrors_for
+from feedsvc.rebuild import Rebuilder
+from feedsvc.schedule import Schedule
 from feedsvc.state import State
-from feedsvc.web.feeds import FeedCache, respond
-from feedsvc.web.health import health
+from feedsvc.web import metrics
+from feedsvc.web.accesslog import AccessLog
+from feedsvc.web.fastlane import FastLane
+from feedsvc.web.health import health, targets
+from feedsvc.web.ingest import Ingest
+from feedsvc.web.ratelimit import ClientAddress, RateLimiter
+from feedsvc.web.ready import ReadyFiles, Serving
+from feedsvc.websub.deliver import Deliverer
+from feedsvc.websub.hub import Hub
+from feedsvc.websub.subscriptions import Subscriptions
 
-Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for
+SCHEDULED_ENV = "FEEDSVC_SCHEDULED"  # tells worker processes whether they rebuild
 
 
-def create_app(settings: Settings, state: State, lifespan: Lifespan | None = None) -> Starlette:
-    cache = FeedCache(settings.public_dir)
+def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane:
+    """The whole server. `scheduled`: rebuild on the schedule and take the ingest API."""
+    server = settings.server
+    serving = Serving(settings.site.base_url, tuple(settings.hubs), server.max_age, server.brotli)
+    files = ReadyFiles(settings.public_dir, serving)
+    tally = metrics.RequestTally()
+    access_log = AccessLog() if server.access_log else None
+    subscriptions = Subscriptions(state.engine)
+    client = httpx.AsyncClient(
+        timeout=settings.websub.timeout,
+        limits=httpx.Limits(max_connections=128),
+        headers={"User-Agent": "feedsvc (WebSub hub)"},
+    )
+    deliverer = Deliverer(settings, subscriptions, client)
+    mirrors = mirrors_for(settings, state.engine) if scheduled else []
+    pipeline = Pipeline(settings, state, mirrors=mirrors)
 
-    def published(relative: str, request: Request) -> Response:
-        ready = cache.get(relative)
-        if ready is None:
-            return PlainTextResponse("not found (or not built yet)\n", status_code=404)
-        return respond(request, ready, settings.server.max_age)
+    def after(report: BuildReport) -> None:
+        files.reload_changed()
+        deliverer.changed(report.written)
 
-    def feed(request: Request) -> Response:
-        return published("feeds/" + request.path_params["path"], request)
-
-    def index(request: Request) -> Response:
-        return published("index.html", request)
-
-    def outline(request: Request) -> Response:
-        return published("feeds.opml", request)
+    rebuilder = Rebuilder(pipeline, after)
+    schedule = Schedule(settings, rebuilder, on_lead=lambda: [m.reconcile() for m in mirrors])
 
     def healthz(_request: Request) -> Response:
-        healthy, report = health(state, settings.server.health_max_age)
+        healthy, report = health(state, server.health_max_age)
         return JSONResponse(report, status_code=200 if healthy else 503)
 
-    routes = [
-        Route("/", index, methods=["GET", "HEAD"]),
-        Route("/feeds.opml", outline, methods=["GET", "HEAD"]),
-        Route("/healthz", healthz),
-        Route("/feeds/{path:path}", feed, methods=["GET", "HEAD"]),
-    ]
-    return Starlette(routes=routes, lifespan=lifespan)
+    def gauges() -> Iterable[Metric]:
+        now = datetime.now(UTC)
+        count = GaugeMetricFamily("feedsvc_websub_subscribers", "Active WebSub subscriptions")
+        count.add_metric([], subscriptions.count(now))
+        up = GaugeMetricFamily(
+            "feedsvc_publish_target_up",
+            "1 when the last upload to a target worked",
+            labels=["target"],
+        )
+        for name, status in targets(state).items():
+            up.add_metric([name], 1 if status["ok"] else 0)
+        held = GaugeMetricFamily(
+            "feedsvc_ready_bytes", "Bytes of ready feed bodies held by the worker answering"
+        )
+        held.add_metric([], files.held_bytes)
+        return [count, up, held]
+
+    def metrics_page(_request: Request) -> Response:
+        tally.flush()
+        return Response(metrics.exposition(gauges), media_type=metrics.CONTENT_TYPE)
+
+    routes = [Route("/healthz", healthz), Route("/metrics", metrics_page)]
+    if settings.websub.builtin:
+        hub = Hub(settings, subscriptions, client)
+        routes.append(Route("/websub", hub.endpoint, methods=["POST"]))
+    if scheduled and settings.api.token.get_secret_value():
+        routes += Ingest(settings, rebuilder).routes()
+
+    async def housekeeping() -> None:
+        while True:
+            await asyncio.sleep(HOUSEKEEPING)
+            tally.flush()
+            if access_log is not None:
+                access_log.flush()
+            if files.changed():
+                files.reload_changed()
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        for mirror in mirrors:
+            mirror.start()
+        tasks = [asyncio.create_task(housekeeping())]
+        if scheduled:
+            tasks.append(asyncio.create_task(schedule.run()))
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            schedule.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(deliverer.idle(), 5)
+            await client.aclose()
+            for mirror in mirrors:
+                mirror.stop()
+            tally.flush()
+            if access_log is not None:
+                access_log.flush()
+
+    app = Starlette(routes=routes, lifespan=lifespan)
+    limiter = RateLimiter(server.rate_limit, server.rate_window) if server.rate_limit else None
+    return FastLane(
+        files,
+        app,
+        limiter=limiter,
+        clients=ClientAddress(server.trusted_proxies),
+        tally=tally,
+        access_log=access_log,
+    )
+
+
+def from_environment() -> FastLane:
+    """The app of one worker process (`feedsvc run --workers N`): config from the environment."""
+    settings = config.load(Path(os.environ[config.CONFIG_ENV]))
+    return create_app(
+        settings, State(settings.state.url), scheduled=os.environ[SCHEDULED_ENV] == "1"
+    )

@@ -3,13 +3,20 @@
 from email.utils import parsedate_to_datetime
 
 
-def accepts_gzip(accept_encoding: str) -> bool:
+def accepts(accept_encoding: str, coding: str) -> bool:
+    """Whether Accept-Encoding admits `coding` ("gzip" also matches x-gzip; "*" all)."""
+    names = {coding, "x-gzip"} if coding == "gzip" else {coding}
+    wildcard = None
     for part in accept_encoding.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "x-gzip", "*"):
-            q = params.strip().lower()
-            return not (q.startswith("q=") and _qvalue(q[2:]) == 0)
-    return False
+        name, _, params = part.strip().partition(";")
+        name = name.strip().lower()
+        q = params.strip().lower()
+        allowed = not (q.startswith("q=") and _qvalue(q[2:]) == 0)
+        if name in names:
+            return allowed
+        if name == "*":
+            wildcard = allowed
+    return bool(wildcard)
 
 
 def _qvalue(text: str) -> float:

@@ -2,6 +2,9 @@
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
+from feedsvc.schema import target_status
 from feedsvc.state import BuildRecord, State
 
 
@@ -16,8 +19,25 @@ def _describe(build: BuildRecord) -> dict:
     }
 
 
+def targets(state: State) -> dict[str, dict]:
+    """Each upload target's last outcome, as its own process recorded it."""
+    with state.engine.connect() as conn:
+        rows = conn.execute(select(target_status)).all()
+    return {
+        row.target: {
+            "ok": not row.error,
+            "error": row.error or None,
+            "since": row.since.isoformat(),
+        }
+        for row in rows
+    }
+
+
 def health(state: State, max_age: float) -> tuple[bool, dict]:
-    """(healthy, report): healthy when the last build succeeded no longer than max_age ago."""
+    """(healthy, report): healthy when the last build succeeded no longer than max_age ago.
+
+    A failing upload target leaves it healthy (this server still serves every feed)
+    but says "degraded" and names the target."""
     last = state.last_build()
     if last is None:
         return False, {"status": "no build yet", "last_build": None, "age_seconds": None}
@@ -29,10 +49,14 @@ def health(state: State, max_age: float) -> tuple[bool, dict]:
         status = f"stale: no successful build for over {max_age:g} s"
     else:
         status = "ok"
+    uploads = targets(state)
+    if status == "ok" and (failing := sorted(n for n, t in uploads.items() if not t["ok"])):
+        status = f"degraded: uploads to {', '.join(failing)} failing"
     report = {
         "status": status,
         "last_build": _describe(last),
         "last_success": None if good is None else good.finished.isoformat(),
         "age_seconds": None if age is None else round(age, 1),
+        "targets": uploads,
     }
-    return status == "ok", report
+    return status == "ok" or status.startswith("degraded"), report

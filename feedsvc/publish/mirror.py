@@ -1,0 +1,182 @@
+"""Keeping an upload target a copy of the local publish folder, from a thread of its own.
+
+Files a build wrote are queued; a failed upload keeps them queued and is tried
+again after 1, 2, 4 ... 60 s, so a target that is down never holds up the build,
+the other targets or the server. What each target last received is kept in the
+state database, so a file is uploaded only when it changed, and after a restart
+`reconcile` finds what a target missed.
+"""
+
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine, delete, insert, select
+
+from feedsvc.config import PublishSettings, Settings
+from feedsvc.publish.remote import Upload, upload_for
+from feedsvc.schema import target_status, uploads
+from feedsvc.web.metrics import PUBLISH_FAILURES
+from feedsvc.web.ready import content_type
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 60.0
+COPIES = {".gz": "gzip", ".br": "br"}
+
+
+class Mirror:
+    def __init__(
+        self, settings: PublishSettings, root: Path, engine: Engine, upload: Upload
+    ) -> None:
+        self.label = settings.label
+        self.root = root
+        self.engine = engine
+        self.upload = upload
+        self.error = ""
+        self._recorded: str | None = None  # the status last written to the state database
+        self._pending: set[str] = set()
+        self._changed = threading.Condition()
+        self._busy = False
+        self._stopped = False
+        self._backoff = 0.0
+        self._thread = threading.Thread(target=self._run, name=f"upload-{self.label}", daemon=True)
+        self._reconciling = False
+        with engine.connect() as conn:
+            query = select(uploads.c.path, uploads.c.digest).where(uploads.c.target == self.label)
+            self._sent = dict(conn.execute(query).all())
+
+    def start(self) -> None:
+        self._status("")  # a failure recorded by an earlier process is not this one's
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopped = True
+            self._changed.notify_all()
+        if self._thread.is_alive():
+            self._thread.join(10)
+
+    def push(self, paths: Iterable[str]) -> None:
+        """Queue these published files (paths below the publish folder)."""
+        with self._changed:
+            self._pending.update(path for path in paths if content_type(path))
+            self._changed.notify_all()
+
+    def reconcile(self) -> None:
+        """Have the thread queue every published file this target lacks as it is now."""
+        with self._changed:
+            self._reconciling = True
+            self._changed.notify_all()
+
+    def _missed(self) -> list[str]:
+        found = []
+        for path in self.root.rglob("*"):
+            relative = path.relative_to(self.root).as_posix()
+            if (
+                path.is_file()
+                and content_type(relative)
+                and self._sent.get(relative) != _digest(path.read_bytes())
+            ):
+                found.append(relative)
+        return found
+
+    def drain(self, timeout: float) -> str:
+        """Wait until the queue is empty or an attempt failed; the error, or ""."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while (self._pending or self._busy) and not self.error:
+                if not self._changed.wait(deadline - time.monotonic()):
+                    return self.error or f"{self.label}: uploads still running after {timeout:g} s"
+            return self.error
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                reconciling, self._reconciling = self._reconciling, False
+            if reconciling:
+                self.push(self._missed())
+            with self._changed:
+                while not self._stopped and (not self._pending or self._backoff):
+                    if self._backoff:
+                        self._changed.wait(self._backoff)
+                        break
+                    self._changed.wait()
+                if self._stopped:
+                    return
+                batch = sorted(self._pending)
+                self._busy = True
+            try:
+                for path in batch:
+                    self._send(path)
+                    with self._changed:
+                        self._pending.discard(path)
+                self._status("")
+                self._backoff = 0
+            except Exception as exc:  # any failure of the target: keep the files, try later
+                PUBLISH_FAILURES.labels(self.label).inc()
+                self._status(f"{type(exc).__name__}: {exc}")
+                self._backoff = min(MAX_BACKOFF, max(1.0, self._backoff * 2))
+                log.error(
+                    "upload to %s failed (next try in %g s): %s",
+                    self.label,
+                    self._backoff,
+                    self.error,
+                )
+            finally:
+                with self._changed:
+                    self._busy = False
+                    self._changed.notify_all()
+
+    def _send(self, relative: str) -> None:
+        path = self.root / relative
+        try:
+            body = path.read_bytes()
+        except FileNotFoundError:
+            return
+        digest = _digest(body)
+        if self._sent.get(relative) == digest:
+            return
+        kind = content_type(relative) or "application/octet-stream"
+        # Compressed copies first, as on the local target: never newer than the feed.
+        for suffix, encoding in COPIES.items():
+            copy = path.with_name(path.name + suffix)
+            if copy.is_file():
+                self.upload.put(relative + suffix, copy.read_bytes(), kind, encoding, digest)
+        self.upload.put(relative, body, kind, "", digest)
+        with self.engine.begin() as conn:
+            mine = (uploads.c.target == self.label) & (uploads.c.path == relative)
+            conn.execute(delete(uploads).where(mine))
+            conn.execute(insert(uploads).values(target=self.label, path=relative, digest=digest))
+        self._sent[relative] = digest
+        log.info("uploaded %s to %s", relative, self.label)
+
+    def _status(self, error: str) -> None:
+        self.error = error
+        if error == self._recorded:
+            return
+        self._recorded = error
+        with self.engine.begin() as conn:
+            conn.execute(delete(target_status).where(target_status.c.target == self.label))
+            conn.execute(
+                insert(target_status).values(
+                    target=self.label, error=error, since=datetime.now(UTC)
+                )
+            )
+
+
+def _digest(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def mirrors_for(settings: Settings, engine: Engine) -> list[Mirror]:
+    """A mirror for each upload target in the config (not started)."""
+    return [
+        Mirror(target, settings.public_dir, engine, upload_for(target, settings.server.max_age))
+        for target in settings.publish
+        if target.kind != "local"
+    ]

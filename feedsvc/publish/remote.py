@@ -1,0 +1,92 @@
+"""Upload targets: S3-compatible buckets and WebDAV servers, each given one file at a time."""
+
+from typing import Protocol
+from urllib.parse import quote
+
+import httpx
+
+from feedsvc.config import PublishSettings
+
+
+class Upload(Protocol):
+    def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
+        """Store `body` at `path` below the target; raise on failure."""
+
+
+class S3Upload:
+    """Any S3-compatible store, through boto3."""
+
+    def __init__(self, settings: PublishSettings, max_age: int) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = settings.bucket
+        self.prefix = settings.prefix
+        self.cache_control = f"max-age={max_age}"
+        self.client = boto3.client(
+            "s3",
+            endpoint_url=settings.endpoint_url or None,
+            region_name=settings.region,
+            aws_access_key_id=settings.access_key.get_secret_value() or None,
+            aws_secret_access_key=settings.secret_key.get_secret_value() or None,
+            config=Config(
+                retries={"max_attempts": 1},  # the mirror retries, with backoff
+                connect_timeout=5,
+                read_timeout=30,
+                s3={"addressing_style": "path"},
+            ),
+        )
+
+    def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
+        extra = {"ContentEncoding": encoding} if encoding else {}
+        self.client.put_object(
+            Bucket=self.bucket,
+            Key=self.prefix + path,
+            Body=body,
+            ContentType=content_type,
+            CacheControl=self.cache_control,
+            Metadata={"sha256": digest},
+            **extra,
+        )
+
+
+class WebDavUpload:
+    """HTTP PUT to a WebDAV server, making missing folders with MKCOL."""
+
+    def __init__(self, settings: PublishSettings, max_age: int) -> None:
+        url = settings.url if settings.url.endswith("/") else settings.url + "/"
+        auth = None
+        headers = {"Cache-Control": f"max-age={max_age}"}
+        if settings.username:
+            auth = httpx.BasicAuth(settings.username, settings.password.get_secret_value())
+        elif token := settings.token.get_secret_value():
+            headers["Authorization"] = f"Bearer {token}"
+        self.client = httpx.Client(base_url=url, auth=auth, headers=headers, timeout=30)
+        self._folders: set[str] = set()
+
+    def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
+        headers = {"Content-Type": content_type, "X-Content-SHA256": digest}
+        if encoding:
+            headers["Content-Encoding"] = encoding
+        response = self.client.put(quote(path), content=body, headers=headers)
+        if response.status_code == 409:  # a folder on the way is missing
+            self._make_folders(path)
+            response = self.client.put(quote(path), content=body, headers=headers)
+        response.raise_for_status()
+
+    def _make_folders(self, path: str) -> None:
+        parts = path.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth]) + "/"
+            if folder in self._folders:
+                continue
+            response = self.client.request("MKCOL", quote(folder))
+            if response.status_code not in (201, 405):  # 405: it exists already
+                response.raise_for_status()
+            self._folders.add(folder)
+
+
+def upload_for(settings: PublishSettings, max_age: int) -> Upload:
+    if settings.kind == "s3":
+        return S3Upload(settings, max_age)
+    return WebDavUpload(settings, max_age)

@@ -1,0 +1,101 @@
+"""Prometheus metrics. With several workers, prometheus-client's multiprocess mode adds
+up what every worker counted (PROMETHEUS_MULTIPROC_DIR, set by `feedsvc run`)."""
+
+import os
+from collections import Counter as Tally
+from collections.abc import Callable, Iterable
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+
+REQUESTS = Counter("feedsvc_http_requests", "Feed requests answered", ["feed", "status"])
+SENT = Counter("feedsvc_http_sent_bytes", "Body bytes sent", ["feed"])
+LIMITED = Counter("feedsvc_http_rate_limited", "Full fetches refused with 429", ["feed"])
+BUILDS = Counter("feedsvc_builds", "Builds run", ["outcome"])
+BUILD_SECONDS = Histogram(
+    "feedsvc_build_duration_seconds",
+    "Time a build took",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300),
+)
+PUBLISH_FAILURES = Counter("feedsvc_publish_failures", "Failed uploads to a target", ["target"])
+HUB_FAILURES = Counter(
+    "feedsvc_hub_delivery_failures", "Failed WebSub deliveries and hub pings", ["kind"]
+)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+class RequestTally:
+    """Counted per request in plain dictionaries (the fast lane can't afford a metric
+    call each), added to the Prometheus counters by `flush` every second."""
+
+    def __init__(self) -> None:
+        self.requests: Tally[tuple[str, int]] = Tally()
+        self.sent: Tally[str] = Tally()
+
+    def add(self, feed: str, status: int, sent: int) -> None:
+        self.requests[feed, status] += 1
+        if sent:
+            self.sent[feed] += sent
+
+    def flush(self) -> None:
+        requests, sent = self.requests, self.sent
+        self.requests, self.sent = Tally(), Tally()
+        for (feed, status), count in requests.items():
+            REQUESTS.labels(feed, str(status)).inc(count)
+            if status == 429:
+                LIMITED.labels(feed).inc(count)
+        for feed, count in sent.items():
+            SENT.labels(feed).inc(count)
+
+
+class Derived:
+    """Gauges worked out when scraped: the 304 share, and values read from the state."""
+
+    def __init__(self, source: CollectorRegistry, gauges: Callable[[], Iterable[Metric]]) -> None:
+        self.source = source
+        self.gauges = gauges
+
+    def collect(self) -> Iterable[Metric]:
+        answered = not_modified = 0.0
+        for family in self.source.collect():
+            if family.name == "feedsvc_http_requests":
+                for sample in family.samples:
+                    if sample.name.endswith("_total"):
+                        answered += sample.value
+                        not_modified += sample.value if sample.labels["status"] == "304" else 0
+        share = GaugeMetricFamily(
+            "feedsvc_http_not_modified_share", "Share of feed requests answered 304"
+        )
+        share.add_metric([], not_modified / answered if answered else 0.0)
+        yield share
+        yield from self.gauges()
+
+
+def exposition(gauges: Callable[[], Iterable[Metric]]) -> bytes:
+    """The /metrics body: this process's counters, or every worker's in multiprocess mode."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        source = CollectorRegistry()
+        MultiProcessCollector(source)
+    else:
+        source = REGISTRY
+    shown = CollectorRegistry()
+    shown.register(_Everything(source))
+    shown.register(Derived(source, gauges))
+    return generate_latest(shown)
+
+
+class _Everything:
+    def __init__(self, source: CollectorRegistry) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        return self.source.collect()

@@ -1,0 +1,209 @@
+"""Published files held ready in memory: every encoding and every header made once per change.
+
+A request for a feed then costs a dictionary lookup and a header comparison. The
+bytes come from the publish folder (the body, and the .gz/.br copies the build
+wrote beside it), so every worker process serves the same bytes and ETag. Nothing
+is looked at on disk per request: a worker rereads what changed when the build's
+generation marker changes (`watch`).
+"""
+
+import gzip
+import hashlib
+import logging
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.utils import formatdate
+from pathlib import Path
+
+import brotli
+
+from feedsvc.build.plan import public_url
+from feedsvc.publish.local import GENERATION_FILE
+from feedsvc.web.conditional import etag_matches
+
+log = logging.getLogger(__name__)
+
+CACHE_BYTES = 64 * 2**20  # bodies and their compressed copies, held ready to serve
+
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json",  # JSON is UTF-8 by definition (RFC 8259)
+    "html": "text/html; charset=utf-8",
+    "opml": "text/x-opml; charset=utf-8",
+}
+FEED_TYPES = frozenset({"rss", "atom", "json"})
+Headers = list[tuple[bytes, bytes]]
+
+
+def content_type(relative: str) -> str | None:
+    """The type a published file is served as, or None for one that is not served."""
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") or "\0" in part for part in parts):
+        return None  # no climbing out, no lock, marker or temp files
+    return CONTENT_TYPES.get(parts[-1].rpartition(".")[2])
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One representation (identity, gzip or br): its bytes and both answers' headers."""
+
+    body: bytes
+    etag: bytes
+    full: Headers  # a 200
+    not_modified: Headers  # a 304: the same validators, no body headers
+
+
+@dataclass(frozen=True)
+class Ready:
+    plain: Variant
+    gzip: Variant
+    brotli: Variant | None
+    etags: tuple[str, ...]  # every representation's tag: If-None-Match may name any
+    mtime: int
+    signature: tuple[int, int, int]  # (inode, mtime_ns, size) of the file it was read from
+
+    @property
+    def size(self) -> int:
+        return sum(len(v.body) for v in (self.plain, self.gzip, self.brotli) if v)
+
+    def matches(self, if_none_match: bytes) -> bool:
+        if any(if_none_match == v.etag for v in (self.plain, self.gzip, self.brotli) if v):
+            return True  # the usual case: a poller sends back the one tag it was given
+        return etag_matches(if_none_match.decode("latin-1"), self.etags)
+
+
+@dataclass(frozen=True)
+class Serving:
+    """What every response of one site says besides the file itself."""
+
+    base_url: str
+    hubs: tuple[str, ...]
+    max_age: int
+    brotli: bool
+
+
+def _decoded_copy(path: Path, body: bytes, decode: Callable[[bytes], bytes]) -> bytes | None:
+    """The compressed copy the build wrote beside the file, if it still matches the body
+    (a build may have replaced one but not yet the other)."""
+    try:
+        packed = path.read_bytes()
+        return packed if decode(packed) == body else None
+    except (OSError, gzip.BadGzipFile, brotli.error, EOFError):
+        return None
+
+
+def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None:
+    path = root / relative
+    try:
+        stat = path.stat()
+        body = path.read_bytes()
+    except (FileNotFoundError, NotADirectoryError, IsADirectoryError, ValueError):
+        return None
+    gzipped = _decoded_copy(path.with_name(path.name + ".gz"), body, gzip.decompress)
+    if gzipped is None:
+        gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+    packed = None
+    if serving.brotli:
+        packed = _decoded_copy(path.with_name(path.name + ".br"), body, brotli.decompress)
+        if packed is None:
+            packed = brotli.compress(body, quality=5)
+    digest = hashlib.sha256(body).hexdigest()[:32]
+    common: Headers = [
+        (b"last-modified", formatdate(int(stat.st_mtime), usegmt=True).encode()),
+        (b"cache-control", f"max-age={serving.max_age}".encode()),
+        (b"vary", b"Accept-Encoding"),
+    ]
+    if relative.rpartition(".")[2] in FEED_TYPES:
+        links = [f'<{hub}>; rel="hub"' for hub in serving.hubs]
+        links.append(f'<{public_url(serving.base_url, relative)}>; rel="self"')
+        common.append((b"link", ", ".join(links).encode()))
+
+    def variant(data: bytes, tag: str, encoding: bytes | None) -> Variant:
+        etag = f'"{tag}"'.encode()
+        validators = [(b"etag", etag), *common]
+        full = [*validators, (b"content-type", kind.encode())]
+        if encoding:
+            full.append((b"content-encoding", encoding))
+        full.append((b"content-length", str(len(data)).encode()))
+        return Variant(data, etag, full, validators)
+
+    plain = variant(body, digest, None)
+    zipped = variant(gzipped, digest + "-gzip", b"gzip")
+    br = None if packed is None else variant(packed, digest + "-br", b"br")
+    etags = tuple(v.etag.decode() for v in (plain, zipped, br) if v)
+    signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    return Ready(plain, zipped, br, etags, int(stat.st_mtime), signature)
+
+
+def signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+class ReadyFiles:
+    """The published files a process serves, bounded: least recently served go first.
+
+    Used from the event loop's thread only, so it needs no lock.
+    """
+
+    def __init__(self, root: Path, serving: Serving, max_bytes: int = CACHE_BYTES) -> None:
+        self.root = root
+        self.serving = serving
+        self.max_bytes = max_bytes
+        self._ready: OrderedDict[str, Ready] = OrderedDict()
+        self._held = 0
+        self._generation = signature(root / GENERATION_FILE)
+
+    @property
+    def held_bytes(self) -> int:
+        return self._held
+
+    def get(self, relative: str) -> Ready | None:
+        ready = self._ready.get(relative)
+        if ready is not None:
+            self._ready.move_to_end(relative)
+            return ready
+        kind = content_type(relative)
+        if kind is None:
+            return None
+        ready = load(self.root, relative, kind, self.serving)
+        if ready is not None:
+            self._keep(relative, ready)
+        return ready
+
+    def changed(self) -> bool:
+        """Whether a build published something since this process last looked."""
+        now = signature(self.root / GENERATION_FILE)
+        if now == self._generation:
+            return False
+        self._generation = now
+        return True
+
+    def reload_changed(self) -> int:
+        """Reload every held file whose bytes were replaced; drop those gone. Returns how many."""
+        count = 0
+        for relative, ready in list(self._ready.items()):
+            if signature(self.root / relative) == ready.signature:
+                continue
+            count += 1
+            self._forget(relative)
+            kind = CONTENT_TYPES[relative.rpartition(".")[2]]
+            if (fresh := load(self.root, relative, kind, self.serving)) is not None:
+                self._keep(relative, fresh)
+        return count
+
+    def _keep(self, relative: str, ready: Ready) -> None:
+        self._forget(relative)
+        self._ready[relative] = ready
+        self._held += ready.size
+        while self._held > self.max_bytes and len(self._ready) > 1:
+            self._forget(next(iter(self._ready)))
+
+    def _forget(self, relative: str) -> None:
+        if (old := self._ready.pop(relative, None)) is not None:
+            self._held -= old.size

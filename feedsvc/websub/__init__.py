@@ -1,0 +1,1 @@
+"""WebSub (W3C Recommendation): telling hubs of a change, and a built-in hub."""

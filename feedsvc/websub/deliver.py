@@ -1,0 +1,112 @@
+"""After a build: ping the configured hubs, and push each changed feed to its subscribers."""
+
+import asyncio
+import hashlib
+import hmac
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from feedsvc.build.plan import is_topic, public_url
+from feedsvc.config import Settings
+from feedsvc.web.metrics import HUB_FAILURES
+from feedsvc.web.ready import CONTENT_TYPES
+from feedsvc.websub.retry import with_retries
+from feedsvc.websub.subscriptions import Subscription, Subscriptions
+
+log = logging.getLogger(__name__)
+
+AT_ONCE = 64  # deliveries in flight; a slow subscriber holds one slot, not the others
+
+
+class Deliverer:
+    def __init__(
+        self, settings: Settings, subscriptions: Subscriptions, client: httpx.AsyncClient
+    ) -> None:
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.client = client
+        self._slots = asyncio.Semaphore(AT_ONCE)
+        self._running: set[asyncio.Task] = set()
+
+    def changed(self, written: list[str]) -> None:
+        """Start telling everyone about these published files; returns at once."""
+        base = self.settings.site.base_url
+        topics = {public_url(base, path): path for path in written if is_topic(path)}
+        if topics:
+            self._start(self._announce(topics))
+
+    async def idle(self) -> None:
+        """Wait until every delivery started so far has finished (tests, shutdown)."""
+        while self._running:
+            await asyncio.gather(*list(self._running), return_exceptions=True)
+
+    def _start(self, work) -> None:
+        task = asyncio.create_task(work)
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _announce(self, topics: dict[str, str]) -> None:
+        for hub in self.settings.websub.hubs:
+            for topic in topics:
+                self._start(self._ping(hub, topic))
+        now = datetime.now(UTC)
+        for subscription in await asyncio.to_thread(self.subscriptions.active, topics, now):
+            self._start(self._deliver(subscription, topics[subscription.topic]))
+
+    async def _ping(self, hub: str, topic: str) -> None:
+        websub = self.settings.websub
+        form = {"hub.mode": "publish", "hub.topic": topic, "hub.url": topic}
+        answer = await with_retries(
+            lambda: self.client.post(hub, data=form),
+            websub.retries,
+            websub.retry_delay,
+            f"websub: telling {hub} of {topic}",
+        )
+        if answer is None or not answer.is_success:
+            HUB_FAILURES.labels("ping").inc()
+
+    async def _deliver(self, subscription: Subscription, relative: str) -> None:
+        """Content distribution (WebSub 7): the feed's new body, signed when a secret was given."""
+        websub = self.settings.websub
+        try:
+            body = (Path(self.settings.public_dir) / relative).read_bytes()
+        except OSError as exc:
+            log.error("websub: cannot read %s to deliver it: %s", relative, exc)
+            return
+        links = [f'<{hub}>; rel="hub"' for hub in self.settings.hubs]
+        links.append(f'<{subscription.topic}>; rel="self"')
+        headers = {
+            "Content-Type": CONTENT_TYPES[relative.rpartition(".")[2]],
+            "Link": ", ".join(links),
+        }
+        if subscription.secret:
+            mac = hmac.new(subscription.secret.encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Hub-Signature"] = f"sha256={mac}"
+
+        async def post() -> httpx.Response:
+            async with self._slots:
+                return await self.client.post(subscription.callback, content=body, headers=headers)
+
+        answer = await with_retries(
+            post, websub.retries, websub.retry_delay, f"websub: delivery to {subscription.callback}"
+        )
+        if answer is not None and answer.status_code == 410:  # the subscriber says it is gone
+            await asyncio.to_thread(self.subscriptions.remove, subscription.id)
+        elif answer is not None:
+            if subscription.failures:
+                await asyncio.to_thread(self.subscriptions.delivered, subscription.id)
+        else:
+            HUB_FAILURES.labels("subscriber").inc()
+            dropped = await asyncio.to_thread(
+                self.subscriptions.failed, subscription.id, websub.max_failures
+            )
+            if dropped:
+                log.warning(
+                    "websub: dropped %s (%s) after %d failed deliveries",
+                    subscription.callback,
+                    subscription.topic,
+                    websub.max_failures,
+                )

@@ -1,0 +1,107 @@
+"""The built-in hub's endpoint: subscription requests, verified by a GET to the callback."""
+
+import asyncio
+import logging
+import secrets
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import unquote, urlencode
+
+import httpx
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from feedsvc.build.plan import is_topic
+from feedsvc.config import Settings
+from feedsvc.websub.callbacks import refusal
+from feedsvc.websub.subscriptions import Subscriptions
+
+log = logging.getLogger(__name__)
+
+MAX_SECRET = 200  # bytes (WebSub 5.1)
+
+
+class Hub:
+    def __init__(
+        self, settings: Settings, subscriptions: Subscriptions, client: httpx.AsyncClient
+    ) -> None:
+        self.settings = settings
+        self.subscriptions = subscriptions
+        self.client = client
+        self._verifying: set[asyncio.Task] = set()
+
+    def topic_path(self, topic: str) -> str | None:
+        """The published feed a topic URL names, or None when it is not one of ours."""
+        base = self.settings.site.base_url
+        if not topic.startswith(base):
+            return None
+        relative = unquote(topic.removeprefix(base))
+        if not is_topic(relative) or ".." in relative.split("/"):
+            return None
+        return relative if (Path(self.settings.public_dir) / relative).is_file() else None
+
+    async def endpoint(self, request: Request) -> Response:
+        form = await request.form()
+        mode = str(form.get("hub.mode", ""))
+        if mode not in ("subscribe", "unsubscribe"):
+            return _bad(
+                "hub.mode: must be subscribe or unsubscribe (this hub carries only this "
+                "site's own feeds, so it takes no publish requests)"
+            )
+        callback, topic = str(form.get("hub.callback", "")), str(form.get("hub.topic", ""))
+        if not topic:
+            return _bad("hub.topic: required")
+        if self.topic_path(topic) is None:
+            return _bad(f"hub.topic: {topic} is not a feed published here")
+        if not callback:
+            return _bad("hub.callback: required")
+        if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
+            return _bad(reason)
+        secret = str(form.get("hub.secret", ""))
+        if len(secret.encode()) >= MAX_SECRET:
+            return _bad(f"hub.secret: must be shorter than {MAX_SECRET} bytes")
+        lease = self._lease(form.get("hub.lease_seconds"))
+        if lease is None:
+            return _bad("hub.lease_seconds: must be a positive whole number")
+        task = asyncio.create_task(self._verify(mode, topic, callback, secret, lease))
+        self._verifying.add(task)
+        task.add_done_callback(self._verifying.discard)
+        return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
+
+    def _lease(self, asked: object) -> int | None:
+        websub = self.settings.websub
+        if asked in (None, ""):
+            return websub.lease_seconds
+        try:
+            seconds = int(str(asked))
+        except ValueError:
+            return None
+        return min(max(seconds, 60), websub.max_lease_seconds) if seconds > 0 else None
+
+    async def _verify(self, mode: str, topic: str, callback: str, secret: str, lease: int) -> None:
+        """Verification of intent (WebSub 5.3): the callback must echo the challenge."""
+        challenge = secrets.token_urlsafe(24)
+        query = {"hub.mode": mode, "hub.topic": topic, "hub.challenge": challenge}
+        if mode == "subscribe":
+            query["hub.lease_seconds"] = str(lease)
+        url = callback + ("&" if "?" in callback else "?") + urlencode(query)
+        try:
+            response = await self.client.get(url)
+        except httpx.HTTPError as exc:
+            log.warning("websub: %s of %s not verified: %s", mode, callback, exc)
+            return
+        if not response.is_success or response.text != challenge:
+            log.warning(
+                "websub: %s of %s not confirmed (HTTP %d)", mode, callback, response.status_code
+            )
+            return
+        if mode == "subscribe":
+            expires = datetime.now(UTC) + timedelta(seconds=lease)
+            await asyncio.to_thread(self.subscriptions.subscribe, topic, callback, secret, expires)
+        else:
+            await asyncio.to_thread(self.subscriptions.unsubscribe, topic, callback)
+        log.info("websub: %s %s to %s for %d s", mode + "d", callback, topic, lease)
+
+
+def _bad(reason: str) -> Response:
+    return PlainTextResponse(reason + "\n", status_code=400)
