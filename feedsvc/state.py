@@ -255,6 +255,14 @@ class State:
         )
         return self._articles(query, article_url)
 
+    def by_key(self, store: str, key: str, article_url: str) -> Article | None:
+        """The article a store holds at `key` (a file path), as the last scan left it."""
+        query = select(articles).where(
+            (articles.c.store == store) & (articles.c.key == key) & articles.c.deleted.is_(None)
+        )
+        found = self._articles(query, article_url)
+        return found[0] if found else None
+
     def by_ids(self, ids: Iterable[int], now: datetime, article_url: str) -> list[Article]:
         """Those of these articles still visible, newest first."""
         found: list[Article] = []

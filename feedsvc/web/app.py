@@ -91,7 +91,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
         hub = Hub(settings, subscriptions, client)
         routes.append(Route("/websub", hub.endpoint, methods=["POST"]))
     if scheduled and settings.api.token.get_secret_value():
-        routes += Ingest(settings, rebuilder).routes()
+        routes += Ingest(settings, state, rebuilder).routes()
 
     async def housekeeping() -> None:
         while True:

@@ -4,6 +4,7 @@ An article is written as STORE/api/ID.json, the same record the JSON store reads
 checked by the same parser first: a bad body writes nothing and names the field.
 """
 
+import asyncio
 import hmac
 import json
 from pathlib import Path
@@ -16,8 +17,10 @@ from starlette.routing import Route
 from feedsvc.config import Settings
 from feedsvc.publish.local import atomic_write
 from feedsvc.rebuild import Rebuilder
+from feedsvc.state import State
 from feedsvc.store import RecordError
 from feedsvc.store.formats import FileInfo, parse_json
+from feedsvc.store.record import BODY_FIELDS, FIELDS
 from feedsvc.stores import site_context
 
 MAX_BODY = 1_048_576  # bytes, as a files store's default max_file_size
@@ -28,6 +31,15 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
     return JSONResponse({"error": message, "field": field}, status_code=status)
 
 
+def _field_named(reason: str) -> str | None:
+    """The article field an error is about: the one it starts with, or the first it names."""
+    head = reason.partition(":")[0]
+    if head in FIELDS | BODY_FIELDS:
+        return head
+    named = [name for name in sorted(FIELDS | BODY_FIELDS) if name in reason]
+    return min(named, key=reason.index) if named else None
+
+
 def file_name(article_id: str) -> str:
     """A file name for any id: percent-encoded, and never hidden, '.' or '..'."""
     name = quote(article_id, safe="")
@@ -35,7 +47,7 @@ def file_name(article_id: str) -> str:
 
 
 class Ingest:
-    def __init__(self, settings: Settings, rebuilder: Rebuilder) -> None:
+    def __init__(self, settings: Settings, state: State, rebuilder: Rebuilder) -> None:
         self.token = settings.api.token.get_secret_value().encode()
         files = [s for s in settings.store if s.kind == "files"]
         chosen = next((s for s in files if s.label == settings.api.store), None) or (
@@ -44,6 +56,7 @@ class Ingest:
         self.store = chosen
         self.context = site_context(settings)
         self.rebuilder = rebuilder
+        self.state = state
 
     def routes(self) -> list[Route]:
         return [
@@ -93,16 +106,19 @@ class Ingest:
         try:
             parsed = parse_json(text, info)
         except RecordError as exc:
-            return _error(422, exc.reason, exc.reason.partition(":")[0])
+            return _error(422, exc.reason, _field_named(exc.reason))
         path = self._folder() / name
         existed = path.exists()
         atomic_write(path, text.encode())
         report = await self.rebuilder.build()
-        article = parsed.articles[0]
+        article = await asyncio.to_thread(
+            self.state.by_key, info.store, parsed.articles[0].key, self.context.article_url
+        )
         return JSONResponse(
             {
                 "id": article_id,
-                "url": article.url,
+                "guid": article and article.guid,
+                "link": article and article.link,
                 "file": str(path),
                 "build": {"ok": report.ok, "written": len(report.written)},
             },
