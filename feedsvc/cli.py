@@ -21,7 +21,7 @@ from rich.progress import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc import config, pipeline, scaffold
+from feedsvc import config, logs, pipeline, scaffold
 from feedsvc.build.pages import discovery_links
 from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
@@ -78,10 +78,7 @@ def _pipeline(settings: Settings, state: State, *, full: bool = False) -> pipeli
 def main(ctx: click.Context, config_path: Path, quiet: bool) -> None:
     """Publish a news site's articles as RSS 2.0 and Atom 1.0 feeds."""
     ctx.obj = config_path
-    logging.basicConfig(
-        level=logging.WARNING if quiet else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logs.setup(logging.WARNING if quiet else logging.INFO)
 
 
 @main.command()

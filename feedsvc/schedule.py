@@ -8,6 +8,7 @@ seconds, so if that worker dies another takes over (the OS frees its lock).
 import asyncio
 import fcntl
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -76,7 +77,7 @@ class Schedule:
     async def run(self) -> None:
         while not self._try_lock():
             await asyncio.sleep(LOCK_RETRY)
-        log.info("this process runs the schedule")
+        log.info("process %d runs the schedule", os.getpid())
         if self.on_lead is not None:
             self.on_lead()
         zone = ZoneInfo(self.settings.site.timezone)

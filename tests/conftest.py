@@ -148,11 +148,11 @@ def start_server(site: Site) -> Iterator:
     """Start `feedsvc serve` or `feedsvc run` on the site's port; stopped at teardown."""
     started: list[Server] = []
 
-    def start(command: str = "run") -> Server:
+    def start(command: str = "run", *extra: str) -> Server:
         log = site.root / f"{command}.log"
         with log.open("w") as out:
             process = subprocess.Popen(
-                [sys.executable, "-m", "feedsvc", "--config", str(site.config), command],
+                [sys.executable, "-m", "feedsvc", "--config", str(site.config), command, *extra],
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )

@@ -1,6 +1,7 @@
 """Access log: one JSON object a line, buffered and written out by the flush task."""
 
 import json
+import os
 import sys
 import time
 from typing import TextIO
@@ -10,6 +11,7 @@ class AccessLog:
     def __init__(self, out: TextIO | None = None) -> None:
         self.out = out or sys.stderr
         self._lines: list[str] = []
+        self.worker = os.getpid()  # which worker process answered
 
     def add(
         self, client: str, method: str, path: str, status: int, sent: int, agent: bytes, took: float
@@ -25,6 +27,7 @@ class AccessLog:
                     "bytes": sent,
                     "agent": agent.decode("latin-1"),
                     "ms": round(took * 1000, 2),
+                    "worker": self.worker,
                 },
                 ensure_ascii=False,
             )

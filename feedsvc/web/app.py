@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from feedsvc import config
+from feedsvc import config, logs
 from feedsvc.config import Settings
 from feedsvc.pipeline import BuildReport, Pipeline
 from feedsvc.publish.mirror import mirrors_for
@@ -138,6 +138,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
 
 def from_environment() -> FastLane:
     """The app of one worker process (`feedsvc run --workers N`): config from the environment."""
+    logs.setup()
     settings = config.load(Path(os.environ[config.CONFIG_ENV]))
     return create_app(
         settings, State(settings.state.url), scheduled=os.environ[SCHEDULED_ENV] == "1"
