@@ -5,7 +5,7 @@ import logging
 import secrets
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode
 
 import httpx
 from starlette.requests import Request
@@ -19,6 +19,7 @@ from feedsvc.websub.subscriptions import Subscriptions
 log = logging.getLogger(__name__)
 
 MAX_SECRET = 200  # bytes (WebSub 5.1)
+MAX_FORM = 16_384
 
 
 class Hub:
@@ -41,14 +42,18 @@ class Hub:
         return relative if (Path(self.settings.public_dir) / relative).is_file() else None
 
     async def endpoint(self, request: Request) -> Response:
-        form = await request.form()
-        mode = str(form.get("hub.mode", ""))
+        body = await request.body()
+        if len(body) > MAX_FORM:
+            return _bad(f"request body: over {MAX_FORM} bytes")
+        # WebSub requests are application/x-www-form-urlencoded (WebSub 5.1)
+        form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+        mode = form.get("hub.mode", "")
         if mode not in ("subscribe", "unsubscribe"):
             return _bad(
                 "hub.mode: must be subscribe or unsubscribe (this hub carries only this "
                 "site's own feeds, so it takes no publish requests)"
             )
-        callback, topic = str(form.get("hub.callback", "")), str(form.get("hub.topic", ""))
+        callback, topic = form.get("hub.callback", ""), form.get("hub.topic", "")
         if not topic:
             return _bad("hub.topic: required")
         if self.topic_path(topic) is None:
@@ -57,7 +62,7 @@ class Hub:
             return _bad("hub.callback: required")
         if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
             return _bad(reason)
-        secret = str(form.get("hub.secret", ""))
+        secret = form.get("hub.secret", "")
         if len(secret.encode()) >= MAX_SECRET:
             return _bad(f"hub.secret: must be shorter than {MAX_SECRET} bytes")
         lease = self._lease(form.get("hub.lease_seconds"))
@@ -68,12 +73,12 @@ class Hub:
         task.add_done_callback(self._verifying.discard)
         return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
 
-    def _lease(self, asked: object) -> int | None:
+    def _lease(self, asked: str | None) -> int | None:
         websub = self.settings.websub
-        if asked in (None, ""):
+        if not asked:
             return websub.lease_seconds
         try:
-            seconds = int(str(asked))
+            seconds = int(asked)
         except ValueError:
             return None
         return min(max(seconds, 60), websub.max_lease_seconds) if seconds > 0 else None

@@ -1,0 +1,228 @@
+"""WebSub, both sides, against real subscriber and hub servers on 127.0.0.1."""
+
+import hashlib
+import hmac
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from conftest import Site, free_port, md, wait_until
+from sqlalchemy import update
+from subscribers import Subscribers, serve
+from test_serving import metric
+
+from feedsvc.schema import subscriptions
+from feedsvc.state import State
+
+QUICK = "retries = 1\nretry_delay = 0.2\nmax_failures = 2\n"
+
+
+@pytest.fixture
+def subscribers():
+    made = Subscribers(slow_seconds=3.0)
+    server = serve(made)
+    yield made
+    server.shutdown()
+
+
+def configure(site: Site, websub: str = "") -> None:
+    site.configure(extra=f"[websub]\nallow_private_callbacks = true\n{QUICK}{websub}")
+
+
+@pytest.fixture
+def hub(site: Site, start_server):
+    configure(site)
+    site.write("a.md", md("Harbour cranes replaced"))
+    server = start_server("run")
+    wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    return server
+
+
+def subscribe(site: Site, callback: str, topic: str = "feeds/main.rss", **extra) -> httpx.Response:
+    form = {"hub.mode": "subscribe", "hub.callback": callback, "hub.topic": site.url + topic}
+    form.update({f"hub.{k}": str(v) for k, v in extra.items()})
+    return httpx.post(site.url + "websub", data=form, timeout=10)
+
+
+def subscriber_count(server) -> float:
+    return metric(server.get("/metrics").text, "feedsvc_websub_subscribers")
+
+
+def test_a_subscriber_is_verified_then_sent_each_new_body_signed(hub, site, subscribers):
+    callback = subscribers.url("ok", "signed")
+    response = subscribe(site, callback, secret="s3cr3t-ключ")
+    assert response.status_code == 202
+    check = wait_until(lambda: subscribers.verified("/ok/signed"), 5, what="verification")[0]
+    assert check["hub.mode"] == "subscribe"
+    assert check["hub.topic"] == site.url + "feeds/main.rss"
+    assert check["hub.lease_seconds"] == "864000" and len(check["hub.challenge"]) >= 16
+    wait_until(lambda: subscriber_count(hub) == 1, 5, what="the subscription to be kept")
+
+    site.write("b.md", md("Ферма ветряков достроена", "Сорок турбин дают ток."))
+    delivery = wait_until(lambda: subscribers.received("/ok/signed"), 10, what="a delivery")[0]
+    published = (site.root / "public" / "feeds" / "main.rss").read_bytes()
+    assert delivery.body == published
+    assert "Ферма ветряков достроена" in delivery.body.decode()
+    assert delivery.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+    assert f'<{site.url}websub>; rel="hub"' in delivery.headers["Link"]
+    assert f'<{site.url}feeds/main.rss>; rel="self"' in delivery.headers["Link"]
+    mac = hmac.new("s3cr3t-ключ".encode(), delivery.body, hashlib.sha256).hexdigest()
+    assert delivery.headers["X-Hub-Signature"] == f"sha256={mac}"
+
+
+def test_unsubscribed_callbacks_get_nothing_more(hub, site, subscribers):
+    for name in ("stays", "leaves"):
+        assert subscribe(site, subscribers.url("ok", name)).status_code == 202
+    wait_until(lambda: subscriber_count(hub) == 2, 5, what="two subscriptions")
+    form = {
+        "hub.mode": "unsubscribe",
+        "hub.callback": subscribers.url("ok", "leaves"),
+        "hub.topic": site.url + "feeds/main.rss",
+    }
+    assert httpx.post(site.url + "websub", data=form).status_code == 202
+    wait_until(lambda: subscriber_count(hub) == 1, 5, what="the unsubscription")
+    assert subscribers.verified("/ok/leaves")[-1]["hub.mode"] == "unsubscribe"
+    site.write("b.md", md("Library hours extended"))
+    wait_until(lambda: subscribers.received("/ok/stays"), 10, what="a delivery")
+    time.sleep(0.5)
+    assert subscribers.received("/ok/leaves") == []
+    assert not subscribers.deliveries[0].headers.get("X-Hub-Signature"), "no secret, no signature"
+
+
+@pytest.mark.parametrize(
+    ("form", "named"),
+    [
+        ({"hub.topic": "https://elsewhere.example/feed.rss"}, "hub.topic"),
+        ({"hub.topic": "{base}feeds/main/archive/1.rss"}, "hub.topic"),
+        ({"hub.topic": "{base}feeds/nothing.rss"}, "hub.topic"),
+        ({"hub.mode": "publish"}, "hub.mode"),
+        ({"hub.callback": ""}, "hub.callback"),
+        ({"hub.callback": "ftp://127.0.0.1/x"}, "hub.callback"),
+        ({"hub.secret": "x" * 200}, "hub.secret"),
+        ({"hub.lease_seconds": "soon"}, "hub.lease_seconds"),
+    ],
+)
+def test_bad_requests_are_refused_naming_the_parameter(hub, site, subscribers, form, named):
+    sent = {
+        "hub.mode": "subscribe",
+        "hub.callback": subscribers.url("ok", "refused"),
+        "hub.topic": site.url + "feeds/main.rss",
+    }
+    sent.update({k: v.replace("{base}", site.url) for k, v in form.items()})
+    response = httpx.post(site.url + "websub", data=sent)
+    assert response.status_code == 400
+    assert response.text.startswith(named)
+    time.sleep(0.3)
+    assert subscribers.verifications == []
+
+
+def test_private_callbacks_are_refused_unless_allowed(site: Site, start_server, subscribers):
+    site.configure()  # allow_private_callbacks = false, the default
+    site.write("a.md", md("Ferry fares frozen"))
+    server = start_server("run")
+    wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    for callback in (subscribers.url("ok"), "http://10.1.2.3/cb", "http://[::1]:9/cb"):
+        response = subscribe(site, callback)
+        assert response.status_code == 400
+        assert "private address" in response.text
+    assert subscribers.verifications == []
+
+
+def test_a_callback_that_does_not_confirm_is_not_subscribed(hub, site, subscribers):
+    assert subscribe(site, subscribers.url("deny")).status_code == 202
+    wait_until(lambda: subscribers.verified("/deny/"), 5, what="the verification attempt")
+    time.sleep(0.3)
+    assert subscriber_count(hub) == 0
+
+
+def test_slow_and_failing_subscribers_hold_up_no_one(hub, site, subscribers):
+    down = f"http://127.0.0.1:{free_port()}/nobody-listens"
+    for callback in (subscribers.url("ok", "fast"), subscribers.url("slow"), down):
+        assert subscribe(site, callback).status_code == 202
+    assert subscribe(site, subscribers.url("failing")).status_code == 202
+    wait_until(lambda: subscriber_count(hub) == 3, 5, what="three verified subscriptions")
+
+    site.write("b.md", md("Snow closes the pass"))
+    fast = wait_until(lambda: subscribers.received("/ok/fast"), 10, what="the fast delivery")[0]
+    assert subscribers.received("/slow/") == [], "the fast one did not wait for the slow one"
+    slow = wait_until(lambda: subscribers.received("/slow/"), 10, what="the slow delivery")[0]
+    assert slow.at - fast.at > 2
+
+    # The one that is down fails every try; after max_failures = 2 deliveries it is dropped.
+    site.write("c.md", md("The pass reopens"))
+    wait_until(lambda: subscriber_count(hub) == 2, 15, what="the dead subscriber to be dropped")
+    failures = metric(
+        hub.get("/metrics").text, "feedsvc_hub_delivery_failures_total", kind="subscriber"
+    )
+    assert failures >= 2
+
+
+def test_subscriptions_survive_a_restart(site: Site, start_server, subscribers):
+    configure(site)
+    site.write("a.md", md("Old mill restored"))
+    first = start_server("run")
+    wait_until(lambda: first.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    assert subscribe(site, subscribers.url("ok", "kept")).status_code == 202
+    wait_until(lambda: subscriber_count(first) == 1, 5, what="the subscription")
+    first.process.send_signal(signal.SIGINT)
+    first.process.wait(10)
+
+    second = start_server("run")
+    site.write("b.md", md("Mill opens to visitors"))
+    wait_until(lambda: subscribers.received("/ok/kept"), 15, what="a delivery after the restart")
+    assert subscriber_count(second) == 1
+
+
+def test_a_renewed_lease_replaces_the_old_and_an_expired_one_gets_nothing(hub, site, subscribers):
+    callback = subscribers.url("ok", "lease")
+    subscribe(site, callback, lease_seconds=100)
+    wait_until(lambda: subscriber_count(hub) == 1, 5, what="the subscription")
+    subscribe(site, callback, lease_seconds=5_000_000)  # over the maximum: clamped
+    wait_until(lambda: len(subscribers.verified("/ok/lease")) == 2, 5, what="the renewal")
+    assert subscribers.verified("/ok/lease")[1]["hub.lease_seconds"] == "2592000"
+    time.sleep(0.3)
+    assert subscriber_count(hub) == 1, "renewed, not added twice"
+
+    state = State(site.settings().state.url)
+    try:
+        with state.engine.begin() as conn:
+            past = datetime.now(UTC) - timedelta(seconds=1)
+            conn.execute(update(subscriptions).values(expires=past))
+    finally:
+        state.close()
+    site.write("b.md", md("Lease test article"))
+    wait_until(lambda: "Lease test article" in hub.get("/feeds/main.rss").text, 10)
+    time.sleep(0.5)
+    assert subscribers.received("/ok/lease") == []
+    assert subscriber_count(hub) == 0
+
+
+def test_configured_hubs_are_pinged_and_advertised_instead(site, start_server, subscribers):
+    good, bad = subscribers.url("ok", "hub"), subscribers.url("failing", "hub")
+    configure(site, f"hubs = ['{good}', '{bad}']\n")
+    site.write("a.md", md("Market square repaved"))
+    server = start_server("run")
+    wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    links = server.get("/feeds/main.atom").headers["link"]
+    assert f'<{good}>; rel="hub"' in links and "/websub" not in links
+
+    pings = wait_until(lambda: subscribers.received("/ok/hub"), 10, what="a publish ping")
+    topics = {parse_qs(p.body.decode())["hub.topic"][0] for p in pings}
+    assert site.url + "feeds/main.rss" in topics
+    assert {parse_qs(p.body.decode())["hub.mode"][0] for p in pings} == {"publish"}
+    assert all("/archive/" not in topic for topic in topics)
+    wait_until(
+        lambda: metric(
+            server.get("/metrics").text, "feedsvc_hub_delivery_failures_total", kind="ping"
+        ),
+        10,
+        what="the failing hub to be counted after its retry",
+    )
+    tries = subscribers.received("/failing/hub")
+    per_topic = [
+        p for p in tries if f"{site.url}feeds/main.rss" in parse_qs(p.body.decode())["hub.topic"]
+    ]
+    assert len(per_topic) == 2, "one try and one retry"
