@@ -7,6 +7,7 @@ checked by the same parser first: a bad body writes nothing and names the field.
 import asyncio
 import hmac
 import json
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -33,8 +34,10 @@ def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
 
 def _field_named(reason: str) -> str | None:
     """The article field an error is about: the one it starts with, or the first it names."""
+    if unknown := re.match(r"unknown field '([^']+)'", reason):
+        return unknown.group(1)
     head = reason.partition(":")[0]
-    if head in FIELDS | BODY_FIELDS:
+    if head in FIELDS | BODY_FIELDS:  # "title: required"
         return head
     named = [name for name in sorted(FIELDS | BODY_FIELDS) if name in reason]
     return min(named, key=reason.index) if named else None

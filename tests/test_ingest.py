@@ -1,0 +1,125 @@
+"""The ingest API: POST and DELETE an article, and the feeds (and subscribers) follow at once."""
+
+import json
+
+import httpx
+import pytest
+from conftest import Site, md, wait_until
+from subscribers import Subscribers, serve
+
+TOKEN = "news-desk-token-42"
+
+
+@pytest.fixture
+def api(site: Site, start_server, monkeypatch):
+    monkeypatch.setenv("FEEDSVC_TEST_TOKEN", TOKEN)
+    site.configure(
+        extra="[api]\ntoken = '${FEEDSVC_TEST_TOKEN}'\n[websub]\nallow_private_callbacks = true\n"
+    )
+    # An hour between scheduled builds: what appears at once was built by the API call.
+    text = site.config.read_text().replace("interval = 1\n", "interval = 3600\n")
+    site.config.write_text(text, encoding="utf-8")
+    site.write("old.md", md("Ratusha clock repaired"))
+    server = start_server("run")
+    wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    return server
+
+
+def post(site: Site, body, token: str = TOKEN) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return httpx.post(site.url + "api/articles", content=content, headers=headers, timeout=30)
+
+
+def delete(site: Site, article_id: str, token: str = TOKEN) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {token}"}
+    return httpx.delete(site.url + f"api/articles/{article_id}", headers=headers, timeout=30)
+
+
+ARTICLE = {
+    "id": "2026-11-28-river",
+    "title": "Река вышла из берегов",
+    "body_markdown": "Вода поднялась на *два метра* за ночь.",
+    "categories": ["Погода"],
+    "author": "Ольга Светлова",
+}
+
+
+def test_a_posted_article_is_in_the_feeds_when_the_answer_comes(api, site: Site):
+    response = post(site, ARTICLE)
+    assert response.status_code == 201, response.text
+    answer = response.json()
+    assert answer["build"]["ok"] and answer["guid"]
+    # No schedule tick in between (interval is an hour): the POST built the feeds.
+    feed = api.get("/feeds/main.rss").text
+    assert "Река вышла из берегов" in feed and answer["guid"] in feed
+    assert "Река вышла из берегов" in api.get("/feeds/category/погода.atom").text
+
+    changed = {**ARTICLE, "title": "Река отступает"}
+    again = post(site, changed)
+    assert again.status_code == 200 and again.json()["guid"] == answer["guid"]
+    feed = api.get("/feeds/main.rss").text
+    assert "Река отступает" in feed and "Река вышла из берегов" not in feed
+
+
+def test_a_deleted_article_leaves_the_feeds(api, site: Site):
+    assert post(site, ARTICLE).status_code == 201
+    response = delete(site, ARTICLE["id"])
+    assert response.status_code == 200 and response.json()["deleted"]
+    assert "Река вышла" not in api.get("/feeds/main.rss").text
+    assert delete(site, ARTICLE["id"]).status_code == 404
+    assert delete(site, "old").status_code == 404, "only what the API posted"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"id": "x1", "body_html": "<p>No title</p>"}, "title"),
+        ({"id": "x2", "title": "Two bodies", "body_html": "a", "body_markdown": "b"}, "body_html"),
+        (
+            {"id": "x3", "title": "Bad date", "body_html": "a", "published": "yesterday"},
+            "published",
+        ),
+        ({"id": "x4", "title": "Bad tags", "body_html": "a", "tags": 7}, "tags"),
+        ({"id": "x5", "title": "Unknown", "body_html": "a", "colour": "red"}, "colour"),
+        ({"title": "No id", "body_html": "a"}, "id"),
+        (["a list"], None),
+        (b"{not json", None),
+    ],
+)
+def test_a_bad_body_is_422_naming_the_field_and_writes_nothing(api, site: Site, body, field):
+    before = sorted(p.name for p in site.articles.rglob("*"))
+    response = post(site, body)
+    assert response.status_code == 422
+    assert response.json()["field"] == field
+    assert response.json()["error"]
+    assert sorted(p.name for p in site.articles.rglob("*")) == before
+
+
+def test_a_wrong_or_missing_token_is_401(api, site: Site):
+    assert post(site, ARTICLE, token="guess").status_code == 401
+    no_header = httpx.post(site.url + "api/articles", json=ARTICLE)
+    assert no_header.status_code == 401
+    assert no_header.headers["www-authenticate"].startswith("Bearer")
+    assert delete(site, "old", token="nope").status_code == 401
+    assert not (site.articles / "api").exists()
+    assert TOKEN not in api.output()
+
+
+def test_a_post_reaches_a_subscriber(api, site: Site):
+    subscribers = Subscribers()
+    server = serve(subscribers)
+    try:
+        form = {
+            "hub.mode": "subscribe",
+            "hub.callback": subscribers.url("ok", "desk"),
+            "hub.topic": site.url + "feeds/main.rss",
+        }
+        assert httpx.post(site.url + "websub", data=form).status_code == 202
+        wait_until(lambda: subscribers.verified("/ok/desk"), 5, what="verification")
+        wait_until(lambda: "websub_subscribers 1.0" in api.get("/metrics").text, 5)
+        assert post(site, ARTICLE).status_code == 201
+        delivery = wait_until(lambda: subscribers.received("/ok/desk"), 5, what="the push")[0]
+        assert "Река вышла из берегов" in delivery.body.decode()
+    finally:
+        server.shutdown()
