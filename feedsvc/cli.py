@@ -1,11 +1,12 @@
 """Commands: parse arguments, call the services, print. Nothing else lives here."""
 
+import asyncio
 import logging
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
@@ -25,11 +26,15 @@ from feedsvc import config, logs, pipeline, scaffold
 from feedsvc.build.pages import discovery_links
 from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
+from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
 from feedsvc.store import StoreError
 from feedsvc.web.app import SCHEDULED_ENV, create_app
+from feedsvc.websub.deliver import announce
+from feedsvc.websub.subscriptions import Subscriptions
 
 SHOWN_FILES = 12  # a first build of a big site writes thousands
+UPLOAD_WAIT = 300  # seconds `feedsvc build` waits for its uploads
 
 
 def _count(number: int, noun: str) -> str:
@@ -55,9 +60,11 @@ def _state(ctx: click.Context, settings: Settings) -> State:
         _fail(f"{ctx.obj}: state.url: cannot open the state database: {exc}")
 
 
-def _pipeline(settings: Settings, state: State, *, full: bool = False) -> pipeline.Pipeline:
+def _pipeline(
+    settings: Settings, state: State, *, full: bool = False, mirrors: Sequence[Mirror] = ()
+) -> pipeline.Pipeline:
     try:
-        return pipeline.Pipeline(settings, state, full=full)
+        return pipeline.Pipeline(settings, state, full=full, mirrors=mirrors)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -109,9 +116,19 @@ def build(ctx: click.Context, full: bool) -> None:
     """Build every feed once and write the changed ones."""
     settings = _settings(ctx)
     state = _state(ctx, settings)
+    mirrors = mirrors_for(settings, state.engine)
     try:
-        report = _pipeline(settings, state, full=full).run()
+        for mirror in mirrors:
+            mirror.start()
+            mirror.reconcile()  # files an earlier run could not upload
+        report = _pipeline(settings, state, full=full, mirrors=mirrors).run()
+        asyncio.run(announce(settings, Subscriptions(state.engine), report.written))
+        for mirror in mirrors:
+            if error := mirror.drain(UPLOAD_WAIT):
+                report.failures.append(f"upload to {mirror.label} failed: {error}")
     finally:
+        for mirror in mirrors:
+            mirror.stop()
         state.close()
     for problem in report.problems:
         click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)

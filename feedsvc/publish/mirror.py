@@ -89,7 +89,7 @@ class Mirror:
         """Wait until the queue is empty or an attempt failed; the error, or ""."""
         deadline = time.monotonic() + timeout
         with self._changed:
-            while (self._pending or self._busy) and not self.error:
+            while (self._pending or self._busy or self._reconciling) and not self.error:
                 if not self._changed.wait(deadline - time.monotonic()):
                     return self.error or f"{self.label}: uploads still running after {timeout:g} s"
             return self.error
@@ -97,20 +97,22 @@ class Mirror:
     def _run(self) -> None:
         while True:
             with self._changed:
-                reconciling, self._reconciling = self._reconciling, False
-            if reconciling:
-                self.push(self._missed())
-            with self._changed:
-                while not self._stopped and (not self._pending or self._backoff):
-                    if self._backoff:
+                while not (
+                    self._stopped or self._reconciling or (self._pending and not self._backoff)
+                ):
+                    if self._backoff:  # after a failure: wait, then try the queue again
                         self._changed.wait(self._backoff)
                         break
                     self._changed.wait()
                 if self._stopped:
                     return
-                batch = sorted(self._pending)
+                reconciling, self._reconciling = self._reconciling, False
                 self._busy = True
             try:
+                if reconciling:
+                    self.push(self._missed())
+                with self._changed:
+                    batch = sorted(self._pending)
                 for path in batch:
                     self._send(path)
                     with self._changed:

@@ -68,13 +68,13 @@ class WebDavUpload:
         headers = {"Content-Type": content_type, "X-Content-SHA256": digest}
         if encoding:
             headers["Content-Encoding"] = encoding
+        self._make_folders(path)
         response = self.client.put(quote(path), content=body, headers=headers)
-        if response.status_code == 409:  # a folder on the way is missing
-            self._make_folders(path)
-            response = self.client.put(quote(path), content=body, headers=headers)
         response.raise_for_status()
 
     def _make_folders(self, path: str) -> None:
+        """Each folder on the way, once per process: servers differ in how they refuse a PUT
+        into a missing folder (409 by RFC 4918, 500 from nginx), so none is left to chance."""
         parts = path.split("/")[:-1]
         for depth in range(1, len(parts) + 1):
             folder = "/".join(parts[:depth]) + "/"

@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 from prometheus_client.core import GaugeMetricFamily, Metric
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -29,7 +28,7 @@ from feedsvc.web.health import health, targets
 from feedsvc.web.ingest import Ingest
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import ReadyFiles, Serving
-from feedsvc.websub.deliver import Deliverer
+from feedsvc.websub.deliver import Deliverer, hub_client
 from feedsvc.websub.hub import Hub
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -45,11 +44,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     tally = metrics.RequestTally()
     access_log = AccessLog() if server.access_log else None
     subscriptions = Subscriptions(state.engine)
-    client = httpx.AsyncClient(
-        timeout=settings.websub.timeout,
-        limits=httpx.Limits(max_connections=128),
-        headers={"User-Agent": "feedsvc (WebSub hub)"},
-    )
+    client = hub_client(settings)
     deliverer = Deliverer(settings, subscriptions, client)
     mirrors = mirrors_for(settings, state.engine) if scheduled else []
     pipeline = Pipeline(settings, state, mirrors=mirrors)

