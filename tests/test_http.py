@@ -70,6 +70,9 @@ def test_if_none_match_gives_304_with_validators_and_no_body(served):
     assert again.content == b""
     assert again.headers["etag"] == first.headers["etag"]
     assert again.headers["cache-control"] == "max-age=60"
+    assert again.headers["vary"] == "Accept-Encoding"
+    # Nothing that describes a body it does not have (RFC 9110 15.4.5).
+    assert not {"content-length", "content-type", "link"} & set(again.headers)
     weak = plain(served, "/feeds/main.rss", **{"If-None-Match": f'"x", W/{first.headers["etag"]}'})
     assert weak.status_code == 304
     other = plain(served, "/feeds/main.rss", **{"If-None-Match": '"something-else"'})

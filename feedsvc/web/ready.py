@@ -61,6 +61,7 @@ class Ready:
     gzip: Variant
     brotli: Variant | None
     etags: tuple[str, ...]  # every representation's tag: If-None-Match may name any
+    tags: frozenset[bytes]  # the same, as a poller sends one back
     mtime: int
     signature: tuple[int, int, int]  # (inode, mtime_ns, size) of the file it was read from
 
@@ -69,7 +70,7 @@ class Ready:
         return sum(len(v.body) for v in (self.plain, self.gzip, self.brotli) if v)
 
     def matches(self, if_none_match: bytes) -> bool:
-        if any(if_none_match == v.etag for v in (self.plain, self.gzip, self.brotli) if v):
+        if if_none_match in self.tags:
             return True  # the usual case: a poller sends back the one tag it was given
         return etag_matches(if_none_match.decode("latin-1"), self.etags)
 
@@ -110,20 +111,24 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
         if packed is None:
             packed = brotli.compress(body, quality=5)
     digest = hashlib.sha256(body).hexdigest()[:32]
-    common: Headers = [
-        (b"last-modified", formatdate(int(stat.st_mtime), usegmt=True).encode()),
+    # A 304 carries what a cache must update (RFC 9110 15.4.5): the ETag, Cache-Control, Vary.
+    caching: Headers = [
         (b"cache-control", f"max-age={serving.max_age}".encode()),
         (b"vary", b"Accept-Encoding"),
+    ]
+    described: Headers = [
+        (b"last-modified", formatdate(int(stat.st_mtime), usegmt=True).encode()),
+        (b"content-type", kind.encode()),
     ]
     if relative.rpartition(".")[2] in FEED_TYPES:
         links = [f'<{hub}>; rel="hub"' for hub in serving.hubs]
         links.append(f'<{public_url(serving.base_url, relative)}>; rel="self"')
-        common.append((b"link", ", ".join(links).encode()))
+        described.append((b"link", ", ".join(links).encode()))
 
     def variant(data: bytes, tag: str, encoding: bytes | None) -> Variant:
         etag = f'"{tag}"'.encode()
-        validators = [(b"etag", etag), *common]
-        full = [*validators, (b"content-type", kind.encode())]
+        validators = [(b"etag", etag), *caching]
+        full = [*validators, *described]
         if encoding:
             full.append((b"content-encoding", encoding))
         full.append((b"content-length", str(len(data)).encode()))
@@ -132,9 +137,10 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
     plain = variant(body, digest, None)
     zipped = variant(gzipped, digest + "-gzip", b"gzip")
     br = None if packed is None else variant(packed, digest + "-br", b"br")
-    etags = tuple(v.etag.decode() for v in (plain, zipped, br) if v)
+    tags = frozenset(v.etag for v in (plain, zipped, br) if v)
     signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    return Ready(plain, zipped, br, etags, int(stat.st_mtime), signature)
+    etags = tuple(sorted(tag.decode() for tag in tags))
+    return Ready(plain, zipped, br, etags, tags, int(stat.st_mtime), signature)
 
 
 def signature(path: Path) -> tuple[int, int, int] | None:
