@@ -7,8 +7,8 @@ A site with a 50-item feed is built once; then, on 127.0.0.1, Debian's nginx
 - conditional polls answered 304 (If-None-Match with the gzip ETag);
 - full gzip 200s (Accept-Encoding: gzip).
 Prints the median requests/s and p99 latency of each, and feedsvc's ratio to nginx
-(goal: at least 0.5x for both). Access logs are off on both servers; one more
-feedsvc run with its access log on shows what the log costs.
+(goal: at least 0.5x for both): both without access logs, and both with one
+(nginx's buffered combined log, feedsvc's JSON lines).
 
     .venv/bin/python bench/serve.py [--rounds 3] [--seconds 5] [--connections 50]
 """
@@ -86,21 +86,27 @@ def make_site(root: Path, feedsvc_port: int, access_log: bool) -> Path:
     return config
 
 
-def nginx_config(root: Path, public: Path, port: int) -> Path:
+def nginx_config(root: Path, public: Path, port: int, logged_port: int) -> Path:
+    """One nginx, two servers on the same folder: without an access log, and with one
+    (buffered, as a production server would write it)."""
     temp = "".join(
         f"{kind}_temp_path {root}/tmp-{kind};\n"
         for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
     user = "user root;\n" if os.geteuid() == 0 else ""
+    site = (
+        f"  root {public};\n  gzip_static on;\n  etag on;\n"
+        "  add_header Vary Accept-Encoding;\n  add_header Cache-Control max-age=60;\n"
+    )
     conf = root / "nginx.conf"
     conf.write_text(
         f"{user}worker_processes 2;\npid {root}/nginx.pid;\nerror_log {root}/error.log;\n"
         "events { worker_connections 1024; }\n"
         f"http {{\n include /etc/nginx/mime.types;\n"
-        f" {temp} access_log off;\n sendfile on;\n tcp_nopush on;\n"
-        f" server {{\n  listen 127.0.0.1:{port} reuseport;\n  root {public};\n"
-        "  gzip_static on;\n  etag on;\n  add_header Vary Accept-Encoding;\n"
-        "  add_header Cache-Control max-age=60;\n }\n}\n"
+        f" {temp} sendfile on;\n tcp_nopush on;\n"
+        f" server {{\n  listen 127.0.0.1:{port} reuseport;\n  access_log off;\n{site}}}\n"
+        f" server {{\n  listen 127.0.0.1:{logged_port} reuseport;\n"
+        f"  access_log {root}/access.log combined buffer=64k;\n{site}}}\n}}\n"
     )
     return conf
 
@@ -146,7 +152,8 @@ def main() -> None:
         raise SystemExit("needs Debian's wrk and nginx: apt-get install wrk nginx")
 
     work = Path(tempfile.mkdtemp(prefix="feedsvc-bench-serve-"))
-    ports = {"nginx": free_port(), "feedsvc": free_port(), "feedsvc+log": free_port()}
+    names = ("nginx", "feedsvc", "nginx+log", "feedsvc+log")
+    ports = {name: free_port() for name in names}
     processes: list[subprocess.Popen] = []
     try:
         for name, access_log in (("feedsvc", False), ("feedsvc+log", True)):
@@ -163,7 +170,8 @@ def main() -> None:
                     stderr=subprocess.DEVNULL,
                 )
             )
-        conf = nginx_config(work, work / "feedsvc" / "public", ports["nginx"])
+        public = work / "feedsvc" / "public"
+        conf = nginx_config(work, public, ports["nginx"], ports["nginx+log"])
         processes.append(
             subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], cwd=work)
         )
@@ -184,15 +192,16 @@ def main() -> None:
                     results.setdefault((name, scenario), []).append(measured)
 
         for scenario in loads["nginx"]:
-            base_rate = statistics.median(r for r, _ in results["nginx", scenario])
-            base_p99 = statistics.median(p for _, p in results["nginx", scenario])
             print(f"{scenario}:")
             for name in urls:
+                base = "nginx+log" if name.endswith("+log") else "nginx"
+                base_rate = statistics.median(r for r, _ in results[base, scenario])
+                base_p99 = statistics.median(p for _, p in results[base, scenario])
                 rate = statistics.median(r for r, _ in results[name, scenario])
                 p99 = statistics.median(p for _, p in results[name, scenario])
                 print(
                     f"  {name:12} {rate:9,.0f} req/s  p99 {p99:6.2f} ms   "
-                    f"{rate / base_rate:.2f}x nginx's rate, p99 {p99 / base_p99:.2f}x"
+                    f"{rate / base_rate:.2f}x {base}'s rate, p99 {p99 / base_p99:.2f}x"
                 )
     finally:
         for process in processes:

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs
 
 import httpx
 import pytest
-from conftest import Site, free_port, md, wait_until
+from conftest import Site, feedsvc, free_port, md, wait_until
 from sqlalchemy import update
 from subscribers import Subscribers, serve
 from test_serving import metric
@@ -226,3 +226,18 @@ def test_configured_hubs_are_pinged_and_advertised_instead(site, start_server, s
         p for p in tries if f"{site.url}feeds/main.rss" in parse_qs(p.body.decode())["hub.topic"]
     ]
     assert len(per_topic) == 2, "one try and one retry"
+
+
+def test_feedsvc_build_beside_serve_pushes_to_the_hubs_subscribers(site, start_server, subscribers):
+    """The cron way: `feedsvc serve` keeps the hub, a scheduled `feedsvc build` delivers."""
+    configure(site)
+    site.write("a.md", md("Night market opens"))
+    assert feedsvc("--config", str(site.config), "build").returncode == 0
+    server = start_server("serve")
+    assert subscribe(site, subscribers.url("ok", "cron")).status_code == 202
+    wait_until(lambda: subscriber_count(server) == 1, 5, what="the subscription")
+    site.write("b.md", md("Ночной рынок продлевает часы"))
+    result = feedsvc("--config", str(site.config), "build")
+    assert result.returncode == 0, result.stderr
+    delivery = subscribers.received("/ok/cron")  # delivered before the command returned
+    assert delivery and "Ночной рынок продлевает часы" in delivery[0].body.decode()

@@ -47,14 +47,15 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     client = hub_client(settings)
     deliverer = Deliverer(settings, subscriptions, client)
     mirrors = mirrors_for(settings, state.engine) if scheduled else []
-    pipeline = Pipeline(settings, state, mirrors=mirrors)
+    rebuilder, schedule = None, None
+    if scheduled:  # `feedsvc serve` only serves: no store is opened
 
-    def after(report: BuildReport) -> None:
-        files.reload_changed()
-        deliverer.changed(report.written)
+        def after(report: BuildReport) -> None:
+            files.reload_changed()
+            deliverer.changed(report.written)
 
-    rebuilder = Rebuilder(pipeline, after)
-    schedule = Schedule(settings, rebuilder, on_lead=lambda: [m.reconcile() for m in mirrors])
+        rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)
+        schedule = Schedule(settings, rebuilder, on_lead=lambda: [m.reconcile() for m in mirrors])
 
     def healthz(_request: Request) -> Response:
         healthy, report = health(state, server.health_max_age)
@@ -85,7 +86,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     if settings.websub.builtin:
         hub = Hub(settings, subscriptions, client)
         routes.append(Route("/websub", hub.endpoint, methods=["POST"]))
-    if scheduled and settings.api.token.get_secret_value():
+    if rebuilder is not None and settings.api.token.get_secret_value():
         routes += Ingest(settings, state, rebuilder).routes()
 
     async def housekeeping() -> None:
@@ -102,14 +103,15 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
         for mirror in mirrors:
             mirror.start()
         tasks = [asyncio.create_task(housekeeping())]
-        if scheduled:
+        if schedule is not None:
             tasks.append(asyncio.create_task(schedule.run()))
         try:
             yield
         finally:
             for task in tasks:
                 task.cancel()
-            schedule.stop()
+            if schedule is not None:
+                schedule.stop()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(deliverer.idle(), 5)
             await client.aclose()
