@@ -28,6 +28,7 @@ from feedsvc.web.health import health, targets
 from feedsvc.web.ingest import Ingest
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import ReadyFiles, Serving
+from feedsvc.websub.context import WebSubContext
 from feedsvc.websub.deliver import Deliverer, hub_client
 from feedsvc.websub.hub import Hub
 from feedsvc.websub.subscriptions import Subscriptions
@@ -45,7 +46,8 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     access_log = AccessLog() if server.access_log else None
     subscriptions = Subscriptions(state.engine)
     client = hub_client(settings)
-    deliverer = Deliverer(settings, subscriptions, client)
+    websub = WebSubContext(settings, subscriptions, client)
+    deliverer = Deliverer(websub)
     mirrors = mirrors_for(settings, state.engine) if scheduled else []
     rebuilder, schedule = None, None
     if scheduled:  # `feedsvc serve` only serves: no store is opened
@@ -84,7 +86,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
 
     routes = [Route("/healthz", healthz), Route("/metrics", metrics_page)]
     if settings.websub.builtin:
-        hub = Hub(settings, subscriptions, client)
+        hub = Hub(websub)
         routes.append(Route("/websub", hub.endpoint, methods=["POST"]))
     if rebuilder is not None and settings.api.token.get_secret_value():
         routes += Ingest(settings, state, rebuilder).routes()
@@ -113,7 +115,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
             if schedule is not None:
                 schedule.stop()
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(deliverer.idle(), 5)
+                await asyncio.wait_for(websub.idle(), 5)
             await client.aclose()
             for mirror in mirrors:
                 mirror.stop()

@@ -13,6 +13,7 @@ from feedsvc.build.plan import is_topic, public_url
 from feedsvc.config import Settings
 from feedsvc.web.metrics import HUB_FAILURES
 from feedsvc.web.ready import CONTENT_TYPES
+from feedsvc.websub.context import WebSubContext, WebSubPart
 from feedsvc.websub.retry import with_retries
 from feedsvc.websub.subscriptions import Subscription, Subscriptions
 
@@ -21,40 +22,25 @@ log = logging.getLogger(__name__)
 AT_ONCE = 64  # deliveries in flight; a slow subscriber holds one slot, not the others
 
 
-class Deliverer:
-    def __init__(
-        self, settings: Settings, subscriptions: Subscriptions, client: httpx.AsyncClient
-    ) -> None:
-        self.settings = settings
-        self.subscriptions = subscriptions
-        self.client = client
+class Deliverer(WebSubPart):
+    def __init__(self, context: WebSubContext) -> None:
+        super().__init__(context)
         self._slots = asyncio.Semaphore(AT_ONCE)
-        self._running: set[asyncio.Task] = set()
 
     def changed(self, written: list[str]) -> None:
         """Start telling everyone about these published files; returns at once."""
         base = self.settings.site.base_url
         topics = {public_url(base, path): path for path in written if is_topic(path)}
         if topics:
-            self._start(self._announce(topics))
-
-    async def idle(self) -> None:
-        """Wait until every delivery started so far has finished (tests, shutdown)."""
-        while self._running:
-            await asyncio.gather(*list(self._running), return_exceptions=True)
-
-    def _start(self, work) -> None:
-        task = asyncio.create_task(work)
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+            self.context.start(self._announce(topics))
 
     async def _announce(self, topics: dict[str, str]) -> None:
         for hub in self.settings.websub.hubs:
             for topic in topics:
-                self._start(self._ping(hub, topic))
+                self.context.start(self._ping(hub, topic))
         now = datetime.now(UTC)
         for subscription in await asyncio.to_thread(self.subscriptions.active, topics, now):
-            self._start(self._deliver(subscription, topics[subscription.topic]))
+            self.context.start(self._deliver(subscription, topics[subscription.topic]))
 
     async def _ping(self, hub: str, topic: str) -> None:
         websub = self.settings.websub
@@ -125,6 +111,6 @@ def hub_client(settings: Settings) -> httpx.AsyncClient:
 async def announce(settings: Settings, subscriptions: Subscriptions, written: list[str]) -> None:
     """Everything a build outside the server (`feedsvc build`) owes hubs and subscribers."""
     async with hub_client(settings) as client:
-        deliverer = Deliverer(settings, subscriptions, client)
-        deliverer.changed(written)
-        await deliverer.idle()
+        context = WebSubContext(settings, subscriptions, client)
+        Deliverer(context).changed(written)
+        await context.idle()

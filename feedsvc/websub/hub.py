@@ -12,9 +12,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from feedsvc.build.plan import is_topic
-from feedsvc.config import Settings
 from feedsvc.websub.callbacks import refusal
-from feedsvc.websub.subscriptions import Subscriptions
+from feedsvc.websub.context import WebSubPart
 
 log = logging.getLogger(__name__)
 
@@ -22,14 +21,8 @@ MAX_SECRET = 200  # bytes (WebSub 5.1)
 MAX_FORM = 16_384
 
 
-class Hub:
-    def __init__(
-        self, settings: Settings, subscriptions: Subscriptions, client: httpx.AsyncClient
-    ) -> None:
-        self.settings = settings
-        self.subscriptions = subscriptions
-        self.client = client
-        self._verifying: set[asyncio.Task] = set()
+class Hub(WebSubPart):
+    """The endpoint: checks a request, answers 202, and verifies intent in the background."""
 
     def topic_path(self, topic: str) -> str | None:
         """The published feed a topic URL names, or None when it is not one of ours."""
@@ -68,9 +61,7 @@ class Hub:
         lease = self._lease(form.get("hub.lease_seconds"))
         if lease is None:
             return _bad("hub.lease_seconds: must be a positive whole number")
-        task = asyncio.create_task(self._verify(mode, topic, callback, secret, lease))
-        self._verifying.add(task)
-        task.add_done_callback(self._verifying.discard)
+        self.context.start(self._verify(mode, topic, callback, secret, lease))
         return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
 
     def _lease(self, asked: str | None) -> int | None:
