@@ -93,33 +93,38 @@ def test_a_missing_secret_is_a_config_error_naming_the_key(site: Site, seaweed, 
 DAV_PASSWORD = "dav-Pa55-секрет"
 
 
-@pytest.fixture
-def dav(tmp_path):
-    root = tmp_path / "dav-root"
-    root.mkdir()
-    htpasswd(tmp_path / "htpasswd", "feedsvc", DAV_PASSWORD)
+def dav_server(folder) -> Nginx:
+    """nginx with its DAV module and basic auth, serving folder/dav-root; started."""
+    root = folder / "dav-root"
+    (root / "site").mkdir(parents=True)
+    htpasswd(folder / "htpasswd", "feedsvc", DAV_PASSWORD)
     server = Nginx(
-        tmp_path / "nginx",
+        folder / "nginx",
         free_port(),
         f"  root {root};\n  location / {{\n   dav_methods PUT DELETE MKCOL;\n"
         f"   create_full_put_path off;\n   client_max_body_size 20m;\n"
-        f"   auth_basic feeds;\n   auth_basic_user_file {tmp_path / 'htpasswd'};\n  }}",
+        f"   auth_basic feeds;\n   auth_basic_user_file {folder / 'htpasswd'};\n  }}",
     )
     server.start()
     server.files = root
+    return server
+
+
+@pytest.fixture
+def dav(tmp_path):
+    server = dav_server(tmp_path)
     yield server
     server.stop()
 
 
-def dav_target(dav, password: str = DAV_PASSWORD) -> str:
+def dav_target(dav, password: str = DAV_PASSWORD, name: str = "dav") -> str:
     return (
-        f"[[publish]]\nkind = 'webdav'\nname = 'dav'\nurl = '{dav.url}site/'\n"
+        f"[[publish]]\nkind = 'webdav'\nname = '{name}'\nurl = '{dav.url}site/'\n"
         f"username = 'feedsvc'\npassword = '{password}'\n"
     )
 
 
 def test_webdav_gets_every_file_making_folders_as_needed(site: Site, dav):
-    (dav.files / "site").mkdir()
     site.configure(extra=local_and(dav_target(dav)))
     site.write("a.md", md("Ярмарка открылась", categories="['Город']"))
     result = feedsvc("--config", str(site.config), "build")
@@ -138,7 +143,6 @@ def test_webdav_gets_every_file_making_folders_as_needed(site: Site, dav):
 
 
 def test_a_refused_upload_fails_the_build_without_showing_the_password(site: Site, dav):
-    (dav.files / "site").mkdir()
     site.configure(extra=local_and(dav_target(dav, password="wrong-secret-xyz")))
     site.write("a.md", md("Ice rink opens"))
     result = feedsvc("--config", str(site.config), "build")
@@ -148,9 +152,18 @@ def test_a_refused_upload_fails_the_build_without_showing_the_password(site: Sit
     assert (site.root / "public" / "feeds" / "main.rss").exists(), "the local target still got it"
 
 
-def test_a_target_that_goes_down_is_reported_and_catches_up(site: Site, dav, start_server):
-    (dav.files / "site").mkdir()
-    site.configure(extra=local_and(dav_target(dav)))
+def test_a_target_that_goes_down_is_reported_and_catches_up(
+    site: Site, dav, start_server, tmp_path
+):
+    backup = dav_server(tmp_path / "backup")
+    try:
+        _down_and_up(site, dav, backup, start_server)
+    finally:
+        backup.stop()
+
+
+def _down_and_up(site: Site, dav, backup, start_server):
+    site.configure(extra=local_and(dav_target(dav) + dav_target(backup, name="backup")))
     site.write("a.md", md("Bakery wins prize"))
     server = start_server("run")
     wait_until(lambda: (dav.files / "site/feeds/main.rss").exists(), 20, what="the first upload")
@@ -158,6 +171,11 @@ def test_a_target_that_goes_down_is_reported_and_catches_up(site: Site, dav, sta
 
     dav.stop()
     site.write("b.md", md("Пекарня расширяется"))
+    wait_until(
+        lambda: "Пекарня расширяется" in (backup.files / "site/feeds/main.rss").read_text(),
+        15,
+        what="the other target to get the change while the first is down",
+    )
     wait_until(
         lambda: server.get("/healthz").json()["status"].startswith("degraded"),
         15,
