@@ -80,6 +80,22 @@ class Derived:
         yield from self.gauges()
 
 
+def gauges(subscribers: int, targets: dict[str, dict], ready_bytes: int) -> list[Metric]:
+    """Values read from the state and this process when scraped."""
+    count = GaugeMetricFamily("feedsvc_websub_subscribers", "Active WebSub subscriptions")
+    count.add_metric([], subscribers)
+    up = GaugeMetricFamily(
+        "feedsvc_publish_target_up", "1 when the last upload to a target worked", labels=["target"]
+    )
+    for name, status in targets.items():
+        up.add_metric([name], 1 if status["ok"] else 0)
+    held = GaugeMetricFamily(
+        "feedsvc_ready_bytes", "Bytes of ready feed bodies held by the worker answering"
+    )
+    held.add_metric([], ready_bytes)
+    return [count, up, held]
+
+
 def exposition(gauges: Callable[[], Iterable[Metric]]) -> bytes:
     """The /metrics body: this process's counters, or every worker's in multiprocess mode."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
