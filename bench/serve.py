@@ -104,8 +104,8 @@ def nginx_config(root: Path, public: Path, port: int, logged_port: int) -> Path:
         "events { worker_connections 1024; }\n"
         f"http {{\n include /etc/nginx/mime.types;\n"
         f" {temp} sendfile on;\n tcp_nopush on;\n"
-        f" server {{\n  listen 127.0.0.1:{port} reuseport;\n  access_log off;\n{site}}}\n"
-        f" server {{\n  listen 127.0.0.1:{logged_port} reuseport;\n"
+        f" server {{\n  listen 127.0.0.1:{port};\n  access_log off;\n{site}}}\n"
+        f" server {{\n  listen 127.0.0.1:{logged_port};\n"
         f"  access_log {root}/access.log combined buffer=64k;\n{site}}}\n}}\n"
     )
     return conf
