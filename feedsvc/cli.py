@@ -30,6 +30,7 @@ from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
 from feedsvc.store import StoreError
 from feedsvc.web.app import SCHEDULED_ENV, create_app
+from feedsvc.web.protocol import FeedProtocol
 from feedsvc.websub.deliver import announce
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -198,6 +199,7 @@ def _serve(
         "proxy_headers": False,
         "access_log": False,  # the fast lane writes its own, one JSON line a request
         "server_header": False,
+        "http": FeedProtocol,  # polls for feeds are answered without the ASGI machinery
         "log_level": "warning" if ctx.find_root().params.get("quiet") else "info",
     }
     workers = workers or settings.server.workers

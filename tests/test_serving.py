@@ -173,13 +173,63 @@ def test_a_new_build_is_served_within_a_second(running, site: Site):
     site.write("c.md", md("Ferry timetable changes", "Winter times start Monday."))
     assert site.build().ok  # another process: the server learns of it by the marker
     started = time.monotonic()
+    # Polled as a reader polls: with its ETag, so the rate limit (3 a minute) never applies.
+    poll = {"If-None-Match": before.headers["etag"]}
     after = wait_until(
-        lambda: (
-            (r := running.get("/feeds/main.rss")).headers["etag"] != before.headers["etag"] and r
-        ),
+        lambda: (r := running.get("/feeds/main.rss", headers=poll)).status_code == 200 and r,
         2,
         interval=0.05,
         what="the new feed",
     )
     assert time.monotonic() - started < 1.0
     assert "Ferry timetable changes" in after.text
+
+
+def exchange(site: Site, raw_requests: bytes, expect: int) -> list[int]:
+    """Send bytes as they are on one connection; the statuses of the first `expect` answers,
+    read one after another by their Content-Length."""
+    import socket
+
+    statuses: list[int] = []
+    data = b""
+    with socket.create_connection(("127.0.0.1", site.port), timeout=10) as sock:
+        sock.sendall(raw_requests)
+        while len(statuses) < expect:
+            head, found, rest = data.partition(b"\r\n\r\n")
+            length = re.search(rb"content-length: (\d+)", head, re.I) if found else None
+            status = int(head.split(b" ", 2)[1]) if found else 0
+            size = int(length.group(1)) if length and status != 304 else 0
+            if found and len(rest) >= size:
+                statuses.append(status)
+                data = rest[size:]
+                continue
+            chunk = sock.recv(65536)
+            assert chunk, f"connection closed after {statuses}"
+            data += chunk
+    return statuses
+
+
+def test_pipelined_requests_are_answered_in_order(running, site: Site):
+    get = b"GET /feeds/main.rss HTTP/1.1\r\nHost: x\r\n\r\n"
+    missing = b"GET /feeds/none.rss HTTP/1.1\r\nHost: x\r\n\r\n"
+    health = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"  # through the ASGI app
+    assert exchange(site, get + health + missing + get, 4) == [200, 200, 404, 200]
+    atom, json_feed = (get.replace(b"main.rss", name) for name in (b"main.atom", b"main.json"))
+    assert exchange(site, health + atom + json_feed + health, 4) == [200, 200, 200, 200]
+
+
+def test_http_1_0_and_connection_close_are_honoured(running, site: Site):
+    import socket
+
+    for request in (
+        b"GET /feeds/main.rss HTTP/1.0\r\n\r\n",
+        b"GET /feeds/main.rss HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    ):
+        with socket.create_connection(("127.0.0.1", site.port), timeout=10) as sock:
+            sock.sendall(request)
+            data = b""
+            while chunk := sock.recv(65536):  # ends only when the server closes
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200")
+        assert len(body) == int(re.search(rb"content-length: (\d+)", head).group(1))

@@ -1,20 +1,23 @@
-"""The feed fast lane: a bare ASGI handler for published files, in front of the app.
+"""The feed fast lane: published files answered without routing, rendering or compression.
 
-Pollers fetch feeds all day, so this path does no routing, no rendering and no
-compression: it looks the file up among the ready ones, compares validators and
-writes bytes that were prepared when the build published them. Everything else
-(/healthz, /metrics, /websub, /api) goes on to the Starlette app.
+Pollers fetch feeds all day, so this path looks the file up among the ready ones,
+compares validators and hands back bytes that were prepared when the build
+published them. `FastLane.decide` makes that answer; the lane is reached two ways:
+as an ASGI app in front of the Starlette app (every server), and straight from
+uvicorn's HTTP protocol (`feedsvc.web.protocol`), which skips the ASGI machinery.
+Everything else (/healthz, /metrics, /websub, /api) goes on to the Starlette app.
 """
 
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.conditional import accepts, not_modified
 from feedsvc.web.metrics import RequestTally
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
-from feedsvc.web.ready import Ready, ReadyFiles, Variant
+from feedsvc.web.ready import Headers, Ready, ReadyFiles, Variant, header_block
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -22,10 +25,30 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PAGES = {"/": "index.html", "/feeds.opml": "feeds.opml"}
-ALLOW = [(b"allow", b"GET, HEAD"), (b"content-type", b"text/plain; charset=utf-8")]
-NOT_FOUND = b"not found (or not built yet)\n"
 PLAIN = [(b"content-type", b"text/plain; charset=utf-8")]
 ENCODINGS_SEEN = 256  # distinct Accept-Encoding values whose choice is remembered
+
+
+def published(path: str) -> str | None:
+    """The published file a request path asks for, or None when the path is not the lane's."""
+    return PAGES.get(path) or (path[1:] if path.startswith("/feeds/") else None)
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    headers: Headers
+    block: bytes  # the headers as wire lines
+    body: bytes
+
+
+def _message(status: int, text: str, extra: Headers = ()) -> Reply:
+    body = text.encode()
+    headers = [*extra, *PLAIN, (b"content-length", str(len(body)).encode())]
+    return Reply(status, headers, header_block(headers), body)
+
+
+NOT_FOUND = _message(404, "not found (or not built yet)\n")
 
 
 class FastLane:
@@ -49,52 +72,51 @@ class FastLane:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""
-        relative = PAGES.get(path) or (path[1:] if path.startswith("/feeds/") else None)
+        relative = published(path)
         if relative is None:
             await self.app(scope, receive, send)
             return
+        peer = scope["client"][0] if scope.get("client") else ""
+        reply = self.decide(scope["method"], path, relative, dict(scope["headers"]), peer)
+        await send(
+            {"type": "http.response.start", "status": reply.status, "headers": reply.headers}
+        )
+        await send({"type": "http.response.body", "body": reply.body})
+
+    def decide(
+        self, method: str, path: str, relative: str, headers: dict[bytes, bytes], peer: str
+    ) -> Reply:
+        """The answer to one request for a published file, counted and logged."""
         started = time.monotonic()
-        status, sent, headers = await self._answer(scope, relative, send)
-        self.tally.add(relative if status != 404 else "", status, sent)
+        reply = self._reply(method, relative, headers, peer)
+        sent = len(reply.body)
+        self.tally.add(relative if reply.status != 404 else "", reply.status, sent)
         if self.access_log is not None:
-            client = self._client(scope, headers)
+            client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
             agent = headers.get(b"user-agent", b"")
             took = time.monotonic() - started
-            self.access_log.add(client, scope["method"], path, status, sent, agent, took)
+            self.access_log.add(client, method, path, reply.status, sent, agent, took)
+        return reply
 
-    async def _answer(
-        self, scope: Scope, relative: str, send: Send
-    ) -> tuple[int, int, dict[bytes, bytes]]:
-        headers = dict(scope["headers"])
-        method = scope["method"]
+    def _reply(self, method: str, relative: str, headers: dict[bytes, bytes], peer: str) -> Reply:
         if method not in ("GET", "HEAD"):
-            body = f"{method} is not allowed here: feeds are read with GET or HEAD\n".encode()
-            return 405, await _send(send, 405, ALLOW, body), headers
+            text = f"{method} is not allowed here: feeds are read with GET or HEAD\n"
+            return _message(405, text, [(b"allow", b"GET, HEAD")])
         ready = self.files.get(relative)
         if ready is None:
-            return 404, await _send(send, 404, PLAIN, NOT_FOUND), headers
+            return NOT_FOUND
         variant = self._variant(ready, headers.get(b"accept-encoding"))
         if _unchanged(ready, headers):
             # No Content-Length: on a 304 it would have to be the full body's (RFC 9110).
-            await send(
-                {"type": "http.response.start", "status": 304, "headers": variant.not_modified}
-            )
-            await send({"type": "http.response.body", "body": b""})
-            return 304, 0, headers
+            return Reply(304, variant.not_modified, variant.not_modified_block, b"")
         if self.limiter is not None:
-            wait = self.limiter.wait(self._client(scope, headers), relative, time.monotonic())
+            client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
+            wait = self.limiter.wait(client, relative, time.monotonic())
             if wait:
-                retry = [(b"retry-after", str(wait).encode()), *PLAIN]
-                message = f"too many full fetches of this file; retry in {wait} s\n".encode()
-                return 429, await _send(send, 429, retry, message), headers
+                text = f"too many full fetches of this file; retry in {wait} s\n"
+                return _message(429, text, [(b"retry-after", str(wait).encode())])
         body = b"" if method == "HEAD" else variant.body
-        await send({"type": "http.response.start", "status": 200, "headers": variant.full})
-        await send({"type": "http.response.body", "body": body})
-        return 200, len(body), headers
-
-    def _client(self, scope: Scope, headers: dict[bytes, bytes]) -> str:
-        peer = scope["client"][0] if scope.get("client") else ""
-        return self.clients.of(peer, headers.get(b"x-forwarded-for"))
+        return Reply(200, variant.full, variant.full_block, body)
 
     def _variant(self, ready: Ready, accept_encoding: bytes | None) -> Variant:
         if not accept_encoding:
@@ -118,10 +140,3 @@ def _unchanged(ready: Ready, headers: dict[bytes, bytes]) -> bool:
     if (since := headers.get(b"if-modified-since")) is not None:
         return not_modified(None, since.decode("latin-1"), ready.etags, ready.mtime)
     return False
-
-
-async def _send(send: Send, status: int, headers: list, body: bytes) -> int:
-    length = [(b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers + length})
-    await send({"type": "http.response.body", "body": body})
-    return len(body)

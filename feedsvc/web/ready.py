@@ -45,6 +45,11 @@ def content_type(relative: str) -> str | None:
     return CONTENT_TYPES.get(parts[-1].rpartition(".")[2])
 
 
+def header_block(headers: Headers) -> bytes:
+    """Header lines as they go on the wire, for a server that writes them itself."""
+    return b"".join(name + b": " + value + b"\r\n" for name, value in headers)
+
+
 @dataclass(frozen=True)
 class Variant:
     """One representation (identity, gzip or br): its bytes and both answers' headers."""
@@ -53,6 +58,8 @@ class Variant:
     etag: bytes
     full: Headers  # a 200
     not_modified: Headers  # a 304: the same validators, no body headers
+    full_block: bytes  # the same two, joined
+    not_modified_block: bytes
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
         if encoding:
             full.append((b"content-encoding", encoding))
         full.append((b"content-length", str(len(data)).encode()))
-        return Variant(data, etag, full, validators)
+        return Variant(data, etag, full, validators, header_block(full), header_block(validators))
 
     plain = variant(body, digest, None)
     zipped = variant(gzipped, digest + "-gzip", b"gzip")
