@@ -28,6 +28,7 @@ from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
 from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
+from feedsvc.stats import report
 from feedsvc.store import StoreError
 from feedsvc.web.app import SCHEDULED_ENV, create_app
 from feedsvc.web.protocol import FeedProtocol
@@ -123,7 +124,8 @@ def build(ctx: click.Context, full: bool) -> None:
             mirror.start()
             mirror.reconcile()  # files an earlier run could not upload
         report = _pipeline(settings, state, full=full, mirrors=mirrors).run()
-        asyncio.run(announce(settings, Subscriptions(state.engine), report.written))
+        subscriptions = Subscriptions(state.engine)
+        asyncio.run(announce(settings, subscriptions, report.written, state.record_notify))
         for mirror in mirrors:
             if error := mirror.drain(UPLOAD_WAIT):
                 report.failures.append(f"upload to {mirror.label} failed: {error}")
@@ -142,6 +144,19 @@ def build(ctx: click.Context, full: bool) -> None:
     click.echo(f"{_count(report.articles, 'article')}; written: {written}")
     if not report.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.pass_context
+def stats(ctx: click.Context) -> None:
+    """Print the store's size, the feeds, what is published, and the last build's stages."""
+    settings = _settings(ctx)
+    state = _state(ctx, settings)
+    try:
+        for line in report(settings, state):
+            click.echo(line)
+    finally:
+        state.close()
 
 
 @main.command()

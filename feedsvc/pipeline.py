@@ -3,6 +3,7 @@
 import fcntl
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from feedsvc.model import Moment, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import Mirror
+from feedsvc.stages import Stages
 from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
@@ -42,6 +44,8 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)  # feeds not published, and why
+    stages: Stages = field(default_factory=Stages)
+    bytes_written: int = 0
 
     @property
     def ok(self) -> bool:
@@ -133,38 +137,51 @@ class Pipeline:
         return Selection(chosen, entries, identities, problems)
 
     def _build(self, report: BuildReport) -> None:
-        now = report.started
-        problems, unread = self.ingest(now)
+        now, stages = report.started, report.stages
+        with stages.timing("scan"):
+            problems, unread = self.ingest(now)
         moment = Moment(now, read=datetime.now(UTC))
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
         report.problems.extend(problems)
         report.failures.extend(unread)
-        report.articles = self.state.count_visible(now)
-        selection = self.select_latest(now)
+        with stages.timing("select"):
+            report.articles = self.state.count_visible(now)
+            selection = self.select_latest(now)
+            last, held = self.state.feeds_built()
+            touched = None if last is None else self.state.changed_since(last, now)
         report.problems.extend(selection.problems)
-        last, held = self.state.feeds_built()
-        touched = None if last is None else self.state.changed_since(last, now)
-        pending = Pending()
+        pending = Pending(stages=stages)
+        # Building the feeds selects their items and renders and checks their documents;
+        # what is not rendering or checking counts as selecting.
+        inner = stages.seconds["render"] + stages.seconds["validate"]
+        started = time.perf_counter()
         built = self.feeds.build(moment, selection, touched, held, pending, self._published)
+        inner = stages.seconds["render"] + stages.seconds["validate"] - inner
+        stages.seconds["select"] += time.perf_counter() - started - inner
         site = self.settings.site
-        pending.outputs += [
-            OutputFile("index.html", index_html(site, built.specs, built.newest).encode()),
-            OutputFile("feeds.opml", opml(site, built.specs)),
-        ]
+        with stages.timing("render"):
+            pending.outputs += [
+                OutputFile("index.html", index_html(site, built.specs, built.newest).encode()),
+                OutputFile("feeds.opml", opml(site, built.specs)),
+            ]
         report.failures.extend(pending.failures)
-        for target in self.targets:
-            report.written.extend(target.publish(pending.outputs))
-        for mirror in self.mirrors:
-            mirror.push(report.written)
-        self.feeds.fingerprints.update(pending.fingerprints)
-        self.state.record_feeds(moment, built.held, forget=built.failed)
+        with stages.timing("publish"):
+            for target in self.targets:
+                report.written.extend(target.publish(pending.outputs))
+            for mirror in self.mirrors:
+                mirror.push(report.written)
+            self.feeds.fingerprints.update(pending.fingerprints)
+            self.state.record_feeds(moment, built.held, forget=built.failed)
+        written = set(report.written)
+        report.bytes_written = sum(len(o.body) for o in pending.outputs if o.path in written)
 
     def _published(self, path: str) -> bool:
         """Whether every target still has the file (one gone is built again)."""
         return all(target.has(path) for target in self.targets)
 
     def _record(self, report: BuildReport) -> None:
+        self.state.record_stages(report.stages.seconds, report.bytes_written)
         self.state.record_build(
             BuildRecord(
                 started=report.started,

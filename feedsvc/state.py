@@ -51,6 +51,8 @@ from feedsvc.upgrade import upgrade
 KEPT_BUILDS = 500
 FEEDS_BUILT = "feeds_built"  # meta: Moment.now of the last build that published feeds
 STORES_READ = "stores_read"  # meta: Moment.read of that build
+LAST_STAGES = "last_build_stages"  # meta: JSON, seconds per stage of the last build
+LAST_BYTES = "last_build_bytes"  # meta: bytes it wrote
 
 
 @dataclass(frozen=True)
@@ -308,6 +310,13 @@ class State:
         found = self._articles(query, article_url)
         return found[0] if found else None
 
+    def count_by_store(self) -> dict[str, tuple[int, int]]:
+        """store -> (articles kept, of which deleted)."""
+        deleted = func.count(articles.c.deleted)
+        query = select(articles.c.store, func.count(), deleted).group_by(articles.c.store)
+        with self.engine.connect() as conn:
+            return {store: (total, gone) for store, total, gone in conn.execute(query)}
+
     def count_visible(self, now: datetime) -> int:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).where(visible(now))) or 0
@@ -363,6 +372,27 @@ class State:
             _put_meta(
                 conn, {FEEDS_BUILT: built.now.isoformat(), STORES_READ: built.read.isoformat()}
             )
+
+    def record_stages(self, seconds: dict[str, float], bytes_written: int) -> None:
+        """The last build's seconds per stage and bytes written, for `feedsvc stats`."""
+        stages = {stage: round(value, 4) for stage, value in seconds.items()}
+        with self.engine.begin() as conn:
+            _put_meta(
+                conn,
+                {LAST_STAGES: json.dumps(stages), LAST_BYTES: str(bytes_written)},
+            )
+
+    def record_notify(self, seconds: float) -> None:
+        """Add the time telling hubs and subscribers took, which ends after the build."""
+        stages, written = self.last_stages()
+        stages["notify"] = round(seconds, 4)
+        self.record_stages(stages, written)
+
+    def last_stages(self) -> tuple[dict[str, float], int]:
+        wanted = meta.c.name.in_([LAST_STAGES, LAST_BYTES])
+        with self.engine.connect() as conn:
+            found = dict(conn.execute(select(meta.c.name, meta.c.value).where(wanted)).all())
+        return json.loads(found.get(LAST_STAGES, "{}")), int(found.get(LAST_BYTES, 0))
 
     def record_build(self, record: BuildRecord) -> None:
         with self.engine.begin() as conn:

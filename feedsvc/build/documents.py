@@ -16,6 +16,7 @@ from feedsvc.build.plan import FeedSpec, archive_path, feed_path, public_url
 from feedsvc.config import SiteSettings
 from feedsvc.model import FeedItem, FeedMeta, Schedule, digest
 from feedsvc.publish import OutputFile
+from feedsvc.stages import Stages
 
 log = logging.getLogger(__name__)
 
@@ -99,16 +100,18 @@ class MetaMaker:
 
 
 def render(
-    document: Document, now: datetime, *, full_check: bool
+    document: Document, now: datetime, stages: Stages, *, full_check: bool
 ) -> tuple[list[OutputFile], list[str]]:
     """(files, failures): every format of the document, each checked. A format that
     fails is left out and named, and then so are the document's other files."""
     outputs, failures = [], []
     for fmt, path in document.paths.items():
-        body = RENDERERS[fmt](document.meta, document.items)
-        found = check.problems(body, document.items, fmt, now)
-        if not found and full_check and fmt in roundtrip.FORMATS:
-            found = roundtrip.problems(body, document.items, fmt)
+        with stages.timing("render"):
+            body = RENDERERS[fmt](document.meta, document.items)
+        with stages.timing("validate"):
+            found = check.problems(body, document.items, fmt, now)
+            if not found and full_check and fmt in roundtrip.FORMATS:
+                found = roundtrip.problems(body, document.items, fmt)
         if found:
             failures.append(f"{path}: not published: {'; '.join(found[:5])}")
             log.error("%s", failures[-1])

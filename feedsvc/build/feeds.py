@@ -21,6 +21,7 @@ from feedsvc.config import Settings
 from feedsvc.labels import EVERY
 from feedsvc.model import FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
+from feedsvc.stages import Stages
 from feedsvc.state import State
 
 
@@ -31,6 +32,7 @@ class Pending:
     outputs: list[OutputFile] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
+    stages: Stages = field(default_factory=Stages)
 
 
 @dataclass
@@ -198,7 +200,9 @@ class FeedBuilder:
         fingerprint = document.fingerprint()
         if not self.full and self.fingerprints.get(document.name) == fingerprint:
             return True
-        outputs, failures = documents.render(document, now, full_check=self.full_check)
+        outputs, failures = documents.render(
+            document, now, pending.stages, full_check=self.full_check
+        )
         pending.outputs += outputs
         pending.failures += failures
         if not failures:

@@ -54,7 +54,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
 
         def after(report: BuildReport) -> None:
             files.reload_changed()
-            deliverer.changed(report.written)
+            deliverer.changed(report.written, state.record_notify)
 
         rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)
         schedule = Schedule(settings, rebuilder, on_lead=lambda: [m.reconcile() for m in mirrors])

@@ -4,6 +4,8 @@ import asyncio
 import hashlib
 import hmac
 import logging
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,20 +29,23 @@ class Deliverer(WebSubPart):
         super().__init__(context)
         self._slots = asyncio.Semaphore(AT_ONCE)
 
-    def changed(self, written: list[str]) -> None:
-        """Start telling everyone about these published files; returns at once."""
+    def changed(self, written: list[str], done: Callable[[float], None] | None = None) -> None:
+        """Start telling everyone about these published files; returns at once.
+        `done(seconds)` is called (in a thread) once every ping and delivery has ended."""
         base = self.settings.site.base_url
         topics = {public_url(base, path): path for path in written if is_topic(path)}
         if topics:
-            self.context.start(self._announce(topics))
+            self.context.start(self._announce(topics, done))
 
-    async def _announce(self, topics: dict[str, str]) -> None:
-        for hub in self.settings.websub.hubs:
-            for topic in topics:
-                self.context.start(self._ping(hub, topic))
+    async def _announce(self, topics: dict[str, str], done: Callable[[float], None] | None) -> None:
+        started = time.monotonic()
+        work = [self._ping(hub, topic) for hub in self.settings.websub.hubs for topic in topics]
         now = datetime.now(UTC)
         for subscription in await asyncio.to_thread(self.subscriptions.active, topics, now):
-            self.context.start(self._deliver(subscription, topics[subscription.topic]))
+            work.append(self._deliver(subscription, topics[subscription.topic]))
+        await asyncio.gather(*work)
+        if done is not None:
+            await asyncio.to_thread(done, time.monotonic() - started)
 
     async def _ping(self, hub: str, topic: str) -> None:
         websub = self.settings.websub
@@ -108,9 +113,14 @@ def hub_client(settings: Settings) -> httpx.AsyncClient:
     )
 
 
-async def announce(settings: Settings, subscriptions: Subscriptions, written: list[str]) -> None:
+async def announce(
+    settings: Settings,
+    subscriptions: Subscriptions,
+    written: list[str],
+    done: Callable[[float], None] | None = None,
+) -> None:
     """Everything a build outside the server (`feedsvc build`) owes hubs and subscribers."""
     async with hub_client(settings) as client:
         context = WebSubContext(settings, subscriptions, client)
-        Deliverer(context).changed(written)
+        Deliverer(context).changed(written, done)
         await context.idle()

@@ -1,0 +1,83 @@
+"""`feedsvc stats`: how big the site is and where the last build's time went."""
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from feedsvc.build.plan import is_topic
+from feedsvc.config import Settings
+from feedsvc.stages import STAGES
+from feedsvc.state import BuildRecord, State
+from feedsvc.web.ready import content_type
+from feedsvc.websub.subscriptions import Subscriptions
+
+FEED_FORMATS = ("rss", "atom", "json")
+
+
+@dataclass
+class Published:
+    feeds: int = 0  # current feed documents, every format
+    archive_pages: int = 0
+    pages: int = 0  # index, previews, OPML
+    bytes: int = 0  # of the files themselves, not their .gz/.br copies
+
+
+def published(root: Path) -> Published:
+    found = Published()
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            relative = Path(folder, name).relative_to(root).as_posix()
+            if content_type(relative) is None:
+                continue
+            found.bytes += Path(folder, name).stat().st_size
+            if name.rpartition(".")[2] not in FEED_FORMATS:
+                found.pages += 1
+            elif is_topic(relative):
+                found.feeds += 1
+            else:
+                found.archive_pages += 1
+    return found
+
+
+def _size(number: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if number < 1024 or unit == "GB":
+            return f"{number:,.0f} {unit}" if unit == "B" else f"{number:,.1f} {unit}"
+        number /= 1024
+    raise AssertionError("unreachable")
+
+
+def _build_line(record: BuildRecord) -> str:
+    outcome = "ok" if record.ok else "FAILED"
+    return (
+        f"last build: {record.finished.isoformat()} ({outcome}), {record.articles:,} articles, "
+        f"{record.problems:,} problems, {record.written:,} files written"
+    )
+
+
+def report(settings: Settings, state: State) -> list[str]:
+    now = datetime.now(UTC)
+    lines = []
+    for store, (kept, gone) in sorted(state.count_by_store().items()):
+        lines.append(f"store {store!r}: {kept - gone:,} articles, {gone:,} deleted")
+    lines.append(f"visible now: {state.count_visible(now):,} articles")
+    _when, held = state.feeds_built()
+    files = published(settings.public_dir)
+    lines.append(
+        f"feeds: {len(held):,} ({files.feeds:,} feed documents), "
+        f"{files.archive_pages:,} archive pages, {files.pages:,} pages"
+    )
+    lines.append(f"published: {_size(files.bytes)} in {settings.public_dir}")
+    lines.append(f"subscribers (built-in hub): {Subscriptions(state.engine).count(now):,}")
+    last = state.last_build()
+    if last is None:
+        lines.append("last build: none yet")
+        return lines
+    lines.append(_build_line(last))
+    seconds, written = state.last_stages()
+    timings = ", ".join(f"{stage} {seconds.get(stage, 0.0):.3f} s" for stage in STAGES)
+    total = sum(seconds.get(stage, 0.0) for stage in STAGES)
+    lines.append(f"  stages: {timings} (total {total:.3f} s)")
+    lines.append(f"  bytes written: {_size(written)}")
+    return lines
