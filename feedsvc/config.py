@@ -227,6 +227,7 @@ class ServerSettings(_Section):
     max_age: Annotated[int, Field(ge=0)] = 60
     health_max_age: Annotated[float, Field(gt=0)] = 600
     workers: Annotated[int, Field(ge=1, le=64)] = 1
+    ready_cache: Annotated[int, Field(ge=1)] = 64
     brotli: bool = False
     rate_limit: Annotated[int, Field(ge=0)] = 60
     rate_window: Annotated[float, Field(gt=0)] = 60
@@ -571,6 +572,9 @@ health_max_age = 600
 # Processes serving requests (`feedsvc run --workers N` overrides); one of them
 # runs the schedule.
 workers = 1
+# MiB of ready feed bodies (with their compressed copies) each worker keeps in
+# memory; the least recently served beyond that are read again when asked for.
+ready_cache = 64
 # Also keep (and publish, as .br) a brotli copy of every file, for clients
 # that accept br.
 brotli = false

@@ -24,7 +24,6 @@ from feedsvc.web.conditional import etag_matches
 
 log = logging.getLogger(__name__)
 
-CACHE_BYTES = 64 * 2**20  # bodies and their compressed copies, held ready to serve
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -164,7 +163,7 @@ class ReadyFiles:
     Used from the event loop's thread only, so it needs no lock.
     """
 
-    def __init__(self, root: Path, serving: Serving, max_bytes: int = CACHE_BYTES) -> None:
+    def __init__(self, root: Path, serving: Serving, max_bytes: int) -> None:
         self.root = root
         self.serving = serving
         self.max_bytes = max_bytes
