@@ -1,0 +1,196 @@
+"""Benchmark: a newsroom-sized store with category, tag and author families (issue 6).
+
+Generates N articles (default 20,000) as Markdown files of 3-8 KB with 1-3
+categories of 300, 1-5 tags of 3,000, one author of 500 and dates over ten years,
+configures the main feed and category, tag and author families in all three
+formats, and prints, with seconds per stage (scan, select, render, validate,
+publish, notify):
+- the first full build;
+- a build with nothing changed (it must write nothing);
+- one article added: the build, then telling a subscriber of every feed it changed
+  (a real HTTP server on 127.0.0.1) until the last one has it;
+- 100 articles edited at once.
+Run it at 20,000 and at 200,000 to see the growth.
+
+    .venv/bin/python bench/scale.py [--articles 20000] [--keep DIR]
+"""
+
+import argparse
+import asyncio
+import random
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from feedsvc import config
+from feedsvc.build.plan import is_topic, public_url
+from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.stages import STAGES
+from feedsvc.state import State
+from feedsvc.websub.deliver import announce
+from feedsvc.websub.subscriptions import Subscriptions
+
+VOCABULARY = (
+    "city council harbour ferry bridge budget school library river storm market tram station "
+    "minister report workers vote island festival museum hospital winter road север город мост "
+    "рынок трамвай вокзал новости погода"
+)
+WORDS = VOCABULARY.split()
+START = datetime(2016, 11, 1, tzinfo=UTC)
+FEEDS = """
+[[feeds]]
+name = "main"
+[[feeds]]
+name = "category"
+per = "category"
+[[feeds]]
+name = "tag"
+per = "tag"
+[[feeds]]
+name = "author"
+per = "author"
+"""
+
+
+def article(rng: random.Random, number: int, count: int) -> str:
+    """One Markdown article; `count` spreads the store's dates over ten years."""
+    paragraphs = []
+    size = rng.randint(3000, 8000)
+    while sum(map(len, paragraphs)) < size:
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 90)))
+        paragraphs.append(words.capitalize() + ".")
+    categories = rng.sample(range(300), rng.randint(1, 3))
+    tags = rng.sample(range(3000), rng.randint(1, 5))
+    published = START + timedelta(minutes=min(number, count) * 5_256_000 // count)
+    front = (
+        f'title = "Story {number}: {" ".join(rng.choice(WORDS) for _ in range(6))}"\n'
+        f"categories = {[f'Section {c}' for c in categories]}\n"
+        f"tags = {[f'tag-{t}' for t in tags]}\n"
+        f'author = "Reporter {rng.randrange(500)}"\n'
+        f'published = "{published.isoformat()}"\n'
+    )
+    return f"+++\n{front}+++\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def write_store(root: Path, count: int, rng: random.Random) -> None:
+    for number in range(count):
+        folder = root / f"{number % 200:03}"
+        if number < 200:
+            folder.mkdir(parents=True)
+        (folder / f"{number}.md").write_text(article(rng, number, count), encoding="utf-8")
+
+
+class Subscriber:
+    """An HTTP server that records when each callback path last got a delivery."""
+
+    def __init__(self) -> None:
+        self.got: dict[str, float] = {}
+        outer = self
+
+        class Callback(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers["Content-Length"]))
+                outer.got[self.path] = time.monotonic()
+                self.send_response(204)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Callback)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def url(self, number: int) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/{number}"
+
+
+def show(name: str, seconds: float, report: BuildReport) -> None:
+    stages = ", ".join(f"{s} {report.stages.seconds[s]:.2f}" for s in STAGES if s != "notify")
+    print(
+        f"{name:24} {seconds:8.2f} s  ({len(report.written):,} files, "
+        f"{report.bytes_written / 2**20:.1f} MiB written; {stages})",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--keep", type=Path, help="build the site here and leave it")
+    args = parser.parse_args()
+    rng = random.Random(6)
+    site = args.keep or Path(tempfile.mkdtemp(prefix="feedsvc-bench-scale-"))
+    try:
+        print(f"generating {args.articles:,} articles in {site} ...", flush=True)
+        started = time.perf_counter()
+        write_store(site / "articles", args.articles, rng)
+        print(f"  {time.perf_counter() - started:.1f} s", flush=True)
+        (site / "config.toml").write_text(
+            '[site]\nbase_url = "http://127.0.0.1:8080/"\n'
+            "[websub]\nallow_private_callbacks = true\nretries = 0\n" + FEEDS,
+            encoding="utf-8",
+        )
+        settings = config.load(site / "config.toml")
+        state = State(settings.state.url)
+        pipeline = Pipeline(settings, state)
+
+        def build(name: str) -> BuildReport:
+            started = time.perf_counter()
+            report = pipeline.run()
+            show(name, time.perf_counter() - started, report)
+            if not report.ok:
+                sys.exit("; ".join(report.failures[:5]))
+            return report
+
+        first = build("first full build")
+        feeds = sum(1 for path in first.written if is_topic(path))
+        print(f"  {feeds:,} feed documents, {len(first.written):,} files in all")
+        unchanged = build("nothing changed")
+        assert not unchanged.written, "a build with nothing changed wrote files"
+
+        # One article added, then a subscriber of every feed it changed is told.
+        subscriber = Subscriber()
+        number = args.articles
+        (site / "articles" / "000" / f"{number}.md").write_text(article(rng, number, number))
+        started = time.perf_counter()
+        added = pipeline.run()
+        built = time.perf_counter() - started
+        topics = [path for path in added.written if is_topic(path)]
+        subscriptions = Subscriptions(state.engine)
+        far = datetime.now(UTC) + timedelta(days=1)
+        for index, path in enumerate(topics):
+            topic = public_url(settings.site.base_url, path)
+            subscriptions.subscribe(topic, subscriber.url(index), "", far)
+        told = time.perf_counter()
+        asyncio.run(announce(settings, subscriptions, added.written))
+        notified = time.perf_counter() - told
+        show("one article added", built, added)
+        print(
+            f"  {len(topics)} feed documents changed; their subscribers told in {notified:.2f} s; "
+            f"end to end {built + notified:.2f} s",
+            flush=True,
+        )
+
+        for offset in range(100):  # 100 articles edited at once
+            path = site / "articles" / f"{offset % 200:03}" / f"{offset}.md"
+            path.write_text(
+                path.read_text() + "\nCorrection: an earlier version misnamed the pier.\n"
+            )
+        build("100 articles edited")
+        state.close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(site, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
