@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import wait_until
 
 from feedsvc.publish import OutputFile
@@ -57,3 +58,31 @@ def test_a_missing_gzip_twin_is_written_again(tmp_path: Path):
     (tmp_path / "feeds" / "a.rss.gz").unlink()
     assert local.publish([OutputFile("feeds/a.rss", b"<a/>")]) == ["feeds/a.rss"]
     assert (tmp_path / "feeds" / "a.rss.gz").exists()
+
+
+def test_a_large_publish_writes_every_file_with_one_sync_and_leaves_no_temps(tmp_path: Path):
+    from feedsvc.publish.local import BATCH, atomic_write_all
+
+    writes = [
+        (tmp_path / f"feeds/{n % 7}/{n}.rss", f"<feed {n}/>".encode()) for n in range(BATCH * 3)
+    ]
+    atomic_write(writes[0][0], b"<old/>")
+    atomic_write_all(writes)
+    for path, data in writes:
+        assert path.read_bytes() == data
+    assert not list(tmp_path.rglob(TEMP_PREFIX + "*"))
+
+
+def test_a_large_publish_that_fails_while_staging_replaces_nothing(tmp_path: Path):
+    from feedsvc.publish.local import BATCH, atomic_write_all
+
+    first = tmp_path / "feeds" / "main.rss"
+    atomic_write(first, b"<old/>")
+    (tmp_path / "blocked").write_text("a file where a folder should be")
+    writes = [(first, b"<new/>")]
+    writes += [(tmp_path / f"feeds/{n}.atom", b"<x/>") for n in range(BATCH)]
+    writes.append((tmp_path / "blocked" / "feed.rss", b"<never/>"))
+    with pytest.raises(OSError):
+        atomic_write_all(writes)
+    assert first.read_bytes() == b"<old/>", "nothing is renamed until everything is staged"
+    assert not list(tmp_path.rglob(TEMP_PREFIX + "*"))
