@@ -151,14 +151,15 @@ class Pipeline:
             last, held = self.state.feeds_built()
             touched = None if last is None else self.state.changed_since(last, now)
         report.problems.extend(selection.problems)
-        pending = Pending(stages=stages)
-        # Building the feeds selects their items and renders and checks their documents;
-        # what is not rendering or checking counts as selecting.
-        inner = stages.seconds["render"] + stages.seconds["validate"]
+        pending = Pending(stages=stages, spill=lambda files: self._publish(files, report))
+        # Building the feeds selects their items, renders and checks their documents, and
+        # publishes them when many are held; the rest of its time counts as selecting.
+        inner = ("render", "validate", "publish")
+        before = sum(stages.seconds[stage] for stage in inner)
         started = time.perf_counter()
         built = self.feeds.build(moment, selection, touched, held, pending, self._published)
-        inner = stages.seconds["render"] + stages.seconds["validate"] - inner
-        stages.seconds["select"] += time.perf_counter() - started - inner
+        spent = sum(stages.seconds[stage] for stage in inner) - before
+        stages.seconds["select"] += time.perf_counter() - started - spent
         site = self.settings.site
         with stages.timing("render"):
             pending.outputs += [
@@ -166,15 +167,22 @@ class Pipeline:
                 OutputFile("feeds.opml", opml(site, built.specs)),
             ]
         report.failures.extend(pending.failures)
+        self._publish(pending.outputs, report)
         with stages.timing("publish"):
-            for target in self.targets:
-                report.written.extend(target.publish(pending.outputs))
-            for mirror in self.mirrors:
-                mirror.push(report.written)
             self.feeds.fingerprints.update(pending.fingerprints)
             self.state.record_feeds(moment, built.held, forget=built.failed)
-        written = set(report.written)
-        report.bytes_written = sum(len(o.body) for o in pending.outputs if o.path in written)
+
+    def _publish(self, files: list[OutputFile], report: BuildReport) -> None:
+        """Write these files to every local target and queue them for the uploads."""
+        with report.stages.timing("publish"):
+            written = []
+            for target in self.targets:
+                written += target.publish(files)
+            names = set(written)
+            report.bytes_written += sum(len(file.body) for file in files if file.path in names)
+            report.written += written
+            for mirror in self.mirrors:
+                mirror.push(written)
 
     def _published(self, path: str) -> bool:
         """Whether every target still has the file (one gone is built again)."""

@@ -109,3 +109,35 @@ def test_a_cron_schedule_fires_on_its_minutes(site: Site):
         None, datetime(2026, 11, 28, 7, 1, tzinfo=UTC)
     )
     assert fire == datetime(2026, 11, 28, 7, 15, tzinfo=UTC)
+
+
+def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch):
+    """Past SPILL_BYTES held, documents are published during the build (a first build of a
+    big site must not hold them all in memory); the files are the same either way."""
+    from conftest import md
+
+    from feedsvc.build import feeds
+    from feedsvc.pipeline import Pipeline
+    from feedsvc.publish.local import LocalTarget
+    from feedsvc.state import State
+
+    for number in range(12):
+        site.write(f"{number}.md", md(f"Story {number}", categories=f"['Section {number % 4}']"))
+    calls = []
+    publish = LocalTarget.publish
+    monkeypatch.setattr(
+        LocalTarget, "publish", lambda self, files: calls.append(len(files)) or publish(self, files)
+    )
+    monkeypatch.setattr(feeds, "SPILL_BYTES", 2_000)
+    settings = site.settings()
+    state = State(settings.state.url)
+    try:
+        spilled = Pipeline(settings, state).run()
+        assert spilled.ok and len(calls) > 3, calls
+        on_disk = sum((settings.public_dir / path).stat().st_size for path in spilled.written)
+        assert spilled.bytes_written == on_disk
+        monkeypatch.setattr(feeds, "SPILL_BYTES", 2**40)
+        again = Pipeline(settings, state, full=True).run()
+        assert again.ok and again.written == [], "held to the end, the same bytes"
+    finally:
+        state.close()

@@ -24,6 +24,8 @@ from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
 from feedsvc.state import State
 
+SPILL_BYTES = 64 * 2**20
+
 
 @dataclass
 class Pending:
@@ -33,6 +35,17 @@ class Pending:
     failures: list[str] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
     stages: Stages = field(default_factory=Stages)
+    # Publishes what is held once it passes SPILL_BYTES: a first build of a big site
+    # would otherwise keep every document it makes in memory until the end.
+    spill: Callable[[list[OutputFile]], None] | None = None
+    held_bytes: int = 0
+
+    def add(self, outputs: list[OutputFile]) -> None:
+        self.outputs += outputs
+        self.held_bytes += sum(len(output.body) for output in outputs)
+        if self.spill is not None and self.held_bytes > SPILL_BYTES:
+            self.spill(self.outputs)
+            self.outputs, self.held_bytes = [], 0
 
 
 @dataclass
@@ -203,7 +216,7 @@ class FeedBuilder:
         outputs, failures = documents.render(
             document, now, pending.stages, full_check=self.full_check
         )
-        pending.outputs += outputs
+        pending.add(outputs)
         pending.failures += failures
         if not failures:
             pending.fingerprints[document.name] = fingerprint
