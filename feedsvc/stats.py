@@ -5,14 +5,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsvc.build.plan import is_topic
+from feedsvc.build.plan import is_feed, is_topic
 from feedsvc.config import Settings
 from feedsvc.stages import STAGES
 from feedsvc.state import BuildRecord, State
 from feedsvc.web.ready import content_type
 from feedsvc.websub.subscriptions import Subscriptions
-
-FEED_FORMATS = ("rss", "atom", "json")
 
 
 @dataclass
@@ -31,7 +29,7 @@ def published(root: Path) -> Published:
             if content_type(relative) is None:
                 continue
             found.bytes += Path(folder, name).stat().st_size
-            if name.rpartition(".")[2] not in FEED_FORMATS:
+            if not is_feed(relative):
                 found.pages += 1
             elif is_topic(relative):
                 found.feeds += 1

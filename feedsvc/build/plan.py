@@ -5,7 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from feedsvc.config import FeedFormat, FeedSettings, LabelKind, SiteSettings
+from feedsvc.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
 from feedsvc.labels import Where
 
 
@@ -76,13 +76,13 @@ def expand(
 
 
 _ARCHIVE_PAGE = re.compile(r"^feeds/.+/archive/\d+\.[a-z]+$")
-FEED_FORMATS = ("rss", "atom", "json")
+
+
+def is_feed(path: str) -> bool:
+    """A published file in one of the feed formats (not a page or the OPML)."""
+    return path.rpartition(".")[2] in FORMATS
 
 
 def is_topic(path: str) -> bool:
     """A feed a reader subscribes to and that changes: not an archive page, which never does."""
-    return (
-        path.startswith("feeds/")
-        and path.rpartition(".")[2] in FEED_FORMATS
-        and not (_ARCHIVE_PAGE.match(path))
-    )
+    return path.startswith("feeds/") and is_feed(path) and not _ARCHIVE_PAGE.match(path)

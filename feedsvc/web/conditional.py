@@ -1,5 +1,6 @@
 """HTTP caching rules readers rely on: validators, 304s, gzip negotiation (RFC 9110)."""
 
+from collections.abc import Iterable
 from email.utils import parsedate_to_datetime
 
 
@@ -26,7 +27,7 @@ def _qvalue(text: str) -> float:
         return 1.0
 
 
-def etag_matches(if_none_match: str, etags: tuple[str, ...]) -> bool:
+def etag_matches(if_none_match: str, etags: Iterable[str]) -> bool:
     """Weak comparison, as If-None-Match requires: W/ prefixes are ignored."""
     if if_none_match.strip() == "*":
         return True
@@ -34,16 +35,10 @@ def etag_matches(if_none_match: str, etags: tuple[str, ...]) -> bool:
     return any(tag in wanted for tag in etags)
 
 
-def not_modified(
-    if_none_match: str | None, if_modified_since: str | None, etags: tuple[str, ...], mtime: int
-) -> bool:
-    """If-None-Match decides when present; only otherwise does If-Modified-Since."""
-    if if_none_match is not None:
-        return etag_matches(if_none_match, etags)
-    if if_modified_since:
-        try:
-            since = parsedate_to_datetime(if_modified_since)
-        except (TypeError, ValueError):
-            return False
-        return since.tzinfo is not None and mtime <= since.timestamp()
-    return False
+def unmodified_since(if_modified_since: str, mtime: int) -> bool:
+    """If-Modified-Since, which counts only when If-None-Match is absent (RFC 9110 13.2.2)."""
+    try:
+        since = parsedate_to_datetime(if_modified_since)
+    except (TypeError, ValueError):
+        return False
+    return since.tzinfo is not None and mtime <= since.timestamp()

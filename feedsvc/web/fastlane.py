@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from feedsvc.web.accesslog import AccessLog
-from feedsvc.web.conditional import accepts, not_modified
+from feedsvc.web.conditional import accepts, unmodified_since
 from feedsvc.web.metrics import RequestTally
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import Headers, Ready, ReadyFiles, Variant, header_block
@@ -138,5 +138,5 @@ def _unchanged(ready: Ready, headers: dict[bytes, bytes]) -> bool:
     if (tag := headers.get(b"if-none-match")) is not None:
         return ready.matches(tag)
     if (since := headers.get(b"if-modified-since")) is not None:
-        return not_modified(None, since.decode("latin-1"), ready.etags, ready.mtime)
+        return unmodified_since(since.decode("latin-1"), ready.mtime)
     return False

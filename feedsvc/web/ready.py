@@ -4,12 +4,12 @@ A request for a feed then costs a dictionary lookup and a header comparison. The
 bytes come from the publish folder (the body, and the .gz/.br copies the build
 wrote beside it), so every worker process serves the same bytes and ETag. Nothing
 is looked at on disk per request: a worker rereads what changed when the build's
-generation marker changes (`watch`).
+generation marker changes (`ReadyFiles.changed`, then `reload_changed`).
 """
 
 import gzip
 import hashlib
-import logging
+import os
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +18,9 @@ from pathlib import Path
 
 import brotli
 
-from feedsvc.build.plan import public_url
+from feedsvc.build.plan import is_feed, public_url
 from feedsvc.publish.local import GENERATION_FILE
 from feedsvc.web.conditional import etag_matches
-
-log = logging.getLogger(__name__)
-
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -32,7 +29,6 @@ CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "opml": "text/x-opml; charset=utf-8",
 }
-FEED_TYPES = frozenset({"rss", "atom", "json"})
 Headers = list[tuple[bytes, bytes]]
 
 
@@ -66,8 +62,7 @@ class Ready:
     plain: Variant
     gzip: Variant
     brotli: Variant | None
-    etags: tuple[str, ...]  # every representation's tag: If-None-Match may name any
-    tags: frozenset[bytes]  # the same, as a poller sends one back
+    tags: frozenset[bytes]  # every representation's ETag: If-None-Match may name any
     mtime: int
     signature: tuple[int, int, int]  # (inode, mtime_ns, size) of the file it was read from
 
@@ -78,7 +73,7 @@ class Ready:
     def matches(self, if_none_match: bytes) -> bool:
         if if_none_match in self.tags:
             return True  # the usual case: a poller sends back the one tag it was given
-        return etag_matches(if_none_match.decode("latin-1"), self.etags)
+        return etag_matches(if_none_match.decode("latin-1"), (t.decode() for t in self.tags))
 
 
 @dataclass(frozen=True)
@@ -126,7 +121,7 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
         (b"last-modified", formatdate(int(stat.st_mtime), usegmt=True).encode()),
         (b"content-type", kind.encode()),
     ]
-    if relative.rpartition(".")[2] in FEED_TYPES:
+    if is_feed(relative):
         links = [f'<{hub}>; rel="hub"' for hub in serving.hubs]
         links.append(f'<{public_url(serving.base_url, relative)}>; rel="self"')
         described.append((b"link", ", ".join(links).encode()))
@@ -144,17 +139,18 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
     zipped = variant(gzipped, digest + "-gzip", b"gzip")
     br = None if packed is None else variant(packed, digest + "-br", b"br")
     tags = frozenset(v.etag for v in (plain, zipped, br) if v)
-    signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
-    etags = tuple(sorted(tag.decode() for tag in tags))
-    return Ready(plain, zipped, br, etags, tags, int(stat.st_mtime), signature)
+    return Ready(plain, zipped, br, tags, int(stat.st_mtime), _signature_of(stat))
+
+
+def _signature_of(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def signature(path: Path) -> tuple[int, int, int] | None:
     try:
-        stat = path.stat()
+        return _signature_of(path.stat())
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 class ReadyFiles:
@@ -196,18 +192,15 @@ class ReadyFiles:
         self._generation = now
         return True
 
-    def reload_changed(self) -> int:
-        """Reload every held file whose bytes were replaced; drop those gone. Returns how many."""
-        count = 0
+    def reload_changed(self) -> None:
+        """Reload every held file whose bytes were replaced; drop those gone."""
         for relative, ready in list(self._ready.items()):
             if signature(self.root / relative) == ready.signature:
                 continue
-            count += 1
             self._forget(relative)
             kind = CONTENT_TYPES[relative.rpartition(".")[2]]
             if (fresh := load(self.root, relative, kind, self.serving)) is not None:
                 self._keep(relative, fresh)
-        return count
 
     def _keep(self, relative: str, ready: Ready) -> None:
         self._forget(relative)
