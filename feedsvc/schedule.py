@@ -10,7 +10,6 @@ import fcntl
 import logging
 import os
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -63,7 +62,7 @@ class Schedule:
         self._scheduler: AsyncIOScheduler | None = None
 
     def _try_lock(self) -> bool:
-        folder = Path(self.settings.public_dir)
+        folder = self.settings.public_dir
         folder.mkdir(parents=True, exist_ok=True)
         handle = (folder / LOCK_FILE).open("a")
         try:

@@ -11,7 +11,7 @@ import gzip
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -38,6 +38,11 @@ def content_type(relative: str) -> str | None:
     if any(part in ("", ".", "..") or part.startswith(".") or "\0" in part for part in parts):
         return None  # no climbing out, no lock, marker or temp files
     return CONTENT_TYPES.get(parts[-1].rpartition(".")[2])
+
+
+def link_header(hubs: Iterable[str], self_url: str) -> str:
+    """WebSub discovery (WebSub 4): the hubs, and the URL the body is the content of."""
+    return ", ".join([*(f'<{hub}>; rel="hub"' for hub in hubs), f'<{self_url}>; rel="self"'])
 
 
 def header_block(headers: Headers) -> bytes:
@@ -122,9 +127,8 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
         (b"content-type", kind.encode()),
     ]
     if is_feed(relative):
-        links = [f'<{hub}>; rel="hub"' for hub in serving.hubs]
-        links.append(f'<{public_url(serving.base_url, relative)}>; rel="self"')
-        described.append((b"link", ", ".join(links).encode()))
+        links = link_header(serving.hubs, public_url(serving.base_url, relative))
+        described.append((b"link", links.encode()))
 
     def variant(data: bytes, tag: str, encoding: bytes | None) -> Variant:
         etag = f'"{tag}"'.encode()

@@ -7,14 +7,13 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 
 from feedsvc.build.plan import is_topic, public_url
 from feedsvc.config import Settings
 from feedsvc.web.metrics import HUB_FAILURES
-from feedsvc.web.ready import CONTENT_TYPES
+from feedsvc.web.ready import CONTENT_TYPES, link_header
 from feedsvc.websub.context import WebSubContext, WebSubPart
 from feedsvc.websub.retry import with_retries
 from feedsvc.websub.subscriptions import Subscription, Subscriptions
@@ -41,8 +40,13 @@ class Deliverer(WebSubPart):
         started = time.monotonic()
         work = [self._ping(hub, topic) for hub in self.settings.websub.hubs for topic in topics]
         now = datetime.now(UTC)
+        bodies: dict[str, bytes | None] = {}  # read once per topic, whatever its subscribers
         for subscription in await asyncio.to_thread(self.subscriptions.active, topics, now):
-            work.append(self._deliver(subscription, topics[subscription.topic]))
+            relative = topics[subscription.topic]
+            if relative not in bodies:
+                bodies[relative] = self._body(relative)
+            if (body := bodies[relative]) is not None:
+                work.append(self._deliver(subscription, relative, body))
         await asyncio.gather(*work)
         if done is not None:
             await asyncio.to_thread(done, time.monotonic() - started)
@@ -59,19 +63,19 @@ class Deliverer(WebSubPart):
         if answer is None or not answer.is_success:
             HUB_FAILURES.labels("ping").inc()
 
-    async def _deliver(self, subscription: Subscription, relative: str) -> None:
-        """Content distribution (WebSub 7): the feed's new body, signed when a secret was given."""
-        websub = self.settings.websub
+    def _body(self, relative: str) -> bytes | None:
         try:
-            body = (Path(self.settings.public_dir) / relative).read_bytes()
+            return (self.settings.public_dir / relative).read_bytes()
         except OSError as exc:
             log.error("websub: cannot read %s to deliver it: %s", relative, exc)
-            return
-        links = [f'<{hub}>; rel="hub"' for hub in self.settings.hubs]
-        links.append(f'<{subscription.topic}>; rel="self"')
+            return None
+
+    async def _deliver(self, subscription: Subscription, relative: str, body: bytes) -> None:
+        """Content distribution (WebSub 7): the feed's new body, signed when a secret was given."""
+        websub = self.settings.websub
         headers = {
             "Content-Type": CONTENT_TYPES[relative.rpartition(".")[2]],
-            "Link": ", ".join(links),
+            "Link": link_header(self.settings.hubs, subscription.topic),
         }
         if subscription.secret:
             mac = hmac.new(subscription.secret.encode(), body, hashlib.sha256).hexdigest()

@@ -4,7 +4,6 @@ import asyncio
 import logging
 import secrets
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlencode
 
 import httpx
@@ -12,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from feedsvc.build.plan import is_topic
+from feedsvc.web.ready import content_type
 from feedsvc.websub.callbacks import refusal
 from feedsvc.websub.context import WebSubPart
 
@@ -30,9 +30,9 @@ class Hub(WebSubPart):
         if not topic.startswith(base):
             return None
         relative = unquote(topic.removeprefix(base))
-        if not is_topic(relative) or ".." in relative.split("/"):
+        if content_type(relative) is None or not is_topic(relative):  # no "..", no dot files
             return None
-        return relative if (Path(self.settings.public_dir) / relative).is_file() else None
+        return relative if (self.settings.public_dir / relative).is_file() else None
 
     async def endpoint(self, request: Request) -> Response:
         body = await request.body()
