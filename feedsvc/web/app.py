@@ -53,7 +53,8 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     if scheduled:  # `feedsvc serve` only serves: no store is opened
 
         def after(report: BuildReport) -> None:
-            files.reload_changed()
+            if files.changed():  # taken here, so housekeeping does not look again
+                files.reload_changed()
             deliverer.changed(report.written, state.record_notify)
 
         rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)

@@ -88,17 +88,17 @@ class FastLane:
     ) -> Reply:
         """The answer to one request for a published file, counted and logged."""
         started = time.monotonic()
-        reply = self._reply(method, relative, headers, peer)
+        client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
+        reply = self._reply(method, relative, headers, client)
         sent = len(reply.body)
         self.tally.add(relative if reply.status != 404 else "", reply.status, sent)
         if self.access_log is not None:
-            client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
             agent = headers.get(b"user-agent", b"")
             took = time.monotonic() - started
             self.access_log.add(client, method, path, reply.status, sent, agent, took)
         return reply
 
-    def _reply(self, method: str, relative: str, headers: dict[bytes, bytes], peer: str) -> Reply:
+    def _reply(self, method: str, relative: str, headers: dict[bytes, bytes], client: str) -> Reply:
         if method not in ("GET", "HEAD"):
             text = f"{method} is not allowed here: feeds are read with GET or HEAD\n"
             return _message(405, text, [(b"allow", b"GET, HEAD")])
@@ -110,7 +110,6 @@ class FastLane:
             # No Content-Length: on a 304 it would have to be the full body's (RFC 9110).
             return Reply(304, variant.not_modified, variant.not_modified_block, b"")
         if self.limiter is not None:
-            client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
             wait = self.limiter.wait(client, relative, time.monotonic())
             if wait:
                 text = f"too many full fetches of this file; retry in {wait} s\n"

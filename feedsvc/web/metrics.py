@@ -57,8 +57,9 @@ class RequestTally:
             SENT.labels(feed).inc(count)
 
 
-class Derived:
-    """Gauges worked out when scraped: the 304 share, and values read from the state."""
+class Shown:
+    """What /metrics shows: the counters, and gauges worked out when scraped (the 304 share
+    from those same counters, and values read from the state)."""
 
     def __init__(self, source: CollectorRegistry, gauges: Callable[[], Iterable[Metric]]) -> None:
         self.source = source
@@ -67,6 +68,7 @@ class Derived:
     def collect(self) -> Iterable[Metric]:
         answered = not_modified = 0.0
         for family in self.source.collect():
+            yield family
             if family.name == "feedsvc_http_requests":
                 for sample in family.samples:
                     if sample.name.endswith("_total"):
@@ -104,14 +106,5 @@ def exposition(gauges: Callable[[], Iterable[Metric]]) -> bytes:
     else:
         source = REGISTRY
     shown = CollectorRegistry()
-    shown.register(_Everything(source))
-    shown.register(Derived(source, gauges))
+    shown.register(Shown(source, gauges))
     return generate_latest(shown)
-
-
-class _Everything:
-    def __init__(self, source: CollectorRegistry) -> None:
-        self.source = source
-
-    def collect(self) -> Iterable[Metric]:
-        return self.source.collect()
