@@ -16,9 +16,12 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
+    delete,
     false,
+    insert,
 )
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
@@ -207,3 +210,9 @@ def visible(now: datetime) -> ColumnElement[bool]:
     return (
         articles.c.deleted.is_(None) & (articles.c.draft == false()) & (articles.c.published <= now)
     )
+
+
+def replace_row(conn: Connection, table: Table, key: dict[str, object], **values: object) -> None:
+    """Put one row, replacing the one with the same key (no dialect's own upsert needed)."""
+    conn.execute(delete(table).where(and_(*(table.c[k] == v for k, v in key.items()))))
+    conn.execute(insert(table).values(**key, **values))

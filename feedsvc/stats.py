@@ -1,6 +1,5 @@
 """`feedsvc stats`: how big the site is and where the last build's time went."""
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,7 +8,7 @@ from feedsvc.build.plan import is_feed, is_topic
 from feedsvc.config import Settings
 from feedsvc.stages import STAGES
 from feedsvc.state import BuildRecord, State
-from feedsvc.web.ready import content_type
+from feedsvc.web.ready import published_files
 from feedsvc.websub.subscriptions import Subscriptions
 
 
@@ -23,27 +22,24 @@ class Published:
 
 def published(root: Path) -> Published:
     found = Published()
-    for folder, _dirs, files in os.walk(root):
-        for name in files:
-            relative = Path(folder, name).relative_to(root).as_posix()
-            if content_type(relative) is None:
-                continue
-            found.bytes += Path(folder, name).stat().st_size
-            if not is_feed(relative):
-                found.pages += 1
-            elif is_topic(relative):
-                found.feeds += 1
-            else:
-                found.archive_pages += 1
+    for relative, file in published_files(root):
+        found.bytes += file.stat().st_size
+        if not is_feed(relative):
+            found.pages += 1
+        elif is_topic(relative):
+            found.feeds += 1
+        else:
+            found.archive_pages += 1
     return found
 
 
 def _size(number: float) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if number < 1024 or unit == "GB":
-            return f"{number:,.0f} {unit}" if unit == "B" else f"{number:,.1f} {unit}"
-        number /= 1024
-    raise AssertionError("unreachable")
+    unit = "B"
+    for bigger in ("KB", "MB", "GB"):
+        if number < 1024:
+            break
+        number, unit = number / 1024, bigger
+    return f"{number:,.0f} B" if unit == "B" else f"{number:,.1f} {unit}"
 
 
 def _build_line(record: BuildRecord) -> str:

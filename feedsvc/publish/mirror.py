@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, select
 
 from feedsvc.config import PublishSettings, Settings
 from feedsvc.publish.remote import Upload, upload_for
-from feedsvc.schema import target_status, uploads
+from feedsvc.schema import replace_row, target_status, uploads
 from feedsvc.web.metrics import PUBLISH_FAILURES
-from feedsvc.web.ready import content_type
+from feedsvc.web.ready import content_type, published_files
 
 log = logging.getLogger(__name__)
 
@@ -74,16 +74,11 @@ class Mirror:
             self._changed.notify_all()
 
     def _missed(self) -> list[str]:
-        found = []
-        for path in self.root.rglob("*"):
-            relative = path.relative_to(self.root).as_posix()
-            if (
-                path.is_file()
-                and content_type(relative)
-                and self._sent.get(relative) != _digest(path.read_bytes())
-            ):
-                found.append(relative)
-        return found
+        return [
+            relative
+            for relative, path in published_files(self.root)
+            if self._sent.get(relative) != _digest(path.read_bytes())
+        ]
 
     def drain(self, timeout: float) -> str:
         """Wait until the queue is empty or an attempt failed; the error, or ""."""
@@ -151,9 +146,7 @@ class Mirror:
                 self.upload.put(relative + suffix, copy.read_bytes(), kind, encoding, digest)
         self.upload.put(relative, body, kind, "", digest)
         with self.engine.begin() as conn:
-            mine = (uploads.c.target == self.label) & (uploads.c.path == relative)
-            conn.execute(delete(uploads).where(mine))
-            conn.execute(insert(uploads).values(target=self.label, path=relative, digest=digest))
+            replace_row(conn, uploads, {"target": self.label, "path": relative}, digest=digest)
         self._sent[relative] = digest
         log.info("uploaded %s to %s", relative, self.label)
 
@@ -163,12 +156,8 @@ class Mirror:
             return
         self._recorded = error
         with self.engine.begin() as conn:
-            conn.execute(delete(target_status).where(target_status.c.target == self.label))
-            conn.execute(
-                insert(target_status).values(
-                    target=self.label, error=error, since=datetime.now(UTC)
-                )
-            )
+            key = {"target": self.label}
+            replace_row(conn, target_status, key, error=error, since=datetime.now(UTC))
 
 
 def _digest(body: bytes) -> str:

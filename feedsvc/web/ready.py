@@ -11,7 +11,7 @@ import gzip
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -38,6 +38,16 @@ def content_type(relative: str) -> str | None:
     if any(part in ("", ".", "..") or part.startswith(".") or "\0" in part for part in parts):
         return None  # no climbing out, no lock, marker or temp files
     return CONTENT_TYPES.get(parts[-1].rpartition(".")[2])
+
+
+def published_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """(path below root, file) of every file under the publish folder that is served."""
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            file = Path(folder, name)
+            relative = file.relative_to(root).as_posix()
+            if content_type(relative) is not None:
+                yield relative, file
 
 
 def link_header(hubs: Iterable[str], self_url: str) -> str:
