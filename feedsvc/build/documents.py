@@ -4,7 +4,6 @@ A document whose inputs did not change since it was last published is not
 rendered again: its fingerprint (a digest of what it says and lists) is kept.
 """
 
-import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from feedsvc.config import SiteSettings
 from feedsvc.model import FeedItem, FeedMeta, Schedule, digest
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
-
-log = logging.getLogger(__name__)
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the date of a feed with nothing in it, ever
 
@@ -114,7 +111,6 @@ def render(
                 found = roundtrip.problems(body, document.items, fmt)
         if found:
             failures.append(f"{path}: not published: {'; '.join(found[:5])}")
-            log.error("%s", failures[-1])
             continue
         outputs.append(OutputFile(path, body))
     return (outputs, failures) if failures else ([*outputs, *document.extra], [])

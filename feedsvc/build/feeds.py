@@ -7,6 +7,7 @@ document whose inputs are what this process last published is not rendered
 again. The first build, `--full`, and a feed that failed are done in full.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,6 +17,7 @@ from feedsvc.build import documents, plan, select
 from feedsvc.build.documents import Document, MetaMaker
 from feedsvc.build.pages import preview_html
 from feedsvc.build.plan import FeedSpec
+from feedsvc.build.pool import Renderer
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.labels import EVERY
@@ -23,6 +25,8 @@ from feedsvc.model import FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
 from feedsvc.state import State
+
+log = logging.getLogger(__name__)
 
 SPILL_BYTES = 64 * 2**20
 
@@ -49,21 +53,39 @@ class Pending:
 
 
 @dataclass
+class Outcome:
+    """A redone feed: the articles its documents hold, and whether all were published
+    (known once the last of them is rendered, which may be in another process)."""
+
+    ids: set[int]
+    ok: bool = True
+
+
+@dataclass
 class Built:
     """What a build made of the feeds, for the index and for the next build."""
 
     specs: list[FeedSpec]
     newest: list[FeedItem]  # the first named feed's items, for the index page
-    held: dict[str, frozenset[int]] = field(default_factory=dict)  # feeds redone, and held
-    failed: set[str] = field(default_factory=set)  # feeds with a document not published
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # feeds redone
+
+    @property
+    def held(self) -> dict[str, frozenset[int]]:
+        """What each feed redone and published holds."""
+        return {key: frozenset(done.ids) for key, done in self.outcomes.items() if done.ok}
+
+    @property
+    def failed(self) -> set[str]:
+        """Feeds with a document not published."""
+        return {key for key, done in self.outcomes.items() if not done.ok}
 
 
 class FeedBuilder:
     def __init__(self, settings: Settings, state: State, *, full_check: bool, full: bool) -> None:
         self.settings = settings
         self.state = state
-        self.full_check = full_check
         self.full = full
+        self.renderer = Renderer(full_check=full_check, brotli=settings.server.brotli)
         self.archive = Archive(state.engine)
         site = settings.site
         self.metas = MetaMaker(
@@ -98,21 +120,27 @@ class FeedBuilder:
             )
         fallback = self.state.newest_published(now) or documents.EPOCH
         built = Built(self._specs, [])
-        for spec in self._specs:
-            first_named = spec.value is None and not built.newest and spec.settings.select == "all"
-            known = held.get(spec.key)
-            if (
-                known is not None
-                and spec.settings.select == "all"
-                and not self._affected(spec, known, touched, labels)
-                and all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
-            ):
+        try:
+            for spec in self._specs:
+                first_named = (
+                    spec.value is None and not built.newest and spec.settings.select == "all"
+                )
+                known = held.get(spec.key)
+                if (
+                    known is not None
+                    and spec.settings.select == "all"
+                    and not self._affected(spec, known, touched, labels)
+                    and all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
+                ):
+                    if first_named:
+                        built.newest = self._items(spec, latest, now)[0]
+                    continue
+                items = self._feed(spec, latest, moment, fallback, pending, built)
                 if first_named:
-                    built.newest = self._items(spec, latest, now)[0]
-                continue
-            items = self._feed(spec, latest, moment, fallback, pending, built)
-            if first_named:
-                built.newest = items
+                    built.newest = items
+            self.renderer.drain(pending.stages)
+        finally:
+            self.renderer.close()
         return built
 
     def _feed(
@@ -127,13 +155,13 @@ class FeedBuilder:
         """One feed's documents into `pending`, its fate into `built`; returns its items."""
         now = moment.now
         items, ids = self._items(spec, latest, now)
+        outcome = built.outcomes[spec.key] = Outcome(ids)
         updated = select.feed_updated(items) or fallback
-        newest_page, ok = None, True
+        newest_page = None
         if spec.archived:
-            newest_page, page_ids, ok = self._archive_pages(spec, moment, updated, pending)
-            ids |= page_ids
+            newest_page = self._archive_pages(spec, moment, updated, pending, outcome)
         preview = preview_html(self.settings.site, spec, items).encode()
-        ok &= self._emit(
+        self._emit(
             Document(
                 self.metas.current(spec, updated, newest_page),
                 items,
@@ -142,11 +170,8 @@ class FeedBuilder:
             ),
             now,
             pending,
+            outcome,
         )
-        if ok:
-            built.held[spec.key] = frozenset(ids)
-        else:
-            built.failed.add(spec.key)
         return items
 
     def _affected(
@@ -184,10 +209,10 @@ class FeedBuilder:
         return [FeedItem.from_article(a, full=full) for a in found], {a.id for a in found}
 
     def _archive_pages(
-        self, spec: FeedSpec, moment: Moment, updated: datetime, pending: Pending
-    ) -> tuple[int, set[int], bool]:
-        """Place new articles, render the pages that changed: (newest page, its articles,
-        whether every page was published)."""
+        self, spec: FeedSpec, moment: Moment, updated: datetime, pending: Pending, outcome: Outcome
+    ) -> int:
+        """Place new articles, render the pages that changed; return the newest page (its
+        articles join the outcome's)."""
         placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, moment)
         now = moment.now
         pages = [*placement.newly_sealed, placement.open_page]
@@ -195,7 +220,6 @@ class FeedBuilder:
             pages = list(range(1, placement.open_page + 1))
         full = spec.settings.content == "full"
         members: list[int] = []
-        ok = True
         for page in pages:
             members = self.archive.members(spec.key, page)
             found = self.state.by_ids(members, now, self.settings.site.article_url)
@@ -205,19 +229,24 @@ class FeedBuilder:
                 spec, page, placement.sealed, select.feed_updated(items) or updated
             )
             paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
-            ok &= self._emit(Document(meta, items, paths), now, pending)
-        return placement.open_page, set(members), ok
+            self._emit(Document(meta, items, paths), now, pending, outcome)
+        outcome.ids |= set(members)
+        return placement.open_page
 
-    def _emit(self, document: Document, now: datetime, pending: Pending) -> bool:
-        """Render the document unless it is what was last published; False if it failed."""
+    def _emit(self, document: Document, now: datetime, pending: Pending, outcome: Outcome) -> None:
+        """Render the document unless it is what was last published."""
         fingerprint = document.fingerprint()
         if not self.full and self.fingerprints.get(document.name) == fingerprint:
-            return True
-        outputs, failures = documents.render(
-            document, now, pending.stages, full_check=self.full_check
-        )
-        pending.add(outputs)
-        pending.failures += failures
-        if not failures:
-            pending.fingerprints[document.name] = fingerprint
-        return not failures
+            return
+
+        def done(outputs: list[OutputFile], failures: list[str]) -> None:
+            pending.add(outputs)
+            for failure in failures:
+                log.error("%s", failure)
+            pending.failures += failures
+            if failures:
+                outcome.ok = False
+            else:
+                pending.fingerprints[document.name] = fingerprint
+
+        self.renderer.submit(document, now, pending.stages, done)

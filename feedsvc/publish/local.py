@@ -23,7 +23,18 @@ def _stage(path: Path, data: bytes, *, durable: bool) -> Path:
     """A temp file beside `path` holding `data` (fsynced when `durable`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
-    temp = Path(name)
+    return _fill(fd, Path(name), data, durable=durable)
+
+
+def _stage_named(path: Path, data: bytes) -> Path:
+    """`_stage` under a name made from the file's, not durable: for a batch, whose one
+    writer holds the build lock. Half the cost of mkstemp's unique name, on thousands."""
+    temp = path.with_name(TEMP_PREFIX + path.name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    return _fill(os.open(temp, flags, 0o644), temp, data, durable=False)
+
+
+def _fill(fd: int, temp: Path, data: bytes, *, durable: bool) -> Path:
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)
@@ -68,8 +79,10 @@ def atomic_write_all(writes: list[tuple[Path, bytes]]) -> None:
         return
     staged: list[tuple[Path, Path]] = []
     try:
+        for folder in {path.parent for path, _data in writes}:
+            folder.mkdir(parents=True, exist_ok=True)
         for path, data in writes:
-            staged.append((_stage(path, data, durable=False), path))
+            staged.append((_stage_named(path, data), path))
         os.sync()
     except BaseException:
         for temp, _path in staged:

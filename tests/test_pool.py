@@ -1,0 +1,92 @@
+"""Big builds render in a process pool: the same files, copies and failures as here."""
+
+import gzip
+
+import brotli
+import pytest
+from conftest import Site, md
+
+from feedsvc.build import pool
+from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.state import State
+
+FAMILIES = """
+[[feeds]]
+name = "main"
+archive_size = 4
+[[feeds]]
+name = "section"
+per = "category"
+archive_size = 4
+"""
+
+
+def build(site: Site, **options) -> BuildReport:
+    settings = site.settings()
+    state = State(settings.state.url)
+    try:
+        return Pipeline(settings, state, **options).run()
+    finally:
+        state.close()
+
+
+@pytest.fixture
+def pools(monkeypatch) -> list[int]:
+    """Every pool started from now on, by its number of processes; and a pool at once."""
+    started = []
+
+    class Recorded(pool.ProcessPoolExecutor):
+        def __init__(self, workers: int, **options) -> None:
+            started.append(workers)
+            super().__init__(workers, **options)
+
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(pool, "POOL_AFTER", 0)
+    return started
+
+
+def test_a_pool_writes_the_files_and_copies_this_process_would(site: Site, pools, monkeypatch):
+    site.configure(server="brotli = true", extra=FAMILIES)
+    for number in range(24):
+        site.write(f"{number}.md", md(f"Историја {number}", categories=f"['Section {number % 3}']"))
+    pooled = build(site)
+    assert pools == [2] and pooled.ok, pooled.failures
+    assert {"feeds/section/section-1/archive/1.atom", "feeds/main/archive/5.json"} <= set(
+        pooled.written
+    )
+    public = site.settings().public_dir
+    for path in pooled.written:
+        body = (public / path).read_bytes()
+        assert gzip.decompress((public / f"{path}.gz").read_bytes()) == body, path
+        assert brotli.decompress((public / f"{path}.br").read_bytes()) == body, path
+
+    monkeypatch.setattr(pool, "POOL_AFTER", 10**9)
+    again = build(site, full=True)
+    assert pools == [2], "a full rebuild here, without a pool"
+    assert again.ok and again.written == [], "rendered here, every file has the same bytes"
+
+
+def test_a_document_failing_its_checks_in_the_pool_is_not_published(site: Site, pools):
+    """Three 0.8 MB stories put the main feed (and its archive page) over the 2 MB limit; each section feed,
+    holding one, is published, and the main feed is redone at the next build."""
+    site.configure(
+        extra='[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
+    )
+    paragraph = "Паром пришёл в гавань по расписанию. " * 60
+    for number in range(3):
+        body = "\n\n".join([paragraph] * 200)
+        site.write(f"{number}.md", md(f"Long read {number}", body, categories=f"['S{number}']"))
+    report = build(site)
+    assert pools, "rendered in a pool"
+    failed = sorted(f.split(":")[0] for f in report.failures)
+    assert failed == sorted(
+        f"feeds/{doc}.{fmt}"
+        for doc in ("main", "main/archive/1")
+        for fmt in ("atom", "json", "rss")
+    )
+    assert all("over the 2,097,152 readers accept" in f for f in report.failures)
+    assert not (site.feeds / "main.rss").exists()
+    assert (site.feeds / "section" / "s1.rss").exists()
+    (site.articles / "2.md").unlink()
+    fixed = build(site)
+    assert fixed.ok and "feeds/main.rss" in fixed.written
