@@ -85,6 +85,12 @@ def _put_meta(conn: Connection, values: dict[str, str]) -> None:
     conn.execute(insert(meta), [{"name": name, "value": v} for name, v in values.items()])
 
 
+def _build_marks(conn: Connection) -> dict[str, str]:
+    """The meta values a feeds build records: when it selected, when it read the stores."""
+    query = select(meta.c.name, meta.c.value).where(meta.c.name.in_([FEEDS_BUILT, STORES_READ]))
+    return dict(conn.execute(query).all())
+
+
 class State:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -96,6 +102,9 @@ class State:
         with self.engine.begin() as conn:
             upgrade(conn)
         self._memories: dict[str, tuple[str, Memory]] = {}
+        # What the feeds held after the last build this process recorded, and the meta
+        # values it recorded then: reread only when another process has built since.
+        self._held: tuple[dict[str, str], dict[str, frozenset[int]]] | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -158,7 +167,7 @@ class State:
 
     def apply_scan(self, scan: Scan, memory: Memory, now: datetime) -> list[Problem]:
         """Record what a store scan made against `memory` found; return the id conflicts."""
-        gone = set(memory.signatures) - scan.present
+        gone = scan.gone(memory)
         touched_keys = {source.key for source in scan.changed} | gone
         if not touched_keys and scan.notes == memory.notes:
             return []  # the common case: nothing changed, nothing to write
@@ -273,8 +282,11 @@ class State:
             found += self._articles(query, article_url)
         return sorted(found, key=lambda a: (a.published, a.guid), reverse=True)
 
-    def label_values(self, kind: LabelKind, where: Where, now: datetime) -> list[tuple[str, str]]:
-        """(slug, value) of every `kind` label the visible articles `where` selects have."""
+    def label_values(
+        self, kind: LabelKind, where: Where, now: datetime, slugs: Iterable[str] | None = None
+    ) -> list[tuple[str, str]]:
+        """(slug, value) of every `kind` label the visible articles `where` selects have
+        (of those with these slugs, if given)."""
         query = (
             select(labels.c.slug, func.min(labels.c.value))
             .join(articles, articles.c.id == labels.c.article_id)
@@ -283,7 +295,12 @@ class State:
             .order_by(labels.c.slug)
         )
         with self.engine.connect() as conn:
-            return [(slug, value) for slug, value in conn.execute(query)]
+            if slugs is None:
+                return [(slug, value) for slug, value in conn.execute(query)]
+            found = []
+            for chunk in chunks(sorted(slugs)):
+                found += conn.execute(query.where(labels.c.slug.in_(chunk))).all()
+            return [(slug, value) for slug, value in found]
 
     def by_headline(
         self, keys: Iterable[str], now: datetime, article_url: str
@@ -345,12 +362,13 @@ class State:
     def feeds_built(self) -> tuple[Moment | None, dict[str, frozenset[int]]]:
         """The last build that published its feeds, and the articles each feed then held."""
         with self.engine.connect() as conn:
-            when = dict(conn.execute(select(meta.c.name, meta.c.value).where(
-                meta.c.name.in_([FEEDS_BUILT, STORES_READ]))).all())  # fmt: skip
-            held = {
-                feed: frozenset(json.loads(ids))
-                for feed, ids in conn.execute(select(feed_members.c.feed, feed_members.c.ids))
-            }
+            when = _build_marks(conn)
+            if self._held is not None and self._held[0] == when:
+                held = self._held[1]
+            else:
+                query = select(feed_members.c.feed, feed_members.c.ids)
+                held = {feed: frozenset(json.loads(ids)) for feed, ids in conn.execute(query)}
+                self._held = when, held
         if len(when) < 2:
             return None, held
         built = Moment(
@@ -363,15 +381,20 @@ class State:
     ) -> None:
         """Remember a published build, and what the feeds it redid held. A feed in
         `forget` (it failed) is redone in full next time."""
+        marks = {FEEDS_BUILT: built.now.isoformat(), STORES_READ: built.read.isoformat()}
         with self.engine.begin() as conn:
+            known = self._held if self._held and self._held[0] == _build_marks(conn) else None
             for chunk in chunks(sorted(held.keys() | forget)):
                 conn.execute(delete(feed_members).where(feed_members.c.feed.in_(chunk)))
             if held:
                 rows = [{"feed": f, "ids": json.dumps(sorted(ids))} for f, ids in held.items()]
                 conn.execute(insert(feed_members), rows)
-            _put_meta(
-                conn, {FEEDS_BUILT: built.now.isoformat(), STORES_READ: built.read.isoformat()}
-            )
+            _put_meta(conn, marks)
+        if known is None:
+            self._held = None
+        else:
+            kept = {feed: ids for feed, ids in known[1].items() if feed not in forget}
+            self._held = marks, {**kept, **held}
 
     def record_stages(self, seconds: dict[str, float], bytes_written: int) -> None:
         """The last build's seconds per stage and bytes written, for `feedsvc stats`."""

@@ -1,12 +1,17 @@
 """A build redoes only the feeds whose articles changed since feeds were last published
 (by this process or another): and that shortcut never leaves a feed stale."""
 
+import re
+import shutil
 import time
 from datetime import UTC, datetime, timedelta
+from urllib.parse import unquote
 
 import feedparser
 import pytest
 from conftest import Site, md
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from feedsvc.pipeline import Pipeline
 from feedsvc.state import State
@@ -89,3 +94,60 @@ def test_a_feed_that_failed_its_check_is_tried_again_next_build(site: Site, runn
     report = running.run()  # nothing changed in the store
     assert report.ok
     assert "feeds/section/economy.atom" in report.written
+
+
+SECTIONS = ["Economy", "Sport", "Культура"]
+edits = st.lists(
+    st.tuples(
+        st.integers(0, 5),  # which article
+        st.one_of(st.none(), st.lists(st.sampled_from(SECTIONS), max_size=2, unique=True)),
+    ),
+    min_size=1,
+    max_size=4,
+)
+
+
+def feeds_of(public) -> dict[str, list[str]]:
+    """Every RSS feed the OPML lists, with its titles."""
+    listed = re.findall(r'xmlUrl="[^"]*/feeds/([^"]+\.rss)"', (public / "feeds.opml").read_text())
+    return {path: sorted(titles_at(public / "feeds" / unquote(path))) for path in listed}
+
+
+def titles_at(file) -> list[str]:
+    return [e.title for e in feedparser.parse(file.read_bytes()).entries]
+
+
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(edits, min_size=1, max_size=4))
+def test_builds_that_follow_changes_end_where_a_fresh_build_does(tmp_path_factory, batches):
+    """Articles join, leave, move between sections and vanish, build after build: the
+    running pipeline's feeds (and family members) are those a fresh full build makes."""
+    site = Site(tmp_path_factory.mktemp("site"), 8080)
+    site.articles.mkdir()
+    site.configure(extra=FAMILY)
+    settings_ = site.settings()
+    state = State(settings_.state.url)
+    running = Pipeline(settings_, state)
+    try:
+        for step, batch in enumerate(batches):
+            for number, sections in batch:
+                path = site.articles / f"{number}.md"
+                if sections is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    title = f"Story {number} ({step})"
+                    site.write(path.name, md(title, categories=repr(sections)))
+            assert running.run().ok
+            fresh = Site(tmp_path_factory.mktemp("fresh"), 8080)
+            shutil.copytree(site.articles, fresh.articles)
+            fresh.configure(extra=FAMILY)
+            fresh_state = State(fresh.settings().state.url)
+            try:
+                assert Pipeline(fresh.settings(), fresh_state).run().ok
+            finally:
+                fresh_state.close()
+            assert feeds_of(site.feeds.parent) == feeds_of(fresh.feeds.parent), batch
+    finally:
+        state.close()

@@ -20,7 +20,7 @@ from feedsvc.build.plan import FeedSpec
 from feedsvc.build.pool import Renderer
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
-from feedsvc.labels import EVERY
+from feedsvc.labels import EVERY, Where
 from feedsvc.model import FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
@@ -50,6 +50,31 @@ class Pending:
         if self.spill is not None and self.held_bytes > SPILL_BYTES:
             self.spill(self.outputs)
             self.outputs, self.held_bytes = [], 0
+
+
+class FamilyMembers:
+    """Every feed, with each family's members: asked of the database in full once, then
+    only for the labels that changed (a full ask reads every label of every article)."""
+
+    def __init__(self, settings: Settings, state: State) -> None:
+        self.settings = settings
+        self.state = state
+        self._known: dict[tuple[str, Where], dict[str, str]] = {}  # (kind, where) -> slug: value
+
+    def expand(self, now: datetime, asked: set[tuple[str, str]] | None) -> list[FeedSpec]:
+        """The feeds; `asked`: the (kind, slug) members that may have changed, None for all."""
+
+        def values(kind: str, where: Where) -> list[tuple[str, str]]:
+            known = self._known.get((kind, where))
+            if known is None or asked is None:
+                known = self._known[kind, where] = dict(self.state.label_values(kind, where, now))
+            elif slugs := {slug for of_kind, slug in asked if of_kind == kind}:
+                for slug in slugs:
+                    known.pop(slug, None)
+                known.update(self.state.label_values(kind, where, now, slugs))
+            return sorted(known.items())
+
+        return plan.expand(self.settings.feeds, self.settings.site, values)
 
 
 @dataclass
@@ -92,6 +117,7 @@ class FeedBuilder:
             site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
         )
         self.fingerprints: dict[str, str] = {}  # document name -> what was last published
+        self.members = FamilyMembers(settings, state)
         self._specs: list[FeedSpec] | None = None
 
     def build(
@@ -110,14 +136,10 @@ class FeedBuilder:
         if self.full:
             touched = None
         labels = self.state.label_keys(touched) if touched else set()
-        # A family gains or loses a member only through an article with its kind of label.
-        families = {feed.per for feed in self.settings.feeds if feed.per}
-        if touched is None or self._specs is None or {kind for kind, _ in labels} & families:
-            self._specs = plan.expand(
-                self.settings.feeds,
-                self.settings.site,
-                lambda kind, where: self.state.label_values(kind, where, now),
-            )
+        if touched is None or self._specs is None:
+            self._specs = self.members.expand(now, None)
+        elif asked := self._members_to_ask(labels, touched, held):
+            self._specs = self.members.expand(now, asked)
         fallback = self.state.newest_published(now) or documents.EPOCH
         built = Built(self._specs, [])
         try:
@@ -173,6 +195,18 @@ class FeedBuilder:
             outcome,
         )
         return items
+
+    def _members_to_ask(
+        self, labels: set[tuple[str, str]], touched: set[int], held: dict[str, frozenset[int]]
+    ) -> set[tuple[str, str]]:
+        """The family members that may have come or gone: those the touched articles now
+        have a label for, and those that held one of them (it may have been the last)."""
+        families = {feed.per for feed in self.settings.feeds if feed.per}
+        asked = {(kind, slug) for kind, slug in labels if kind in families}
+        for spec in self._specs or ():
+            if spec.where.family and held.get(spec.key, frozenset()) & touched:
+                asked.add(spec.where.family)
+        return asked
 
     def _affected(
         self, spec: FeedSpec, known: frozenset[int], touched: set[int] | None, labels: set

@@ -47,7 +47,9 @@ class Memory:
 class Scan:
     store: str
     changed: list[SourceScan] = field(default_factory=list)
-    present: set[str] = field(default_factory=set)  # every source key in the store now
+    present: set[str] = field(default_factory=set)  # every source key looked at, found
+    # The keys looked at (None: every key; `present` is then the whole store).
+    checked: set[str] | None = None
     notes: dict[str, str] = field(default_factory=dict)  # kept for the next scan
     warnings: list[Problem] = field(default_factory=list)  # about the store as a whole
 
@@ -70,6 +72,12 @@ class Scan:
             source.problems.append(Problem(origin, exc.reason))
             source.signature = None
         self.changed.append(source)
+
+    def gone(self, memory: Memory) -> set[str]:
+        """Sources known before and not there now."""
+        if self.checked is None:
+            return set(memory.signatures) - self.present
+        return {key for key in self.checked - self.present if key in memory.signatures}
 
     @property
     def problems(self) -> list[Problem]:

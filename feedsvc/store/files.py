@@ -1,6 +1,8 @@
 """The files store: a folder of article files, read again only when a file changes."""
 
+import logging
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path, PurePosixPath
 
@@ -17,6 +19,11 @@ from feedsvc.store import (
 )
 from feedsvc.store.formats import FORMATS, SUFFIXES, FileInfo
 from feedsvc.store.record import SiteContext
+from feedsvc.store.watch import FolderWatch, open_watch
+
+log = logging.getLogger(__name__)
+
+Found = tuple[str, str, int, str]  # a file to read: key, path, size, signature
 
 
 class FilesStore:
@@ -28,7 +35,10 @@ class FilesStore:
         *,
         max_file_size: int,
         folder_formats: Mapping[str, str] | None = None,
+        watch: bool = True,
     ) -> None:
+        """watch: have inotify tell what changed, so that a scan after the first stats only
+        those files (off, or where inotify cannot be had, every scan stats every file)."""
         self.name = name
         self.root = root
         self.site = site
@@ -38,32 +48,92 @@ class FilesStore:
             ((PurePosixPath(folder).parts, fmt) for folder, fmt in (folder_formats or {}).items()),
             key=lambda pair: -len(pair[0]),
         )
+        self.watch = watch
+        self._watch: FolderWatch | None = (
+            None  # made by the first scan: a store read once needs none
+        )
+        self._walked = False
+        # What the last scan reported, to check the state took it in: key -> signature,
+        # None for a file gone. (A build that failed before recording a scan would
+        # otherwise lose its changes: the kernel names a changed file once.)
+        self._reported: dict[str, str | None] = {}
 
     def scan(self, memory: Memory, progress: Progress = no_progress) -> Scan:
-        """Stat every file; read only those whose size or modification time moved."""
+        """Stat every file (or those inotify named); read only those whose size or
+        modification time moved."""
         if not self.root.is_dir():
             raise StoreError(f"{self.root}: article folder does not exist")
         scan = Scan(self.name)
-        to_read = sorted(self._changed_files(memory.signatures, scan.present))
+        told = self._told(memory)
+        if told is None:
+            to_read = self._changed_files(memory.signatures, scan.present)
+            self._walked = True
+        else:
+            scan.checked = told
+            to_read = self._changed_among(told, memory.signatures, scan.present)
+        to_read.sort()
         for done, (key, path, size, signature) in enumerate(to_read):
             progress(done, len(to_read))
             scan.changed.append(self._read(key, Path(path), size, signature))
         progress(len(to_read), len(to_read))
+        self._reported = dict.fromkeys(scan.gone(memory))
+        self._reported.update((source.key, source.signature or "") for source in scan.changed)
         return scan
 
-    def _changed_files(
-        self, signatures: Mapping[str, str], present: set[str]
-    ) -> list[tuple[str, str, int, str]]:
+    def _told(self, memory: Memory) -> set[str] | None:
+        """The keys to look at, or None to walk the whole folder."""
+        if not self._walked:
+            self._watch = open_watch() if self.watch else None
+            return None
+        if self._watch is None:
+            return None
+        told = self._watch.changed()
+        if told is None or not self._taken_in(memory):
+            return None
+        # Read again every run until mended: files with problems, articles in conflict.
+        return told | {key for key, signature in memory.signatures.items() if not signature}
+
+    def _taken_in(self, memory: Memory) -> bool:
+        return all(
+            memory.signatures.get(key) in (signature, "")
+            if signature is not None
+            else key not in memory.signatures
+            for key, signature in self._reported.items()
+        )
+
+    def _changed_among(
+        self, keys: set[str], signatures: Mapping[str, str], present: set[str]
+    ) -> list[Found]:
+        """`_changed_files` for just these keys."""
+        changed = []
+        for key in keys:
+            if any(part.startswith(".") for part in key.split("/")):
+                continue
+            path = os.path.join(self.root, key)  # noqa: PTH118 (a Path per file costs)
+            try:
+                found = os.stat(path)  # noqa: PTH116
+            except OSError:
+                continue
+            if stat.S_ISREG(found.st_mode):
+                present.add(key)
+                signature = f"{found.st_mtime_ns}:{found.st_size}"
+                if signatures.get(key) != signature:
+                    changed.append((key, path, found.st_size, signature))
+        return changed
+
+    def _changed_files(self, signatures: Mapping[str, str], present: set[str]) -> list[Found]:
         """(key, path, size, signature) of each visible file whose signature moved.
 
         Adds every file's key to `present`. This loop is the whole cost of a run
         with nothing changed, so it is one flat loop over os.scandir, with plain
-        strings (a Path per file cost more than the stat calls) and no sorting.
+        strings (a Path per file cost more than the stat calls) and no sorting. Each
+        folder is watched before it is listed: a change after the listing is told.
         """
         changed = []
         pending = [(str(self.root), "")]
         while pending:
             folder, prefix = pending.pop()
+            self._watch_folder(folder, prefix)
             with os.scandir(folder) as entries:
                 for entry in entries:
                     name = entry.name
@@ -79,6 +149,16 @@ class FilesStore:
                         if signatures.get(key) != signature:
                             changed.append((key, entry.path, stat.st_size, signature))
         return changed
+
+    def _watch_folder(self, folder: str, prefix: str) -> None:
+        if self._watch is None:
+            return
+        try:
+            self._watch.add(folder, prefix)
+        except OSError as exc:  # most often fs.inotify.max_user_watches reached
+            log.warning("%s: cannot watch (%s): every scan stats every file", folder, exc)
+            self._watch.close()
+            self._watch = None
 
     def format_of(self, key: str) -> str | None:
         parts = PurePosixPath(key).parts
