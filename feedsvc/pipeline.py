@@ -11,8 +11,7 @@ from pathlib import Path
 
 from feedsvc import latest
 from feedsvc.build.feeds import FeedBuilder, Pending
-from feedsvc.build.opml import opml
-from feedsvc.build.pages import index_html
+from feedsvc.build.pages import SitePages
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.labels import Where
@@ -86,6 +85,7 @@ class Pipeline:
             if target.kind == "local"
         ]
         self.mirrors = mirrors
+        self.pages = SitePages(settings.site)
         self._lock = threading.Lock()
 
     def run(self) -> BuildReport:
@@ -137,6 +137,8 @@ class Pipeline:
 
     def _build(self, report: BuildReport) -> None:
         now, stages = report.started, report.stages
+        for target in self.targets:
+            target.look_again()
         with stages.timing("scan"):
             problems, unread = self.ingest(now)
         moment = Moment(now, read=datetime.now(UTC))
@@ -155,12 +157,8 @@ class Pipeline:
         # as such), and publishes them when many are held.
         with stages.timing("select"):
             built = self.feeds.build(moment, selection, touched, held, pending, self._published)
-        site = self.settings.site
         with stages.timing("render"):
-            pending.outputs += [
-                OutputFile("index.html", index_html(site, built.specs, built.newest).encode()),
-                OutputFile("feeds.opml", opml(site, built.specs)),
-            ]
+            pending.outputs += self.pages.files(built.specs, built.newest)
         report.failures.extend(pending.failures)
         self._publish(pending.outputs, report)
         with stages.timing("publish"):

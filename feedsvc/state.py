@@ -91,6 +91,11 @@ def _build_marks(conn: Connection) -> dict[str, str]:
     return dict(conn.execute(query).all())
 
 
+# A scan that changed this many sources (a first one, an import) refreshes the planner's
+# statistics: ~0.1 s at 20,000 articles.
+ANALYZE_AFTER = 1000
+
+
 class State:
     def __init__(self, url: str) -> None:
         self.engine: Engine = create_engine(url)
@@ -179,6 +184,8 @@ class State:
                 problems, unsettled = self._settle(conn, scan, touched_keys, gone, now)
             generation = uuid.uuid4().hex
             _put_meta(conn, {"generation": generation})
+        if len(touched_keys) >= ANALYZE_AFTER and self.engine.dialect.name == "sqlite":
+            self._analyze()
         for key in gone:
             memory.signatures.pop(key, None)
         for source in scan.changed:
@@ -188,6 +195,14 @@ class State:
         memory.notes = dict(scan.notes)
         self._memories[scan.store] = (generation, memory)
         return problems
+
+    def _analyze(self) -> None:
+        """Give SQLite's planner the tables' statistics (PostgreSQL's autovacuum keeps its
+        own). Without them it reads a family feed's newest articles by walking every
+        visible article in date order, testing each for the label: a cost that grows with
+        the store; with them it starts from the label's index."""
+        with self.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
 
     def _settle(
         self, conn: Connection, scan: Scan, touched_keys: set[str], gone: set[str], now: datetime

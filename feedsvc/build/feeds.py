@@ -61,20 +61,37 @@ class FamilyMembers:
         self.state = state
         self._known: dict[tuple[str, Where], dict[str, str]] = {}  # (kind, where) -> slug: value
 
-    def expand(self, now: datetime, asked: set[tuple[str, str]] | None) -> list[FeedSpec]:
-        """The feeds; `asked`: the (kind, slug) members that may have changed, None for all."""
+    def expand(self, now: datetime, asked: set[tuple[str, str]] | None) -> list[FeedSpec] | None:
+        """The feeds; `asked`: the (kind, slug) members that may have changed, None for
+        all. None when asked ones came, went or changed name: the feeds are as they were."""
+        changed = asked is None
+        for feed in self.settings.feeds:
+            if feed.per:
+                where = Where.of(feed.filters(), feed.match)
+                changed |= self._refresh(feed.per, where, now, asked)
+        if not changed:
+            return None
+        return plan.expand(
+            self.settings.feeds,
+            self.settings.site,
+            lambda kind, where: sorted(self._known[kind, where].items()),
+        )
 
-        def values(kind: str, where: Where) -> list[tuple[str, str]]:
-            known = self._known.get((kind, where))
-            if known is None or asked is None:
-                known = self._known[kind, where] = dict(self.state.label_values(kind, where, now))
-            elif slugs := {slug for of_kind, slug in asked if of_kind == kind}:
-                for slug in slugs:
-                    known.pop(slug, None)
-                known.update(self.state.label_values(kind, where, now, slugs))
-            return sorted(known.items())
-
-        return plan.expand(self.settings.feeds, self.settings.site, values)
+    def _refresh(
+        self, kind: str, where: Where, now: datetime, asked: set[tuple[str, str]] | None
+    ) -> bool:
+        """Ask again for the asked members of one family; whether any changed."""
+        known = self._known.get((kind, where))
+        if known is None or asked is None:
+            self._known[kind, where] = dict(self.state.label_values(kind, where, now))
+            return True
+        slugs = {slug for of_kind, slug in asked if of_kind == kind}
+        if not slugs:
+            return False
+        before = {slug: known.pop(slug) for slug in slugs if slug in known}
+        fresh = dict(self.state.label_values(kind, where, now, slugs))
+        known.update(fresh)
+        return fresh != before
 
 
 @dataclass
@@ -137,9 +154,10 @@ class FeedBuilder:
             touched = None
         labels = self.state.label_keys(touched) if touched else set()
         if touched is None or self._specs is None:
-            self._specs = self.members.expand(now, None)
+            self._specs = self.members.expand(now, None) or []
         elif asked := self._members_to_ask(labels, touched, held):
-            self._specs = self.members.expand(now, asked)
+            # The same list when no member came or went: the index and OPML stay as made.
+            self._specs = self.members.expand(now, asked) or self._specs
         fallback = self.state.newest_published(now) or documents.EPOCH
         built = Built(self._specs, [])
         try:

@@ -9,9 +9,11 @@ from collections.abc import Sequence
 from html import escape
 
 from feedsvc.build.formats import LABELS, MEDIA_TYPES
+from feedsvc.build.opml import opml
 from feedsvc.build.plan import FeedSpec, feed_path, preview_path, public_url
 from feedsvc.config import SiteSettings
 from feedsvc.model import FeedItem
+from feedsvc.publish import OutputFile
 
 PREVIEW_ITEMS = 5
 
@@ -110,8 +112,8 @@ def _feed_block(site: SiteSettings, spec: FeedSpec) -> str:
     )
 
 
-def index_html(site: SiteSettings, specs: Sequence[FeedSpec], newest: Sequence[FeedItem]) -> str:
-    """Every feed, families folded under their name, and the newest stories."""
+def feed_sections(site: SiteSettings, specs: Sequence[FeedSpec]) -> str:
+    """The index's list of feeds, families folded under their name."""
     sections = []
     families: dict[str, list[FeedSpec]] = {}
     for spec in specs:
@@ -126,6 +128,14 @@ def index_html(site: SiteSettings, specs: Sequence[FeedSpec], newest: Sequence[F
             f'<details class="family"><summary><strong>{escape(name)}</strong>: '
             f"one feed per {per} ({len(members)})</summary>{blocks}</details>"
         )
+    return "\n".join(sections)
+
+
+def index_html(
+    site: SiteSettings, specs: Sequence[FeedSpec], newest: Sequence[FeedItem], sections: str
+) -> str:
+    """Every feed (`sections`, from feed_sections: kept while the feeds stay), and the
+    newest stories."""
     named = [spec for spec in specs if spec.value is None]
     opml = escape(public_url(site.base_url, "feeds.opml"))
     body = f"""<h1>{escape(site.title)}: feeds</h1>
@@ -133,11 +143,30 @@ def index_html(site: SiteSettings, specs: Sequence[FeedSpec], newest: Sequence[F
 <a href="{escape(site.url)}">{escape(site.url)}</a>, or import
 <a href="{opml}">every feed at once (OPML)</a>.</p>
 <h2>Feeds</h2>
-{chr(10).join(sections)}
+{sections}
 <h2>Newest stories</h2>
 {_items(newest[:PREVIEW_ITEMS])}"""
     head = discovery_links(site.base_url, named)
     return _page(site, f"{site.title}: feeds", head, body)
+
+
+class SitePages:
+    """index.html and feeds.opml for a build. Their list of feeds is made again only when
+    the feeds changed: with thousands of feeds that is most of their cost."""
+
+    def __init__(self, site: SiteSettings) -> None:
+        self.site = site
+        self._specs: Sequence[FeedSpec] | None = None
+        self._sections = ""
+        self._opml = b""
+
+    def files(self, specs: Sequence[FeedSpec], newest: Sequence[FeedItem]) -> list[OutputFile]:
+        if specs is not self._specs:  # a build that changed no feed keeps the same list
+            self._specs = specs
+            self._sections = feed_sections(self.site, specs)
+            self._opml = opml(self.site, specs)
+        page = index_html(self.site, specs, newest, self._sections)
+        return [OutputFile("index.html", page.encode()), OutputFile("feeds.opml", self._opml)]
 
 
 def preview_html(site: SiteSettings, spec: FeedSpec, items: Sequence[FeedItem]) -> str:
