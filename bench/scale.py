@@ -10,7 +10,11 @@ per stage (scan, select, render, validate, publish, notify):
 - a build with nothing changed (it must write nothing);
 - one article added: the build, then telling a subscriber of every feed it changed
   (a real HTTP server on 127.0.0.1) until the last one has it;
-- 100 articles edited at once.
+- 100 articles edited at once;
+- served end to end: `feedsvc run` on the same site, five articles posted one after
+  another to its ingest API, each timed until the POST is answered (built and
+  published), until the server serves it in every feed it joined (polled over HTTP),
+  and until a subscriber of each of those feeds has it.
 Run it at 20,000 and at 200,000 to see the growth.
 
     .venv/bin/python bench/scale.py [--articles 20000] [--keep DIR]
@@ -19,7 +23,12 @@ Run it at 20,000 and at 200,000 to see the growth.
 import argparse
 import asyncio
 import random
+import re
 import shutil
+import signal
+import socket
+import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,11 +37,14 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
+
 from feedsvc import config
 from feedsvc.build.plan import is_topic, public_url
 from feedsvc.pipeline import BuildReport, Pipeline
 from feedsvc.stages import STAGES
 from feedsvc.state import State
+from feedsvc.text import slugify
 from feedsvc.websub.deliver import announce
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -94,6 +106,7 @@ class Subscriber:
 
     def __init__(self) -> None:
         self.got: dict[str, float] = {}
+        self.holds: dict[tuple[str, int], float] = {}  # (path, posted story): when first held
         outer = self
 
         class Callback(BaseHTTPRequestHandler):
@@ -103,8 +116,10 @@ class Subscriber:
                 pass
 
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.got[self.path] = time.monotonic()
+                for title in re.findall(rb"Posted story (\d+)", body):
+                    outer.holds.setdefault((self.path, int(title)), time.monotonic())
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -118,6 +133,110 @@ class Subscriber:
 
     def url(self, number: int) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/{number}"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check, seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            sys.exit(f"{what}: not within {seconds:.0f} s")
+        time.sleep(0.01)
+
+
+def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
+    """`feedsvc run` on the site; each posted article timed until answered, served, told."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    (site / "config.toml").write_text(
+        f'[site]\nbase_url = "{base}"\n[schedule]\ninterval = 3600\n'
+        f"[server]\nport = {port}\nrate_limit = 0\naccess_log = false\n"
+        '[api]\ntoken = "bench"\n'
+        "[websub]\nallow_private_callbacks = true\nretries = 0\n" + FEEDS,
+        encoding="utf-8",
+    )
+    settings = config.load(site / "config.toml")
+    subscriber = Subscriber()
+    posted = []
+    state = State(settings.state.url)
+    subscriptions = Subscriptions(state.engine)
+    far = datetime.now(UTC) + timedelta(days=1)
+    for number in range(posts):  # their feeds exist: a subscriber of each, beforehand
+        article = {
+            "id": f"posted-{number}",
+            "title": f"Posted story {number}",
+            "body_html": "<p>" + " ".join(rng.choice(WORDS) for _ in range(800)) + "</p>",
+            "categories": [f"Section {c}" for c in rng.sample(range(300), 2)],
+            "tags": [f"tag-{t}" for t in rng.sample(range(3000), 3)],
+            "author": [f"Reporter {rng.randrange(500)}"],
+        }
+        keys = ["main"] + [
+            f"{family}/{slugify(value)}"
+            for family, field in (("category", "categories"), ("tag", "tags"), ("author", "author"))
+            for value in article[field]
+        ]
+        paths = [f"feeds/{key}.{fmt}" for key in keys for fmt in ("rss", "atom", "json")]
+        for path in paths:
+            subscriptions.subscribe(base + path, subscriber.url(number) + "/" + path, "", far)
+        posted.append((article, paths))
+    state.close()
+    log = (site / "run.log").open("w")
+    service = subprocess.Popen(
+        [sys.executable, "-m", "feedsvc", "-q", "--config", str(site / "config.toml"), "run"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    client = httpx.Client(timeout=60)
+    try:
+
+        def up() -> bool:
+            try:
+                return client.get(base + "feeds/main.rss").status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(up, 900, "feedsvc run serving")
+        answered, served, told = [], [], []
+        for number, (article, paths) in enumerate(posted):
+            started = time.monotonic()
+            reply = client.post(
+                base + "api/articles", json=article, headers={"Authorization": "Bearer bench"}
+            )
+            assert reply.status_code == 201, reply.text
+            answered.append(time.monotonic() - started)
+            marker = article["title"].encode()
+            wait_for(
+                lambda marker=marker, paths=paths: all(
+                    marker in client.get(base + path).content for path in paths
+                ),
+                30,
+                "served",
+            )
+            served.append(time.monotonic() - started)
+            callbacks = [f"/{number}/{path}" for path in paths]
+            wait_for(
+                lambda number=number, callbacks=callbacks: all(
+                    (c, number) in subscriber.holds for c in callbacks
+                ),
+                30,
+                "told",
+            )
+            told.append(max(subscriber.holds[c, number] for c in callbacks) - started)
+        print(f"served end to end ({posts} posts, each in {len(paths)} feed documents):")
+        for name, times in (("POST answered", answered), ("served", served), ("told", told)):
+            print(f"  {name:14} median {statistics.median(times):.2f} s, max {max(times):.2f} s")
+    finally:
+        service.send_signal(signal.SIGINT)
+        try:
+            service.wait(30)
+        except subprocess.TimeoutExpired:
+            service.kill()
+        log.close()
 
 
 def show(name: str, seconds: float, report: BuildReport) -> None:
@@ -194,6 +313,7 @@ def main() -> None:
             )
         build("100 articles edited")
         state.close()
+        served_end_to_end(site, rng)
     finally:
         if not args.keep:
             shutil.rmtree(site, ignore_errors=True)

@@ -37,7 +37,7 @@ class Pending:
 
     outputs: list[OutputFile] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
-    fingerprints: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, bytes] = field(default_factory=dict)
     stages: Stages = field(default_factory=Stages)
     # Publishes what is held once it passes SPILL_BYTES: a first build of a big site
     # would otherwise keep every document it makes in memory until the end.
@@ -133,7 +133,7 @@ class FeedBuilder:
         self.metas = MetaMaker(
             site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
         )
-        self.fingerprints: dict[str, str] = {}  # document name -> what was last published
+        self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
         self.members = FamilyMembers(settings, state)
         self._specs: list[FeedSpec] | None = None
 

@@ -114,8 +114,8 @@ class LocalTarget:
         folder, _, name = path.rpartition("/")
         names = self._listed.get(folder)
         if names is None:
-            try:
-                names = {entry.name for entry in (self.root / folder).iterdir()}
+            try:  # names, not Paths: a family folder holds tens of thousands
+                names = set(os.listdir(self.root / folder))  # noqa: PTH208
             except OSError:
                 names = set()
             self._listed[folder] = names
@@ -145,7 +145,7 @@ class LocalTarget:
     def _unchanged(self, file: OutputFile) -> bool:
         path = self.root / file.path
         suffixes = (".gz", ".br") if self.brotli else (".gz",)
-        return _current(path) == file.body and all(
+        return _current(path, len(file.body)) == file.body and all(
             path.with_name(path.name + suffix).exists() for suffix in suffixes
         )
 
@@ -177,8 +177,10 @@ def _copies(files: Sequence[OutputFile], *, brotli: bool) -> list[list[tuple[str
     return list(_COMPRESSING.map(copies, files))
 
 
-def _current(path: Path) -> bytes | None:
+def _current(path: Path, size: int) -> bytes | None:
+    """The file's bytes if it has this size (else None: it differs, whatever it holds)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            return file.read() if os.fstat(file.fileno()).st_size == size else None
     except FileNotFoundError:
         return None
