@@ -14,8 +14,6 @@ subscribers). Bounded: each post waits at most --timeout seconds.
 import argparse
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,15 +25,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from processes import free_port, stop
 
 TOKEN = "bench-token"
 ITEM = re.compile(rb"<title>Bench item (\d+)</title>")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Arrivals:
@@ -197,11 +190,7 @@ def main() -> None:
         show("first subscriber has it", first)
         show(f"all {args.subscribers} subscribers have it", last)
     finally:
-        service.send_signal(signal.SIGINT)
-        try:
-            service.wait(15)
-        except subprocess.TimeoutExpired:
-            service.kill()
+        stop(service)
         callbacks.shutdown()
         log.close()
         shutil.rmtree(work, ignore_errors=True)

@@ -25,8 +25,6 @@ import asyncio
 import random
 import re
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
+from processes import free_port, stop, wait_for
 
 from feedsvc import config
 from feedsvc.build.plan import is_topic, public_url
@@ -73,32 +72,34 @@ content = "summary"
 """
 
 
-def article(rng: random.Random, number: int, count: int) -> str:
-    """One Markdown article; `count` spreads the store's dates over ten years."""
+def article(rng: random.Random, number: int, count: int, tags: int = 3000) -> str:
+    """One Markdown article; `count` spreads the store's dates over ten years; tags
+    are drawn from `tags` of them."""
     paragraphs = []
     size = rng.randint(3000, 8000)
     while sum(map(len, paragraphs)) < size:
         words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(40, 90)))
         paragraphs.append(words.capitalize() + ".")
     categories = rng.sample(range(300), rng.randint(1, 3))
-    tags = rng.sample(range(3000), rng.randint(1, 5))
+    labels = rng.sample(range(tags), rng.randint(1, 5))
     published = START + timedelta(minutes=min(number, count) * 5_256_000 // count)
     front = (
         f'title = "Story {number}: {" ".join(rng.choice(WORDS) for _ in range(6))}"\n'
         f"categories = {[f'Section {c}' for c in categories]}\n"
-        f"tags = {[f'tag-{t}' for t in tags]}\n"
+        f"tags = {[f'tag-{t}' for t in labels]}\n"
         f'author = "Reporter {rng.randrange(500)}"\n'
         f'published = "{published.isoformat()}"\n'
     )
     return f"+++\n{front}+++\n" + "\n\n".join(paragraphs) + "\n"
 
 
-def write_store(root: Path, count: int, rng: random.Random) -> None:
+def write_store(root: Path, count: int, rng: random.Random, tags: int = 3000) -> None:
     for number in range(count):
         folder = root / f"{number % 200:03}"
         if number < 200:
             folder.mkdir(parents=True)
-        (folder / f"{number}.md").write_text(article(rng, number, count), encoding="utf-8")
+        text = article(rng, number, count, tags)
+        (folder / f"{number}.md").write_text(text, encoding="utf-8")
 
 
 class Subscriber:
@@ -133,20 +134,6 @@ class Subscriber:
 
     def url(self, number: int) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}/{number}"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(check, seconds: float, what: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            sys.exit(f"{what}: not within {seconds:.0f} s")
-        time.sleep(0.01)
 
 
 def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
@@ -231,11 +218,7 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
         for name, times in (("POST answered", answered), ("served", served), ("told", told)):
             print(f"  {name:14} median {statistics.median(times):.2f} s, max {max(times):.2f} s")
     finally:
-        service.send_signal(signal.SIGINT)
-        try:
-            service.wait(30)
-        except subprocess.TimeoutExpired:
-            service.kill()
+        stop(service)
         log.close()
 
 

@@ -19,7 +19,6 @@ import random
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 
 import httpx
+from processes import free_port
 
 VOCABULARY = (
     "harbour authority quay repairs winter ferries pier divers council budget bridge tram "
@@ -46,12 +46,6 @@ def story(rng: random.Random) -> str:
         sentences += [" ".join(rng.choices(WORDS, k=rng.randint(8, 18))) + "." for _ in range(3)]
         paragraphs.append(" ".join(sentences))
     return "\n\n".join(paragraphs)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(url: str, seconds: float = 20) -> None:

@@ -1,0 +1,32 @@
+"""What the benchmarks share: free ports, bounded waits, stopping what they started."""
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll `check` until true; exit naming `what` after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > deadline:
+            sys.exit(f"{what}: not within {seconds:.0f} s")
+        time.sleep(0.01)
+
+
+def stop(process: subprocess.Popen, seconds: float = 30, sig: int = signal.SIGINT) -> None:
+    """Ask a server to stop; kill it if it has not within `seconds`."""
+    process.send_signal(sig)
+    try:
+        process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
