@@ -88,6 +88,10 @@ class Pipeline:
         self.pages = SitePages(settings.site)
         self._lock = threading.Lock()
 
+    def close(self) -> None:
+        """Stop the render pool a big site keeps between builds."""
+        self.feeds.renderer.shutdown()
+
     def run(self) -> BuildReport:
         """Build and publish every feed whose bytes changed; record the outcome."""
         report = BuildReport(started=now_utc())

@@ -90,3 +90,26 @@ def test_a_document_failing_its_checks_in_the_pool_is_not_published(site: Site, 
     (site.articles / "2.md").unlink()
     fixed = build(site)
     assert fixed.ok and "feeds/main.rss" in fixed.written
+
+
+def test_a_site_with_many_feeds_keeps_its_pool_for_the_next_builds(site: Site, pools, monkeypatch):
+    """Past POOL_FEEDS feeds the pool outlives a build: the next one, of one new story,
+    renders in the same pool (no start-up), and publishes it everywhere it belongs."""
+    monkeypatch.setattr(pool, "POOL_AFTER", 10**9)
+    monkeypatch.setattr(pool, "POOL_FEEDS", 3)  # main and three sections
+    site.configure(extra=FAMILIES)
+    for number in range(9):
+        site.write(f"{number}.md", md(f"Story {number}", categories=f"['Section {number % 3}']"))
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state)
+    try:
+        assert pipeline.run().ok and pools == [2]
+        site.write("new.md", md("Ферри отменён", categories="['Section 1']"))
+        report = pipeline.run()
+        assert report.ok and pools == [2], "the same pool"
+        assert {"feeds/main.rss", "feeds/section/section-1.atom"} <= set(report.written)
+        assert "Ферри отменён" in (site.feeds / "section" / "section-1.json").read_text()
+    finally:
+        pipeline.close()
+        state.close()

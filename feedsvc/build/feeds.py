@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from feedsvc.archive import Archive
-from feedsvc.build import documents, plan, select
+from feedsvc.build import documents, plan, pool, select
 from feedsvc.build.documents import Document, MetaMaker
 from feedsvc.build.pages import preview_html
 from feedsvc.build.plan import FeedSpec
@@ -158,6 +158,7 @@ class FeedBuilder:
         elif asked := self._members_to_ask(labels, touched, held):
             # The same list when no member came or went: the index and OPML stay as made.
             self._specs = self.members.expand(now, asked) or self._specs
+        self.renderer.keep_pool(len(self._specs) >= pool.POOL_FEEDS)
         fallback = self.state.newest_published(now) or documents.EPOCH
         built = Built(self._specs, [])
         try:
