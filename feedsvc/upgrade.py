@@ -4,7 +4,7 @@ Until migrations are versioned, each step here checks for itself whether it is
 needed, so running it again does nothing.
 """
 
-from sqlalchemy import Connection, Index, insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select
 
 from feedsvc.labels import rows_of
 from feedsvc.model import SourceArticle
@@ -21,8 +21,10 @@ def _add_changed_column(conn: Connection) -> None:
     type_sql = column.type.compile(dialect=conn.dialect)
     conn.exec_driver_sql(f"ALTER TABLE articles ADD COLUMN changed {type_sql}")
     conn.execute(articles.update().values(changed=articles.c.first_seen))
+    # The table's own Index object: a new Index(...) on the column would join the table
+    # for good, and every later create_all in this process would make it twice.
     index = next(i for i in articles.indexes if list(i.columns) == [column])
-    Index(index.name, column).create(conn, checkfirst=True)
+    index.create(conn, checkfirst=True)
 
 
 def _fill_labels(conn: Connection) -> None:

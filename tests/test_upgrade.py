@@ -4,6 +4,8 @@ import sqlite3
 
 from conftest import Site, md
 
+from feedsvc.state import State
+
 
 def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
     site.configure(extra='[[feeds]]\nname = "main"\n')
@@ -24,3 +26,16 @@ def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
         columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
         assert "changed" in columns
         assert db.execute("SELECT kind, slug FROM labels").fetchall() == [("category", "economy")]
+
+
+def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
+    """Upgrading one database must not change the tables this process makes next (it
+    once added a second copy of an index to them: "index already exists")."""
+    site.write("a.md", md("Bank Rate Held"))
+    assert site.build().ok
+    with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP INDEX ix_articles_changed")
+        db.execute("ALTER TABLE articles DROP COLUMN changed")
+    State(f"sqlite:///{site.root / 'state.db'}").close()
+    State("sqlite://").close()
+    State(f"sqlite:///{site.root / 'new.db'}").close()
