@@ -37,10 +37,12 @@ from pathlib import Path
 
 import httpx
 from processes import free_port, stop, wait_for
+from sqlalchemy import delete
 
 from feedsvc import config
 from feedsvc.build.plan import is_topic, public_url
 from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.schema import subscriptions as subscriptions_table
 from feedsvc.stages import STAGES
 from feedsvc.state import State
 from feedsvc.text import slugify
@@ -54,6 +56,7 @@ VOCABULARY = (
 )
 WORDS = VOCABULARY.split()
 START = datetime(2016, 11, 1, tzinfo=UTC)
+BASE_URL = "http://127.0.0.1:8080/"  # the feeds' links; the service listens elsewhere
 FEEDS = """
 [[feeds]]
 name = "main"
@@ -136,24 +139,32 @@ class Subscriber:
         return f"http://127.0.0.1:{self.server.server_address[1]}/{number}"
 
 
+def configure(site: Path, extra: str = "") -> config.Settings:
+    """The site's config; `extra` (the server's sections) changes nothing in the feeds,
+    so the in-process runs and the running service publish the same bytes."""
+    (site / "config.toml").write_text(
+        f'[site]\nbase_url = "{BASE_URL}"\n'
+        "[websub]\nallow_private_callbacks = true\nretries = 0\n" + extra + FEEDS,
+        encoding="utf-8",
+    )
+    return config.load(site / "config.toml")
+
+
 def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
     """`feedsvc run` on the site; each posted article timed until answered, served, told."""
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    (site / "config.toml").write_text(
-        f'[site]\nbase_url = "{base}"\n[schedule]\ninterval = 3600\n'
-        f"[server]\nport = {port}\nrate_limit = 0\naccess_log = false\n"
-        '[api]\ntoken = "bench"\n'
-        "[websub]\nallow_private_callbacks = true\nretries = 0\n" + FEEDS,
-        encoding="utf-8",
+    settings = configure(
+        site,
+        f'[server]\nport = {port}\nrate_limit = 0\naccess_log = false\n[api]\ntoken = "bench"\n',
     )
-    settings = config.load(site / "config.toml")
     subscriber = Subscriber()
     posted = []
     state = State(settings.state.url)
     subscriptions = Subscriptions(state.engine)
     far = datetime.now(UTC) + timedelta(days=1)
-    for number in range(posts):  # their feeds exist: a subscriber of each, beforehand
+    stamp = int(time.time()) * 100  # a reused site already holds the last run's posts
+    for number in range(stamp, stamp + posts):  # a subscriber of each feed, beforehand
         article = {
             "id": f"posted-{number}",
             "title": f"Posted story {number}",
@@ -169,7 +180,8 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
         ]
         paths = [f"feeds/{key}.{fmt}" for key in keys for fmt in ("rss", "atom", "json")]
         for path in paths:
-            subscriptions.subscribe(base + path, subscriber.url(number) + "/" + path, "", far)
+            topic = public_url(BASE_URL, path)
+            subscriptions.subscribe(topic, subscriber.url(number) + "/" + path, "", far)
         posted.append((article, paths))
     state.close()
     log = (site / "run.log").open("w")
@@ -189,7 +201,7 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
 
         wait_for(up, 900, "feedsvc run serving")
         answered, served, told = [], [], []
-        for number, (article, paths) in enumerate(posted):
+        for number, (article, paths) in enumerate(posted, start=stamp):
             started = time.monotonic()
             reply = client.post(
                 base + "api/articles", json=article, headers={"Authorization": "Bearer bench"}
@@ -223,6 +235,7 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
 
 
 def show(name: str, seconds: float, report: BuildReport) -> None:
+    """One build; with a render pool its render and validate seconds are its processes'."""
     stages = ", ".join(f"{s} {report.stages.seconds[s]:.2f}" for s in STAGES if s != "notify")
     print(
         f"{name:24} {seconds:8.2f} s  ({len(report.written):,} files, "
@@ -235,59 +248,77 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--keep", type=Path, help="build the site here and leave it")
+    parser.add_argument(
+        "--site", type=Path, help="a site --keep left: skip generating and the first build"
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="runs of each incremental kind")
     args = parser.parse_args()
     rng = random.Random(6)
-    site = args.keep or Path(tempfile.mkdtemp(prefix="feedsvc-bench-scale-"))
+    site = args.site or args.keep or Path(tempfile.mkdtemp(prefix="feedsvc-bench-scale-"))
     try:
-        print(f"generating {args.articles:,} articles in {site} ...", flush=True)
-        started = time.perf_counter()
-        write_store(site / "articles", args.articles, rng)
-        print(f"  {time.perf_counter() - started:.1f} s", flush=True)
-        (site / "config.toml").write_text(
-            '[site]\nbase_url = "http://127.0.0.1:8080/"\n'
-            "[websub]\nallow_private_callbacks = true\nretries = 0\n" + FEEDS,
-            encoding="utf-8",
-        )
-        settings = config.load(site / "config.toml")
+        if not args.site:
+            print(f"generating {args.articles:,} articles in {site} ...", flush=True)
+            started = time.perf_counter()
+            write_store(site / "articles", args.articles, rng)
+            print(f"  {time.perf_counter() - started:.1f} s", flush=True)
+        settings = configure(site)
         state = State(settings.state.url)
         pipeline = Pipeline(settings, state)
 
-        def build(name: str) -> BuildReport:
+        def build(name: str) -> tuple[float, BuildReport]:
             started = time.perf_counter()
             report = pipeline.run()
-            show(name, time.perf_counter() - started, report)
+            seconds = time.perf_counter() - started
+            show(name, seconds, report)
             if not report.ok:
                 sys.exit("; ".join(report.failures[:5]))
-            return report
+            return seconds, report
 
-        first = build("first full build")
+        first = build("first run of the process" if args.site else "first full build")[1]
         feeds = sum(1 for path in first.written if is_topic(path))
         print(f"  {feeds:,} feed documents, {len(first.written):,} files in all")
-        unchanged = build("nothing changed")
-        assert not unchanged.written, "a build with nothing changed wrote files"
+        unchanged = []
+        for _ in range(args.repeat):
+            seconds, report = build("nothing changed")
+            assert not report.written, "a build with nothing changed wrote files"
+            unchanged.append(seconds)
 
         # One article added, then a subscriber of every feed it changed is told.
         subscriber = Subscriber()
-        number = args.articles
-        (site / "articles" / "000" / f"{number}.md").write_text(article(rng, number, number))
-        started = time.perf_counter()
-        added = pipeline.run()
-        built = time.perf_counter() - started
-        topics = [path for path in added.written if is_topic(path)]
         subscriptions = Subscriptions(state.engine)
         far = datetime.now(UTC) + timedelta(days=1)
-        for index, path in enumerate(topics):
-            topic = public_url(settings.site.base_url, path)
-            subscriptions.subscribe(topic, subscriber.url(index), "", far)
-        told = time.perf_counter()
-        asyncio.run(announce(settings, subscriptions, added.written))
-        notified = time.perf_counter() - told
-        show("one article added", built, added)
+        with state.engine.begin() as conn:  # a reused site's subscribers from the last run
+            conn.execute(delete(subscriptions_table))
+        subscribed: set[str] = set()
+        added = []
+        for attempt in range(args.repeat):
+            number = 10_000_000 + attempt + (args.repeat * rng.randrange(10**6))
+            (site / "articles" / "000" / f"{number}.md").write_text(article(rng, number, number))
+            built, report = build("one article added")
+            topics = [path for path in report.written if is_topic(path)]
+            for path in set(topics) - subscribed:  # one subscriber for each feed document
+                topic = public_url(settings.site.base_url, path)
+                subscriptions.subscribe(topic, subscriber.url(len(subscribed)), "", far)
+                subscribed.add(path)
+            told = time.perf_counter()
+            asyncio.run(announce(settings, subscriptions, report.written))
+            notified = time.perf_counter() - told
+            print(
+                f"  {len(topics)} feed documents changed; their subscribers told in "
+                f"{notified:.2f} s; end to end {built + notified:.2f} s",
+                flush=True,
+            )
+            added.append((built, notified, built + notified))
         print(
-            f"  {len(topics)} feed documents changed; their subscribers told in {notified:.2f} s; "
-            f"end to end {built + notified:.2f} s",
-            flush=True,
+            f"nothing changed: median {statistics.median(unchanged):.2f} s, "
+            f"max {max(unchanged):.2f} s ({args.repeat} runs)"
         )
+        for index, name in enumerate(("built", "told", "end to end")):
+            times = [run[index] for run in added]
+            print(
+                f"one article added, {name}: median {statistics.median(times):.2f} s, "
+                f"max {max(times):.2f} s ({args.repeat} runs)"
+            )
 
         for offset in range(100):  # 100 articles edited at once
             path = site / "articles" / f"{offset % 200:03}" / f"{offset}.md"
@@ -298,7 +329,7 @@ def main() -> None:
         state.close()
         served_end_to_end(site, rng)
     finally:
-        if not args.keep:
+        if not (args.keep or args.site):
             shutil.rmtree(site, ignore_errors=True)
 
 
