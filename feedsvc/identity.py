@@ -135,16 +135,21 @@ def _stated_updated(article: SourceArticle, published: datetime, now: datetime) 
     return max(min(article.updated, now), published)
 
 
+WRITE_BATCH = 1000  # rows made before they are written (all in the same transaction)
+
+
 def settle(
     conn: Connection,
     fresh: Sequence[tuple[str, SourceArticle]],
     rows: Sequence[Row | None],
     now: datetime,
 ) -> None:
-    """Insert the new articles and update the known ones, in two batches."""
+    """Insert the new articles and update the known ones, WRITE_BATCH rows at a time."""
     inserts, updates = [], []
     by_guid: dict[str, SourceArticle] = {}
     for (source_key, article), row in zip(fresh, rows, strict=True):
+        if len(inserts) + len(updates) >= WRITE_BATCH:
+            _write(conn, inserts, updates)
         values = {
             "store": article.store,
             "source": source_key,
@@ -194,6 +199,13 @@ def settle(
                 **values,
             }
         )
+    _write(conn, inserts, updates)
+    relabel(conn, by_guid)
+
+
+def _write(conn: Connection, inserts: list[dict], updates: list[dict]) -> None:
+    """Write the rows made so far and forget them: a first scan of 200,000 articles
+    held as rows at once took gigabytes."""
     if inserts:
         conn.execute(insert(articles), inserts)
     if updates:
@@ -206,4 +218,5 @@ def settle(
         )
         rows = [{f"new_{k}" if k != "row_id" else k: v for k, v in u.items()} for u in updates]
         conn.execute(statement, rows)
-    relabel(conn, by_guid)
+    inserts.clear()
+    updates.clear()
