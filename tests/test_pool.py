@@ -113,3 +113,32 @@ def test_a_site_with_many_feeds_keeps_its_pool_for_the_next_builds(site: Site, p
     finally:
         pipeline.close()
         state.close()
+
+
+def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
+    site: Site, pools, monkeypatch
+):
+    """A render process killed (the kernel's OOM killer, an operator) fails the build it
+    was working for; the next build starts a new pool and publishes."""
+    import os
+    import signal
+
+    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
+    site.configure(extra=FAMILIES)
+    site.write("a.md", md("First", categories="['Section 0']"))
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state)
+    try:
+        assert pipeline.run().ok and pools == [2]
+        for process in pipeline.feeds.renderer._pool._processes.values():
+            os.kill(process.pid, signal.SIGKILL)
+        site.write("b.md", md("Second", categories="['Section 0']"))
+        with pytest.raises(pool.BrokenProcessPool):
+            pipeline.run()
+        report = pipeline.run()
+        assert report.ok and pools == [2, 2]
+        assert "Second" in (site.feeds / "main.rss").read_text()
+    finally:
+        pipeline.close()
+        state.close()

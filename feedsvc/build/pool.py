@@ -15,6 +15,7 @@ import os
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,7 +70,11 @@ class Renderer:
         if self._pool is None:
             done(*documents.render(document, now, stages, full_check=self.full_check))
             return
-        work = self._pool.submit(render_elsewhere, document, now, self.full_check, self.brotli)
+        try:
+            work = self._pool.submit(render_elsewhere, document, now, self.full_check, self.brotli)
+        except BrokenProcessPool:
+            self._discard()
+            raise
         self._flight.append((work, done))
         while len(self._flight) > self.workers * PER_WORKER:
             self._finish_oldest(stages)
@@ -110,9 +115,21 @@ class Renderer:
         self._keep = False
         self.close()
 
+    def _discard(self) -> None:
+        """A pool process died (killed, out of memory): this build fails, the next one
+        starts a new pool."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._flight.clear()
+
     def _finish_oldest(self, stages: Stages) -> None:
         work, done = self._flight.popleft()
-        with stages.timing(None):  # waiting: the pool's own time is added instead
-            rendered = work.result()
+        try:
+            with stages.timing(None):  # waiting: the pool's own time is added instead
+                rendered = work.result()
+        except BrokenProcessPool:
+            self._discard()
+            raise
         stages.add(rendered.seconds)
         done(rendered.outputs, rendered.failures)
