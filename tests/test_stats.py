@@ -79,3 +79,24 @@ def test_telling_subscribers_is_timed_as_notify(site: Site, start_server):
         assert "subscribers (built-in hub): 1" in shown
     finally:
         callbacks.shutdown()
+
+
+def test_a_stage_timed_inside_another_counts_to_itself_alone():
+    """Selecting feeds renders them as it goes: the render time is not selection time too,
+    and time spent waiting on a render process (timed as None) counts to no stage."""
+    import time
+
+    from feedsvc.stages import Stages
+
+    stages = Stages()
+    with stages.timing("select"):
+        time.sleep(0.2)
+        with stages.timing("render"):
+            time.sleep(0.4)
+        with stages.timing(None):
+            time.sleep(0.4)
+    stages.add({"render": 1.0})
+    # Bounds a misattribution would cross (by 0.4 s or more), however slow the machine.
+    assert 0.2 <= stages.seconds["select"] < 0.6
+    assert 1.4 <= stages.seconds["render"] < 1.8
+    assert sum(stages.seconds.values()) < 2.0
