@@ -42,11 +42,21 @@ def _members(conn: Connection, feed: str, page: int) -> list[int]:
     return list(conn.scalars(query))
 
 
-def _prune_open_page(conn: Connection, feed: str, page: int, where: Where, now: datetime) -> int:
-    """Drop members of the open page that left the feed; return how many stay."""
-    members = _members(conn, feed, page)
-    staying: set[int] = set()
-    for chunk in chunks(sorted(members)):
+def _prune_open_page(
+    conn: Connection, feed: str, page: int, where: Where, now: datetime, since: datetime | None
+) -> int:
+    """Drop members of the open page that left the feed; return how many stay. Only an
+    article changed `since` the last pass (deleted, a draft again, relabelled) can have
+    left: the others are not asked again."""
+    members = set(_members(conn, feed, page))
+    suspects = set(members)
+    if since is not None:
+        suspects = set()
+        for chunk in chunks(sorted(members)):
+            changed = articles.c.id.in_(chunk) & (articles.c.changed > since)
+            suspects |= set(conn.scalars(select(articles.c.id).where(changed)))
+    staying = members - suspects
+    for chunk in chunks(sorted(suspects)):
         staying |= set(
             conn.scalars(
                 select(articles.c.id).where(
@@ -54,7 +64,7 @@ def _prune_open_page(conn: Connection, feed: str, page: int, where: Where, now: 
                 )
             )
         )
-    if gone := sorted(set(members) - staying):
+    if gone := sorted(members - staying):
         for chunk in chunks(gone):
             conn.execute(
                 delete(archive_entries).where(
@@ -74,7 +84,8 @@ class Archive:
         with self.engine.begin() as conn:
             row = conn.execute(select(archive_feeds).where(archive_feeds.c.feed == feed)).first()
             placement = Placement(sealed=row.sealed if row else 0)
-            count = _prune_open_page(conn, feed, placement.open_page, where, now)
+            since = row.read if row else None
+            count = _prune_open_page(conn, feed, placement.open_page, where, now, since)
             placed = exists().where(
                 (archive_entries.c.feed == feed) & (archive_entries.c.article_id == articles.c.id)
             )
