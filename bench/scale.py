@@ -294,9 +294,11 @@ def main() -> None:
             conn.execute(delete(subscriptions_table))
         subscribed: set[str] = set()
         added = []
-        for attempt in range(args.repeat):
-            number = 10_000_000 + attempt + (args.repeat * rng.randrange(10**6))
-            (site / "articles" / "000" / f"{number}.md").write_text(article(rng, number, number))
+        for _ in range(args.repeat):
+            # A new number and text every run: a reused site already has the last run's.
+            number = time.time_ns() // 1000
+            text = article(random.Random(number), number, number)
+            (site / "articles" / "000" / f"{number}.md").write_text(text)
             built, report = build("one article added")
             topics = [path for path in report.written if is_topic(path)]
             for path in set(topics) - subscribed:  # one subscriber for each feed document
