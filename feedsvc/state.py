@@ -203,6 +203,14 @@ class State:
         the store; with them it starts from the label's index."""
         with self.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
+            # Most articles have no explicit id: to the statistics each id then matches
+            # every article, and SQLite looked ids up by walking the table (0.3 s a scan
+            # at 200,000 articles). An explicit id is one article: say so, and reload.
+            conn.exec_driver_sql(
+                "UPDATE sqlite_stat1 SET stat = (SELECT count(*) FROM articles) || ' 1' "
+                "WHERE idx = 'ix_articles_explicit_id'"
+            )
+            conn.exec_driver_sql("ANALYZE sqlite_master")
 
     def _settle(
         self, conn: Connection, scan: Scan, touched_keys: set[str], gone: set[str], now: datetime

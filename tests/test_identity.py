@@ -207,3 +207,31 @@ def test_an_updated_date_in_the_future_is_kept_out_of_the_future(site: Site):
     item = items(site)["Story"]
     assert item.published == "2026-11-01T09:00:00+00:00"
     assert item.updated_parsed < time.gmtime(time.time() + 60)
+
+
+def test_after_a_big_scan_sqlite_finds_ids_and_labels_by_their_indexes(site: Site, monkeypatch):
+    """A big scan gives SQLite statistics (without them a tag feed's newest articles were
+    found by walking every article); with them, explicit ids must still be looked up
+    by their index, though most articles have none (ANALYZE alone made that a walk)."""
+    import sqlite3
+
+    from feedsvc import state
+
+    monkeypatch.setattr(state, "ANALYZE_AFTER", 5)
+    for number in range(40):  # a tag is one article in forty
+        site.write(f"{number}.md", md(f"Story {number}", tags=f"['tag {number}']"))
+    site.write("named.md", md("Named", id="'harbour-2026'"))
+    site.build()
+    with sqlite3.connect(site.root / "state.db") as db:
+
+        def plan(query: str) -> str:
+            return " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
+
+        by_id = "SELECT * FROM articles WHERE explicit_id IN ('harbour-2026') AND deleted IS NULL"
+        assert "USING INDEX ix_articles_explicit_id" in plan(by_id)
+        tagged = (
+            "SELECT id FROM articles WHERE deleted IS NULL AND draft = 0 AND id IN "
+            "(SELECT article_id FROM labels WHERE kind = 'tag' AND slug IN ('tag-3')) "
+            "ORDER BY published DESC, id DESC LIMIT 50"
+        )
+        assert "USING INDEX ix_labels_kind_slug" in plan(tagged)
