@@ -185,7 +185,7 @@ class State:
             generation = uuid.uuid4().hex
             _put_meta(conn, {"generation": generation})
         if len(touched_keys) >= ANALYZE_AFTER and self.engine.dialect.name == "sqlite":
-            self._analyze()
+            self.analyze()
         for key in gone:
             memory.signatures.pop(key, None)
         for source in scan.changed:
@@ -196,7 +196,7 @@ class State:
         self._memories[scan.store] = (generation, memory)
         return problems
 
-    def _analyze(self) -> None:
+    def analyze(self) -> None:
         """Give SQLite's planner the tables' statistics (PostgreSQL's autovacuum keeps its
         own). Without them it reads a family feed's newest articles by walking every
         visible article in date order, testing each for the label: a cost that grows with
