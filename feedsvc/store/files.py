@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 Found = tuple[str, str, int, str]  # a file to read: key, path, size, signature
 
 
+def _signature(found: os.stat_result) -> str:
+    """What tells a file changed: its modification time and size."""
+    return f"{found.st_mtime_ns}:{found.st_size}"
+
+
 class FilesStore:
     def __init__(
         self,
@@ -49,9 +54,8 @@ class FilesStore:
             key=lambda pair: -len(pair[0]),
         )
         self.watch = watch
-        self._watch: FolderWatch | None = (
-            None  # made by the first scan: a store read once needs none
-        )
+        # Made by the first scan: a store read once (`feedsvc check`) needs none.
+        self._watch: FolderWatch | None = None
         self._walked = False
         # What the last scan reported, to check the state took it in: key -> signature,
         # None for a file gone. (A build that failed before recording a scan would
@@ -116,7 +120,7 @@ class FilesStore:
                 continue
             if stat.S_ISREG(found.st_mode):
                 present.add(key)
-                signature = f"{found.st_mtime_ns}:{found.st_size}"
+                signature = _signature(found)
                 if signatures.get(key) != signature:
                     changed.append((key, path, found.st_size, signature))
         return changed
@@ -142,12 +146,12 @@ class FilesStore:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((entry.path, f"{prefix}{name}/"))
                     elif entry.is_file():
-                        stat = entry.stat()
+                        found = entry.stat()
                         key = prefix + name
                         present.add(key)
-                        signature = f"{stat.st_mtime_ns}:{stat.st_size}"
+                        signature = _signature(found)
                         if signatures.get(key) != signature:
-                            changed.append((key, entry.path, stat.st_size, signature))
+                            changed.append((key, entry.path, found.st_size, signature))
         return changed
 
     def _watch_folder(self, folder: str, prefix: str) -> None:
