@@ -89,11 +89,13 @@ def _explicit_ids_are_unique(conn: Connection) -> None:
     """Most articles have no explicit id: to ANALYZE's statistics each id then matches
     every article, and SQLite looked ids up by walking the table (0.3 s a scan at
     200,000 articles). An explicit id is one article: say so, and have SQLite reload."""
-    if conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
-        conn.exec_driver_sql(
-            "UPDATE sqlite_stat1 SET stat = (SELECT count(*) FROM articles) || ' 1' "
-            "WHERE idx = 'ix_articles_explicit_id'"
-        )
+    if not conn.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").first():
+        return
+    mended = conn.exec_driver_sql(
+        "UPDATE sqlite_stat1 SET stat = (SELECT count(*) FROM articles) || ' 1' "
+        "WHERE idx = 'ix_articles_explicit_id' AND stat NOT LIKE '% 1'"
+    )
+    if mended.rowcount:  # else nothing to reload: opening the state stays read-only
         conn.exec_driver_sql("ANALYZE sqlite_master")
 
 
@@ -198,7 +200,7 @@ class State:
                 problems, unsettled = self._settle(conn, scan, touched_keys, gone, now)
             generation = uuid.uuid4().hex
             _put_meta(conn, {"generation": generation})
-        if len(touched_keys) >= ANALYZE_AFTER and self.engine.dialect.name == "sqlite":
+        if len(touched_keys) >= ANALYZE_AFTER:
             self.analyze()
         for key in gone:
             memory.signatures.pop(key, None)
@@ -215,6 +217,8 @@ class State:
         own). Without them it reads a family feed's newest articles by walking every
         visible article in date order, testing each for the label: a cost that grows with
         the store; with them it starts from the label's index."""
+        if self.engine.dialect.name != "sqlite":
+            return
         with self.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")
             _explicit_ids_are_unique(conn)
