@@ -78,6 +78,7 @@ articles = Table(
     # When a scan last inserted or updated the row: what archive placement looks at.
     Column("changed", UTCDateTime, nullable=True, index=True),
     Index("ix_articles_store_source", "store", "source"),
+    Index("ix_articles_store_key", "store", "key"),  # the ingest API's answer
     # The visible articles, newest first: what every feed query walks.
     Index("ix_articles_visible", "deleted", "draft", "published"),
     Index("ix_articles_latest_pages", "has_latest", "first_seen"),

@@ -8,7 +8,7 @@ from sqlalchemy import Connection, insert, inspect, select
 
 from feedsvc.labels import rows_of
 from feedsvc.model import SourceArticle
-from feedsvc.schema import articles, labels, meta
+from feedsvc.schema import articles, labels, meta, metadata
 
 LABELS_DONE = "labels_filled"
 
@@ -21,10 +21,6 @@ def _add_changed_column(conn: Connection) -> None:
     type_sql = column.type.compile(dialect=conn.dialect)
     conn.exec_driver_sql(f"ALTER TABLE articles ADD COLUMN changed {type_sql}")
     conn.execute(articles.update().values(changed=articles.c.first_seen))
-    # The table's own Index object: a new Index(...) on the column would join the table
-    # for good, and every later create_all in this process would make it twice.
-    index = next(i for i in articles.indexes if list(i.columns) == [column])
-    index.create(conn, checkfirst=True)
 
 
 def _fill_labels(conn: Connection) -> None:
@@ -41,6 +37,16 @@ def _fill_labels(conn: Connection) -> None:
     conn.execute(insert(meta).values(name=LABELS_DONE, value="1"))
 
 
+def _add_missing_indexes(conn: Connection) -> None:
+    """Indexes a later release declared on tables an earlier one made (create_all makes
+    an index only with its table). The tables' own Index objects: a new Index(...) would
+    join its table for good, and every later create_all in this process make it twice."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
 def upgrade(conn: Connection) -> None:
     _add_changed_column(conn)
+    _add_missing_indexes(conn)
     _fill_labels(conn)

@@ -39,3 +39,16 @@ def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
     State(f"sqlite:///{site.root / 'state.db'}").close()
     State("sqlite://").close()
     State(f"sqlite:///{site.root / 'new.db'}").close()
+
+
+def test_an_index_a_later_release_declares_is_added(site: Site):
+    site.write("a.md", md("Bank Rate Held"))
+    assert site.build().ok
+    with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP INDEX ix_articles_store_key")
+    State(f"sqlite:///{site.root / 'state.db'}").close()
+    with sqlite3.connect(site.root / "state.db") as db:
+        plan = db.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE store = 'files' AND key = 'a.md'"
+        ).fetchall()
+    assert "ix_articles_store_key" in str(plan)
