@@ -94,13 +94,16 @@ class Archive:
             )
             if row:
                 # Only what changed or fell due since: a full walk costs too much per run.
-                # The changed ones by their own index first (given the whole condition,
-                # SQLite walks the visible index instead), then those that fell due.
+                # Those ids by their own indexes first (given the whole condition, SQLite
+                # walks the visible index, or every article of a label, instead).
                 changed = select(articles.c.id).where(articles.c.changed > row.read)
+                due = select(articles.c.id).where(
+                    visible(now) & (articles.c.published > row.selected)
+                )
+                suspects = set(conn.scalars(changed)) | set(conn.scalars(due))
                 found = set()
-                for chunk in chunks(list(conn.scalars(changed))):
+                for chunk in chunks(sorted(suspects)):
                     found |= set(conn.execute(query.where(articles.c.id.in_(chunk))))
-                found |= set(conn.execute(query.where(articles.c.published > row.selected)))
             else:
                 found = set(conn.execute(query))
             newcomers = [article_id for article_id, _ in sorted(found, key=lambda r: (r[1], r[0]))]
