@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Row
 from feedsvc import identity
 from feedsvc.config import LabelKind
 from feedsvc.labels import EVERY, Where
+from feedsvc.migrate import migrate
 from feedsvc.model import Article, Moment, Problem, SourceArticle
 from feedsvc.schema import (
     articles,
@@ -38,7 +39,6 @@ from feedsvc.schema import (
     headlines,
     labels,
     meta,
-    metadata,
     new_guid,
     sources,
     store_notes,
@@ -46,7 +46,6 @@ from feedsvc.schema import (
 )
 from feedsvc.store import Memory, Scan
 from feedsvc.text import article_link, headline_key
-from feedsvc.upgrade import upgrade
 
 KEPT_BUILDS = 500
 FEEDS_BUILT = "feeds_built"  # meta: Moment.now of the last build that published feeds
@@ -117,10 +116,9 @@ class State:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if database := self.engine.url.database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-        metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            upgrade(conn)
-            if self.engine.dialect.name == "sqlite":
+        self.migrated = migrate(self.engine)  # (revision before, revision now)
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.begin() as conn:
                 _explicit_ids_are_unique(conn)  # statistics an earlier release left
         self._memories: dict[str, tuple[str, Memory]] = {}
         # What the feeds held after the last build this process recorded, and the meta

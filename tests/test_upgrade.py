@@ -1,18 +1,31 @@
-"""A state database made before labels and archives keeps working after an upgrade."""
+"""A state database made by an earlier release keeps working after an upgrade."""
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
+import feedparser
 from conftest import Site, md
 
+from feedsvc.migrate import head
 from feedsvc.state import State
+from feedsvc.websub.subscriptions import Subscriptions
 
 
-def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
+def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: Site):
+    """...and gets what later releases added: labels for its families, a version."""
     site.configure(extra='[[feeds]]\nname = "main"\n')
     site.write("a.md", md("Bank Rate Held", categories="['Economy']"))
     assert site.build().ok
-    # Make it what the previous release left: no changed column, no labels.
+    guid = feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0].id
+    state = State(site.settings().state.url)
+    expires = datetime.now(UTC) + timedelta(days=2)
+    Subscriptions(state.engine).subscribe(
+        f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires
+    )
+    state.close()
+    # Make it what a release before migrations left: no version, changed column, labels.
     with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP TABLE alembic_version")
         db.execute("DROP INDEX ix_articles_changed")
         db.execute("ALTER TABLE articles DROP COLUMN changed")
         db.execute("DROP TABLE labels")
@@ -26,6 +39,11 @@ def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
         columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
         assert "changed" in columns
         assert db.execute("SELECT kind, slug FROM labels").fetchall() == [("category", "economy")]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
+        assert db.execute("SELECT callback FROM subscriptions").fetchall() == [
+            ("http://127.0.0.1:9/",)
+        ]
+    assert feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0].id == guid
 
 
 def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
@@ -34,6 +52,7 @@ def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
     site.write("a.md", md("Bank Rate Held"))
     assert site.build().ok
     with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP TABLE alembic_version")
         db.execute("DROP INDEX ix_articles_changed")
         db.execute("ALTER TABLE articles DROP COLUMN changed")
     State(f"sqlite:///{site.root / 'state.db'}").close()
@@ -45,6 +64,7 @@ def test_an_index_a_later_release_declares_is_added(site: Site):
     site.write("a.md", md("Bank Rate Held"))
     assert site.build().ok
     with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP TABLE alembic_version")
         db.execute("DROP INDEX ix_articles_store_key")
     State(f"sqlite:///{site.root / 'state.db'}").close()
     with sqlite3.connect(site.root / "state.db") as db:
