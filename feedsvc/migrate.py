@@ -20,6 +20,12 @@ from feedsvc.schema import metadata
 from feedsvc.upgrade import upgrade as mend_unversioned
 
 BASELINE = "0001"  # the schema of the last release without versions
+# Its tables: a database from before versions lacking one gets it as the current
+# tables declare it (later revisions must not change these from their baseline shape).
+BASELINE_TABLES = (
+    "articles", "labels", "archive_entries", "archive_feeds", "feed_members", "sources",
+    "store_notes", "headlines", "builds", "subscriptions", "uploads", "target_status", "meta",
+)  # fmt: skip
 SCRIPTS = Path(__file__).parent / "migrations"
 # pg_advisory_xact_lock's key for "migrating": any number no other lock of ours uses.
 MIGRATION_LOCK = 0x66656564  # "feed"
@@ -56,9 +62,8 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
             metadata.create_all(conn)
             command.stamp(config, "head")
         elif before is None:
-            # Made before versions. Caution for later revisions: create_all makes the
-            # current tables, so a revision that adds a table must tolerate finding it.
-            metadata.create_all(conn)
+            # Made before versions: mended to the baseline, then the revisions since.
+            metadata.create_all(conn, tables=[metadata.tables[n] for n in BASELINE_TABLES])
             mend_unversioned(conn)
             command.stamp(config, BASELINE)
             command.upgrade(config, "head")

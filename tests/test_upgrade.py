@@ -4,7 +4,9 @@ import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import feedparser
-from conftest import Site, md
+import pytest
+from conftest import Site, feedsvc, md
+from sqlalchemy import create_engine, inspect
 
 from feedsvc.migrate import head
 from feedsvc.state import State
@@ -26,6 +28,7 @@ def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: 
     # Make it what a release before migrations left: no version, changed column, labels.
     with sqlite3.connect(site.root / "state.db") as db:
         db.execute("DROP TABLE alembic_version")
+        db.execute("DROP TABLE published_files")
         db.execute("DROP INDEX ix_articles_changed")
         db.execute("ALTER TABLE articles DROP COLUMN changed")
         db.execute("DROP TABLE labels")
@@ -53,6 +56,7 @@ def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
     assert site.build().ok
     with sqlite3.connect(site.root / "state.db") as db:
         db.execute("DROP TABLE alembic_version")
+        db.execute("DROP TABLE published_files")
         db.execute("DROP INDEX ix_articles_changed")
         db.execute("ALTER TABLE articles DROP COLUMN changed")
     State(f"sqlite:///{site.root / 'state.db'}").close()
@@ -65,6 +69,7 @@ def test_an_index_a_later_release_declares_is_added(site: Site):
     assert site.build().ok
     with sqlite3.connect(site.root / "state.db") as db:
         db.execute("DROP TABLE alembic_version")
+        db.execute("DROP TABLE published_files")
         db.execute("DROP INDEX ix_articles_store_key")
     State(f"sqlite:///{site.root / 'state.db'}").close()
     with sqlite3.connect(site.root / "state.db") as db:
@@ -72,3 +77,26 @@ def test_an_index_a_later_release_declares_is_added(site: Site):
             "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE store = 'files' AND key = 'a.md'"
         ).fetchall()
     assert "ix_articles_store_key" in str(plan)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
+    site: Site, backend: str, request
+):
+    url = request.getfixturevalue("pg_database") if backend == "postgresql" else None
+    if url:
+        site.configure(extra=f'[state]\nurl = "{url}"\n')
+    site.write("a.md", md("Bank Rate Held"))
+    assert site.build().ok
+    url = site.settings().state.url
+    engine = create_engine(url)
+    with engine.begin() as conn:  # what the baseline release made
+        conn.exec_driver_sql("DROP TABLE published_files")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    out = feedsvc("--config", str(site.config), "migrate")
+    assert out.returncode == 0, out.stderr
+    assert f"was at revision 0001, now at {head()}" in out.stdout
+    with engine.connect() as conn:
+        assert inspect(conn).has_table("published_files")
+    engine.dispose()
+    assert site.build().written == []
