@@ -205,6 +205,7 @@ published_files = Table(
     metadata,
     Column("path", String(1000), primary_key=True),
     Column("body", LargeBinary, nullable=False),
+    Column("digest", String(64), nullable=False),  # sha256 of the body
     Column("generation", Integer, nullable=False, index=True),
     Column("written", UTCDateTime, nullable=False),
 )

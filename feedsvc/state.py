@@ -124,6 +124,7 @@ class State:
         # What the feeds held after the last build this process recorded, and the meta
         # values it recorded then: reread only when another process has built since.
         self._held: tuple[dict[str, str], dict[str, frozenset[int]]] | None = None
+        self._recorded: dict[str, str] | None = None  # the marks this process last recorded
 
     def close(self) -> None:
         self.engine.dispose()
@@ -398,6 +399,12 @@ class State:
                 )
         return known
 
+    def built_elsewhere(self) -> bool:
+        """Whether the last build was another process's (or this one never built): what
+        this process remembers of its own builds no longer describes what is published."""
+        with self.engine.connect() as conn:
+            return _build_marks(conn) != self._recorded
+
     def feeds_built(self) -> tuple[Moment | None, dict[str, frozenset[int]]]:
         """The last build that published its feeds, and the articles each feed then held."""
         with self.engine.connect() as conn:
@@ -429,6 +436,7 @@ class State:
                 rows = [{"feed": f, "ids": json.dumps(sorted(ids))} for f, ids in held.items()]
                 conn.execute(insert(feed_members), rows)
             _put_meta(conn, marks)
+        self._recorded = marks
         if known is None:
             self._held = None
         else:

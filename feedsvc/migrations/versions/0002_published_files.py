@@ -20,6 +20,7 @@ def upgrade() -> None:
         "published_files",
         sa.Column("path", sa.String(1000), primary_key=True),
         sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("generation", sa.Integer, nullable=False),
         sa.Column("written", UTCDateTime, nullable=False),
     )
