@@ -111,7 +111,9 @@ ANALYZE_AFTER = 1000
 
 class State:
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url)
+        # A server's connections die with a restart: each is tried before use (SQLite's
+        # are files, nothing to try).
+        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if database := self.engine.url.database:

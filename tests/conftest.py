@@ -182,14 +182,19 @@ def start_server(site: Site) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres():  # -> postgres.Cluster
     """A real PostgreSQL on 127.0.0.1 (Debian's postgresql, which .ci/run installs)."""
     from postgres import cluster, postgres_bin
 
     if postgres_bin() is None:
         pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
-    with cluster(free_port()) as url:
-        yield url
+    with cluster(free_port()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres) -> str:
+    return postgres.url
 
 
 @pytest.fixture

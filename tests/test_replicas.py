@@ -174,3 +174,24 @@ def test_replicas_build_once_serve_alike_and_survive_the_builder_killed(
     assert len(bodies) == len(set(bodies)), "a body was delivered twice"
     builders = {r.number for r in replicas if "build done" in r.log.read_text()}
     assert len(builders) >= 2  # the killed builder's successor built too
+
+
+def test_replicas_serve_through_a_database_restart_and_then_build_again(
+    site: Site, replicas: list[Replica], postgres
+):
+    site.write("first.md", md("Harbour Cranes Replaced"))
+    pair = replicas[:2]
+    for replica in pair:
+        replica.start()
+    wait_until(lambda: all(r.feed().status_code == 200 for r in pair), 30, what="both serving")
+    before = [r.feed().content for r in pair]
+
+    postgres.restart()  # every connection of every replica is cut
+    site.write("second.md", md("Ночной трамвай вернулся"))
+    assert [r.feed().content for r in pair] == before  # still serving the last feeds
+
+    def both_have_it() -> bool:
+        return all("Ночной трамвай вернулся" in titles(r.feed().content) for r in pair)
+
+    wait_until(both_have_it, 30, what="a build after the restart, on both replicas")
+    assert all(r.process.poll() is None for r in pair)
