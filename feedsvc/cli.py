@@ -8,7 +8,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, NoReturn
 
 import click
 import uvicorn
@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc import config, logs, pipeline, scaffold
+from feedsvc import config, logs, pipeline, scaffold, transfer
 from feedsvc.build.pages import discovery_links
 from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
@@ -261,3 +261,69 @@ def serve(ctx: click.Context, host: str | None, port: int | None, workers: int |
 def run(ctx: click.Context, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve the feeds and rebuild them on the schedule (and on the ingest API)."""
     _serve(ctx, host, port, scheduled=True, workers=workers)
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Bring the state database's schema to this release (also done on every start)."""
+    settings = _settings(ctx)
+    state = _state(ctx, settings)  # opening the state migrates it
+    before, now = state.migrated
+    state.close()
+    if before == now:
+        click.echo(f"the state is at revision {now}, the newest: nothing to do")
+    else:
+        click.echo(f"the state was at revision {before or 'none'}, now at {now}")
+
+
+_url = click.option("--url", help="This database instead of the config's state.url.")
+
+
+@main.group("state")
+def state_group() -> None:
+    """Move the state (articles, GUIDs, archives, subscriptions) between databases."""
+
+
+@state_group.command("export")
+@click.argument("file", type=click.File("w", encoding="utf-8", lazy=True))
+@_url
+@click.pass_context
+def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
+    """Write the whole state to FILE (JSON Lines; - for standard output)."""
+    state = _state(ctx.parent, _with_state_url(ctx.parent, url))
+    try:
+        counts = transfer.export_state(state.engine, file)
+    finally:
+        state.close()
+    click.echo(f"exported {_rows(counts)}", err=True)
+
+
+@state_group.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+@_url
+@click.pass_context
+def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
+    """Load a state export into an empty database (made and migrated if new)."""
+    state = _state(ctx.parent, _with_state_url(ctx.parent, url))
+    try:
+        counts = transfer.import_state(state.engine, file, file.name)
+    except transfer.TransferError as exc:
+        _fail(f"{exc}; nothing imported")
+    except SQLAlchemyError as exc:
+        _fail(f"{file.name}: the database refused a row, nothing imported: {exc}")
+    finally:
+        state.close()
+    click.echo(f"imported {_rows(counts)}")
+
+
+def _with_state_url(ctx: click.Context, url: str | None) -> Settings:
+    settings = _settings(ctx)
+    if url is None:
+        return settings
+    return settings.model_copy(update={"state": settings.state.model_copy(update={"url": url})})
+
+
+def _rows(counts: dict[str, int]) -> str:
+    listed = ", ".join(f"{table} {n:,}" for table, n in counts.items() if n)
+    return f"{_count(sum(counts.values()), 'row')} ({listed or 'none'})"

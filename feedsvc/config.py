@@ -108,7 +108,7 @@ class SiteSettings(_Section):
 
 FileFormat = Literal["text", "markdown", "html", "json", "ndjson"]
 STORE_FIELDS = {
-    "files": {"path", "max_file_size", "formats"},
+    "files": {"path", "max_file_size", "formats", "watch"},
     "sql": {"url", "table", "query", "columns"},
     "feed": {"url", "timeout", "max_failures"},
 }
@@ -120,6 +120,9 @@ class StoreSettings(_Section):
     path: Path = Path("articles")
     max_file_size: Annotated[int, Field(gt=0)] = 1_048_576
     formats: dict[str, FileFormat] = {}
+    # inotify: a scan stats only the files the kernel said changed. Off for a folder
+    # other machines write to (NFS, SMB: the kernel is not told of their changes).
+    watch: bool = True
     url: str = ""
     table: str = ""
     query: str = ""

@@ -1,13 +1,10 @@
 """One run: scan the store, settle identities, select, render, validate, publish, record."""
 
-import fcntl
 import logging
 import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 
 from feedsvc import latest
 from feedsvc.build.feeds import FeedBuilder, Pending
@@ -15,10 +12,12 @@ from feedsvc.build.pages import SitePages
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.labels import Where
+from feedsvc.locks import building
 from feedsvc.model import Moment, Problem
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import Mirror
+from feedsvc.publish.shared import keep, shared
 from feedsvc.stages import Stages
 from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
@@ -48,18 +47,6 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.failures
-
-
-@contextmanager
-def _build_lock(folder: Path) -> Iterator[None]:
-    """One build at a time across processes (`feedsvc build` beside `feedsvc run`)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK_FILE).open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 class Pipeline:
@@ -95,7 +82,7 @@ class Pipeline:
     def run(self) -> BuildReport:
         """Build and publish every feed whose bytes changed; record the outcome."""
         report = BuildReport(started=now_utc())
-        with self._lock, _build_lock(self.settings.public_dir):
+        with self._lock, building(self.state.engine, self.settings.public_dir, LOCK_FILE):
             try:
                 self._build(report)
             except Exception as exc:
@@ -153,6 +140,8 @@ class Pipeline:
         with stages.timing("select"):
             report.articles = self.state.count_visible(now)
             selection = self.select_latest(now)
+            if self.state.built_elsewhere():
+                self.feeds.forget()
             last, held = self.state.feeds_built()
             touched = None if last is None else self.state.changed_since(last, now)
         report.problems.extend(selection.problems)
@@ -176,6 +165,11 @@ class Pipeline:
             for target in self.targets:
                 written += target.publish(files)
             names = set(written)
+            if shared(self.state.engine):
+                # All of them, not only those written here: what a failed build left
+                # written here and not kept goes in now. After: a replica told of them
+                # must not write them here before this build does.
+                keep(self.state.engine, files, report.started)
             report.bytes_written += sum(len(file.body) for file in files if file.path in names)
             report.written += written
             for mirror in self.mirrors:

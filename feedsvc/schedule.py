@@ -1,12 +1,13 @@
 """Scheduled rebuilds inside the server's event loop (APScheduler 3), in one process only.
 
-With several worker processes, the one holding an exclusive lock on a file in
-the publish folder runs the schedule; the others try for the lock every few
-seconds, so if that worker dies another takes over (the OS frees its lock).
+The process holding the lead lease runs the schedule: a file lock in the publish
+folder among one machine's workers, a PostgreSQL advisory lock among replicas
+sharing a PostgreSQL state. The others try for it every few seconds, so if the
+holder dies another takes over (the OS or the database frees its lock); a holder
+that loses its lease (the database restarted) stops and tries again like the others.
 """
 
 import asyncio
-import fcntl
 import logging
 import os
 from datetime import datetime
@@ -18,11 +19,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from feedsvc.config import Settings
+from feedsvc.locks import Lease
 from feedsvc.rebuild import Rebuilder
 
 log = logging.getLogger(__name__)
 
-LOCK_FILE = ".feedsvc-scheduler.lock"
+LEAD_FILE = ".feedsvc-scheduler.lock"  # the lead lease among one machine's workers
 LOCK_RETRY = 2.0  # seconds between attempts by the workers that don't hold it
 
 
@@ -52,31 +54,31 @@ async def build_once(rebuilder: Rebuilder) -> None:
 
 
 class Schedule:
-    """Waits for the scheduler lock, then builds at once and on the schedule."""
+    """Waits for the lead lease, then builds at once and on the schedule."""
 
-    def __init__(self, settings: Settings, rebuilder: Rebuilder, on_lead=None) -> None:
+    def __init__(
+        self, settings: Settings, rebuilder: Rebuilder, lease: Lease, on_lead=None
+    ) -> None:
         self.settings = settings
         self.rebuilder = rebuilder
-        self.on_lead = on_lead  # called once this process holds the lock
-        self._lock_file = None
+        self.lease = lease
+        self.on_lead = on_lead  # called each time this process takes the lead
         self._scheduler: AsyncIOScheduler | None = None
 
-    def _try_lock(self) -> bool:
-        folder = self.settings.public_dir
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = (folder / LOCK_FILE).open("a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            return False
-        self._lock_file = handle
-        return True
-
     async def run(self) -> None:
-        while not self._try_lock():
-            await asyncio.sleep(LOCK_RETRY)
-        log.info("process %d runs the schedule", os.getpid())
+        while True:
+            while not await asyncio.to_thread(self.lease.try_take):
+                await asyncio.sleep(LOCK_RETRY)
+            log.info("process %d runs the schedule", os.getpid())
+            self._start()
+            while await asyncio.to_thread(self.lease.held):
+                await asyncio.sleep(LOCK_RETRY)
+            log.warning(
+                "process %d lost the lead; it stops scheduling and tries again", os.getpid()
+            )
+            self._stop_scheduler()
+
+    def _start(self) -> None:
         if self.on_lead is not None:
             self.on_lead()
         zone = ZoneInfo(self.settings.site.timezone)
@@ -93,8 +95,11 @@ class Schedule:
         )
         self._scheduler.start()
 
-    def stop(self) -> None:
+    def _stop_scheduler(self) -> None:
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
-        if self._lock_file is not None:
-            self._lock_file.close()
+            self._scheduler = None
+
+    def stop(self) -> None:
+        self._stop_scheduler()
+        self.lease.release()

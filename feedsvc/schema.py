@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -195,6 +196,18 @@ target_status = Table(
     Column("target", String(100), primary_key=True),
     Column("error", Text, nullable=False),  # empty: the last attempt worked
     Column("since", UTCDateTime, nullable=False),
+)
+
+# With a PostgreSQL state: every file a build wrote, as it wrote it, so replicas on
+# other machines serve the same bytes (`feedsvc.publish.shared`). Numbered by build.
+published_files = Table(
+    "published_files",
+    metadata,
+    Column("path", String(1000), primary_key=True),
+    Column("body", LargeBinary, nullable=False),
+    Column("digest", String(64), nullable=False),  # sha256 of the body
+    Column("generation", Integer, nullable=False, index=True),
+    Column("written", UTCDateTime, nullable=False),
 )
 
 meta = Table(

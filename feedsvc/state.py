@@ -29,6 +29,7 @@ from sqlalchemy.engine import Connection, Row
 from feedsvc import identity
 from feedsvc.config import LabelKind
 from feedsvc.labels import EVERY, Where
+from feedsvc.migrate import migrate
 from feedsvc.model import Article, Moment, Problem, SourceArticle
 from feedsvc.schema import (
     articles,
@@ -38,7 +39,6 @@ from feedsvc.schema import (
     headlines,
     labels,
     meta,
-    metadata,
     new_guid,
     sources,
     store_notes,
@@ -46,7 +46,6 @@ from feedsvc.schema import (
 )
 from feedsvc.store import Memory, Scan
 from feedsvc.text import article_link, headline_key
-from feedsvc.upgrade import upgrade
 
 KEPT_BUILDS = 500
 FEEDS_BUILT = "feeds_built"  # meta: Moment.now of the last build that published feeds
@@ -112,20 +111,22 @@ ANALYZE_AFTER = 1000
 
 class State:
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url)
+        # A server's connections die with a restart: each is tried before use (SQLite's
+        # are files, nothing to try).
+        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if database := self.engine.url.database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-        metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
-            upgrade(conn)
-            if self.engine.dialect.name == "sqlite":
+        self.migrated = migrate(self.engine)  # (revision before, revision now)
+        if self.engine.dialect.name == "sqlite":
+            with self.engine.begin() as conn:
                 _explicit_ids_are_unique(conn)  # statistics an earlier release left
         self._memories: dict[str, tuple[str, Memory]] = {}
         # What the feeds held after the last build this process recorded, and the meta
         # values it recorded then: reread only when another process has built since.
         self._held: tuple[dict[str, str], dict[str, frozenset[int]]] | None = None
+        self._recorded: dict[str, str] | None = None  # the marks this process last recorded
 
     def close(self) -> None:
         self.engine.dispose()
@@ -400,6 +401,12 @@ class State:
                 )
         return known
 
+    def built_elsewhere(self) -> bool:
+        """Whether the last build was another process's (or this one never built): what
+        this process remembers of its own builds no longer describes what is published."""
+        with self.engine.connect() as conn:
+            return _build_marks(conn) != self._recorded
+
     def feeds_built(self) -> tuple[Moment | None, dict[str, frozenset[int]]]:
         """The last build that published its feeds, and the articles each feed then held."""
         with self.engine.connect() as conn:
@@ -431,6 +438,7 @@ class State:
                 rows = [{"feed": f, "ids": json.dumps(sorted(ids))} for f, ids in held.items()]
                 conn.execute(insert(feed_members), rows)
             _put_meta(conn, marks)
+        self._recorded = marks
         if known is None:
             self._held = None
         else:

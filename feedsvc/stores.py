@@ -27,6 +27,7 @@ def open_stores(settings: Settings) -> list[Store]:
                     context,
                     max_file_size=conf.max_file_size,
                     folder_formats=conf.formats,
+                    watch=conf.watch,
                 )
             )
         elif conf.kind == "sql":

@@ -41,8 +41,9 @@ def _add_missing_indexes(conn: Connection) -> None:
     """Indexes a later release declared on tables an earlier one made (create_all makes
     an index only with its table). The tables' own Index objects: a new Index(...) would
     join its table for good, and every later create_all in this process make it twice."""
+    present = set(inspect(conn).get_table_names())
     for table in metadata.sorted_tables:
-        for index in table.indexes:
+        for index in table.indexes if table.name in present else ():
             index.create(conn, checkfirst=True)
 
 

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 from readers import disagreements
+from sqlalchemy import create_engine
 
 from feedsvc.build.formats import RENDERERS as FEED_FORMATS
 from feedsvc.config import Settings, load
@@ -180,11 +182,27 @@ def start_server(site: Site) -> Iterator:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
+def postgres():  # -> postgres.Cluster
     """A real PostgreSQL on 127.0.0.1 (Debian's postgresql, which .ci/run installs)."""
     from postgres import cluster, postgres_bin
 
     if postgres_bin() is None:
         pytest.skip("PostgreSQL is not installed here (apt-get install postgresql)")
-    with cluster(free_port()) as url:
-        yield url
+    with cluster(free_port()) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres) -> str:
+    return postgres.url
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> str:
+    """A new, empty database on the session's PostgreSQL: its SQLAlchemy URL."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return postgres_url.rpartition("/")[0] + "/" + name

@@ -6,6 +6,7 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -21,9 +22,23 @@ def _as_postgres(*command: str) -> list[str]:
     return list(command)
 
 
+@dataclass
+class Cluster:
+    url: str  # SQLAlchemy URL of its database "news"
+    data: Path
+    binaries: Path
+
+    def restart(self) -> None:
+        """Stop it (the clients' connections are cut) and start it again."""
+        pg_ctl = str(self.binaries / "pg_ctl")
+        log = str(self.data.parent / "log")  # the server's output, not our pipes
+        command = [pg_ctl, "-D", str(self.data), "-l", log, "-w", "-m", "fast", "restart"]
+        subprocess.run(_as_postgres(*command), check=True, capture_output=True)
+
+
 @contextmanager
-def cluster(port: int) -> Iterator[str]:
-    """Start a cluster, yield a SQLAlchemy URL for a fresh database, stop and remove it."""
+def cluster(port: int) -> Iterator[Cluster]:
+    """Start a cluster, yield it with a fresh database, stop and remove it."""
     binaries = postgres_bin()
     if binaries is None:
         raise FileNotFoundError("PostgreSQL is not installed (Debian package postgresql)")
@@ -51,7 +66,7 @@ def cluster(port: int) -> Iterator[str]:
         run(
             str(binaries / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "news"
         )
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/news"
+        yield Cluster(f"postgresql+psycopg://postgres@127.0.0.1:{port}/news", data, binaries)
     finally:
         subprocess.run(
             _as_postgres(str(binaries / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"),

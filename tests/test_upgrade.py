@@ -1,18 +1,34 @@
-"""A state database made before labels and archives keeps working after an upgrade."""
+"""A state database made by an earlier release keeps working after an upgrade."""
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 
-from conftest import Site, md
+import feedparser
+import pytest
+from conftest import Site, feedsvc, md
+from sqlalchemy import create_engine, inspect
 
+from feedsvc.migrate import head
 from feedsvc.state import State
+from feedsvc.websub.subscriptions import Subscriptions
 
 
-def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
+def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: Site):
+    """...and gets what later releases added: labels for its families, a version."""
     site.configure(extra='[[feeds]]\nname = "main"\n')
     site.write("a.md", md("Bank Rate Held", categories="['Economy']"))
     assert site.build().ok
-    # Make it what the previous release left: no changed column, no labels.
+    guid = feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0].id
+    state = State(site.settings().state.url)
+    expires = datetime.now(UTC) + timedelta(days=2)
+    Subscriptions(state.engine).subscribe(
+        f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires
+    )
+    state.close()
+    # Make it what a release before migrations left: no version, changed column, labels.
     with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP TABLE alembic_version")
+        db.execute("DROP TABLE published_files")
         db.execute("DROP INDEX ix_articles_changed")
         db.execute("ALTER TABLE articles DROP COLUMN changed")
         db.execute("DROP TABLE labels")
@@ -26,6 +42,11 @@ def test_a_state_from_before_labels_gets_them_and_its_families(site: Site):
         columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
         assert "changed" in columns
         assert db.execute("SELECT kind, slug FROM labels").fetchall() == [("category", "economy")]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
+        assert db.execute("SELECT callback FROM subscriptions").fetchall() == [
+            ("http://127.0.0.1:9/",)
+        ]
+    assert feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0].id == guid
 
 
 def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
@@ -34,6 +55,8 @@ def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
     site.write("a.md", md("Bank Rate Held"))
     assert site.build().ok
     with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP TABLE alembic_version")
+        db.execute("DROP TABLE published_files")
         db.execute("DROP INDEX ix_articles_changed")
         db.execute("ALTER TABLE articles DROP COLUMN changed")
     State(f"sqlite:///{site.root / 'state.db'}").close()
@@ -45,6 +68,8 @@ def test_an_index_a_later_release_declares_is_added(site: Site):
     site.write("a.md", md("Bank Rate Held"))
     assert site.build().ok
     with sqlite3.connect(site.root / "state.db") as db:
+        db.execute("DROP TABLE alembic_version")
+        db.execute("DROP TABLE published_files")
         db.execute("DROP INDEX ix_articles_store_key")
     State(f"sqlite:///{site.root / 'state.db'}").close()
     with sqlite3.connect(site.root / "state.db") as db:
@@ -52,3 +77,26 @@ def test_an_index_a_later_release_declares_is_added(site: Site):
             "EXPLAIN QUERY PLAN SELECT id FROM articles WHERE store = 'files' AND key = 'a.md'"
         ).fetchall()
     assert "ix_articles_store_key" in str(plan)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
+    site: Site, backend: str, request
+):
+    url = request.getfixturevalue("pg_database") if backend == "postgresql" else None
+    if url:
+        site.configure(extra=f'[state]\nurl = "{url}"\n')
+    site.write("a.md", md("Bank Rate Held"))
+    assert site.build().ok
+    url = site.settings().state.url
+    engine = create_engine(url)
+    with engine.begin() as conn:  # what the baseline release made
+        conn.exec_driver_sql("DROP TABLE published_files")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    out = feedsvc("--config", str(site.config), "migrate")
+    assert out.returncode == 0, out.stderr
+    assert f"was at revision 0001, now at {head()}" in out.stdout
+    with engine.connect() as conn:
+        assert inspect(conn).has_table("published_files")
+    engine.dispose()
+    assert site.build().written == []

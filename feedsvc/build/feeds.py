@@ -96,6 +96,12 @@ class FeedBuilder:
         self.members = FamilyMembers(settings, state)
         self._specs: list[FeedSpec] | None = None
 
+    def forget(self) -> None:
+        """Another process built since this one: what it made is not what this one
+        remembers making, so documents are rendered and family members read again."""
+        self.fingerprints.clear()
+        self._specs = None
+
     def build(
         self,
         moment: Moment,

@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import threading
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -16,10 +17,13 @@ from starlette.routing import Route
 
 from feedsvc import config, logs
 from feedsvc.config import Settings
+from feedsvc.locks import FileLease, lead_lease
 from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
+from feedsvc.publish.shared import Follower, shared
 from feedsvc.rebuild import Rebuilder
-from feedsvc.schedule import Schedule
+from feedsvc.schedule import LEAD_FILE, LOCK_RETRY, Schedule
 from feedsvc.state import State
 from feedsvc.web import metrics
 from feedsvc.web.accesslog import AccessLog
@@ -33,6 +37,7 @@ from feedsvc.websub.deliver import Deliverer, hub_client
 from feedsvc.websub.hub import Hub
 from feedsvc.websub.subscriptions import Subscriptions
 
+FOLLOW_FILE = ".feedsvc-follow.lock"  # the worker that copies builds into the folder
 HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for
 SCHEDULED_ENV = "FEEDSVC_SCHEDULED"  # tells worker processes whether they rebuild
 
@@ -49,6 +54,9 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     websub = WebSubContext(settings, subscriptions, client)
     deliverer = Deliverer(websub)
     mirrors = mirrors_for(settings, state.engine) if scheduled else []
+    follower = None
+    if shared(state.engine):  # replicas: copy what any replica's build published
+        follower = Follower(state.engine, LocalTarget(settings.public_dir, brotli=server.brotli))
     rebuilder, schedule = None, None
     if scheduled:  # `feedsvc serve` only serves: no store is opened
 
@@ -58,7 +66,10 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
             deliverer.changed(report.written, state.record_notify)
 
         rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)
-        schedule = Schedule(settings, rebuilder, on_lead=lambda: [m.reconcile() for m in mirrors])
+        lease = lead_lease(state.engine, settings.public_dir, LEAD_FILE)
+        schedule = Schedule(
+            settings, rebuilder, lease, on_lead=lambda: [m.reconcile() for m in mirrors]
+        )
 
     def healthz(_request: Request) -> Response:
         healthy, report = health(state, server.health_max_age)
@@ -94,11 +105,16 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
         for mirror in mirrors:
             mirror.start()
         tasks = [asyncio.create_task(housekeeping())]
+        stop_following = threading.Event()
+        if follower is not None:
+            lease = FileLease(settings.public_dir / FOLLOW_FILE)
+            tasks.append(asyncio.create_task(follow(follower, lease, stop_following)))
         if schedule is not None:
             tasks.append(asyncio.create_task(schedule.run()))
         try:
             yield
         finally:
+            stop_following.set()
             for task in tasks:
                 task.cancel()
             if schedule is not None:
@@ -122,6 +138,19 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
         tally=tally,
         access_log=access_log,
     )
+
+
+async def follow(follower: Follower, lease: FileLease, stop: threading.Event) -> None:
+    """One worker of this machine copies what builds published (the lease passes on
+    if it dies); in a thread of its own, as it waits on the database."""
+    while not await asyncio.to_thread(lease.try_take):
+        await asyncio.sleep(LOCK_RETRY)
+    try:
+        threading.Thread(target=follower.follow, args=(stop,), daemon=True).start()
+        await asyncio.Event().wait()  # until cancelled at shutdown
+    finally:
+        stop.set()
+        lease.release()
 
 
 def from_environment() -> FastLane:

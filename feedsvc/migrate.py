@@ -1,0 +1,72 @@
+"""The state database's schema, versioned: Alembic migrations, run whenever it is opened.
+
+Three kinds of database come here. A new one is made from the current tables and
+stamped with the newest revision (Alembic's advice for building from scratch). One
+made by a release before migrations has no version: `feedsvc.upgrade`'s checks bring
+it to the baseline revision, and the revisions after it run. One with a version gets
+the revisions it lacks. Replicas opening a PostgreSQL state at once take turns.
+"""
+
+from functools import cache
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+from feedsvc.schema import metadata
+from feedsvc.upgrade import upgrade as mend_unversioned
+
+BASELINE = "0001"  # the schema of the last release without versions
+# Its tables: a database from before versions lacking one gets it as the current
+# tables declare it (later revisions must not change these from their baseline shape).
+BASELINE_TABLES = (
+    "articles", "labels", "archive_entries", "archive_feeds", "feed_members", "sources",
+    "store_notes", "headlines", "builds", "subscriptions", "uploads", "target_status", "meta",
+)  # fmt: skip
+SCRIPTS = Path(__file__).parent / "migrations"
+# pg_advisory_xact_lock's key for "migrating": any number no other lock of ours uses.
+MIGRATION_LOCK = 0x66656564  # "feed"
+
+
+def _config(conn: Connection | None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(SCRIPTS))
+    config.attributes["connection"] = conn
+    return config
+
+
+@cache
+def head() -> str:
+    """The newest revision this release knows."""
+    newest = ScriptDirectory.from_config(_config(None)).get_current_head()
+    assert newest is not None
+    return newest
+
+
+def revision(conn: Connection) -> str | None:
+    """The revision the database is at; None for a new one or one older than versions."""
+    return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine) -> tuple[str | None, str]:
+    """Bring the database to the newest revision; return its revision before, and now."""
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+        before = revision(conn)
+        config = _config(conn)
+        if before is None and not inspect(conn).has_table("articles"):
+            metadata.create_all(conn)
+            command.stamp(config, "head")
+        elif before is None:
+            # Made before versions: mended to the baseline, then the revisions since.
+            metadata.create_all(conn, tables=[metadata.tables[n] for n in BASELINE_TABLES])
+            mend_unversioned(conn)
+            command.stamp(config, BASELINE)
+            command.upgrade(config, "head")
+        elif before != head():
+            command.upgrade(config, "head")
+    return before, head()
