@@ -151,3 +151,14 @@ def test_builds_that_follow_changes_end_where_a_fresh_build_does(tmp_path_factor
             assert feeds_of(site.feeds.parent) == feeds_of(fresh.feeds.parent), batch
     finally:
         state.close()
+
+
+def test_a_published_file_deleted_between_builds_is_written_again(site: Site, running):
+    """The same process builds again: what it remembers of the folders must not hide it."""
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    running.run()
+    assert running.run().written == []
+    (site.feeds / "section" / "economy.atom").unlink()
+    (site.feeds / "main.rss").unlink()
+    assert sorted(running.run().written) == ["feeds/main.rss", "feeds/section/economy.atom"]
+    assert "Rates Held" in titles(site, "section/economy.atom")

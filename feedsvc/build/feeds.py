@@ -94,6 +94,7 @@ class FeedBuilder:
         )
         self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
         self.members = FamilyMembers(settings, state)
+        self._published: Callable[[str], bool] = lambda _path: False  # this build's
         self._specs: list[FeedSpec] | None = None
 
     def forget(self) -> None:
@@ -115,6 +116,7 @@ class FeedBuilder:
         due since the feeds were last built, or None to redo every feed; `held`: the
         articles each feed held then; `published(path)`: whether a file is still there."""
         now = moment.now
+        self._published = published
         if self.full:
             touched = None
         labels = self.state.label_keys(touched) if touched else set()
@@ -252,9 +254,13 @@ class FeedBuilder:
         return placement.open_page
 
     def _emit(self, document: Document, now: datetime, pending: Pending, outcome: Outcome) -> None:
-        """Render the document unless it is what was last published."""
+        """Render the document unless it is what was last published, and still there."""
         fingerprint = document.fingerprint()
-        if not self.full and self.fingerprints.get(document.name) == fingerprint:
+        if (
+            not self.full
+            and self.fingerprints.get(document.name) == fingerprint
+            and all(map(self._published, document.paths.values()))
+        ):
             return
 
         def done(outputs: list[OutputFile], failures: list[str]) -> None:
