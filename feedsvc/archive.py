@@ -60,7 +60,7 @@ def _prune_open_page(
         staying |= set(
             conn.scalars(
                 select(articles.c.id).where(
-                    articles.c.id.in_(chunk) & visible(now) & where.clause()
+                    articles.c.id.in_(chunk) & visible(now) & where.clause(few=True)
                 )
             )
         )
@@ -89,9 +89,7 @@ class Archive:
             placed = exists().where(
                 (archive_entries.c.feed == feed) & (archive_entries.c.article_id == articles.c.id)
             )
-            query = select(articles.c.id, articles.c.published).where(
-                visible(now) & where.clause() & ~placed
-            )
+            query = select(articles.c.id, articles.c.published).where(visible(now) & ~placed)
             if row:
                 # Only what changed or fell due since: a full walk costs too much per run.
                 # Those ids by their own indexes first (given the whole condition, SQLite
@@ -103,9 +101,10 @@ class Archive:
                 suspects = set(conn.scalars(changed)) | set(conn.scalars(due))
                 found = set()
                 for chunk in chunks(sorted(suspects)):
-                    found |= set(conn.execute(query.where(articles.c.id.in_(chunk))))
+                    among = articles.c.id.in_(chunk) & where.clause(few=True)
+                    found |= set(conn.execute(query.where(among)))
             else:
-                found = set(conn.execute(query))
+                found = set(conn.execute(query.where(where.clause())))
             newcomers = [article_id for article_id, _ in sorted(found, key=lambda r: (r[1], r[0]))]
             rows = []
             # A page is sealed as soon as it is full (at once if archive_size was lowered).

@@ -142,8 +142,10 @@ class Pipeline:
             selection = self.select_latest(now)
             if self.state.built_elsewhere():
                 self.feeds.forget()
+                self.state.forget_parsed(None)
             last, held = self.state.feeds_built()
             touched = None if last is None else self.state.changed_since(last, now)
+            self.state.forget_parsed(None if self.feeds.full else touched)
         report.problems.extend(selection.problems)
         pending = Pending(stages=stages, spill=lambda files: self._publish(files, report))
         # Building the feeds selects their items, renders and checks their documents (timed

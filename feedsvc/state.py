@@ -9,7 +9,8 @@ reads again only the sources that changed and selects feeds with queries.
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,6 +108,7 @@ def _build_marks(conn: Connection) -> dict[str, str]:
 # A scan that changed this many sources (a first one, an import) refreshes the planner's
 # statistics: ~0.1 s at 20,000 articles.
 ANALYZE_AFTER = 1000
+PARSED = 8192  # articles kept parsed between builds (a few KB each)
 
 
 class State:
@@ -127,6 +129,9 @@ class State:
         # values it recorded then: reread only when another process has built since.
         self._held: tuple[dict[str, str], dict[str, frozenset[int]]] | None = None
         self._recorded: dict[str, str] | None = None  # the marks this process last recorded
+        # Articles parsed for feeds, newest use last: a one-article build reads a few
+        # hundred, mostly the same as the build before.
+        self._parsed: OrderedDict[int, tuple[str, Article]] = OrderedDict()  # id: (url, it)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -152,7 +157,9 @@ class State:
         """Whether any of these articles (visible or not) is one `where` selects."""
         with self.engine.connect() as conn:
             for chunk in chunks(sorted(ids)):
-                query = select(articles.c.id).where(articles.c.id.in_(chunk) & where.clause())
+                query = select(articles.c.id).where(
+                    articles.c.id.in_(chunk) & where.clause(few=True)
+                )
                 if conn.scalar(query.limit(1)) is not None:
                     return True
         return False
@@ -303,10 +310,39 @@ class State:
         )
         with self.engine.connect() as conn:
             ids = list(conn.scalars(order))
-            rows = {
-                row.id: row for row in conn.execute(select(articles).where(articles.c.id.in_(ids)))
-            }
-        return [self._article(rows[article_id], article_url) for article_id in ids]
+            found = self._parsed_articles(conn, ids, article_url, now)
+        return [found[article_id] for article_id in ids]
+
+    def _parsed_articles(
+        self, conn: Connection, ids: Sequence[int], article_url: str, now: datetime
+    ) -> dict[int, Article]:
+        """These articles, those visible at `now`, by id: parsed ones from memory, the
+        others read. What a build changed was forgotten (`forget_parsed`) before it."""
+        found: dict[int, Article] = {}
+        missing = []
+        for article_id in ids:
+            url, known = self._parsed.get(article_id, ("", None))
+            if known is None or url != article_url:
+                missing.append(article_id)
+            elif known.published <= now:
+                found[article_id] = known
+                self._parsed.move_to_end(article_id)
+        for chunk in chunks(sorted(missing)):
+            query = select(articles).where(articles.c.id.in_(chunk) & visible(now))
+            for row in conn.execute(query):
+                found[row.id] = article = self._article(row, article_url)
+                self._parsed[row.id] = article_url, article
+        while len(self._parsed) > PARSED:
+            self._parsed.popitem(last=False)
+        return found
+
+    def forget_parsed(self, ids: Iterable[int] | None) -> None:
+        """These articles changed (None: any may have): parse them again when asked."""
+        if ids is None:
+            self._parsed.clear()
+            return
+        for article_id in ids:
+            self._parsed.pop(article_id, None)
 
     def by_key(self, store: str, key: str, article_url: str) -> Article | None:
         """The article a store holds at `key` (a file path), as the last scan left it."""
@@ -318,11 +354,9 @@ class State:
 
     def by_ids(self, ids: Iterable[int], now: datetime, article_url: str) -> list[Article]:
         """Those of these articles still visible, newest first."""
-        found: list[Article] = []
-        for chunk in chunks(sorted(set(ids))):
-            query = select(articles).where(articles.c.id.in_(chunk) & visible(now))
-            found += self._articles(query, article_url)
-        return sorted(found, key=lambda a: (a.published, a.guid), reverse=True)
+        with self.engine.connect() as conn:
+            found = self._parsed_articles(conn, list(set(ids)), article_url, now)
+        return sorted(found.values(), key=lambda a: (a.published, a.guid), reverse=True)
 
     def label_values(
         self, kind: LabelKind, where: Where, now: datetime, slugs: Iterable[str] | None = None
