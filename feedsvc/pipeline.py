@@ -140,10 +140,14 @@ class Pipeline:
         with stages.timing("select"):
             report.articles = self.state.count_visible(now)
             selection = self.select_latest(now)
-            if self.state.built_elsewhere():
-                self.feeds.forget()
-                self.state.forget_parsed(None)
             last, held = self.state.feeds_built()
+            if self.state.built_elsewhere():
+                # What this process made and parsed may not be what is published now;
+                # and what changed since its own last build is what it must look at
+                # (the other build did part of it, and this one's family list lacks it).
+                self.feeds.forget_rendered()
+                self.state.forget_parsed(None)
+                last = self.state.last_recorded() or last
             touched = None if last is None else self.state.changed_since(last, now)
             self.state.forget_parsed(None if self.feeds.full else touched)
         report.problems.extend(selection.problems)

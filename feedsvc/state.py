@@ -79,6 +79,13 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _moment(marks: dict[str, str]) -> Moment:
+    """The Moment a build recorded in the meta table."""
+    return Moment(
+        datetime.fromisoformat(marks[FEEDS_BUILT]), datetime.fromisoformat(marks[STORES_READ])
+    )
+
+
 def _put_meta(conn: Connection, values: dict[str, str]) -> None:
     """Set these names in the meta table, replacing what they held."""
     conn.execute(delete(meta).where(meta.c.name.in_(sorted(values))))
@@ -441,6 +448,12 @@ class State:
         with self.engine.connect() as conn:
             return _build_marks(conn) != self._recorded
 
+    def last_recorded(self) -> Moment | None:
+        """The last build this process recorded (None: it has not)."""
+        if self._recorded is None:
+            return None
+        return _moment(self._recorded)
+
     def feeds_built(self) -> tuple[Moment | None, dict[str, frozenset[int]]]:
         """The last build that published its feeds, and the articles each feed then held."""
         with self.engine.connect() as conn:
@@ -453,10 +466,7 @@ class State:
                 self._held = when, held
         if len(when) < 2:
             return None, held
-        built = Moment(
-            datetime.fromisoformat(when[FEEDS_BUILT]), datetime.fromisoformat(when[STORES_READ])
-        )
-        return built, held
+        return _moment(when), held
 
     def record_feeds(
         self, built: Moment, held: dict[str, frozenset[int]], forget: set[str]

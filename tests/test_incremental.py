@@ -162,3 +162,26 @@ def test_a_published_file_deleted_between_builds_is_written_again(site: Site, ru
     (site.feeds / "main.rss").unlink()
     assert sorted(running.run().written) == ["feeds/main.rss", "feeds/section/economy.atom"]
     assert "Rates Held" in titles(site, "section/economy.atom")
+
+
+def test_after_another_process_built_a_change_back_is_published(site: Site, running):
+    """The running process must not take its old feed for the published one: the other
+    process replaced it, and going back to what it once made is a change."""
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    running.run()
+    site.write("b.md", md("Budget Out", "Body b.", categories="['Economy']"))
+    site.build()
+    (site.articles / "b.md").unlink()
+    assert running.run().ok
+    assert titles(site, "section/economy.rss") == ["Rates Held"]
+
+
+def test_a_section_another_process_added_stays_listed(site: Site, running):
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
+    running.run()
+    site.write("b.md", md("Derby Won", "Body b.", categories="['Sport']"))
+    site.build()  # the other process makes the new section's feed
+    site.write("a.md", md("Rates Held", "Body a, longer.", categories="['Economy']"))
+    assert running.run().ok
+    opml = (site.root / "public" / "feeds.opml").read_text()
+    assert "feeds/section/sport.rss" in opml and "feeds/section/economy.rss" in opml

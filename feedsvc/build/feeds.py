@@ -97,11 +97,10 @@ class FeedBuilder:
         self._published: Callable[[str], bool] = lambda _path: False  # this build's
         self._specs: list[FeedSpec] | None = None
 
-    def forget(self) -> None:
-        """Another process built since this one: what it made is not what this one
-        remembers making, so documents are rendered and family members read again."""
+    def forget_rendered(self) -> None:
+        """Another process built since this one: what it published is not what this one
+        remembers publishing, so every document redone is rendered."""
         self.fingerprints.clear()
-        self._specs = None
 
     def build(
         self,
