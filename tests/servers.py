@@ -45,7 +45,8 @@ class Nginx:
 
     root: Path  # its prefix folder: config, logs, temp files
     port: int
-    server: str  # the body of the server { } block
+    server: str  # the body of the server { } block ("": none, `http` has them)
+    http: str = ""  # more of the http { } block
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
@@ -68,8 +69,13 @@ class Nginx:
             f"http {{\n include /etc/nginx/mime.types;\n {temp}"
             f" log_format line '$request_method $uri $status';\n"
             f" access_log {self.access_log} line;\n"
-            f" server {{\n  listen 127.0.0.1:{self.port};\n{self.server}\n }}\n}}\n"
+            f"{self.http}\n{self._server_block()}}}\n"
         )
+
+    def _server_block(self) -> str:
+        if not self.server:
+            return ""
+        return f" server {{\n  listen 127.0.0.1:{self.port};\n{self.server}\n }}\n"
 
     def start(self) -> None:
         need_nginx()
