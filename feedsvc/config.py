@@ -507,6 +507,9 @@ path = "$articles"
 max_file_size = 1048576
 # Formats by folder, whatever the extension, e.g. { "legacy" = "text" }.
 formats = {}
+# inotify tells which files changed, so a scan after the first stats only those.
+# Off for a folder other machines write to (NFS, SMB): the kernel hears nothing.
+watch = true
 # kind = "sql": rows of a table or query in an existing database.
 #   url = "postgresql+psycopg://feedsvc@db.example.org/news" (a SQLAlchemy URL)
 #   table = "articles", or query = "SELECT ... FROM ..."
@@ -530,7 +533,8 @@ path = "$latest"
 
 [state]
 # feedsvc's own database (a SQLAlchemy URL): the identity and dates of every
-# article, and the builds.
+# article, and the builds. Replicas share a PostgreSQL one:
+#   url = "postgresql+psycopg://feedsvc@db.example.org/feedsvc" (PGPASSWORD)
 url = "sqlite:///$state"
 
 [[publish]]

@@ -13,6 +13,13 @@ from feedsvc.state import State
 from feedsvc.websub.subscriptions import Subscriptions
 
 
+def as_before_migrations(site: Site, *statements: str) -> None:
+    """Make the site's state what a release before versioned migrations left, and more."""
+    with sqlite3.connect(site.root / "state.db") as db:
+        for statement in ("DROP TABLE alembic_version", "DROP TABLE published_files", *statements):
+            db.execute(statement)
+
+
 def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: Site):
     """...and gets what later releases added: labels for its families, a version."""
     site.configure(extra='[[feeds]]\nname = "main"\n')
@@ -25,14 +32,13 @@ def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: 
         f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires
     )
     state.close()
-    # Make it what a release before migrations left: no version, changed column, labels.
-    with sqlite3.connect(site.root / "state.db") as db:
-        db.execute("DROP TABLE alembic_version")
-        db.execute("DROP TABLE published_files")
-        db.execute("DROP INDEX ix_articles_changed")
-        db.execute("ALTER TABLE articles DROP COLUMN changed")
-        db.execute("DROP TABLE labels")
-        db.execute("DELETE FROM meta WHERE name = 'labels_filled'")
+    as_before_migrations(  # no changed column, no labels either
+        site,
+        "DROP INDEX ix_articles_changed",
+        "ALTER TABLE articles DROP COLUMN changed",
+        "DROP TABLE labels",
+        "DELETE FROM meta WHERE name = 'labels_filled'",
+    )
     site.configure(
         extra='[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
     )
@@ -54,11 +60,9 @@ def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
     once added a second copy of an index to them: "index already exists")."""
     site.write("a.md", md("Bank Rate Held"))
     assert site.build().ok
-    with sqlite3.connect(site.root / "state.db") as db:
-        db.execute("DROP TABLE alembic_version")
-        db.execute("DROP TABLE published_files")
-        db.execute("DROP INDEX ix_articles_changed")
-        db.execute("ALTER TABLE articles DROP COLUMN changed")
+    as_before_migrations(
+        site, "DROP INDEX ix_articles_changed", "ALTER TABLE articles DROP COLUMN changed"
+    )
     State(f"sqlite:///{site.root / 'state.db'}").close()
     State("sqlite://").close()
     State(f"sqlite:///{site.root / 'new.db'}").close()
@@ -67,10 +71,7 @@ def test_after_an_upgrade_a_new_database_is_made_as_usual(site: Site):
 def test_an_index_a_later_release_declares_is_added(site: Site):
     site.write("a.md", md("Bank Rate Held"))
     assert site.build().ok
-    with sqlite3.connect(site.root / "state.db") as db:
-        db.execute("DROP TABLE alembic_version")
-        db.execute("DROP TABLE published_files")
-        db.execute("DROP INDEX ix_articles_store_key")
+    as_before_migrations(site, "DROP INDEX ix_articles_store_key")
     State(f"sqlite:///{site.root / 'state.db'}").close()
     with sqlite3.connect(site.root / "state.db") as db:
         plan = db.execute(
