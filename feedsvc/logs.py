@@ -12,3 +12,5 @@ def setup(level: int | None = None) -> None:
         level = int(os.environ.get(LEVEL_ENV, logging.INFO))
     os.environ[LEVEL_ENV] = str(level)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    # Alembic says which dialect it found each time the state is opened: not news.
+    logging.getLogger("alembic.runtime.migration").setLevel(max(level, logging.WARNING))

@@ -7,6 +7,7 @@ it to the baseline revision, and the revisions after it run. One with a version 
 the revisions it lacks. Replicas opening a PostgreSQL state at once take turns.
 """
 
+import logging
 from functools import cache
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 from feedsvc.schema import metadata
 from feedsvc.upgrade import upgrade as mend_unversioned
+
+log = logging.getLogger(__name__)
 
 BASELINE = "0001"  # the schema of the last release without versions
 # Its tables: a database from before versions lacking one gets it as the current
@@ -69,4 +72,6 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
             command.upgrade(config, "head")
         elif before != head():
             command.upgrade(config, "head")
+    if before != head():
+        log.info("state database: schema revision %s, now %s", before or "none", head())
     return before, head()
