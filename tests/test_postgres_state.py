@@ -6,6 +6,7 @@ import feedparser
 from conftest import Site, feedsvc, md
 from sqlalchemy import create_engine, select
 
+from feedsvc.migrate import head
 from feedsvc.schema import articles
 from feedsvc.state import State
 from feedsvc.websub.subscriptions import Subscriptions
@@ -135,3 +136,39 @@ def test_a_damaged_export_is_refused_naming_the_line_and_nothing_goes_in(
     assert into.returncode == 2
     assert f"{export}:4: not a row of a state export" in into.stderr
     assert guids(pg_database) == {}
+
+
+def test_a_postgresql_state_from_before_migrations_keeps_its_guids_and_subscriptions(
+    site: Site, pg_database: str
+):
+    on(site, pg_database)
+    site.write("a.md", md("Harbour Crane Returns", categories="['Port']"))
+    assert site.build().ok
+    state = State(pg_database)
+    expires = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
+    Subscriptions(state.engine).subscribe(
+        f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires
+    )
+    state.close()
+    before = guids(pg_database)
+    engine = create_engine(pg_database)
+    with engine.begin() as conn:  # what a release before versioned migrations left
+        for statement in (
+            "DROP TABLE alembic_version",
+            "DROP TABLE published_files",
+            "DROP TABLE labels",
+            "DELETE FROM meta WHERE name = 'labels_filled'",
+        ):
+            conn.exec_driver_sql(statement)
+    engine.dispose()
+
+    assert site.build().ok
+    assert guids(pg_database) == before
+    engine = create_engine(pg_database)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == head()
+        assert conn.exec_driver_sql("SELECT kind, slug FROM labels").all() == [("category", "port")]
+        assert conn.exec_driver_sql("SELECT callback FROM subscriptions").all() == [
+            ("http://127.0.0.1:9/",)
+        ]
+    engine.dispose()

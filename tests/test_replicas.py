@@ -8,6 +8,7 @@ with SIGKILL in the middle of a stream of changes.
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -186,9 +187,28 @@ def test_replicas_serve_through_a_database_restart_and_then_build_again(
     wait_until(lambda: all(r.feed().status_code == 200 for r in pair), 30, what="both serving")
     before = [r.feed().content for r in pair]
 
-    postgres.restart()  # every connection of every replica is cut
-    site.write("second.md", md("Ночной трамвай вернулся"))
-    assert [r.feed().content for r in pair] == before  # still serving the last feeds
+    # Readers keep polling both replicas while the database goes down and comes back.
+    statuses: list[int] = []
+    polling = threading.Event()
+
+    def poll() -> None:
+        with httpx.Client(timeout=10) as client:
+            for _ in range(5000):  # bounded, and stopped once the restart is over
+                if polling.is_set():
+                    return
+                for replica in pair:
+                    statuses.append(client.get(replica.url + "feeds/main.rss").status_code)
+
+    readers = threading.Thread(target=poll)
+    readers.start()
+    try:
+        postgres.restart()  # every connection of every replica is cut
+        site.write("second.md", md("Ночной трамвай вернулся"))
+        assert [r.feed().content for r in pair] == before  # still serving the last feeds
+    finally:
+        polling.set()
+        readers.join(30)
+    assert statuses and set(statuses) == {200}, "a reader was refused while it was down"
 
     def both_have_it() -> bool:
         return all("Ночной трамвай вернулся" in titles(r.feed().content) for r in pair)
