@@ -198,6 +198,16 @@ target_status = Table(
     Column("since", UTCDateTime, nullable=False),
 )
 
+# Publish pings a configured hub did not take (down, or refusing): sent again with
+# every later build, whichever replica makes it, until the hub takes them.
+hub_pings = Table(
+    "hub_pings",
+    metadata,
+    Column("hub", String(2000), primary_key=True),
+    Column("topic", String(2000), primary_key=True),
+    Column("since", UTCDateTime, nullable=False),  # the first ping of it that failed
+)
+
 # With a PostgreSQL state: every file a build wrote, as it wrote it, so replicas on
 # other machines serve the same bytes (`feedsvc.publish.shared`). Numbered by build.
 published_files = Table(

@@ -156,6 +156,7 @@ def test_a_postgresql_state_from_before_migrations_keeps_its_guids_and_subscript
         for statement in (
             "DROP TABLE alembic_version",
             "DROP TABLE published_files",
+            "DROP TABLE hub_pings",
             "DROP TABLE labels",
             "DELETE FROM meta WHERE name = 'labels_filled'",
         ):

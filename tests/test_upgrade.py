@@ -16,7 +16,9 @@ from feedsvc.websub.subscriptions import Subscriptions
 def as_before_migrations(site: Site, *statements: str) -> None:
     """Make the site's state what a release before versioned migrations left, and more."""
     with sqlite3.connect(site.root / "state.db") as db:
-        for statement in ("DROP TABLE alembic_version", "DROP TABLE published_files", *statements):
+        for table in ("alembic_version", "published_files", "hub_pings"):
+            db.execute(f"DROP TABLE {table}")
+        for statement in statements:
             db.execute(statement)
 
 
@@ -93,11 +95,12 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
     engine = create_engine(url)
     with engine.begin() as conn:  # what the baseline release made
         conn.exec_driver_sql("DROP TABLE published_files")
+        conn.exec_driver_sql("DROP TABLE hub_pings")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     out = feedsvc("--config", str(site.config), "migrate")
     assert out.returncode == 0, out.stderr
     assert f"was at revision 0001, now at {head()}" in out.stdout
     with engine.connect() as conn:
-        assert inspect(conn).has_table("published_files")
+        assert inspect(conn).has_table("published_files") and inspect(conn).has_table("hub_pings")
     engine.dispose()
     assert site.build().written == []

@@ -228,6 +228,40 @@ def test_configured_hubs_are_pinged_and_advertised_instead(site, start_server, s
     assert len(per_topic) == 2, "one try and one retry"
 
 
+def test_a_hub_that_was_down_is_reported_and_gets_what_it_missed_once_back(site, start_server):
+    port = free_port()
+    hub_url = f"http://127.0.0.1:{port}/ok/hub"
+    configure(site, f"hubs = ['{hub_url}']\n")
+    site.write("a.md", md("Market square repaved"))
+    server = start_server("run")
+    wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+
+    # Nothing listens at the hub's address: its pings fail after their retry.
+    def status() -> str:
+        return server.get("/healthz").json()["status"]
+
+    wait_until(lambda: status().startswith("degraded"), 15, what="/healthz to name the hub")
+    health = server.get("/healthz")
+    assert health.status_code == 200  # every feed is still served
+    assert status() == f"degraded: pings to {hub_url} not taken"
+    owed = health.json()["hubs"][hub_url]["topics"]
+    assert owed >= 3  # the main feed's RSS, Atom and JSON at least
+    assert metric(server.get("/metrics").text, "feedsvc_hub_pings_owed", hub=hub_url) == owed
+    assert server.get("/feeds/main.rss").status_code == 200
+
+    # It comes back. No article changes, yet the next scheduled build pays what it owed.
+    back = Subscribers(port=port)
+    listening = serve(back)
+    try:
+        wait_until(lambda: status() == "ok", 20, what="the hub to be paid")
+        topics = {parse_qs(p.body.decode())["hub.topic"][0] for p in back.received("/ok/hub")}
+        assert {f"{site.url}feeds/main.rss", f"{site.url}feeds/main.atom"} <= topics
+        assert len(topics) == owed
+        assert metric(server.get("/metrics").text, "feedsvc_hub_pings_owed", hub=hub_url) == 0
+    finally:
+        listening.shutdown()
+
+
 def test_feedsvc_build_beside_serve_pushes_to_the_hubs_subscribers(site, start_server, subscribers):
     """The cron way: `feedsvc serve` keeps the hub, a scheduled `feedsvc build` delivers."""
     configure(site)

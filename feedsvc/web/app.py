@@ -72,12 +72,13 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
         )
 
     def healthz(_request: Request) -> Response:
-        healthy, report = health(state, server.health_max_age)
+        healthy, report = health(state, server.health_max_age, settings.websub.hubs)
         return JSONResponse(report, status_code=200 if healthy else 503)
 
     def gauges() -> Iterable[Metric]:
         subscribers = subscriptions.count(datetime.now(UTC))
-        return metrics.gauges(subscribers, targets(state), files.held_bytes)
+        owing = deliverer.owed.failing(settings.websub.hubs)
+        return metrics.gauges(subscribers, targets(state), owing, files.held_bytes)
 
     async def metrics_page(_request: Request) -> Response:
         tally.flush()  # here, on the event loop's thread, where the fast lane counts

@@ -1,11 +1,13 @@
 """/healthz: did the last build succeed, and how old are the feeds being served?"""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from feedsvc.schema import target_status
 from feedsvc.state import BuildRecord, State
+from feedsvc.websub.owed import OwedPings
 
 
 def _describe(build: BuildRecord) -> dict:
@@ -33,11 +35,11 @@ def targets(state: State) -> dict[str, dict]:
     }
 
 
-def health(state: State, max_age: float) -> tuple[bool, dict]:
+def health(state: State, max_age: float, hubs: Sequence[str]) -> tuple[bool, dict]:
     """(healthy, report): healthy when the last build succeeded no longer than max_age ago.
 
-    A failing upload target leaves it healthy (this server still serves every feed)
-    but says "degraded" and names the target."""
+    A failing upload target, or a hub that has not taken its pings, leaves it healthy
+    (this server still serves every feed) but says "degraded" and names them."""
     last = state.last_build()
     if last is None:
         return False, {"status": "no build yet", "last_build": None, "age_seconds": None}
@@ -50,13 +52,20 @@ def health(state: State, max_age: float) -> tuple[bool, dict]:
     else:
         status = "ok"
     uploads = targets(state)
-    if status == "ok" and (failing := sorted(n for n, t in uploads.items() if not t["ok"])):
-        status = f"degraded: uploads to {', '.join(failing)} failing"
+    owing = OwedPings(state.engine).failing(hubs)
+    faults = []
+    if failing := sorted(name for name, target in uploads.items() if not target["ok"]):
+        faults.append(f"uploads to {', '.join(failing)} failing")
+    if owing:
+        faults.append(f"pings to {', '.join(sorted(owing))} not taken")
+    if status == "ok" and faults:
+        status = "degraded: " + "; ".join(faults)
     report = {
         "status": status,
         "last_build": _describe(last),
         "last_success": None if good is None else good.finished.isoformat(),
         "age_seconds": None if age is None else round(age, 1),
         "targets": uploads,
+        "hubs": owing,
     }
     return status == "ok" or status.startswith("degraded"), report

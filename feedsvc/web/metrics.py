@@ -82,7 +82,9 @@ class Shown:
         yield from self.gauges()
 
 
-def gauges(subscribers: int, targets: dict[str, dict], ready_bytes: int) -> list[Metric]:
+def gauges(
+    subscribers: int, targets: dict[str, dict], owing: dict[str, dict], ready_bytes: int
+) -> list[Metric]:
     """Values read from the state and this process when scraped."""
     count = GaugeMetricFamily("feedsvc_websub_subscribers", "Active WebSub subscriptions")
     count.add_metric([], subscribers)
@@ -91,11 +93,16 @@ def gauges(subscribers: int, targets: dict[str, dict], ready_bytes: int) -> list
     )
     for name, status in targets.items():
         up.add_metric([name], 1 if status["ok"] else 0)
+    owed = GaugeMetricFamily(
+        "feedsvc_hub_pings_owed", "Topics a configured hub has not taken a ping for", labels=["hub"]
+    )
+    for hub, owes in owing.items():
+        owed.add_metric([hub], owes["topics"])
     held = GaugeMetricFamily(
         "feedsvc_ready_bytes", "Bytes of ready feed bodies held by the worker answering"
     )
     held.add_metric([], ready_bytes)
-    return [count, up, held]
+    return [count, up, owed, held]
 
 
 def exposition(gauges: Callable[[], Iterable[Metric]]) -> bytes:

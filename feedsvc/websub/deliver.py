@@ -15,6 +15,7 @@ from feedsvc.config import Settings
 from feedsvc.web.metrics import HUB_FAILURES
 from feedsvc.web.ready import CONTENT_TYPES, link_header
 from feedsvc.websub.context import WebSubContext, WebSubPart
+from feedsvc.websub.owed import OwedPings
 from feedsvc.websub.retry import with_retries
 from feedsvc.websub.subscriptions import Subscription, Subscriptions
 
@@ -27,41 +28,61 @@ class Deliverer(WebSubPart):
     def __init__(self, context: WebSubContext) -> None:
         super().__init__(context)
         self._slots = asyncio.Semaphore(AT_ONCE)
+        self.owed = OwedPings(self.subscriptions.engine)
 
     def changed(self, written: list[str], done: Callable[[float], None] | None = None) -> None:
-        """Start telling everyone about these published files; returns at once.
-        `done(seconds)` is called (in a thread) once every ping and delivery has ended."""
+        """Start telling everyone about these published files, and the hubs what they
+        were owed; returns at once. `done(seconds)` is called (in a thread) once every
+        ping and delivery for these files has ended."""
         base = self.settings.site.base_url
         topics = {public_url(base, path): path for path in written if is_topic(path)}
-        if topics:
+        if topics or self.settings.websub.hubs:
             self.context.start(self._announce(topics, done))
 
     async def _announce(self, topics: dict[str, str], done: Callable[[float], None] | None) -> None:
         started = time.monotonic()
-        work = [self._ping(hub, topic) for hub in self.settings.websub.hubs for topic in topics]
+        hubs = self.settings.websub.hubs
+        owed = await asyncio.to_thread(self.owed.owed, hubs) if hubs else {}
+        work = [self._ping(hub, set(topics), owed[hub]) for hub in hubs if owed[hub] or topics]
         now = datetime.now(UTC)
+        subscribed = (
+            await asyncio.to_thread(self.subscriptions.active, topics, now) if topics else []
+        )
         bodies: dict[str, bytes | None] = {}  # read once per topic, whatever its subscribers
-        for subscription in await asyncio.to_thread(self.subscriptions.active, topics, now):
+        for subscription in subscribed:
             relative = topics[subscription.topic]
             if relative not in bodies:
                 bodies[relative] = self._body(relative)
             if (body := bodies[relative]) is not None:
                 work.append(self._deliver(subscription, relative, body))
         await asyncio.gather(*work)
-        if done is not None:
+        if done is not None and topics:
             await asyncio.to_thread(done, time.monotonic() - started)
 
-    async def _ping(self, hub: str, topic: str) -> None:
+    async def _ping(self, hub: str, changed: set[str], owed: set[str]) -> None:
+        """Tell `hub` of each changed topic and what it was owed; what it does not take
+        is owed to it."""
         websub = self.settings.websub
-        form = {"hub.mode": "publish", "hub.topic": topic, "hub.url": topic}
-        answer = await with_retries(
-            lambda: self.client.post(hub, data=form),
-            websub.retries,
-            websub.retry_delay,
-            f"websub: telling {hub} of {topic}",
-        )
-        if answer is None or not answer.is_success:
-            HUB_FAILURES.labels("ping").inc()
+
+        async def tell(topic: str) -> bool:
+            form = {"hub.mode": "publish", "hub.topic": topic, "hub.url": topic}
+            answer = await with_retries(
+                lambda: self.client.post(hub, data=form),
+                websub.retries,
+                websub.retry_delay,
+                f"websub: telling {hub} of {topic}",
+            )
+            if answer is None or not answer.is_success:
+                HUB_FAILURES.labels("ping").inc()
+                return False
+            return True
+
+        ordered = sorted(changed | owed)
+        took = await asyncio.gather(*(tell(topic) for topic in ordered))
+        paid = [topic for topic, ok in zip(ordered, took, strict=True) if ok and topic in owed]
+        missed = [topic for topic, ok in zip(ordered, took, strict=True) if not ok]
+        if paid or missed:
+            await asyncio.to_thread(self.owed.settle, hub, paid, missed)
 
     def _body(self, relative: str) -> bytes | None:
         try:
