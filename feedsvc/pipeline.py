@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from feedsvc import latest
 from feedsvc.build.feeds import FeedBuilder, Pending
 from feedsvc.build.pages import SitePages
+from feedsvc.build.plan import is_topic, public_url
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.labels import Where
@@ -23,6 +24,7 @@ from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores
 from feedsvc.text import headline_key
+from feedsvc.websub.owed import OwedAnnouncements
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +75,7 @@ class Pipeline:
         ]
         self.mirrors = mirrors
         self.pages = SitePages(settings.site)
+        self.announcements = OwedAnnouncements(state.engine)
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -178,6 +181,9 @@ class Pipeline:
                 keep(self.state.engine, files, report.started)
             report.bytes_written += sum(len(file.body) for file in files if file.path in names)
             report.written += written
+            base = self.settings.site.base_url
+            if topics := {public_url(base, path): path for path in written if is_topic(path)}:
+                self.announcements.owe(topics)  # before anyone is told: see websub.owed
             for mirror in self.mirrors:
                 mirror.push(written)
 

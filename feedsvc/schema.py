@@ -177,6 +177,8 @@ subscriptions = Table(
     Column("secret", String(200), nullable=False),  # empty: deliveries are not signed
     Column("expires", UTCDateTime, nullable=False),
     Column("failures", Integer, nullable=False),  # deliveries failed in a row
+    # sha256 of the last body it took: a body owed after a build died is not sent twice
+    Column("delivered", String(64), nullable=False, server_default=""),
     UniqueConstraint("topic", "callback"),
 )
 
@@ -206,6 +208,16 @@ hub_pings = Table(
     Column("hub", String(2000), primary_key=True),
     Column("topic", String(2000), primary_key=True),
     Column("since", UTCDateTime, nullable=False),  # the first ping of it that failed
+)
+
+# Changed feeds whose subscribers and hubs a build has not finished telling: one that
+# dies first (killed, or its replica lost) leaves them to the next build's announcement.
+announcements = Table(
+    "announcements",
+    metadata,
+    Column("topic", String(2000), primary_key=True),
+    Column("path", String(1000), nullable=False),  # in the publish folder
+    Column("since", UTCDateTime, nullable=False),  # when the build published it
 )
 
 # With a PostgreSQL state: every file a build wrote, as it wrote it, so replicas on

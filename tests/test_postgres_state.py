@@ -157,6 +157,8 @@ def test_a_postgresql_state_from_before_migrations_keeps_its_guids_and_subscript
             "DROP TABLE alembic_version",
             "DROP TABLE published_files",
             "DROP TABLE hub_pings",
+            "DROP TABLE announcements",
+            "ALTER TABLE subscriptions DROP COLUMN delivered",
             "DROP TABLE labels",
             "DELETE FROM meta WHERE name = 'labels_filled'",
         ):

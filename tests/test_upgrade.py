@@ -16,8 +16,9 @@ from feedsvc.websub.subscriptions import Subscriptions
 def as_before_migrations(site: Site, *statements: str) -> None:
     """Make the site's state what a release before versioned migrations left, and more."""
     with sqlite3.connect(site.root / "state.db") as db:
-        for table in ("alembic_version", "published_files", "hub_pings"):
+        for table in ("alembic_version", "published_files", "hub_pings", "announcements"):
             db.execute(f"DROP TABLE {table}")
+        db.execute("ALTER TABLE subscriptions DROP COLUMN delivered")
         for statement in statements:
             db.execute(statement)
 
@@ -96,11 +97,16 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
     with engine.begin() as conn:  # what the baseline release made
         conn.exec_driver_sql("DROP TABLE published_files")
         conn.exec_driver_sql("DROP TABLE hub_pings")
+        conn.exec_driver_sql("DROP TABLE announcements")
+        conn.exec_driver_sql("ALTER TABLE subscriptions DROP COLUMN delivered")
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     out = feedsvc("--config", str(site.config), "migrate")
     assert out.returncode == 0, out.stderr
     assert f"was at revision 0001, now at {head()}" in out.stdout
     with engine.connect() as conn:
-        assert inspect(conn).has_table("published_files") and inspect(conn).has_table("hub_pings")
+        tables = set(inspect(conn).get_table_names())
+        assert {"published_files", "hub_pings", "announcements"} <= tables
+        columns = {column["name"] for column in inspect(conn).get_columns("subscriptions")}
+        assert "delivered" in columns
     engine.dispose()
     assert site.build().written == []

@@ -16,6 +16,7 @@ from test_serving import metric
 
 from feedsvc.schema import subscriptions
 from feedsvc.state import State
+from feedsvc.websub.owed import OwedAnnouncements
 
 QUICK = "retries = 1\nretry_delay = 0.2\nmax_failures = 2\n"
 
@@ -260,6 +261,57 @@ def test_a_hub_that_was_down_is_reported_and_gets_what_it_missed_once_back(site,
         assert metric(server.get("/metrics").text, "feedsvc_hub_pings_owed", hub=hub_url) == 0
     finally:
         listening.shutdown()
+
+
+def test_a_delivery_a_killed_builder_owed_is_made_by_the_next_once(site, start_server):
+    """The subscriber is away when a change is published and the builder is killed
+    while it retries: started again, with no article changed, it delivers what it
+    owed, once. A record of a delivery already made (a builder killed after the
+    subscriber took the body, before it cleared the record) sends nothing again."""
+    site.configure(extra="[websub]\nallow_private_callbacks = true\nretries = 5\nretry_delay = 1\n")
+    site.write("a.md", md("Market square repaved"))
+    port = free_port()
+    away = Subscribers(port=port)
+    listening = serve(away)
+    server = start_server("run")
+    wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    assert subscribe(site, away.url("ok", "reader")).status_code == 202
+    wait_until(lambda: away.verified("/ok/reader"), 10, what="verification")
+    listening.shutdown()
+    listening.server_close()  # nothing listens at the callback now
+
+    site.write("b.md", md("Ночной рынок открылся"))
+    wait_until(lambda: "Ночной рынок" in server.get("/feeds/main.rss").text, 20, what="b")
+    server.process.send_signal(signal.SIGKILL)  # amid its retries (1 + 2 + 4 ... s)
+    server.process.wait()
+
+    back = Subscribers(port=port)
+    listening = serve(back)
+    try:
+        server = start_server("run")
+        got = wait_until(lambda: back.received("/ok/reader"), 20, what="the owed delivery")
+        assert "Ночной рынок открылся" in got[0].body.decode()
+        time.sleep(2.5)  # two more scheduled builds: nothing more is owed
+        assert len(back.received("/ok/reader")) == 1
+
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait()
+        state = State(site.settings().state.url)
+        OwedAnnouncements(state.engine).owe({site.url + "feeds/main.rss": "feeds/main.rss"})
+        state.close()
+        start_server("run")
+        wait_until(lambda: not owed_topics(site), 20, what="the record to be cleared")
+        assert len(back.received("/ok/reader")) == 1, "the same body was sent twice"
+    finally:
+        listening.shutdown()
+
+
+def owed_topics(site: Site) -> dict[str, str]:
+    state = State(site.settings().state.url)
+    try:
+        return OwedAnnouncements(state.engine).owed()
+    finally:
+        state.close()
 
 
 def test_feedsvc_build_beside_serve_pushes_to_the_hubs_subscribers(site, start_server, subscribers):

@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -15,13 +16,22 @@ from feedsvc.config import Settings
 from feedsvc.web.metrics import HUB_FAILURES
 from feedsvc.web.ready import CONTENT_TYPES, link_header
 from feedsvc.websub.context import WebSubContext, WebSubPart
-from feedsvc.websub.owed import OwedPings
+from feedsvc.websub.owed import OwedAnnouncements, OwedPings
 from feedsvc.websub.retry import with_retries
 from feedsvc.websub.subscriptions import Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
 
 AT_ONCE = 64  # deliveries in flight; a slow subscriber holds one slot, not the others
+RECORD_EVERY = 0.05  # seconds between writes of the deliveries made
+
+
+class Body:
+    """A feed's published bytes, and their digest (once, however many subscribers)."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.digest = hashlib.sha256(data).hexdigest()
 
 
 class Deliverer(WebSubPart):
@@ -29,26 +39,43 @@ class Deliverer(WebSubPart):
         super().__init__(context)
         self._slots = asyncio.Semaphore(AT_ONCE)
         self.owed = OwedPings(self.subscriptions.engine)
+        self.announcements = OwedAnnouncements(self.subscriptions.engine)
+        self._telling: Counter[str] = Counter()  # topics this process's announcements hold
+        self._taken: dict[int, str] = {}  # deliveries made, not yet recorded (id: digest)
+        self._recording: asyncio.Task | None = None
 
     def changed(self, written: list[str], done: Callable[[float], None] | None = None) -> None:
-        """Start telling everyone about these published files, and the hubs what they
-        were owed; returns at once. `done(seconds)` is called (in a thread) once every
-        ping and delivery for these files has ended."""
+        """Start telling everyone about these published files, and about what earlier
+        builds left untold; returns at once. `done(seconds)` is called (in a thread)
+        once every ping and delivery has ended."""
         base = self.settings.site.base_url
         topics = {public_url(base, path): path for path in written if is_topic(path)}
-        if topics or self.settings.websub.hubs:
-            self.context.start(self._announce(topics, done))
+        self.context.start(self._announce(topics, done))
 
-    async def _announce(self, topics: dict[str, str], done: Callable[[float], None] | None) -> None:
-        started = time.monotonic()
+    async def _announce(self, fresh: dict[str, str], done: Callable[[float], None] | None) -> None:
+        started, begun = time.monotonic(), datetime.now(UTC)
+        owed = await asyncio.to_thread(self.announcements.owed)
+        # What another announcement of this process is telling of is left to it (taken
+        # with no await between the look and the claim).
+        topics = {t: path for t, path in owed.items() if t not in self._telling} | fresh
+        self._telling.update(topics.keys())
+        try:
+            await self._tell(topics, begun)
+        finally:
+            self._telling.subtract(topics.keys())
+            self._telling = +self._telling  # drop the zeros
+        if done is not None and fresh:
+            await asyncio.to_thread(done, time.monotonic() - started)
+
+    async def _tell(self, topics: dict[str, str], begun: datetime) -> None:
+        """Ping the hubs (with what they are owed) and deliver to the subscribers."""
         hubs = self.settings.websub.hubs
-        owed = await asyncio.to_thread(self.owed.owed, hubs) if hubs else {}
-        work = [self._ping(hub, set(topics), owed[hub]) for hub in hubs if owed[hub] or topics]
-        now = datetime.now(UTC)
+        pings = await asyncio.to_thread(self.owed.owed, hubs) if hubs else {}
+        work = [self._ping(hub, set(topics), pings[hub]) for hub in hubs if topics or pings[hub]]
         subscribed = (
-            await asyncio.to_thread(self.subscriptions.active, topics, now) if topics else []
+            await asyncio.to_thread(self.subscriptions.active, topics, begun) if topics else []
         )
-        bodies: dict[str, bytes | None] = {}  # read once per topic, whatever its subscribers
+        bodies: dict[str, Body | None] = {}  # read once per topic, whatever its subscribers
         for subscription in subscribed:
             relative = topics[subscription.topic]
             if relative not in bodies:
@@ -56,8 +83,10 @@ class Deliverer(WebSubPart):
             if (body := bodies[relative]) is not None:
                 work.append(self._deliver(subscription, relative, body))
         await asyncio.gather(*work)
-        if done is not None and topics:
-            await asyncio.to_thread(done, time.monotonic() - started)
+        if self._recording is not None:
+            await self._recording  # what was delivered is on record before the record of
+        if topics:  # what was owed goes
+            await asyncio.to_thread(self.announcements.told, sorted(topics), begun)
 
     async def _ping(self, hub: str, changed: set[str], owed: set[str]) -> None:
         """Tell `hub` of each changed topic and what it was owed; what it does not take
@@ -84,15 +113,37 @@ class Deliverer(WebSubPart):
         if paid or missed:
             await asyncio.to_thread(self.owed.settle, hub, paid, missed)
 
-    def _body(self, relative: str) -> bytes | None:
+    def _record(self, subscription_id: int, digest: str) -> None:
+        """Note a delivery in the state soon: in batches, one every RECORD_EVERY seconds
+        at most (a write a delivery held the event loop's thread 1 ms each: 100
+        subscribers were told 0.15 s later), so that a builder killed now re-sends to
+        few who took it."""
+        self._taken[subscription_id] = digest
+        if self._recording is None:
+            self._recording = asyncio.create_task(self._write_records())
+
+    async def _write_records(self) -> None:
         try:
-            return (self.settings.public_dir / relative).read_bytes()
+            while self._taken:
+                await asyncio.sleep(RECORD_EVERY)
+                batch, self._taken = self._taken, {}
+                await asyncio.to_thread(self.subscriptions.delivered, batch)
+        finally:
+            self._recording = None
+
+    def _body(self, relative: str) -> Body | None:
+        try:
+            return Body((self.settings.public_dir / relative).read_bytes())
         except OSError as exc:
             log.error("websub: cannot read %s to deliver it: %s", relative, exc)
             return None
 
-    async def _deliver(self, subscription: Subscription, relative: str, body: bytes) -> None:
-        """Content distribution (WebSub 7): the feed's new body, signed when a secret was given."""
+    async def _deliver(self, subscription: Subscription, relative: str, feed: Body) -> None:
+        """Content distribution (WebSub 7): the feed's new body, signed when a secret was
+        given; not again to a subscriber that took this very body (before a build died)."""
+        body, digest = feed.data, feed.digest
+        if subscription.delivered == digest:
+            return
         websub = self.settings.websub
         headers = {
             "Content-Type": CONTENT_TYPES[relative.rpartition(".")[2]],
@@ -112,8 +163,7 @@ class Deliverer(WebSubPart):
         if answer is not None and answer.status_code == 410:  # the subscriber says it is gone
             await asyncio.to_thread(self.subscriptions.remove, subscription.id)
         elif answer is not None:
-            if subscription.failures:
-                await asyncio.to_thread(self.subscriptions.delivered, subscription.id)
+            self._record(subscription.id, digest)
         else:
             HUB_FAILURES.labels("subscriber").inc()
             dropped = await asyncio.to_thread(

@@ -1,8 +1,11 @@
-"""Publish pings a hub has not taken yet, kept in the state.
+"""What hubs and subscribers are still owed after a build, kept in the state.
 
-A ping that fails after its retries is not lost: every later announcement (the
-next build, scheduled or not, of whichever replica) sends it again with its own,
-until the hub answers 2xx. Until then /healthz says so."""
+A build records the feeds it changed before it tells anyone (announcements), and
+its announcement clears them once every ping and delivery has ended: a build that
+dies first (killed, its replica lost) leaves them to the next build's announcement,
+whichever replica makes it. A ping that fails after its retries is owed to its hub
+(hub_pings) and sent again with every later announcement until the hub answers
+2xx; until then /healthz says so."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -10,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from feedsvc.schema import chunks, hub_pings
+from feedsvc.schema import announcements, chunks, hub_pings
 
 
 class OwedPings:
@@ -59,3 +62,30 @@ class OwedPings:
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return {hub: {"topics": count, "since": since.isoformat()} for hub, count, since in rows}
+
+
+class OwedAnnouncements:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def owe(self, topics: dict[str, str]) -> None:
+        """Feeds (URL: path) a build just published: to be told of."""
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for chunk in chunks(sorted(topics)):
+                conn.execute(delete(announcements).where(announcements.c.topic.in_(chunk)))
+                rows = [{"topic": t, "path": topics[t], "since": now} for t in chunk]
+                conn.execute(insert(announcements), rows)
+
+    def owed(self) -> dict[str, str]:
+        with self.engine.connect() as conn:
+            return dict(conn.execute(select(announcements.c.topic, announcements.c.path)).all())
+
+    def told(self, topics: Sequence[str], begun: datetime) -> None:
+        """These were told of by an announcement begun at `begun`: a later build's
+        record of the same feed (changed again meanwhile) stays for its own."""
+        with self.engine.begin() as conn:
+            for chunk in chunks(topics):
+                conn.execute(delete(announcements).where(
+                    announcements.c.topic.in_(chunk), announcements.c.since <= begun
+                ))  # fmt: skip

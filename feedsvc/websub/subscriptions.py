@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, select, update
+from sqlalchemy import Engine, bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from feedsvc.schema import chunks, subscriptions
@@ -18,6 +18,7 @@ class Subscription:
     secret: str
     expires: datetime
     failures: int
+    delivered: str  # sha256 of the last body it took ("" none yet)
 
 
 class Subscriptions:
@@ -59,13 +60,16 @@ class Subscriptions:
                 found += [Subscription(**row._mapping) for row in rows]
         return found
 
-    def delivered(self, subscription_id: int) -> None:
+    def delivered(self, taken: dict[int, str]) -> None:
+        """These subscriptions (id: digest) took the body with that digest: failures
+        forgiven, and that body is not to be sent to them again."""
+        query = (
+            update(subscriptions)
+            .where(subscriptions.c.id == bindparam("subscription"))
+            .values(failures=0, delivered=bindparam("digest"))
+        )
         with self.engine.begin() as conn:
-            conn.execute(
-                update(subscriptions)
-                .where((subscriptions.c.id == subscription_id) & (subscriptions.c.failures > 0))
-                .values(failures=0)
-            )
+            conn.execute(query, [{"subscription": i, "digest": d} for i, d in taken.items()])
 
     def failed(self, subscription_id: int, max_failures: int) -> bool:
         """Count a failed delivery; True when the subscription was removed for it."""
