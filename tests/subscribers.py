@@ -70,7 +70,10 @@ def serve(subscribers: Subscribers) -> ThreadingHTTPServer:
                 subscribers.deliveries.append(delivery)
             self._answer(500 if self.path.startswith("/failing/") else 204)
 
-    server = ThreadingHTTPServer(("127.0.0.1", subscribers.port), Handler)
+    class Server(ThreadingHTTPServer):
+        request_queue_size = 128  # not 5: a build pings and delivers many at once
+
+    server = Server(("127.0.0.1", subscribers.port), Handler)
     server.daemon_threads = True
     subscribers.port = server.server_address[1]
     threading.Thread(target=server.serve_forever, daemon=True).start()
