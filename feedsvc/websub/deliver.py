@@ -1,6 +1,7 @@
 """After a build: ping the configured hubs, and push each changed feed to its subscribers."""
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -43,6 +44,7 @@ class Deliverer(WebSubPart):
         self._telling: Counter[str] = Counter()  # topics this process's announcements hold
         self._taken: dict[int, str] = {}  # deliveries made, not yet recorded (id: digest)
         self._recording: asyncio.Task | None = None
+        self._all_made = asyncio.Event()  # an announcement's deliveries are done: write now
 
     def changed(self, written: list[str], done: Callable[[float], None] | None = None) -> None:
         """Start telling everyone about these published files, and about what earlier
@@ -84,6 +86,7 @@ class Deliverer(WebSubPart):
                 work.append(self._deliver(subscription, relative, body))
         await asyncio.gather(*work)
         if self._recording is not None:
+            self._all_made.set()
             await self._recording  # what was delivered is on record before the record of
         if topics:  # what was owed goes
             await asyncio.to_thread(self.announcements.told, sorted(topics), begun)
@@ -127,10 +130,12 @@ class Deliverer(WebSubPart):
             while self._taken:
                 batch, self._taken = self._taken, {}
                 await asyncio.to_thread(self.subscriptions.delivered, batch)
-                if self._taken:
-                    await asyncio.sleep(RECORD_EVERY)  # the next batch gathers
+                if self._taken and not self._all_made.is_set():
+                    with contextlib.suppress(TimeoutError):  # the next batch gathers
+                        await asyncio.wait_for(self._all_made.wait(), RECORD_EVERY)
         finally:
             self._recording = None
+            self._all_made.clear()
 
     def _body(self, relative: str) -> Body | None:
         try:
