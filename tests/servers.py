@@ -132,6 +132,23 @@ class SeaweedS3:
             config=Config(s3={"addressing_style": "path"}),
         )
 
+    def stored(self, bucket: str, key: str) -> bytes | None:
+        """An object's bytes, or None while it is not there (or the server is not)."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return self.client().get_object(Bucket=bucket, Key=key)["Body"].read()
+        except (BotoCoreError, ClientError):
+            return None
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:  # weed can take its time over SIGTERM
+            self.process.kill()
+            self.process.wait(10)
+
 
 def start_seaweed(folder: Path, ports: list[int]) -> SeaweedS3:
     """`weed server` with a master, a volume, a filer and the S3 gateway, all on loopback."""

