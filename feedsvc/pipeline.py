@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from feedsvc import latest
 from feedsvc.build.feeds import FeedBuilder, Pending
 from feedsvc.build.pages import SitePages
-from feedsvc.build.plan import is_topic, public_url
+from feedsvc.build.plan import topics
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.labels import Where
@@ -181,9 +181,8 @@ class Pipeline:
                 keep(self.state.engine, files, report.started)
             report.bytes_written += sum(len(file.body) for file in files if file.path in names)
             report.written += written
-            base = self.settings.site.base_url
-            if topics := {public_url(base, path): path for path in written if is_topic(path)}:
-                self.announcements.owe(topics)  # before anyone is told: see websub.owed
+            if changed := topics(self.settings.site.base_url, written):
+                self.announcements.owe(changed)  # before anyone is told: see websub.owed
             for mirror in self.mirrors:
                 mirror.push(written)
 

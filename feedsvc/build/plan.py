@@ -1,7 +1,7 @@
 """The feeds a site offers: each [[feeds]] table, and one feed per value for a family."""
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -86,3 +86,8 @@ def is_feed(path: str) -> bool:
 def is_topic(path: str) -> bool:
     """A feed a reader subscribes to and that changes: not an archive page, which never does."""
     return path.startswith("feeds/") and is_feed(path) and not _ARCHIVE_PAGE.match(path)
+
+
+def topics(base_url: str, paths: Iterable[str]) -> dict[str, str]:
+    """The WebSub topics among these published files: public URL -> path."""
+    return {public_url(base_url, path): path for path in paths if is_topic(path)}

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import httpx
 
-from feedsvc.build.plan import is_topic, public_url
+from feedsvc.build import plan
 from feedsvc.config import Settings
 from feedsvc.web.metrics import HUB_FAILURES
 from feedsvc.web.ready import CONTENT_TYPES, link_header
@@ -50,9 +50,7 @@ class Deliverer(WebSubPart):
         """Start telling everyone about these published files, and about what earlier
         builds left untold; returns at once. `done(seconds)` is called (in a thread)
         once every ping and delivery has ended."""
-        base = self.settings.site.base_url
-        topics = {public_url(base, path): path for path in written if is_topic(path)}
-        self.context.start(self._announce(topics, done))
+        self.context.start(self._announce(plan.topics(self.settings.site.base_url, written), done))
 
     async def _announce(self, fresh: dict[str, str], done: Callable[[float], None] | None) -> None:
         started, begun = time.monotonic(), datetime.now(UTC)
