@@ -38,10 +38,9 @@ TOKEN = "bench-token"  # push.make_site's
 
 
 class Replica:
-    def __init__(self, number: int, config: Path, log: Path) -> None:
+    def __init__(self, number: int, port: int, config: Path, log: Path) -> None:
         self.number, self.config, self.log = number, config, log
-        self.port = int(config.read_text().split("port = ", 1)[1].split()[0])
-        self.url = f"http://127.0.0.1:{self.port}/"
+        self.url = f"http://127.0.0.1:{port}/"
         self.process: subprocess.Popen | None = None
         self.client = httpx.Client(timeout=5)
         self.etag, self.body = "", b""  # the last main feed it served: polled with If-None-Match
@@ -78,13 +77,13 @@ def replicas_of(work: Path, database: str, count: int, interval: float) -> list[
     )
     made = []
     for number in range(1, count + 1):
-        config = work / f"replica{number}.toml"
+        config, port = work / f"replica{number}.toml", free_port()
         config.write_text(
-            shared.replace("port = 0\n", f"port = {free_port()}\nrate_limit = 0\n")
+            shared.replace("port = 0\n", f"port = {port}\nrate_limit = 0\n")
             + f'[state]\nurl = "{database}"\n[[store]]\npath = "{work / "articles"}"\n'
             f'[[publish]]\npath = "{work / f"public{number}"}"\n'
         )
-        made.append(Replica(number, config, work / f"replica{number}.log"))
+        made.append(Replica(number, port, config, work / f"replica{number}.log"))
     return made
 
 
