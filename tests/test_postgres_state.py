@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 from conftest import Site, feedsvc, md
 from sqlalchemy import create_engine, select
+from test_upgrade import SINCE_BASELINE
 
 from feedsvc.migrate import head
 from feedsvc.schema import articles
@@ -155,10 +156,7 @@ def test_a_postgresql_state_from_before_migrations_keeps_its_guids_and_subscript
     with engine.begin() as conn:  # what a release before versioned migrations left
         for statement in (
             "DROP TABLE alembic_version",
-            "DROP TABLE published_files",
-            "DROP TABLE hub_pings",
-            "DROP TABLE announcements",
-            "ALTER TABLE subscriptions DROP COLUMN delivered",
+            *SINCE_BASELINE,
             "DROP TABLE labels",
             "DELETE FROM meta WHERE name = 'labels_filled'",
         ):

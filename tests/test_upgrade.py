@@ -12,14 +12,19 @@ from feedsvc.migrate import head
 from feedsvc.state import State
 from feedsvc.websub.subscriptions import Subscriptions
 
+# What the revisions after the baseline (0001) added, undone: a new revision adds here.
+SINCE_BASELINE = (
+    "DROP TABLE published_files",
+    "DROP TABLE hub_pings",
+    "DROP TABLE announcements",
+    "ALTER TABLE subscriptions DROP COLUMN delivered",
+)
+
 
 def as_before_migrations(site: Site, *statements: str) -> None:
     """Make the site's state what a release before versioned migrations left, and more."""
     with sqlite3.connect(site.root / "state.db") as db:
-        for table in ("alembic_version", "published_files", "hub_pings", "announcements"):
-            db.execute(f"DROP TABLE {table}")
-        db.execute("ALTER TABLE subscriptions DROP COLUMN delivered")
-        for statement in statements:
+        for statement in ("DROP TABLE alembic_version", *SINCE_BASELINE, *statements):
             db.execute(statement)
 
 
@@ -95,11 +100,8 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
     url = site.settings().state.url
     engine = create_engine(url)
     with engine.begin() as conn:  # what the baseline release made
-        conn.exec_driver_sql("DROP TABLE published_files")
-        conn.exec_driver_sql("DROP TABLE hub_pings")
-        conn.exec_driver_sql("DROP TABLE announcements")
-        conn.exec_driver_sql("ALTER TABLE subscriptions DROP COLUMN delivered")
-        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+        for statement in (*SINCE_BASELINE, "UPDATE alembic_version SET version_num = '0001'"):
+            conn.exec_driver_sql(statement)
     out = feedsvc("--config", str(site.config), "migrate")
     assert out.returncode == 0, out.stderr
     assert f"was at revision 0001, now at {head()}" in out.stdout
