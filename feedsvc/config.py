@@ -77,6 +77,11 @@ class SiteSettings(_Section):
     summary_length: Annotated[int, Field(ge=20)] = 300
     image: str = ""
     icon: str = ""
+    # A family member left with no article stays a valid empty feed this many days
+    # (its subscribers see the removal), then answers 410 Gone.
+    empty_family_days: Annotated[int, Field(ge=0)] = 30
+    # Atom feeds list an article removed from them (RFC 6721) this many days.
+    tombstone_days: Annotated[int, Field(ge=0)] = 30
 
     @field_validator("image", "icon")
     @classmethod
@@ -108,7 +113,7 @@ class SiteSettings(_Section):
 
 FileFormat = Literal["text", "markdown", "html", "json", "ndjson"]
 STORE_FIELDS = {
-    "files": {"path", "max_file_size", "formats", "watch"},
+    "files": {"path", "max_file_size", "formats", "watch", "language", "languages"},
     "sql": {"url", "table", "query", "columns"},
     "feed": {"url", "timeout", "max_failures"},
 }
@@ -123,6 +128,10 @@ class StoreSettings(_Section):
     # inotify: a scan stats only the files the kernel said changed. Off for a folder
     # other machines write to (NFS, SMB: the kernel is not told of their changes).
     watch: bool = True
+    # The language of articles that state none (text pages cannot): for the whole
+    # store, and by folder, the most specific folder winning.
+    language: str = ""
+    languages: dict[str, str] = {}
     url: str = ""
     table: str = ""
     query: str = ""
@@ -228,6 +237,8 @@ class ServerSettings(_Section):
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8080
     max_age: Annotated[int, Field(ge=0)] = 60
+    # Complete archive pages change only when an old article is edited or taken down.
+    archive_max_age: Annotated[int, Field(ge=0)] = 86400
     health_max_age: Annotated[float, Field(gt=0)] = 600
     workers: Annotated[int, Field(ge=1, le=64)] = 1
     ready_cache: Annotated[int, Field(ge=1)] = 64
@@ -493,6 +504,13 @@ summary_length = 300
 # square icon (Atom icon, JSON Feed favicon): absolute URLs, or empty for none.
 image = ""
 icon = ""
+# A family member (one feed per category, tag, ...) whose last article went stays
+# a valid feed with no items this many days, so its subscribers see the removal;
+# then it answers 410 Gone and its files are deleted everywhere.
+empty_family_days = 30
+# Atom feeds announce articles removed from them (RFC 6721 at:deleted-entry)
+# this many days.
+tombstone_days = 30
 
 [store]
 # Where the articles are. Use [[store]] tables instead to combine several.
@@ -510,6 +528,10 @@ formats = {}
 # inotify tells which files changed, so a scan after the first stats only those.
 # Off for a folder other machines write to (NFS, SMB): the kernel hears nothing.
 watch = true
+# The language of articles that state none (a text page cannot): for the whole
+# store, and by folder, e.g. languages = { "ru" = "ru", "kz" = "kk" }. Empty: the site's.
+language = ""
+languages = $languages
 # kind = "sql": rows of a table or query in an existing database.
 #   url = "postgresql+psycopg://feedsvc@db.example.org/news" (a SQLAlchemy URL)
 #   table = "articles", or query = "SELECT ... FROM ..."
@@ -574,6 +596,9 @@ host = "127.0.0.1"
 port = 8080
 # Cache-Control: max-age of feed responses, in seconds.
 max_age = 60
+# max-age of complete RFC 5005 archive pages (with "immutable"): they change only
+# when one of their old articles is edited or taken down.
+archive_max_age = 86400
 # /healthz says unhealthy when the last good build is older than this (seconds).
 health_max_age = 600
 # Processes serving requests (`feedsvc run --workers N` overrides); one of them
@@ -685,6 +710,10 @@ per = "category"
 )
 
 
-def render_template(*, articles: str, latest: str, state: str, public: str) -> str:
+def render_template(
+    *, articles: str, latest: str, state: str, public: str, languages: str = "{}"
+) -> str:
     """The commented config.toml that `feedsvc init` writes."""
-    return CONFIG_TEMPLATE.substitute(articles=articles, latest=latest, state=state, public=public)
+    return CONFIG_TEMPLATE.substitute(
+        articles=articles, latest=latest, state=state, public=public, languages=languages
+    )

@@ -27,6 +27,9 @@ def open_stores(settings: Settings) -> list[Store]:
                     context,
                     max_file_size=conf.max_file_size,
                     folder_formats=conf.formats,
+                    languages={"": conf.language, **conf.languages}
+                    if conf.language
+                    else conf.languages,
                     watch=conf.watch,
                 )
             )

@@ -30,7 +30,7 @@ def test_init_makes_an_empty_site_that_builds(tmp_path: Path):
 def test_init_with_sample_content_gives_feeds_a_reader_can_use(tmp_path: Path):
     folder = tmp_path / "news"
     assert feedsvc("init", "--sample", str(folder)).returncode == 0
-    pages = sorted((folder / "articles").iterdir())
+    pages = sorted(p for p in (folder / "articles").rglob("*") if p.is_file())
     assert len(pages) >= 5 and {p.suffix for p in pages} == {".txt", ".md"}
     assert any("Мария" in p.read_text() or "Ақтоғай" in p.read_text() for p in pages)
     check = feedsvc("--config", str(folder / "config.toml"), "check")
@@ -48,6 +48,10 @@ def test_init_with_sample_content_gives_feeds_a_reader_can_use(tmp_path: Path):
     assert [e.title for e in economy.entries] == [
         "Фермеры Северогорской области ждут рекордного урожая зерна"
     ]
+    # The Russian and Kazakh text pages are in ru/ and kk/, and say so in the feeds.
+    languages = {e.title: e.title_detail.language for e in main.entries}
+    assert languages["В Северогорске открыли новую трамвайную линию до вокзала"] == "ru"
+    assert languages["Ақтоғай ауылында дала фестивалі өтті"] == "kk"
 
 
 def test_init_never_overwrites_a_site(tmp_path: Path):

@@ -7,6 +7,7 @@ import pytest
 from conftest import feedsvc
 
 from feedsvc.config import ConfigError, Settings, load, render_template
+from feedsvc.scaffold import SAMPLE_LANGUAGES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -40,6 +41,7 @@ def test_the_repository_config_is_the_template_pointing_at_the_sample():
         latest="feedsvc/sample/latest-news.txt",
         state="var/state.db",
         public="var/public",
+        languages=SAMPLE_LANGUAGES,
     )
     assert (REPO / "config.toml").read_text(encoding="utf-8") == expected
 

@@ -4,6 +4,8 @@ import logging
 import os
 import stat
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from feedsvc.model import Problem
@@ -24,6 +26,18 @@ from feedsvc.store.watch import FolderWatch, open_watch
 log = logging.getLogger(__name__)
 
 Found = tuple[str, str, int, str]  # a file to read: key, path, size, signature
+FolderRules = list[tuple[tuple[str, ...], str]]
+
+
+def _folder_rules(by_folder: Mapping[str, str]) -> FolderRules:
+    """(folder parts, value), longest folder first, so the most specific one wins."""
+    rules = ((PurePosixPath(folder).parts, value) for folder, value in by_folder.items())
+    return sorted(rules, key=lambda pair: -len(pair[0]))
+
+
+def _for_folder(rules: FolderRules, key: str) -> str | None:
+    parts = PurePosixPath(key).parts
+    return next((value for folder, value in rules if parts[: len(folder)] == folder), None)
 
 
 def _signature(found: os.stat_result) -> str:
@@ -40,19 +54,18 @@ class FilesStore:
         *,
         max_file_size: int,
         folder_formats: Mapping[str, str] | None = None,
+        languages: Mapping[str, str] | None = None,
         watch: bool = True,
     ) -> None:
         """watch: have inotify tell what changed, so that a scan after the first stats only
-        those files (off, or where inotify cannot be had, every scan stats every file)."""
+        those files (off, or where inotify cannot be had, every scan stats every file);
+        languages: by folder ("" for the whole store), that of articles stating none."""
         self.name = name
         self.root = root
         self.site = site
         self.max_file_size = max_file_size
-        # Longest folder first, so the most specific override wins.
-        self.folder_formats = sorted(
-            ((PurePosixPath(folder).parts, fmt) for folder, fmt in (folder_formats or {}).items()),
-            key=lambda pair: -len(pair[0]),
-        )
+        self.folder_formats = _folder_rules(folder_formats or {})
+        self.languages = _folder_rules(languages or {})
         self.watch = watch
         # Made by the first scan: a store read once (`feedsvc check`) needs none.
         self._watch: FolderWatch | None = None
@@ -165,11 +178,8 @@ class FilesStore:
             self._watch = None
 
     def format_of(self, key: str) -> str | None:
-        parts = PurePosixPath(key).parts
-        for folder, fmt in self.folder_formats:
-            if parts[: len(folder)] == folder:
-                return fmt
-        return SUFFIXES.get(PurePosixPath(key).suffix.lower())
+        found = _for_folder(self.folder_formats, key)
+        return found or SUFFIXES.get(PurePosixPath(key).suffix.lower())
 
     def _read(self, key: str, path: Path, size: int, signature: str) -> SourceScan:
         source = SourceScan(key, signature)
@@ -192,6 +202,16 @@ class FilesStore:
             source.problems.append(Problem(origin, f"cannot read: {exc.strerror}"))
         else:
             source.articles, source.problems = parsed.articles, parsed.problems
+            language = _for_folder(self.languages, key)
+            written = datetime.fromtimestamp(int(signature.partition(":")[0]) / 1e9, UTC)
+            source.articles = [
+                replace(
+                    article,
+                    language=article.language or language,
+                    file_time=None if article.published else written.replace(microsecond=0),
+                )
+                for article in source.articles
+            ]
         if source.problems:
             source.signature = None
         return source
