@@ -2,9 +2,9 @@
 
 Articles are placed on pages in the order they arrive (published date order at
 the first placement). The newest page fills up; once it holds `size` articles it
-is sealed: its members never change again, so it is rendered once and can be
-cached forever. Only the open page moves: articles that leave the feed (deleted,
-back to draft, relabelled) leave it too.
+is sealed (complete): no article joins it again, and it changes only when one of
+its articles is edited or leaves the feed (deleted, taken down), which it then
+shows. Articles that leave the feed leave the open page for good, making room.
 """
 
 from dataclasses import dataclass, field
@@ -127,6 +127,25 @@ class Archive:
             else:
                 conn.execute(insert(archive_feeds).values(feed=feed, **values))
         return placement
+
+    def sealed_counts(self) -> dict[str, int]:
+        """feed -> how many of its pages are complete."""
+        with self.engine.connect() as conn:
+            query = select(archive_feeds.c.feed, archive_feeds.c.sealed)
+            return dict(conn.execute(query).all())
+
+    def pages_holding(self, ids: set[int]) -> dict[str, set[int]]:
+        """feed -> the pages these articles are on: a change to one (an edit, a
+        deletion, a takedown) reaches its complete pages too."""
+        found: dict[str, set[int]] = {}
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(ids)):
+                query = select(archive_entries.c.feed, archive_entries.c.page).where(
+                    archive_entries.c.article_id.in_(chunk)
+                )
+                for feed, page in conn.execute(query):
+                    found.setdefault(feed, set()).add(page)
+        return found
 
     def members(self, feed: str, page: int) -> list[int]:
         with self.engine.connect() as conn:

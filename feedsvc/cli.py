@@ -26,6 +26,8 @@ from feedsvc import config, logs, pipeline, scaffold, transfer
 from feedsvc.build.pages import discovery_links
 from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
+from feedsvc.history import FeedHistory
+from feedsvc.model import Problem
 from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
 from feedsvc.stats import report
@@ -118,6 +120,15 @@ def build(ctx: click.Context, full: bool) -> None:
     """Build every feed once and write the changed ones."""
     settings = _settings(ctx)
     state = _state(ctx, settings)
+    try:
+        report = _build_once(settings, state, full=full)
+    finally:
+        state.close()
+    _print_build(report)
+
+
+def _build_once(settings: Settings, state: State, *, full: bool = False) -> pipeline.BuildReport:
+    """One build, its uploads (deletions too) waited for, its subscribers told."""
     mirrors = mirrors_for(settings, state.engine)
     try:
         for mirror in mirrors:
@@ -132,7 +143,10 @@ def build(ctx: click.Context, full: bool) -> None:
     finally:
         for mirror in mirrors:
             mirror.stop()
-        state.close()
+    return report
+
+
+def _print_build(report: pipeline.BuildReport) -> None:
     for problem in report.problems:
         click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
     for failure in report.failures:
@@ -141,9 +155,41 @@ def build(ctx: click.Context, full: bool) -> None:
     written = ", ".join(shown) or "nothing changed"
     if more := len(report.written) - len(shown):
         written += f" and {more} more"
-    click.echo(f"{_count(report.articles, 'article')}; written: {written}")
+    removed = f"; removed: {_count(len(report.removed), 'file')}" if report.removed else ""
+    click.echo(f"{_count(report.articles, 'article')}; written: {written}{removed}")
     if not report.ok:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("ref", required=False)
+@click.option("--reason", default="", help="Why (kept with the takedown, shown by --list).")
+@click.option("--undo", is_flag=True, help="Publish the article again.")
+@click.option("--list", "listing", is_flag=True, help="List the articles taken down.")
+@click.pass_context
+def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listing: bool) -> None:
+    """Take article REF (its GUID, id or file path) out of every document and every
+    upload target now, and keep it out, whatever its store says, until --undo."""
+    settings = _settings(ctx)
+    state = _state(ctx, settings)
+    try:
+        if listing:
+            for row in state.taken_down():
+                said = f" ({row.takedown_reason})" if row.takedown_reason else ""
+                click.echo(f"{row.taken_down:%Y-%m-%d %H:%M} {row.guid} {row.key}{said}")
+            return
+        if not ref:
+            _fail("give the article's GUID, id or file path (or --list)")
+        found = state.takedown(ref, reason, pipeline.now_utc(), undo=undo)
+        if not found:
+            _fail(f"no article has the GUID, id or path {ref!r}")
+        done = "published again" if undo else "taken down"
+        for row in found:
+            click.echo(f"{done}: {row.guid} ({row.key})")
+        report = _build_once(settings, state)
+    finally:
+        state.close()
+    _print_build(report)
 
 
 @main.command()
@@ -192,6 +238,7 @@ def check(ctx: click.Context) -> None:
             problems = pipeline.inspect(settings, progress_of)
         except StoreError as exc:
             _fail(str(exc))
+    problems += _emptied(ctx, settings)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(not p.warning for p in problems)
@@ -201,6 +248,19 @@ def check(ctx: click.Context) -> None:
     )
     if errors:
         sys.exit(1)
+
+
+def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
+    """What the state says of family members left empty (nothing if there is no state)."""
+    url = settings.state.url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        return []
+    state = _state(ctx, settings)
+    try:
+        known = FeedHistory(state.engine).known()
+    finally:
+        state.close()
+    return pipeline.emptied_members(settings, known, pipeline.now_utc())
 
 
 def _serve(

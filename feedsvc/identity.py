@@ -16,7 +16,7 @@ from sqlalchemy import Column, Connection, Row, bindparam, insert, select, updat
 
 from feedsvc.labels import relabel
 from feedsvc.model import Problem, SourceArticle
-from feedsvc.schema import articles, chunks, new_guid
+from feedsvc.schema import articles, chunks, headlines, new_guid
 from feedsvc.text import headline_key, slugify
 
 
@@ -147,6 +147,9 @@ def settle(
     """Insert the new articles and update the known ones, WRITE_BATCH rows at a time."""
     inserts, updates = [], []
     by_guid: dict[str, SourceArticle] = {}
+    adopted = _headline_guids(
+        conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
+    )
     for (source_key, article), row in zip(fresh, rows, strict=True):
         if len(inserts) + len(updates) >= WRITE_BATCH:
             _write(conn, inserts, updates)
@@ -165,8 +168,12 @@ def settle(
             "changed": datetime.now(UTC),  # to the microsecond: see State.changed_since
         }
         if row is None:
-            published = article.published or now
-            guid = article.explicit_id or new_guid()
+            # Undated: when its file was written (never later than now), so that pages
+            # first seen together keep their own order and dates.
+            published = article.published or min(article.file_time or now, now)
+            guid = (
+                article.explicit_id or adopted.pop(headline_key(article.title), None) or new_guid()
+            )
             by_guid[guid] = article
             inserts.append(
                 {
@@ -201,6 +208,21 @@ def settle(
         )
     _write(conn, inserts, updates)
     relabel(conn, by_guid)
+
+
+def _headline_guids(conn: Connection, new: Sequence[SourceArticle]) -> dict[str, str]:
+    """headline key -> the GUID a latest-news headline got before its article was in the
+    store, for new articles without an explicit id: the headline's item and the
+    article are one item for readers, under one GUID for life."""
+    keys = {headline_key(a.title) for a in new if not a.explicit_id}
+    found: dict[str, str] = {}
+    for chunk in chunks(sorted(keys)):
+        query = select(headlines.c.key, headlines.c.guid).where(headlines.c.key.in_(chunk))
+        found.update(conn.execute(query).all())
+    taken: set[str] = set()
+    for chunk in chunks(sorted(set(found.values()))):
+        taken.update(conn.scalars(select(articles.c.guid).where(articles.c.guid.in_(chunk))))
+    return {key: guid for key, guid in found.items() if guid not in taken}
 
 
 def _write(conn: Connection, inserts: list[dict], updates: list[dict]) -> None:

@@ -3,9 +3,12 @@
 import hashlib
 import json
 from dataclasses import dataclass, field, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
+
+# The date of a document with nothing in it, ever: a constant, so it never moves.
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,9 @@ class SourceArticle:
     updated: datetime | None = None
     draft: bool = False
     latest: tuple[str, ...] = ()  # a text page's own `Latest news` headlines
+    # When the file was last written, for an article that states no date: its
+    # published date when first seen (so undated pages keep their own order).
+    file_time: datetime | None = None
 
     @cached_property
     def content_hash(self) -> str:
@@ -101,8 +107,8 @@ class SourceArticle:
     @classmethod
     def from_json(cls, text: str) -> "SourceArticle":
         data: dict[str, Any] = json.loads(text)
-        for name in ("published", "updated"):
-            if data[name] is not None:
+        for name in ("published", "updated", "file_time"):
+            if data.get(name) is not None:
                 data[name] = datetime.fromisoformat(data[name])
         for f in fields(cls):
             if isinstance(data.get(f.name), list):
@@ -173,6 +179,14 @@ class Schedule:
 
 
 @dataclass(frozen=True)
+class Tombstone:
+    """An article that left a feed: its GUID and when."""
+
+    guid: str
+    removed: datetime
+
+
+@dataclass(frozen=True)
 class FeedMeta:
     """What a feed document says about itself, apart from its items."""
 
@@ -185,13 +199,16 @@ class FeedMeta:
     updated: datetime
     # rel -> format -> URL: "self", and RFC 5005's "current", "prev-archive", "next-archive"
     links: dict[str, dict[str, str]] = field(default_factory=dict)
-    archive: bool = False  # an RFC 5005 archive page (fh:archive)
+    archive: bool = False  # an RFC 5005 archive page
+    complete: bool = False  # ... that is full and final: an archive document (fh:archive)
     image: str = ""
     icon: str = ""
     author: str = ""  # the publisher's name, for Atom entries that name no author
     schedule: Schedule | None = None
     item_language: str = ""  # that of items that state none: the site's
     hubs: tuple[str, ...] = ()  # WebSub hubs told when the feed changes
+    # Articles that left the feed lately: RFC 6721 at:deleted-entry in Atom.
+    tombstones: tuple[Tombstone, ...] = ()
 
     def language_of(self, item: FeedItem) -> str | None:
         """An item's xml:lang where it differs from the feed's, else None."""

@@ -2,27 +2,29 @@
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from feedsvc import latest
-from feedsvc.build.feeds import FeedBuilder, Pending
+from feedsvc.build.documents import renderer_release
+from feedsvc.build.feeds import Built, FeedBuilder, Pending
 from feedsvc.build.pages import SitePages
 from feedsvc.build.plan import topics
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
+from feedsvc.history import Past
 from feedsvc.labels import Where
 from feedsvc.locks import building
-from feedsvc.model import Moment, Problem
+from feedsvc.model import Moment, Problem, digest
 from feedsvc.publish import OutputFile
-from feedsvc.publish.local import LocalTarget
+from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep, shared
 from feedsvc.stages import Stages
 from feedsvc.state import BuildRecord, State
 from feedsvc.store import Progress, StoreError, no_progress
-from feedsvc.stores import open_stores
+from feedsvc.stores import open_stores, site_context
 from feedsvc.text import headline_key
 from feedsvc.websub.owed import OwedAnnouncements
 
@@ -42,6 +44,7 @@ class BuildReport:
     articles: int = 0
     problems: list[Problem] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # files taken down
     failures: list[str] = field(default_factory=list)  # feeds not published, and why
     stages: Stages = field(default_factory=Stages)
     bytes_written: int = 0
@@ -60,12 +63,15 @@ class Pipeline:
         full_check: bool = False,
         full: bool = False,
         mirrors: Sequence[Mirror] = (),
+        clock: Callable[[], datetime] = now_utc,
     ) -> None:
         """full_check adds the feedparser round trip (~100 ms a feed) to the cheap strict check;
         full renders every document, sealed archive pages included, whether changed or not;
-        mirrors are given what the build wrote, to upload in their own time."""
+        mirrors are given what the build wrote, to upload in their own time; clock: what
+        time it is (whole seconds), for a build and everything it dates."""
         self.settings = settings
         self.state = state
+        self.clock = clock
         self.feeds = FeedBuilder(settings, state, full_check=full_check, full=full)
         self.stores = open_stores(settings)
         self.targets = [
@@ -84,7 +90,7 @@ class Pipeline:
 
     def run(self) -> BuildReport:
         """Build and publish every feed whose bytes changed; record the outcome."""
-        report = BuildReport(started=now_utc())
+        report = BuildReport(started=self.clock())
         with self._lock, building(self.state.engine, self.settings.public_dir, LOCK_FILE):
             try:
                 self._build(report)
@@ -106,9 +112,15 @@ class Pipeline:
         """
         problems: list[Problem] = []
         unread: list[str] = []
-        for store in self.stores:
+        context = site_context(self.settings)
+        for store, conf in zip(self.stores, self.settings.store, strict=True):
+            # What shapes the articles a store makes: when it moved (a folder's language,
+            # the summary length, the article URL), every source is read again.
+            reading = digest(conf.model_dump(mode="json"), context)
             try:
                 memory = self.state.memory(store.name)
+                if self.state.reading(store.name) != reading:
+                    memory = memory.read_again()
                 scan = store.scan(memory, progress(store.name) if progress else no_progress)
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
@@ -116,6 +128,7 @@ class Pipeline:
                 continue
             problems += scan.problems
             problems += self.state.apply_scan(scan, memory, now)
+            self.state.record_reading(store.name, reading)
         return problems, unread
 
     def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:
@@ -125,8 +138,23 @@ class Pipeline:
         chosen = latest.choose(file_list, page)
         by_key = self.state.by_headline(map(headline_key, chosen.headlines), now, url)
         entries = latest.match(chosen, by_key)
+        if not assign:
+            return Selection(chosen, entries, {}, problems)
         loose = [entry for entry in entries if isinstance(entry, str)]
-        identities = self.state.resolve_headlines(loose, now) if assign else {}
+        resolved = self.state.resolve_headlines(loose, now)
+        identities = {key: found for key, found in resolved.items() if found is not None}
+        # A headline whose article was taken down is withheld; one whose GUID an
+        # article listed too has (its old headline) is that article's item already.
+        listed = {entry.guid for entry in entries if not isinstance(entry, str)}
+        entries = [
+            entry
+            for entry in entries
+            if not isinstance(entry, str)
+            or (
+                (found := identities.get(headline_key(entry))) is not None
+                and found.guid not in listed
+            )
+        ]
         return Selection(chosen, entries, identities, problems)
 
     def _build(self, report: BuildReport) -> None:
@@ -165,7 +193,43 @@ class Pipeline:
         self._publish(pending.outputs, report)
         with stages.timing("publish"):
             self.feeds.fingerprints.update(pending.fingerprints)
+            self.feeds.history.record(built.emptiness, now)
             self.state.record_feeds(moment, built.held, forget=built.failed)
+            self._remove(built, report)
+
+    def _remove(self, built: Built, report: BuildReport) -> None:
+        """Take down what a build from scratch would not publish: the files of family
+        members gone (410), and, after the feeds' settings changed (or with --full),
+        any file no feed makes any more. Upload targets delete them too."""
+        layout = digest(
+            renderer_release(), [feed.model_dump(mode="json") for feed in self.settings.feeds]
+        )
+        sweep = self.feeds.full or self.state.layout() != layout
+        removed: list[str] = []
+        gone_changed = False
+        for target in self.targets:
+            if sweep:
+                removed += target.remove_except(self.feeds.expected(built.specs))
+            else:
+                removed += target.remove_feeds(built.gone)
+            gone_changed |= target.set_gone(built.gone)
+        if sweep:
+            self.state.record_layout(layout)
+        removed = sorted(set(removed))
+        if shared(self.state.engine):  # replicas delete them too, and answer 410 alike
+            keep(
+                self.state.engine,
+                [OutputFile(path, b"") for path in removed],
+                report.started,
+                removed=True,
+            )
+            if gone_changed:
+                listing = "".join(f"{key}\n" for key in built.gone).encode()
+                keep(self.state.engine, [OutputFile(GONE_FILE, listing)], report.started)
+        if removed:
+            report.removed += removed
+            for mirror in self.mirrors:
+                mirror.push(removed)
 
     def _publish(self, files: list[OutputFile], report: BuildReport) -> None:
         """Write these files to every local target and queue them for the uploads."""
@@ -195,7 +259,7 @@ class Pipeline:
         self.state.record_build(
             BuildRecord(
                 started=report.started,
-                finished=now_utc(),
+                finished=max(self.clock(), report.started),
                 ok=report.ok,
                 articles=report.articles,
                 problems=len(report.problems),
@@ -216,6 +280,20 @@ def _empty_feeds(settings: Settings, state: State, now: datetime) -> list[Proble
                 given = "; ".join(f"{kind} = {values}" for kind, values in filters.items())
                 reason = f"feeds[{index}] ({feed.name!r}): selects no article ({given})"
                 found.append(Problem("config", reason, warning=True))
+    return found
+
+
+def emptied_members(settings: Settings, known: Mapping[str, Past], now: datetime) -> list[Problem]:
+    """Family members whose last article went: served empty, then gone (410)."""
+    families = {feed.name for feed in settings.feeds if feed.per}
+    found = []
+    for key, past in sorted(known.items()):
+        if past.emptied is None or past.value is None or key.partition("/")[0] not in families:
+            continue
+        gone = past.emptied + timedelta(days=settings.site.empty_family_days)
+        state = "gone (410 Gone) since" if gone <= now else "410 Gone from"
+        reason = f"no article since {past.emptied:%Y-%m-%d}: served empty; {state} {gone:%Y-%m-%d}"
+        found.append(Problem(f"feeds/{key}", reason, warning=True))
     return found
 
 

@@ -78,6 +78,9 @@ articles = Table(
     Column("data", Text, nullable=False),
     # When a scan last inserted or updated the row: what archive placement looks at.
     Column("changed", UTCDateTime, nullable=True, index=True),
+    # `feedsvc takedown`: out of every document until undone, whatever the store says.
+    Column("taken_down", UTCDateTime, nullable=True),
+    Column("takedown_reason", Text, nullable=True),
     Index("ix_articles_store_source", "store", "source"),
     Index("ix_articles_store_key", "store", "key"),  # the ingest API's answer
     # The visible articles, newest first: what every feed query walks.
@@ -106,6 +109,7 @@ archive_entries = Table(
     Column("article_id", Integer, primary_key=True),
     Column("page", Integer, nullable=False),
     Index("ix_archive_entries_page", "feed", "page"),
+    Index("ix_archive_entries_article", "article_id"),  # the pages a changed article is on
 )
 
 archive_feeds = Table(
@@ -126,6 +130,30 @@ feed_members = Table(
     metadata,
     Column("feed", String(400), primary_key=True),
     Column("ids", Text, nullable=False),  # a JSON list of article ids
+    # A digest of every other input of its documents (settings, renderer release):
+    # a feed whose inputs moved is redone in full, complete archive pages included.
+    Column("inputs", String(64), nullable=False, server_default=""),
+)
+
+# Every feed a build has published, with when it was last found empty (NULL: it has
+# items). A family member empty for site.empty_family_days is gone (410); an empty
+# feed's documents are dated by when it emptied, so they do not move by themselves.
+feed_history = Table(
+    "feed_history",
+    metadata,
+    Column("feed", String(400), primary_key=True),
+    Column("value", Text, nullable=True),  # a family member's category, tag, ... as written
+    Column("emptied", UTCDateTime, nullable=True),
+)
+
+# Articles that left a feed (deleted, a draft again, moved, taken down) and when:
+# its Atom documents announce them (RFC 6721) for site.tombstone_days.
+removals = Table(
+    "removals",
+    metadata,
+    Column("feed", String(400), primary_key=True),
+    Column("guid", String(500), primary_key=True),
+    Column("removed", UTCDateTime, nullable=False),
 )
 
 # Every source seen and not gone, with the signature that tells it is unchanged
@@ -241,10 +269,14 @@ meta = Table(
 
 
 def visible(now: datetime) -> ColumnElement[bool]:
-    """Articles a reader may see at `now`: not deleted, not drafts, published by then."""
+    """Articles a reader may see at `now`: not deleted, not drafts, published by then,
+    not taken down."""
     # draft = false (not IS false), so the index on (deleted, draft, published) serves it
     return (
-        articles.c.deleted.is_(None) & (articles.c.draft == false()) & (articles.c.published <= now)
+        articles.c.deleted.is_(None)
+        & (articles.c.draft == false())
+        & (articles.c.published <= now)
+        & articles.c.taken_down.is_(None)
     )
 
 

@@ -53,6 +53,17 @@ FEEDS_BUILT = "feeds_built"  # meta: Moment.now of the last build that published
 STORES_READ = "stores_read"  # meta: Moment.read of that build
 LAST_STAGES = "last_build_stages"  # meta: JSON, seconds per stage of the last build
 LAST_BYTES = "last_build_bytes"  # meta: bytes it wrote
+READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
+LAYOUT = "feeds_layout"  # meta: digest of the feeds' settings the publish folder was swept for
+
+
+@dataclass(frozen=True)
+class Held:
+    """What a feed's documents held when last published (its items and newest archive
+    page), and the digest of their other inputs then (settings, renderer release)."""
+
+    ids: frozenset[int]
+    inputs: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,7 @@ class State:
         self._memories: dict[str, tuple[str, Memory]] = {}
         # What the feeds held after the last build this process recorded, and the meta
         # values it recorded then: reread only when another process has built since.
-        self._held: tuple[dict[str, str], dict[str, frozenset[int]]] | None = None
+        self._held: tuple[dict[str, str], dict[str, Held]] | None = None
         self._recorded: dict[str, str] | None = None  # the marks this process last recorded
         # Articles parsed for feeds, newest use last: a one-article build reads a few
         # hundred, mostly the same as the build before.
@@ -359,6 +370,19 @@ class State:
         found = self._articles(query, article_url)
         return found[0] if found else None
 
+    def among(self, ids: Sequence[int], where: Where) -> list[int]:
+        """Those of these articles (visible or not) that `where` selects."""
+        if where == EVERY:
+            return list(ids)
+        found: list[int] = []
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(ids)):
+                query = select(articles.c.id).where(
+                    articles.c.id.in_(chunk) & where.clause(few=True)
+                )
+                found += conn.scalars(query)
+        return found
+
     def by_ids(self, ids: Iterable[int], now: datetime, article_url: str) -> list[Article]:
         """Those of these articles still visible, newest first."""
         with self.engine.connect() as conn:
@@ -421,26 +445,76 @@ class State:
         with self.engine.connect() as conn:
             return conn.scalar(select(func.count()).where(visible(now))) or 0
 
-    def newest_published(self, now: datetime) -> datetime | None:
-        """The newest visible article's date (from the index): that of a feed with no items."""
-        query = select(articles.c.published).where(visible(now))
-        with self.engine.connect() as conn:
-            return conn.scalar(query.order_by(articles.c.published.desc()).limit(1))
+    def resolve_headlines(
+        self, found: Iterable[str], now: datetime
+    ) -> dict[str, HeadlineIdentity | None]:
+        """A lasting GUID and date for each latest-news headline without a visible
+        article (by key); None for one whose article was taken down (it is withheld).
 
-    def resolve_headlines(self, found: Iterable[str], now: datetime) -> dict[str, HeadlineIdentity]:
-        """A lasting GUID and first-seen time for each latest-news headline (by key)."""
+        A headline keeps its GUID for life: that of its article when it has or had one
+        (deleted, a draft), else one given the first time it was listed, which an
+        article later written with that headline takes as its own."""
         keys = {headline_key(h) for h in found}
         with self.engine.begin() as conn:
-            known = {
+            listed = {
                 r.key: HeadlineIdentity(r.guid, r.first_seen)
                 for r in conn.execute(select(headlines).where(headlines.c.key.in_(keys)))
             }
-            for key in sorted(keys - known.keys()):
-                known[key] = HeadlineIdentity(new_guid(), now)
-                conn.execute(
-                    insert(headlines).values(key=key, guid=known[key].guid, first_seen=now)
+            newest: dict[str, Row] = {}
+            query = (
+                select(
+                    articles.c.title_key,
+                    articles.c.guid,
+                    articles.c.published,
+                    articles.c.first_seen,
+                    articles.c.taken_down,
                 )
+                .where(articles.c.title_key.in_(keys))
+                .order_by(articles.c.published, articles.c.id)
+            )
+            for row in conn.execute(query):
+                newest[row.title_key] = row
+            known: dict[str, HeadlineIdentity | None] = {}
+            for key in sorted(keys):
+                row = newest.get(key)
+                if row is not None and row.taken_down is not None:
+                    known[key] = None
+                elif key in listed:
+                    known[key] = listed[key]
+                elif row is not None:  # deleted, a draft or not yet due: never a future date
+                    known[key] = HeadlineIdentity(row.guid, min(row.published, row.first_seen))
+                else:
+                    known[key] = HeadlineIdentity(new_guid(), now)
+                    conn.execute(
+                        insert(headlines).values(key=key, guid=known[key].guid, first_seen=now)
+                    )
         return known
+
+    def takedown(self, ref: str, reason: str, now: datetime, *, undo: bool = False) -> list[Row]:
+        """Take down (or, `undo`, restore) the article whose GUID, id or store key is `ref`:
+        out of every document until undone, whatever its store says later (a re-export
+        keeps its row, so the takedown holds). Returns the articles it applies to."""
+        match = (articles.c.guid == ref) | (articles.c.explicit_id == ref) | (articles.c.key == ref)
+        with self.engine.begin() as conn:
+            found = conn.execute(select(articles).where(match)).all()
+            if found:
+                conn.execute(
+                    update(articles)
+                    .where(articles.c.id.in_([row.id for row in found]))
+                    .values(
+                        taken_down=None if undo else now,
+                        takedown_reason=None if undo else reason,
+                        changed=datetime.now(UTC),  # what the next build looks at
+                    )
+                )
+        self.forget_parsed(row.id for row in found)
+        return found
+
+    def taken_down(self) -> list[Row]:
+        """Every article taken down, newest takedown first."""
+        query = select(articles).where(articles.c.taken_down.is_not(None))
+        with self.engine.connect() as conn:
+            return conn.execute(query.order_by(articles.c.taken_down.desc())).all()
 
     def built_elsewhere(self) -> bool:
         """Whether the last build was another process's (or this one never built): what
@@ -454,23 +528,24 @@ class State:
             return None
         return _moment(self._recorded)
 
-    def feeds_built(self) -> tuple[Moment | None, dict[str, frozenset[int]]]:
-        """The last build that published its feeds, and the articles each feed then held."""
+    def feeds_built(self) -> tuple[Moment | None, dict[str, Held]]:
+        """The last build that published its feeds, and what each feed then held."""
         with self.engine.connect() as conn:
             when = _build_marks(conn)
             if self._held is not None and self._held[0] == when:
                 held = self._held[1]
             else:
-                query = select(feed_members.c.feed, feed_members.c.ids)
-                held = {feed: frozenset(json.loads(ids)) for feed, ids in conn.execute(query)}
+                query = select(feed_members.c.feed, feed_members.c.ids, feed_members.c.inputs)
+                held = {
+                    feed: Held(frozenset(json.loads(ids)), inputs)
+                    for feed, ids, inputs in conn.execute(query)
+                }
                 self._held = when, held
         if len(when) < 2:
             return None, held
         return _moment(when), held
 
-    def record_feeds(
-        self, built: Moment, held: dict[str, frozenset[int]], forget: set[str]
-    ) -> None:
+    def record_feeds(self, built: Moment, held: dict[str, Held], forget: set[str]) -> None:
         """Remember a published build, and what the feeds it redid held. A feed in
         `forget` (it failed) is redone in full next time."""
         marks = {FEEDS_BUILT: built.now.isoformat(), STORES_READ: built.read.isoformat()}
@@ -479,7 +554,10 @@ class State:
             for chunk in chunks(sorted(held.keys() | forget)):
                 conn.execute(delete(feed_members).where(feed_members.c.feed.in_(chunk)))
             if held:
-                rows = [{"feed": f, "ids": json.dumps(sorted(ids))} for f, ids in held.items()]
+                rows = [
+                    {"feed": feed, "ids": json.dumps(sorted(done.ids)), "inputs": done.inputs}
+                    for feed, done in held.items()
+                ]
                 conn.execute(insert(feed_members), rows)
             _put_meta(conn, marks)
         self._recorded = marks
@@ -488,6 +566,26 @@ class State:
         else:
             kept = {feed: ids for feed, ids in known[1].items() if feed not in forget}
             self._held = marks, {**kept, **held}
+
+    def reading(self, store: str) -> str | None:
+        """The digest of the settings the store's articles were last read with."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(meta.c.value).where(meta.c.name == f"{READING}{store}"))
+
+    def record_reading(self, store: str, value: str) -> None:
+        if self.reading(store) != value:
+            with self.engine.begin() as conn:
+                _put_meta(conn, {f"{READING}{store}": value})
+
+    def layout(self) -> str | None:
+        """The digest of the feeds' settings the publish folder last had its strays
+        removed for (a feed or format dropped from the config leaves files behind)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(meta.c.value).where(meta.c.name == LAYOUT))
+
+    def record_layout(self, value: str) -> None:
+        with self.engine.begin() as conn:
+            _put_meta(conn, {LAYOUT: value})
 
     def record_stages(self, seconds: dict[str, float], bytes_written: int) -> None:
         """The last build's seconds per stage and bytes written, for `feedsvc stats`."""

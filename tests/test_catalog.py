@@ -92,11 +92,14 @@ def test_a_family_gives_one_feed_per_value_with_unicode_slugs(site: Site):
     self_href = rss.find("channel/atom:link[@rel='self']", NS).get("href")
     assert self_href == f"{site.url}feeds/section/{quote('экономика')}.rss"
     assert titles(site, "section/economy.json") == ["Port Traffic Grows", "Bank Rate Held"]
-    # A value the store stops using takes its feed out of the index and the OPML.
+    # A value the store stops using keeps its feed, empty, so that its readers see the
+    # article go; the index says so.
     (site.articles / "c.md").unlink()
     site.build()
     opml = (site.feeds.parent / "feeds.opml").read_text()
-    assert "section/economy.rss" in opml and "politics" not in opml
+    assert "section/economy.rss" in opml and "section/politics.rss" in opml
+    assert titles(site, "section/politics.rss") == []
+    assert "no stories since" in (site.feeds.parent / "index.html").read_text()
 
 
 def test_summary_feeds_carry_no_full_text_in_any_format(site: Site):

@@ -173,3 +173,37 @@ def test_a_postgresql_state_from_before_migrations_keeps_its_guids_and_subscript
             ("http://127.0.0.1:9/",)
         ]
     engine.dispose()
+
+
+def test_a_replica_deletes_what_the_builder_removed_and_answers_410_alike(
+    site: Site, pg_database: str, tmp_path
+):
+    """A family member gone (410) on the builder's machine is gone on every replica's:
+    the builder keeps its removals in the shared state, the replica follows them."""
+    from feedsvc.publish.local import GONE_FILE, LocalTarget
+    from feedsvc.publish.shared import Follower
+
+    site.configure(
+        extra=f'[state]\nurl = "{pg_database}"\n[[feeds]]\nname = "section"\nper = "category"\n'
+    )
+    text = site.config.read_text().replace("[site]\n", "[site]\nempty_family_days = 0\n")
+    site.config.write_text(text)
+    site.write("a.md", md("Ferry Back", "Ferry body.", categories="['Transport']"))
+    site.write("b.md", md("Rates Held", "Rates body.", categories="['Economy']"))
+    assert site.build().ok
+    state = State(pg_database)
+    replica = Follower(state.engine, LocalTarget(tmp_path / "replica"))
+    try:
+        replica.catch_up()
+        transport = tmp_path / "replica" / "feeds" / "section" / "transport.rss"
+        assert transport.exists()
+        (site.articles / "a.md").unlink()
+        report = site.build()
+        assert "feeds/section/transport.rss" in report.removed
+        replica.catch_up()
+        assert not transport.exists() and not transport.with_name("transport.rss.gz").exists()
+        assert not (tmp_path / "replica" / "feeds" / "section" / "transport").exists()
+        assert (tmp_path / "replica" / GONE_FILE).read_text() == "section/transport\n"
+        assert (tmp_path / "replica" / "feeds" / "section" / "economy.rss").exists()
+    finally:
+        state.close()

@@ -217,3 +217,55 @@ def test_a_bearer_token_is_sent(site: Site, tmp_path):
         )
     finally:
         server.stop()
+
+
+def _bucket(client, bucket: str, prefix: str) -> dict[str, bytes]:
+    """Every object below the prefix: key (prefix stripped) -> body."""
+    found = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for listed in page.get("Contents", []):
+            body = client.get_object(Bucket=bucket, Key=listed["Key"])["Body"].read()
+            found[listed["Key"].removeprefix(prefix)] = body
+    return found
+
+
+def _folder(root) -> dict[str, bytes]:
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
+
+
+def test_the_bucket_always_holds_what_the_publish_folder_holds(site: Site, seaweed):
+    """Deletions, a feed format dropped, a family member gone and a takedown reach the
+    bucket: after each build it holds the publish folder's files, no more, no fewer."""
+    client = seaweed.client()
+    client.create_bucket(Bucket="feeds-mirror")
+    target = s3_target(seaweed, "feeds-mirror")
+    family = (
+        '[[feeds]]\nname = "main"\nformats = {}\n[[feeds]]\nname = "section"\nper = "category"\n'
+    )
+    site.configure(extra=family.format('["rss", "atom", "json"]') + local_and(target))
+    env = {"S3_SECRET_FOR_TEST": seaweed.secret_key}
+    site.write("a.md", md("Tunnel boring starts", "Tunnel body.", categories="['Transport']"))
+    site.write("b.md", md("Трамвай пошёл", "Трамвай body.", categories="['Погода']", id="'tram-7'"))
+    site.write("c.md", md("Rates Held", "Rates body.", categories="['Economy']"))
+
+    def build(*args: str) -> None:
+        result = feedsvc("--config", str(site.config), *args, env=env)
+        assert result.returncode == 0, result.stderr
+        assert _bucket(client, "feeds-mirror", "news/") == _folder(site.root / "public")
+
+    build("build")
+    site.configure(extra=family.format('["rss", "atom"]') + local_and(target))
+    build("build")  # main.json and its copies leave the bucket
+    assert "news/feeds/main.json" not in {o["Key"] for o in _objects(client, "feeds-mirror")}
+    text = site.config.read_text().replace("[site]\n", "[site]\nempty_family_days = 0\n")
+    site.config.write_text(text)
+    (site.articles / "a.md").unlink()
+    build("build")  # the Transport member is gone: its documents and pages too
+    assert not any("section/transport" in key for key in _bucket(client, "feeds-mirror", "news/"))
+    build("takedown", "tram-7", "--reason", "court order")
+    stored = _bucket(client, "feeds-mirror", "news/")
+    assert not any("Трамвай пошёл" in body.decode(errors="ignore") for body in stored.values())

@@ -8,18 +8,28 @@ import hashlib
 import pickle
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cache
+from importlib.metadata import version
 
 from feedsvc.build import check, roundtrip
 from feedsvc.build.formats import RENDERERS
 from feedsvc.build.plan import FeedSpec, archive_path, feed_path, public_url
-from feedsvc.config import SiteSettings
-from feedsvc.model import FeedItem, FeedMeta, Schedule
+from feedsvc.config import FeedSettings, SiteSettings
+from feedsvc.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # the date of a feed with nothing in it, ever
+# Raised whenever the renderers write other bytes for the same inputs: every feed made
+# by an earlier revision is then made again, complete archive pages included.
+RENDERER_REVISION = 2
+
+
+@cache
+def renderer_release() -> str:
+    """What made the bytes: feedsvc's renderer revision and feedgen's release."""
+    return f"{RENDERER_REVISION}/feedgen {version('feedgen')}"
 
 
 @dataclass
@@ -49,19 +59,44 @@ def feed_id(site: SiteSettings, key: str) -> str:
 class MetaMaker:
     """FeedMeta for a spec's documents: the feed itself, or one of its archive pages."""
 
-    def __init__(self, site: SiteSettings, schedule: Schedule, hubs: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        site: SiteSettings,
+        schedule: Schedule,
+        hubs: Sequence[str] = (),
+    ) -> None:
         self.site = site
         self.schedule = schedule
         self.hubs = tuple(hubs)
+        self._common = digest(
+            renderer_release(), site.model_dump(mode="json"), schedule.minutes, self.hubs
+        )
+        self._of_settings: dict[int, tuple[FeedSettings, str]] = {}
+
+    def inputs(self, spec: FeedSpec) -> str:
+        """A digest of everything but the articles that shapes the spec's documents: the
+        site's and the feed's settings, the schedule, the hubs, the renderer's release."""
+        known = self._of_settings.get(id(spec.settings))
+        if known is None or known[0] is not spec.settings:
+            known = spec.settings, digest(self._common, spec.settings.model_dump(mode="json"))
+            self._of_settings[id(spec.settings)] = known
+        return digest(known[1], spec.key, spec.title, spec.description, spec.value)
 
     def _urls(self, spec: FeedSpec, path) -> dict[str, str]:
         return {fmt: public_url(self.site.base_url, path(fmt)) for fmt in spec.formats}
 
-    def current(self, spec: FeedSpec, updated: datetime, newest_page: int | None) -> FeedMeta:
+    def current(
+        self,
+        spec: FeedSpec,
+        updated: datetime,
+        newest_page: int | None,
+        tombstones: Sequence[Tombstone] = (),
+    ) -> FeedMeta:
         links = {"self": self._feed_urls(spec)}
         if newest_page is not None:
             links["prev-archive"] = self._page_urls(spec, newest_page)
-        return self._meta(spec, updated, links, archive=False)
+        meta = self._meta(spec, updated, links, archive=False)
+        return replace(meta, tombstones=tuple(tombstones)) if tombstones else meta
 
     def page(self, spec: FeedSpec, page: int, sealed: int, updated: datetime) -> FeedMeta:
         links = {
@@ -70,9 +105,12 @@ class MetaMaker:
         }
         if page > 1:
             links["prev-archive"] = self._page_urls(spec, page - 1)
-        if page <= sealed:  # a sealed page always has a successor: its bytes never change
+        complete = page <= sealed
+        if complete:  # a complete page always has a successor
             links["next-archive"] = self._page_urls(spec, page + 1)
-        return self._meta(spec, updated, links, archive=True)
+        # Only a complete page is an archive document (RFC 5005 4: fh:archive); the
+        # newest one still fills up.
+        return replace(self._meta(spec, updated, links, archive=True), complete=complete)
 
     def _feed_urls(self, spec: FeedSpec) -> dict[str, str]:
         return self._urls(spec, lambda fmt: feed_path(spec.key, fmt))

@@ -10,10 +10,10 @@ again. The first build, `--full`, and a feed that failed are done in full.
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from feedsvc.archive import Archive
-from feedsvc.build import documents, plan, pool, select
+from feedsvc.build import plan, pool, select
 from feedsvc.build.documents import Document, MetaMaker
 from feedsvc.build.members import FamilyMembers
 from feedsvc.build.pages import preview_html
@@ -21,11 +21,12 @@ from feedsvc.build.plan import FeedSpec
 from feedsvc.build.pool import Renderer
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
+from feedsvc.history import FeedHistory, Removals
 from feedsvc.labels import EVERY
-from feedsvc.model import FeedItem, Moment, Schedule
+from feedsvc.model import EPOCH, FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
-from feedsvc.state import State
+from feedsvc.state import Held, State
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,9 @@ class Outcome:
     (known once the last of them is rendered, which may be in another process)."""
 
     ids: set[int]
+    inputs: str
+    value: str | None  # a family member's
+    empty: bool
     ok: bool = True
 
 
@@ -69,11 +73,21 @@ class Built:
     specs: list[FeedSpec]
     newest: list[FeedItem]  # the first named feed's items, for the index page
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # feeds redone
+    gone: list[str] = field(default_factory=list)  # family members empty for too long
 
     @property
-    def held(self) -> dict[str, frozenset[int]]:
+    def held(self) -> dict[str, Held]:
         """What each feed redone and published holds."""
-        return {key: frozenset(done.ids) for key, done in self.outcomes.items() if done.ok}
+        return {
+            key: Held(frozenset(done.ids), done.inputs)
+            for key, done in self.outcomes.items()
+            if done.ok
+        }
+
+    @property
+    def emptiness(self) -> dict[str, tuple[str | None, bool]]:
+        """Each feed redone and published: its value, and whether it is empty."""
+        return {key: (done.value, done.empty) for key, done in self.outcomes.items() if done.ok}
 
     @property
     def failed(self) -> set[str]:
@@ -94,26 +108,35 @@ class FeedBuilder:
         )
         self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
         self.members = FamilyMembers(settings, state)
+        self.history = FeedHistory(state.engine)
+        self.removals = Removals(state.engine)
         self._published: Callable[[str], bool] = lambda _path: False  # this build's
-        self._specs: list[FeedSpec] | None = None
+        self._specs: list[FeedSpec] | None = None  # the live feeds
+        self._merged: tuple[list[FeedSpec], list[FeedSpec], list[str]] | None = None
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
         remembers publishing, so every document redone is rendered."""
         self.fingerprints.clear()
+        self.history.forget()
+        self.removals.forget()
 
     def build(
         self,
         moment: Moment,
         latest: Selection,
         touched: set[int] | None,
-        held: dict[str, frozenset[int]],
+        held: dict[str, Held],
         pending: Pending,
         published: Callable[[str], bool],
     ) -> Built:
         """Every feed's documents into `pending`. `touched`: the articles changed or fallen
-        due since the feeds were last built, or None to redo every feed; `held`: the
-        articles each feed held then; `published(path)`: whether a file is still there."""
+        due since the feeds were last built, or None to redo every feed; `held`: what
+        each feed held then; `published(path)`: whether a file is still there.
+
+        A feed is skipped only when nothing that shapes its documents moved: none of
+        its articles (or archive pages' articles) changed, none joined, its settings
+        and the renderer are those it was last made with, and no tombstone expired."""
         now = moment.now
         self._published = published
         if self.full:
@@ -124,25 +147,35 @@ class FeedBuilder:
         elif asked := self._members_to_ask(labels, touched, held):
             # The same list when no member came or went: the index and OPML stay as made.
             self._specs = self.members.expand(now, asked) or self._specs
-        self.renderer.keep_pool(len(self._specs) >= pool.POOL_FEEDS)
-        fallback = self.state.newest_published(now) or documents.EPOCH
-        built = Built(self._specs, [])
+        specs, gone = self._with_past(self._specs, now)
+        self.renderer.keep_pool(len(specs) >= pool.POOL_FEEDS)
+        expired = self.removals.expire(now, self.settings.site.tombstone_days)
+        on_pages = self.archive.pages_holding(touched) if touched else {}
+        built = Built(specs, [], gone=gone)
         try:
-            for spec in self._specs:
+            for spec in specs:
                 first_named = (
                     spec.value is None and not built.newest and spec.settings.select == "all"
                 )
                 known = held.get(spec.key)
+                inputs = self.metas.inputs(spec)
                 if (
                     known is not None
+                    and known.inputs == inputs
                     and spec.settings.select == "all"
-                    and not self._affected(spec, known, touched, labels)
+                    and spec.key not in expired
+                    and spec.key not in on_pages
+                    and not self._affected(spec, known.ids, touched, labels)
                     and all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
                 ):
                     if first_named:
                         built.newest = self._items(spec, latest, now)[0]
                     continue
-                items = self._feed(spec, latest, moment, fallback, pending, built)
+                # Settings or renderer moved (or never made here): every page again.
+                pages = None
+                if known is not None and known.inputs == inputs:
+                    pages = on_pages.get(spec.key, set())
+                items = self._feed(spec, latest, moment, pending, built, known, inputs, pages)
                 if first_named:
                     built.newest = items
             self.renderer.drain(pending.stages)
@@ -150,27 +183,67 @@ class FeedBuilder:
             self.renderer.close()
         return built
 
+    def _with_past(self, live: list[FeedSpec], now: datetime) -> tuple[list[FeedSpec], list[str]]:
+        """The live feeds, and the family members that were published and have no article
+        now: those empty for less than `empty_family_days` are served empty (their
+        subscribers must see the removal), the rest are gone. The same list object while
+        nothing came or went, so that the index and OPML stay as made."""
+        families = {feed.name: feed for feed in self.settings.feeds if feed.per}
+        order = {feed.name: index for index, feed in enumerate(self.settings.feeds)}
+        keep_for = timedelta(days=self.settings.site.empty_family_days)
+        live_keys = {spec.key for spec in live}
+        empty, gone = [], []
+        for key, past in self.history.known().items():
+            family, _, slug = key.partition("/")
+            if key in live_keys or past.value is None or family not in families:
+                continue
+            emptied = past.emptied or now  # it empties with this build
+            if now - emptied >= keep_for:
+                gone.append(key)
+            else:
+                empty.append(
+                    plan.member(families[family], self.settings.site, slug, past.value, emptied)
+                )
+        if self._merged and self._merged[0] is live and self._merged[1] == empty:
+            return self._merged[2], gone
+        merged = sorted([*live, *empty], key=lambda spec: (order[spec.settings.name], spec.key))
+        self._merged = live, empty, merged
+        return merged, sorted(gone)
+
     def _feed(
         self,
         spec: FeedSpec,
         latest: Selection,
         moment: Moment,
-        fallback: datetime,
         pending: Pending,
         built: Built,
+        known: Held | None,
+        inputs: str,
+        pages: set[int] | None,
     ) -> list[FeedItem]:
-        """One feed's documents into `pending`, its fate into `built`; returns its items."""
+        """One feed's documents into `pending`, its fate into `built`; returns its items.
+        `pages`: the complete archive pages to make again (None: all of them)."""
         now = moment.now
         items, ids = self._items(spec, latest, now)
-        outcome = built.outcomes[spec.key] = Outcome(ids)
-        updated = select.feed_updated(items) or fallback
+        outcome = built.outcomes[spec.key] = Outcome(ids, inputs, spec.value, not items)
+        # An empty feed is dated by when it emptied (it does not move by itself).
+        updated = select.feed_updated(items) or self.history.emptied(spec.key, now)
         newest_page = None
         if spec.archived:
-            newest_page = self._archive_pages(spec, moment, updated, pending, outcome)
+            newest_page = self._archive_pages(spec, moment, updated, pending, outcome, pages)
+        self.removals.settle(
+            spec.key,
+            spec.where,
+            known.ids if known else (),
+            outcome.ids,
+            {item.guid for item in items},
+            now,
+        )
+        tombstones = self.removals.of(spec.key, now, self.settings.site.tombstone_days)
         preview = preview_html(self.settings.site, spec, items).encode()
         self._emit(
             Document(
-                self.metas.current(spec, updated, newest_page),
+                self.metas.current(spec, updated, newest_page, tombstones),
                 items,
                 {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
                 [OutputFile(plan.preview_path(spec.key), preview)],
@@ -181,6 +254,20 @@ class FeedBuilder:
         )
         return items
 
+    def expected(self, specs: list[FeedSpec]) -> set[str]:
+        """Every file below feeds/ that these feeds publish (their documents in each
+        format, previews, archive pages): what a build from scratch would write."""
+        sealed = self.archive.sealed_counts()
+        found = set()
+        for spec in specs:
+            found.add(plan.preview_path(spec.key))
+            for fmt in spec.formats:
+                found.add(plan.feed_path(spec.key, fmt))
+                if spec.archived:
+                    pages = range(1, sealed.get(spec.key, 0) + 2)
+                    found.update(plan.archive_path(spec.key, page, fmt) for page in pages)
+        return found
+
     def _members_to_ask(
         self, labels: set[tuple[str, str]], touched: set[int], held: dict[str, frozenset[int]]
     ) -> set[tuple[str, str]]:
@@ -189,7 +276,8 @@ class FeedBuilder:
         families = {feed.per for feed in self.settings.feeds if feed.per}
         asked = {(kind, slug) for kind, slug in labels if kind in families}
         for spec in self._specs or ():
-            if spec.where.family and held.get(spec.key, frozenset()) & touched:
+            known = held.get(spec.key)
+            if spec.where.family and known and known.ids & touched:
                 asked.add(spec.where.family)
         return asked
 
@@ -223,29 +311,45 @@ class FeedBuilder:
             items = select.from_latest(
                 latest.entries, latest.identities, self.settings.site, feed.limit, full=full
             )
-            return items, set()
+            listed = {
+                entry.id for entry in latest.entries[: feed.limit] if not isinstance(entry, str)
+            }
+            return items, listed
         found = self.state.newest(feed.limit, now, self.settings.site.article_url, spec.where)
         return [FeedItem.from_article(a, full=full) for a in found], {a.id for a in found}
 
     def _archive_pages(
-        self, spec: FeedSpec, moment: Moment, updated: datetime, pending: Pending, outcome: Outcome
+        self,
+        spec: FeedSpec,
+        moment: Moment,
+        updated: datetime,
+        pending: Pending,
+        outcome: Outcome,
+        changed: set[int] | None,
     ) -> int:
-        """Place new articles, render the pages that changed; return the newest page (its
+        """Place new articles, render the pages that changed (`changed`: complete pages
+        holding a changed article; None: every page); return the newest page (its
         articles join the outcome's)."""
         placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, moment)
         now = moment.now
-        pages = [*placement.newly_sealed, placement.open_page]
-        if self.full:
+        if self.full or changed is None:
             pages = list(range(1, placement.open_page + 1))
+        else:
+            pages = sorted({*changed, *placement.newly_sealed, placement.open_page})
+            pages = [page for page in pages if page <= placement.open_page]
         full = spec.settings.content == "full"
         members: list[int] = []
         for page in pages:
             members = self.archive.members(spec.key, page)
+            if page <= placement.sealed:  # those that left the feed stay placed, unshown
+                members = self.state.among(members, spec.where)
             found = self.state.by_ids(members, now, self.settings.site.article_url)
             items = [FeedItem.from_article(a, full=full) for a in found]
-            # An empty newest page says the feed's date: stable while the feed is.
+            # An empty newest page says the feed's date: stable while the feed is (it is
+            # made again with the feed); an emptied complete page, the epoch.
+            empty_date = updated if page == placement.open_page else EPOCH
             meta = self.metas.page(
-                spec, page, placement.sealed, select.feed_updated(items) or updated
+                spec, page, placement.sealed, select.feed_updated(items) or empty_date
             )
             paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
             self._emit(Document(meta, items, paths), now, pending, outcome)

@@ -6,6 +6,7 @@ one-click copy buttons where a browser allows it.
 """
 
 from collections.abc import Sequence
+from datetime import timedelta
 from html import escape
 
 from feedsvc.build.formats import LABELS, MEDIA_TYPES
@@ -104,11 +105,25 @@ def _page(site: SiteSettings, title: str, head: Sequence[str], body: str) -> str
 """
 
 
+def emptied_note(site: SiteSettings, spec: FeedSpec) -> str | None:
+    """What to say of a family member whose last article went, or None."""
+    if spec.emptied is None:
+        return None
+    gone = spec.emptied + timedelta(days=site.empty_family_days)
+    return (
+        f"no stories since {spec.emptied:%Y-%m-%d}; "
+        f"this feed will be removed (410 Gone) on {gone:%Y-%m-%d}"
+    )
+
+
 def _feed_block(site: SiteSettings, spec: FeedSpec) -> str:
     preview = escape(public_url(site.base_url, preview_path(spec.key)))
+    note = emptied_note(site, spec)
+    empty = f'<div class="when">{escape(note)}</div>' if note else ""
     return (
         f'<div class="feed"><strong><a href="{preview}">{escape(spec.title)}</a></strong>'
-        f'<div class="desc">{escape(spec.description)}</div>{_urls(site.base_url, spec)}</div>'
+        f'<div class="desc">{escape(spec.description)}</div>{empty}'
+        f"{_urls(site.base_url, spec)}</div>"
     )
 
 

@@ -3,6 +3,7 @@
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote
 
 from feedsvc.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
@@ -19,6 +20,8 @@ class FeedSpec:
     description: str
     where: Where
     value: str | None = None  # a family member's category, tag, author or region
+    # A family member whose last article went: served empty until it is gone (410).
+    emptied: datetime | None = None
 
     @property
     def formats(self) -> list[FeedFormat]:
@@ -60,22 +63,48 @@ def expand(
         if not feed.per:
             specs.append(FeedSpec(feed.name, feed, feed.title or site.title, description, where))
             continue
-        title = feed.title or f"{site.title}: {{value}}"
-        for slug, value in values(feed.per, where):
-            specs.append(
-                FeedSpec(
-                    key=f"{feed.name}/{slug}",
-                    settings=feed,
-                    title=title.replace("{value}", value),
-                    description=description.replace("{value}", value),
-                    where=where.within(feed.per, slug),
-                    value=value,
-                )
-            )
+        specs += [member(feed, site, slug, value) for slug, value in values(feed.per, where)]
     return specs
 
 
-_ARCHIVE_PAGE = re.compile(r"^feeds/.+/archive/\d+\.[a-z]+$")
+def member(
+    feed: FeedSettings, site: SiteSettings, slug: str, value: str, emptied: datetime | None = None
+) -> FeedSpec:
+    """One member of a family: the feed of one category, tag, author or region."""
+    assert feed.per
+    title = feed.title or f"{site.title}: {{value}}"
+    description = feed.description or site.description
+    return FeedSpec(
+        key=f"{feed.name}/{slug}",
+        settings=feed,
+        title=title.replace("{value}", value),
+        description=description.replace("{value}", value),
+        where=Where.of(feed.filters(), feed.match).within(feed.per, slug),
+        value=value,
+        emptied=emptied,
+    )
+
+
+_ARCHIVE_PAGE = re.compile(r"^feeds/(.+)/archive/(\d+)\.([a-z]+)$")
+
+
+def feed_key(path: str) -> str | None:
+    """The feed a published file below feeds/ belongs to ("category/economy" for its
+    documents, preview and archive pages), or None."""
+    if not path.startswith("feeds/"):
+        return None
+    if page := _ARCHIVE_PAGE.match(path):
+        return page.group(1)
+    return path.removeprefix("feeds/").rpartition(".")[0] or None
+
+
+def next_page(path: str) -> str | None:
+    """The archive page after this one, if this is an archive page: a page that has one
+    is complete (RFC 5005), and never changes but for an edit or a takedown."""
+    if page := _ARCHIVE_PAGE.match(path):
+        key, number, fmt = page.groups()
+        return archive_path(key, int(number) + 1, fmt)
+    return None
 
 
 def is_feed(path: str) -> bool:

@@ -28,6 +28,7 @@ FH_NS = "http://purl.org/syndication/history/1.0"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
 
@@ -97,7 +98,7 @@ class _Channel(BaseExtension):
         return {"fh": FH_NS, "sy": SY_NS}
 
     def _archive(self, parent: etree._Element) -> None:
-        if self.meta and self.meta.archive:
+        if self.meta and self.meta.complete:
             xml_elem(f"{{{FH_NS}}}archive", parent)
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
@@ -119,6 +120,13 @@ class _Channel(BaseExtension):
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         self._archive(feed)
+        for tombstone in self.meta.tombstones if self.meta else ():
+            etree.SubElement(
+                feed,
+                f"{{{TOMBSTONES_NS}}}deleted-entry",
+                {"ref": atom_id(tombstone.guid), "when": tombstone.removed.isoformat()},
+                nsmap={"at": TOMBSTONES_NS},
+            )
         return feed
 
 

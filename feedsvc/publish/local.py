@@ -15,6 +15,11 @@ TEMP_PREFIX = ".feedsvc-tmp-"
 # Replaced after every publish that wrote something: serving processes watch it
 # to know when to reread what they hold.
 GENERATION_FILE = ".feedsvc-generation"
+# The feeds gone for good (family members empty for too long), one key a line: the
+# server answers 410 Gone for their files.
+GONE_FILE = ".feedsvc-gone"
+COPY_SUFFIXES = (".gz", ".br")
+FEEDS = "feeds"
 
 
 BATCH = 32  # more files than this in one publish: one sync for all instead of one each
@@ -154,6 +159,77 @@ class LocalTarget:
             atomic_write(self.root / GENERATION_FILE, f"{len(written)}\n".encode())
         return written
 
+    def remove_feeds(self, keys: Sequence[str]) -> list[str]:
+        """Delete every file of these feeds (documents, previews, archive pages); return
+        the paths that were there."""
+        removed = []
+        for key in keys:
+            folder, _, name = f"{FEEDS}/{key}".rpartition("/")
+            candidates = [
+                f"{folder}/{entry}"
+                for entry in _names(self.root / folder)
+                if entry.rpartition(".")[0] == name
+            ]
+            archive = f"{FEEDS}/{key}/archive"
+            candidates += [f"{archive}/{entry}" for entry in _names(self.root / archive)]
+            removed += self.remove(candidates)
+        return removed
+
+    def remove_except(self, expected: set[str]) -> list[str]:
+        """Delete every file below feeds/ that is not expected (nor a copy of one, nor
+        one of feedsvc's dot files); return the paths deleted."""
+        strays = []
+        for folder, _dirs, names in os.walk(self.root / FEEDS):
+            relative = Path(folder).relative_to(self.root).as_posix()
+            for name in names:
+                if name.startswith("."):
+                    continue
+                path = f"{relative}/{name}"
+                base = path[: -len(name.rpartition(".")[2]) - 1]
+                if path not in expected and not (path.endswith(COPY_SUFFIXES) and base in expected):
+                    strays.append(path)
+        return self.remove(strays)
+
+    def remove(self, paths: list[str]) -> list[str]:
+        """Remove these files and their compressed copies; the paths that were files."""
+        removed = []
+        for path in sorted(paths):
+            if path.endswith(COPY_SUFFIXES):
+                (self.root / path).unlink(missing_ok=True)
+                continue
+            for suffix in COPY_SUFFIXES:
+                (self.root / (path + suffix)).unlink(missing_ok=True)
+            try:
+                (self.root / path).unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(path)
+            log.info("removed %s", self.root / path)
+        for folder in {path.rpartition("/")[0] for path in removed}:
+            self._listed.pop(folder, None)
+            _prune(self.root, folder)
+        if removed:
+            atomic_write(self.root / GENERATION_FILE, f"-{len(removed)}\n".encode())
+        return removed
+
+    def set_gone(self, keys: Sequence[str]) -> bool:
+        """Say which feeds are gone for good (the server answers 410 for them); whether
+        that changed."""
+        text = "".join(f"{key}\n" for key in sorted(keys))
+        path = self.root / GONE_FILE
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                return False
+        except FileNotFoundError:
+            if not text:
+                return False
+        if text:
+            atomic_write(path, text.encode())
+        else:
+            path.unlink(missing_ok=True)
+        atomic_write(self.root / GENERATION_FILE, b"gone\n")
+        return True
+
     def _unchanged(self, file: OutputFile) -> bool:
         path = self.root / file.path
         suffixes = (".gz", ".br") if self.brotli else (".gz",)
@@ -194,6 +270,23 @@ def _mtime(folder: Path) -> int:
         return folder.stat().st_mtime_ns
     except OSError:
         return -1
+
+
+def _names(folder: Path) -> list[str]:
+    try:
+        return [name for name in os.listdir(folder) if not name.startswith(".")]  # noqa: PTH208
+    except OSError:
+        return []
+
+
+def _prune(root: Path, folder: str) -> None:
+    """Remove this folder and the ones above it below root/feeds while they are empty."""
+    while folder.count("/") >= 1:
+        try:
+            (root / folder).rmdir()
+        except OSError:
+            return
+        folder = folder.rpartition("/")[0]
 
 
 def _current(path: Path, size: int) -> bytes | None:

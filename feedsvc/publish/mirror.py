@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, delete, select
 
 from feedsvc.config import PublishSettings, Settings
 from feedsvc.publish.remote import Upload, upload_for
@@ -74,11 +74,14 @@ class Mirror:
             self._changed.notify_all()
 
     def _missed(self) -> list[str]:
-        return [
+        """Files this target lacks as they are now, and files it has that are gone here."""
+        here = dict(published_files(self.root))
+        changed = [
             relative
-            for relative, path in published_files(self.root)
+            for relative, path in here.items()
             if self._sent.get(relative) != _digest(path.read_bytes())
         ]
+        return changed + [relative for relative in self._sent if relative not in here]
 
     def drain(self, timeout: float) -> str:
         """Wait until the queue is empty or an attempt failed; the error, or ""."""
@@ -130,10 +133,12 @@ class Mirror:
                     self._changed.notify_all()
 
     def _send(self, relative: str) -> None:
+        """Upload the file as it is now; one gone from the folder is deleted there."""
         path = self.root / relative
         try:
             body = path.read_bytes()
         except FileNotFoundError:
+            self._delete(relative)
             return
         digest = _digest(body)
         if self._sent.get(relative) == digest:
@@ -149,6 +154,21 @@ class Mirror:
             replace_row(conn, uploads, {"target": self.label, "path": relative}, digest=digest)
         self._sent[relative] = digest
         log.info("uploaded %s to %s", relative, self.label)
+
+    def _delete(self, relative: str) -> None:
+        if relative not in self._sent:
+            return
+        for suffix in COPIES:
+            self.upload.delete(relative + suffix)
+        self.upload.delete(relative)
+        with self.engine.begin() as conn:
+            conn.execute(
+                delete(uploads).where(
+                    (uploads.c.target == self.label) & (uploads.c.path == relative)
+                )
+            )
+        del self._sent[relative]
+        log.info("deleted %s from %s", relative, self.label)
 
     def _status(self, error: str) -> None:
         self.error = error

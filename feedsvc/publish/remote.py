@@ -12,6 +12,9 @@ class Upload(Protocol):
     def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
         """Store `body` at `path` below the target; raise on failure."""
 
+    def delete(self, path: str) -> None:
+        """Remove `path` below the target (gone already is fine); raise on failure."""
+
 
 class S3Upload:
     """Any S3-compatible store, through boto3."""
@@ -49,6 +52,9 @@ class S3Upload:
             **extra,
         )
 
+    def delete(self, path: str) -> None:
+        self.client.delete_object(Bucket=self.bucket, Key=self.prefix + path)
+
 
 class WebDavUpload:
     """HTTP PUT to a WebDAV server, making missing folders with MKCOL."""
@@ -71,6 +77,11 @@ class WebDavUpload:
         self._make_folders(path)
         response = self.client.put(quote(path), content=body, headers=headers)
         response.raise_for_status()
+
+    def delete(self, path: str) -> None:
+        response = self.client.delete(quote(path))
+        if response.status_code != 404:
+            response.raise_for_status()
 
     def _make_folders(self, path: str) -> None:
         """Each folder on the way, once per process: servers differ in how they refuse a PUT

@@ -2,10 +2,12 @@
 
 The build keeps every file it writes in the state too (`published_files`, each
 build's files under a new generation number) and tells the replicas with NOTIFY in
-the same transaction. Each replica copies what it lacks into its own publish folder,
-with the build's time as the files' time, so every replica answers with the same
-bytes, ETag and Last-Modified. A notice missed while reconnecting is made up by
-polling: a replica is never more than POLL seconds behind.
+the same transaction. A file it removes is kept as removed (no body, no digest), and
+the list of feeds gone for good as the body of GONE_FILE, so replicas delete and
+answer 410 as the builder's folder does. Each replica copies what it lacks into its
+own publish folder, with the build's time as the files' time, so every replica
+answers with the same bytes, ETag and Last-Modified. A notice missed while
+reconnecting is made up by polling: a replica is never more than POLL seconds behind.
 """
 
 import contextlib
@@ -22,7 +24,7 @@ from sqlalchemy import Engine, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.publish import OutputFile
-from feedsvc.publish.local import GENERATION_FILE, LocalTarget, atomic_write
+from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, LocalTarget, atomic_write
 from feedsvc.schema import chunks, published_files
 
 log = logging.getLogger(__name__)
@@ -43,15 +45,22 @@ def _digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def keep(engine: Engine, files: Sequence[OutputFile], at: datetime) -> int | None:
+REMOVED = ""  # the digest of a file a build removed
+
+
+def keep(
+    engine: Engine, files: Sequence[OutputFile], at: datetime, *, removed: bool = False
+) -> int | None:
     """Store those of a build's files that differ from the kept ones as one new
-    generation, and tell the replicas; return the generation (None: nothing differed)."""
+    generation (`removed`: as removed), and tell the replicas; return the generation
+    (None: nothing differed)."""
     with engine.begin() as conn:
         kept: dict[str, str] = {}
         for chunk in chunks([file.path for file in files]):
             query = select(published_files.c.path, published_files.c.digest)
             kept.update(conn.execute(query.where(published_files.c.path.in_(chunk))).all())
-        changed = [file for file in files if kept.get(file.path) != _digest(file.body)]
+        digests = {file.path: REMOVED if removed else _digest(file.body) for file in files}
+        changed = [file for file in files if kept.get(file.path) != digests[file.path]]
         if not changed:
             return None
         # Builds take turns (the build lock), so the next number is no one else's.
@@ -62,7 +71,7 @@ def keep(engine: Engine, files: Sequence[OutputFile], at: datetime) -> int | Non
             {
                 "path": file.path,
                 "body": file.body,
-                "digest": _digest(file.body),
+                "digest": digests[file.path],
                 "generation": generation,
                 "written": at,
             }
@@ -116,6 +125,11 @@ class Follower:
 
     def _write(self, rows: Sequence) -> list[str]:
         self.target.look_again()
+        gone = [row for row in rows if row.path == GONE_FILE]
+        for row in gone:
+            self.target.set_gone(row.body.decode().split())
+        self.target.remove([row.path for row in rows if row.digest == REMOVED])
+        rows = [row for row in rows if row.digest != REMOVED and row.path != GONE_FILE]
         written = self.target.publish([OutputFile(row.path, row.body) for row in rows])
         for row in rows:  # the build's time on every copy: the same Last-Modified everywhere
             stamp = row.written.timestamp()

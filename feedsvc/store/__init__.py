@@ -42,6 +42,10 @@ class Memory:
     signatures: dict[str, str] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
 
+    def read_again(self) -> "Memory":
+        """The same sources, none taken as unchanged: each is read again."""
+        return Memory(dict.fromkeys(self.signatures, ""), dict(self.notes))
+
 
 @dataclass
 class Scan:

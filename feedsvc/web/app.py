@@ -45,7 +45,13 @@ SCHEDULED_ENV = "FEEDSVC_SCHEDULED"  # tells worker processes whether they rebui
 def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane:
     """The whole server. `scheduled`: rebuild on the schedule and take the ingest API."""
     server = settings.server
-    serving = Serving(settings.site.base_url, tuple(settings.hubs), server.max_age, server.brotli)
+    serving = Serving(
+        settings.site.base_url,
+        tuple(settings.hubs),
+        server.max_age,
+        server.brotli,
+        server.archive_max_age,
+    )
     files = ReadyFiles(settings.public_dir, serving, server.ready_cache * 2**20)
     tally = metrics.RequestTally()
     access_log = AccessLog() if server.access_log else None

@@ -49,6 +49,7 @@ def _message(status: int, text: str, extra: Headers = ()) -> Reply:
 
 
 NOT_FOUND = _message(404, "not found (or not built yet)\n")
+GONE = _message(410, "gone: this feed has had no article for a long while\n")
 
 
 class FastLane:
@@ -91,7 +92,7 @@ class FastLane:
         client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
         reply = self._reply(method, relative, headers, client)
         sent = len(reply.body)
-        self.tally.add(relative if reply.status != 404 else "", reply.status, sent)
+        self.tally.add(relative if reply.status not in (404, 410) else "", reply.status, sent)
         if self.access_log is not None:
             agent = headers.get(b"user-agent", b"")
             took = time.monotonic() - started
@@ -104,7 +105,7 @@ class FastLane:
             return _message(405, text, [(b"allow", b"GET, HEAD")])
         ready = self.files.get(relative)
         if ready is None:
-            return NOT_FOUND
+            return GONE if self.files.gone(relative) else NOT_FOUND
         variant = self._variant(ready, headers.get(b"accept-encoding"))
         if _unchanged(ready, headers):
             # No Content-Length: on a 304 it would have to be the full body's (RFC 9110).

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import brotli
 
-from feedsvc.build.plan import is_feed, public_url
-from feedsvc.publish.local import GENERATION_FILE
+from feedsvc.build.plan import feed_key, is_feed, next_page, public_url
+from feedsvc.publish.local import GENERATION_FILE, GONE_FILE
 from feedsvc.web.conditional import etag_matches
 
 CONTENT_TYPES = {
@@ -99,6 +99,14 @@ class Serving:
     hubs: tuple[str, ...]
     max_age: int
     brotli: bool
+    archive_max_age: int = 86400  # complete archive pages
+
+    def cache_control(self, root: Path, relative: str) -> str:
+        """A complete archive page (its successor exists) is kept long, the rest briefly."""
+        after = next_page(relative)
+        if after is not None and (root / after).is_file():
+            return f"public, max-age={self.archive_max_age}, immutable"
+        return f"max-age={self.max_age}"
 
 
 def _decoded_copy(path: Path, body: bytes, decode: Callable[[bytes], bytes]) -> bytes | None:
@@ -129,7 +137,7 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
     digest = hashlib.sha256(body).hexdigest()[:32]
     # A 304 carries what a cache must update (RFC 9110 15.4.5): the ETag, Cache-Control, Vary.
     caching: Headers = [
-        (b"cache-control", f"max-age={serving.max_age}".encode()),
+        (b"cache-control", serving.cache_control(root, relative).encode()),
         (b"vary", b"Accept-Encoding"),
     ]
     described: Headers = [
@@ -156,6 +164,13 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
     return Ready(plain, zipped, br, tags, int(stat.st_mtime), _signature_of(stat))
 
 
+def _gone(root: Path) -> frozenset[str]:
+    try:
+        return frozenset((root / GONE_FILE).read_text(encoding="utf-8").split("\n")) - {""}
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+
+
 def _signature_of(stat: os.stat_result) -> tuple[int, int, int]:
     return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
@@ -180,6 +195,11 @@ class ReadyFiles:
         self._ready: OrderedDict[str, Ready] = OrderedDict()
         self._held = 0
         self._generation = signature(root / GENERATION_FILE)
+        self._gone = _gone(root)
+
+    def gone(self, relative: str) -> bool:
+        """Whether the file was a feed's that is gone for good (410, not 404)."""
+        return bool(self._gone) and feed_key(relative) in self._gone
 
     @property
     def held_bytes(self) -> int:
@@ -208,6 +228,7 @@ class ReadyFiles:
 
     def reload_changed(self) -> None:
         """Reload every held file whose bytes were replaced; drop those gone."""
+        self._gone = _gone(self.root)
         for relative, ready in list(self._ready.items()):
             if signature(self.root / relative) == ready.signature:
                 continue

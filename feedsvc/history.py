@@ -1,0 +1,155 @@
+"""What the feeds went through: which were published, since when each is empty, and
+which articles left which feed (RFC 6721 tombstones).
+
+This is memory, not a cache: a build from scratch needs it to say the same as
+the builds before it. A family member whose last article went is still a feed
+(its subscribers must see the removal), dated by when it emptied so that its
+bytes do not move by themselves, and is gone (410) after `empty_family_days`.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, delete, insert, select
+
+from feedsvc.labels import Where
+from feedsvc.model import EPOCH, Tombstone
+from feedsvc.schema import articles, chunks, feed_history, removals, visible
+
+
+@dataclass(frozen=True)
+class Past:
+    """A feed published before: a family member's value, and since when it is empty."""
+
+    value: str | None
+    emptied: datetime | None  # None: it had items when last built
+
+
+class FeedHistory:
+    """Every feed published, kept in this process between builds while no other
+    process built."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._known: dict[str, Past] | None = None
+
+    def forget(self) -> None:
+        """Another process built: read again when asked."""
+        self._known = None
+
+    def known(self) -> dict[str, Past]:
+        if self._known is None:
+            query = select(feed_history.c.feed, feed_history.c.value, feed_history.c.emptied)
+            with self.engine.connect() as conn:
+                self._known = {key: Past(value, when) for key, value, when in conn.execute(query)}
+        return self._known
+
+    def emptied(self, key: str, now: datetime) -> datetime:
+        """Since when a feed found empty now is empty: now if it had items when last
+        built; the epoch if it never was built (nothing in it, ever)."""
+        past = self.known().get(key)
+        if past is None:
+            return EPOCH
+        return past.emptied or now
+
+    def record(self, found: Mapping[str, tuple[str | None, bool]], now: datetime) -> None:
+        """Each feed redone: (its value, whether it is empty now)."""
+        known = self.known()
+        fresh = {
+            key: Past(value, self.emptied(key, now) if empty else None)
+            for key, (value, empty) in found.items()
+        }
+        changed = {key: past for key, past in fresh.items() if known.get(key) != past}
+        if not changed:
+            return
+        with self.engine.begin() as conn:
+            for chunk in chunks(sorted(changed)):
+                conn.execute(delete(feed_history).where(feed_history.c.feed.in_(chunk)))
+            rows = [
+                {"feed": key, "value": past.value, "emptied": past.emptied}
+                for key, past in changed.items()
+            ]
+            conn.execute(insert(feed_history), rows)
+        known.update(changed)
+
+
+class Removals:
+    """Articles that left a feed, for its tombstones."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._listing: set[str] | None = None  # feeds with removals recorded
+
+    def forget(self) -> None:
+        """Another process built: read again when asked."""
+        self._listing = None
+
+    def _feeds(self) -> set[str]:
+        if self._listing is None:
+            with self.engine.connect() as conn:
+                self._listing = set(conn.scalars(select(removals.c.feed).distinct()))
+        return self._listing
+
+    def settle(
+        self,
+        feed: str,
+        where: Where,
+        before: Iterable[int],
+        now_held: set[int],
+        present: set[str],
+        now: datetime,
+    ) -> None:
+        """Record the articles the feed held `before` that left it (not just fell out of
+        its newest items); forget removals of articles it shows again (`present`: GUIDs)."""
+        gone = sorted(set(before) - now_held)
+        if not gone and feed not in self._feeds():
+            return  # the common case: nothing left, nothing listed
+        with self.engine.begin() as conn:
+            left: list[str] = []
+            for chunk in chunks(gone):
+                candidates = dict(
+                    conn.execute(
+                        select(articles.c.id, articles.c.guid).where(articles.c.id.in_(chunk))
+                    ).all()
+                )
+                staying = set(
+                    conn.scalars(
+                        select(articles.c.id).where(
+                            articles.c.id.in_(chunk) & visible(now) & where.clause(few=True)
+                        )
+                    )
+                )
+                left += [guid for id_, guid in candidates.items() if id_ not in staying]
+            left = [guid for guid in left if guid not in present]
+            # A removal is recorded once, at its latest; one shown again is forgotten.
+            for chunk in chunks(sorted(present | set(left))):
+                conn.execute(
+                    delete(removals).where((removals.c.feed == feed) & removals.c.guid.in_(chunk))
+                )
+            if left:
+                conn.execute(
+                    insert(removals), [{"feed": feed, "guid": g, "removed": now} for g in left]
+                )
+                self._feeds().add(feed)
+
+    def of(self, feed: str, now: datetime, days: int) -> list[Tombstone]:
+        """The feed's removals of the last `days`, newest first."""
+        query = (
+            select(removals.c.guid, removals.c.removed)
+            .where((removals.c.feed == feed) & (removals.c.removed > now - timedelta(days=days)))
+            .order_by(removals.c.removed.desc(), removals.c.guid)
+        )
+        with self.engine.connect() as conn:
+            return [Tombstone(guid, when) for guid, when in conn.execute(query)]
+
+    def expire(self, now: datetime, days: int) -> set[str]:
+        """Forget removals older than `days`; the feeds whose documents listed them."""
+        old = removals.c.removed <= now - timedelta(days=days)
+        with self.engine.begin() as conn:
+            feeds = set(conn.scalars(select(removals.c.feed).where(old).distinct()))
+            if feeds:
+                conn.execute(delete(removals).where(old))
+        if feeds:
+            self._listing = None
+        return feeds
