@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from feedsvc.build.plan import next_page
 from feedsvc.publish import OutputFile
 
 log = logging.getLogger(__name__)
@@ -270,6 +271,16 @@ def _mtime(folder: Path) -> int:
         return folder.stat().st_mtime_ns
     except OSError:
         return -1
+
+
+def cache_control(root: Path, relative: str, max_age: int, archive_max_age: int) -> str:
+    """Cache-Control of a published file: a complete archive page (its successor is
+    published) is kept long, as it changes only for an edit or a takedown; the rest
+    briefly."""
+    after = next_page(relative)
+    if after is not None and (root / after).is_file():
+        return f"public, max-age={archive_max_age}, immutable"
+    return f"max-age={max_age}"
 
 
 def _names(folder: Path) -> list[str]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, select
 
 from feedsvc.config import PublishSettings, Settings
+from feedsvc.publish.local import cache_control
 from feedsvc.publish.remote import Upload, upload_for
 from feedsvc.schema import replace_row, target_status, uploads
 from feedsvc.web.metrics import PUBLISH_FAILURES
@@ -31,9 +32,16 @@ COPIES = {".gz": "gzip", ".br": "br"}
 
 class Mirror:
     def __init__(
-        self, settings: PublishSettings, root: Path, engine: Engine, upload: Upload
+        self,
+        settings: PublishSettings,
+        root: Path,
+        engine: Engine,
+        upload: Upload,
+        max_ages: tuple[int, int],
     ) -> None:
+        """max_ages: of feeds and pages, and of complete archive pages (Cache-Control)."""
         self.label = settings.label
+        self.max_ages = max_ages
         self.root = root
         self.engine = engine
         self.upload = upload
@@ -144,12 +152,14 @@ class Mirror:
         if self._sent.get(relative) == digest:
             return
         kind = content_type(relative) or "application/octet-stream"
+        caching = cache_control(self.root, relative, *self.max_ages)
         # Compressed copies first, as on the local target: never newer than the feed.
         for suffix, encoding in COPIES.items():
             copy = path.with_name(path.name + suffix)
             if copy.is_file():
-                self.upload.put(relative + suffix, copy.read_bytes(), kind, encoding, digest)
-        self.upload.put(relative, body, kind, "", digest)
+                data = copy.read_bytes()
+                self.upload.put(relative + suffix, data, kind, encoding, digest, caching)
+        self.upload.put(relative, body, kind, "", digest, caching)
         with self.engine.begin() as conn:
             replace_row(conn, uploads, {"target": self.label, "path": relative}, digest=digest)
         self._sent[relative] = digest
@@ -187,7 +197,13 @@ def _digest(body: bytes) -> str:
 def mirrors_for(settings: Settings, engine: Engine) -> list[Mirror]:
     """A mirror for each upload target in the config (not started)."""
     return [
-        Mirror(target, settings.public_dir, engine, upload_for(target, settings.server.max_age))
+        Mirror(
+            target,
+            settings.public_dir,
+            engine,
+            upload_for(target),
+            (settings.server.max_age, settings.server.archive_max_age),
+        )
         for target in settings.publish
         if target.kind != "local"
     ]

@@ -9,8 +9,11 @@ from feedsvc.config import PublishSettings
 
 
 class Upload(Protocol):
-    def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
-        """Store `body` at `path` below the target; raise on failure."""
+    def put(
+        self, path: str, body: bytes, content_type: str, encoding: str, digest: str, caching: str
+    ) -> None:
+        """Store `body` at `path` below the target, to be served with Cache-Control
+        `caching`; raise on failure."""
 
     def delete(self, path: str) -> None:
         """Remove `path` below the target (gone already is fine); raise on failure."""
@@ -19,13 +22,12 @@ class Upload(Protocol):
 class S3Upload:
     """Any S3-compatible store, through boto3."""
 
-    def __init__(self, settings: PublishSettings, max_age: int) -> None:
+    def __init__(self, settings: PublishSettings) -> None:
         import boto3
         from botocore.config import Config
 
         self.bucket = settings.bucket
         self.prefix = settings.prefix
-        self.cache_control = f"max-age={max_age}"
         self.client = boto3.client(
             "s3",
             endpoint_url=settings.endpoint_url or None,
@@ -40,14 +42,16 @@ class S3Upload:
             ),
         )
 
-    def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
+    def put(
+        self, path: str, body: bytes, content_type: str, encoding: str, digest: str, caching: str
+    ) -> None:
         extra = {"ContentEncoding": encoding} if encoding else {}
         self.client.put_object(
             Bucket=self.bucket,
             Key=self.prefix + path,
             Body=body,
             ContentType=content_type,
-            CacheControl=self.cache_control,
+            CacheControl=caching,
             Metadata={"sha256": digest},
             **extra,
         )
@@ -59,10 +63,10 @@ class S3Upload:
 class WebDavUpload:
     """HTTP PUT to a WebDAV server, making missing folders with MKCOL."""
 
-    def __init__(self, settings: PublishSettings, max_age: int) -> None:
+    def __init__(self, settings: PublishSettings) -> None:
         url = settings.url if settings.url.endswith("/") else settings.url + "/"
         auth = None
-        headers = {"Cache-Control": f"max-age={max_age}"}
+        headers = {}
         if settings.username:
             auth = httpx.BasicAuth(settings.username, settings.password.get_secret_value())
         elif token := settings.token.get_secret_value():
@@ -70,8 +74,14 @@ class WebDavUpload:
         self.client = httpx.Client(base_url=url, auth=auth, headers=headers, timeout=30)
         self._folders: set[str] = set()
 
-    def put(self, path: str, body: bytes, content_type: str, encoding: str, digest: str) -> None:
-        headers = {"Content-Type": content_type, "X-Content-SHA256": digest}
+    def put(
+        self, path: str, body: bytes, content_type: str, encoding: str, digest: str, caching: str
+    ) -> None:
+        headers = {
+            "Content-Type": content_type,
+            "X-Content-SHA256": digest,
+            "Cache-Control": caching,
+        }
         if encoding:
             headers["Content-Encoding"] = encoding
         self._make_folders(path)
@@ -97,7 +107,7 @@ class WebDavUpload:
             self._folders.add(folder)
 
 
-def upload_for(settings: PublishSettings, max_age: int) -> Upload:
+def upload_for(settings: PublishSettings) -> Upload:
     if settings.kind == "s3":
-        return S3Upload(settings, max_age)
-    return WebDavUpload(settings, max_age)
+        return S3Upload(settings)
+    return WebDavUpload(settings)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import brotli
 
-from feedsvc.build.plan import feed_key, is_feed, next_page, public_url
-from feedsvc.publish.local import GENERATION_FILE, GONE_FILE
+from feedsvc.build.plan import feed_key, is_feed, public_url
+from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
 from feedsvc.web.conditional import etag_matches
 
 CONTENT_TYPES = {
@@ -101,13 +101,6 @@ class Serving:
     brotli: bool
     archive_max_age: int = 86400  # complete archive pages
 
-    def cache_control(self, root: Path, relative: str) -> str:
-        """A complete archive page (its successor exists) is kept long, the rest briefly."""
-        after = next_page(relative)
-        if after is not None and (root / after).is_file():
-            return f"public, max-age={self.archive_max_age}, immutable"
-        return f"max-age={self.max_age}"
-
 
 def _decoded_copy(path: Path, body: bytes, decode: Callable[[bytes], bytes]) -> bytes | None:
     """The compressed copy the build wrote beside the file, if it still matches the body
@@ -137,7 +130,10 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
     digest = hashlib.sha256(body).hexdigest()[:32]
     # A 304 carries what a cache must update (RFC 9110 15.4.5): the ETag, Cache-Control, Vary.
     caching: Headers = [
-        (b"cache-control", serving.cache_control(root, relative).encode()),
+        (
+            b"cache-control",
+            cache_control(root, relative, serving.max_age, serving.archive_max_age).encode(),
+        ),
         (b"vary", b"Accept-Encoding"),
     ]
     described: Headers = [
