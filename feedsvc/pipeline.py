@@ -217,12 +217,9 @@ class Pipeline:
             self.state.record_layout(layout)
         removed = sorted(set(removed))
         if shared(self.state.engine):  # replicas delete them too, and answer 410 alike
-            keep(
-                self.state.engine,
-                [OutputFile(path, b"") for path in removed],
-                report.started,
-                removed=True,
-            )
+            if removed:
+                files = [OutputFile(path, b"") for path in removed]
+                keep(self.state.engine, files, report.started, removed=True)
             if gone_changed:
                 listing = "".join(f"{key}\n" for key in built.gone).encode()
                 keep(self.state.engine, [OutputFile(GONE_FILE, listing)], report.started)

@@ -112,7 +112,8 @@ class FeedBuilder:
         self.removals = Removals(state.engine)
         self._published: Callable[[str], bool] = lambda _path: False  # this build's
         self._specs: list[FeedSpec] | None = None  # the live feeds
-        self._merged: tuple[list[FeedSpec], list[FeedSpec], list[str]] | None = None
+        # (live feeds, empty members, both in order): the last list _with_past made
+        self._merged: tuple[list[FeedSpec], list[FeedSpec], list[FeedSpec]] | None = None
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -204,11 +205,12 @@ class FeedBuilder:
                 empty.append(
                     plan.member(families[family], self.settings.site, slug, past.value, emptied)
                 )
+        gone.sort()
         if self._merged and self._merged[0] is live and self._merged[1] == empty:
             return self._merged[2], gone
         merged = sorted([*live, *empty], key=lambda spec: (order[spec.settings.name], spec.key))
         self._merged = live, empty, merged
-        return merged, sorted(gone)
+        return merged, gone
 
     def _feed(
         self,
@@ -269,7 +271,7 @@ class FeedBuilder:
         return found
 
     def _members_to_ask(
-        self, labels: set[tuple[str, str]], touched: set[int], held: dict[str, frozenset[int]]
+        self, labels: set[tuple[str, str]], touched: set[int], held: dict[str, Held]
     ) -> set[tuple[str, str]]:
         """The family members that may have come or gone: those the touched articles now
         have a label for, and those that held one of them (it may have been the last)."""
