@@ -127,14 +127,16 @@ def build(ctx: click.Context, full: bool) -> None:
     _print_build(report)
 
 
-def _build_once(settings: Settings, state: State, *, full: bool = False) -> pipeline.BuildReport:
+def _build_once(
+    settings: Settings, state: State, *, full: bool = False, scan: bool = True
+) -> pipeline.BuildReport:
     """One build, its uploads (deletions too) waited for, its subscribers told."""
     mirrors = mirrors_for(settings, state.engine)
     try:
         for mirror in mirrors:
             mirror.start()
             mirror.reconcile()  # files an earlier run could not upload
-        report = _pipeline(settings, state, full=full, mirrors=mirrors).run()
+        report = _pipeline(settings, state, full=full, mirrors=mirrors).run(scan=scan)
         subscriptions = Subscriptions(state.engine)
         asyncio.run(announce(settings, subscriptions, report.written, state.record_notify))
         for mirror in mirrors:
@@ -186,7 +188,8 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
         done = "published again" if undo else "taken down"
         for row in found:
             click.echo(f"{done}: {row.guid} ({row.key})")
-        report = _build_once(settings, state)
+        # At once, from the state: reading the whole store first is not needed for it.
+        report = _build_once(settings, state, scan=False)
     finally:
         state.close()
     _print_build(report)

@@ -88,12 +88,14 @@ class Pipeline:
         """Stop the render pool a big site keeps between builds."""
         self.feeds.renderer.shutdown()
 
-    def run(self) -> BuildReport:
-        """Build and publish every feed whose bytes changed; record the outcome."""
+    def run(self, *, scan: bool = True) -> BuildReport:
+        """Build and publish every feed whose bytes changed; record the outcome.
+        scan=False builds from the state as it is, the stores unread (a takedown is
+        published at once; what changed in the stores waits for the next build)."""
         report = BuildReport(started=self.clock())
         with self._lock, building(self.state.engine, self.settings.public_dir, LOCK_FILE):
             try:
-                self._build(report)
+                self._build(report, scan=scan)
             except Exception as exc:
                 report.failures.append(f"build failed: {exc}")
                 self._record(report)
@@ -157,12 +159,12 @@ class Pipeline:
         ]
         return Selection(chosen, entries, identities, problems)
 
-    def _build(self, report: BuildReport) -> None:
+    def _build(self, report: BuildReport, *, scan: bool) -> None:
         now, stages = report.started, report.stages
         for target in self.targets:
             target.look_again()
         with stages.timing("scan"):
-            problems, unread = self.ingest(now)
+            problems, unread = self.ingest(now) if scan else ([], [])
         moment = Moment(now, read=datetime.now(UTC))
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)

@@ -26,6 +26,7 @@ from feedsvc.stages import Stages
 RENDERER_REVISION = 2
 MADE_KEPT = 100_000  # feeds whose input digests are kept
 
+
 @cache
 def renderer_release() -> str:
     """What made the bytes: feedsvc's renderer revision and feedgen's release."""
