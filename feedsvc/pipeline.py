@@ -213,7 +213,7 @@ class Pipeline:
             if sweep:
                 removed += target.remove_except(self.feeds.expected(built.specs))
             else:
-                removed += target.remove_feeds(built.gone)
+                removed += target.remove_feeds(built.newly_gone)
             gone_changed |= target.set_gone(built.gone)
         if sweep:
             self.state.record_layout(layout)

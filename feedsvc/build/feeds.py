@@ -74,6 +74,7 @@ class Built:
     newest: list[FeedItem]  # the first named feed's items, for the index page
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # feeds redone
     gone: list[str] = field(default_factory=list)  # family members empty for too long
+    newly_gone: list[str] = field(default_factory=list)  # ... since this process last looked
 
     @property
     def held(self) -> dict[str, Held]:
@@ -114,6 +115,7 @@ class FeedBuilder:
         self._specs: list[FeedSpec] | None = None  # the live feeds
         # (live feeds, empty members, both in order): the last list _with_past made
         self._merged: tuple[list[FeedSpec], list[FeedSpec], list[FeedSpec]] | None = None
+        self._gone: set[str] | None = None  # gone at this process's last build
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -121,6 +123,7 @@ class FeedBuilder:
         self.fingerprints.clear()
         self.history.forget()
         self.removals.forget()
+        self._gone = None
 
     def build(
         self,
@@ -152,7 +155,9 @@ class FeedBuilder:
         self.renderer.keep_pool(len(specs) >= pool.POOL_FEEDS)
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
-        built = Built(specs, [], gone=gone)
+        newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
+        self._gone = set(gone)
+        built = Built(specs, [], gone=gone, newly_gone=newly_gone)
         try:
             for spec in specs:
                 first_named = (
