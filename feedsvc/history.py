@@ -100,11 +100,13 @@ class Removals:
         present: set[str],
         now: datetime,
     ) -> None:
-        """Record the articles the feed held `before` that left it (not just fell out of
-        its newest items); forget removals of articles it shows again (`present`: GUIDs)."""
+        """Record the articles the feed held `before` (its items and open archive page)
+        that left it, not just fell out of its newest items; forget the removals of
+        articles back in it (`present`: the GUIDs its items show)."""
         gone = sorted(set(before) - now_held)
         if not gone and feed not in self._feeds():
             return  # the common case: nothing left, nothing listed
+        in_feed = visible(now) & where.clause(few=True)
         with self.engine.begin() as conn:
             left: list[str] = []
             for chunk in chunks(gone):
@@ -114,16 +116,17 @@ class Removals:
                     ).all()
                 )
                 staying = set(
-                    conn.scalars(
-                        select(articles.c.id).where(
-                            articles.c.id.in_(chunk) & visible(now) & where.clause(few=True)
-                        )
-                    )
+                    conn.scalars(select(articles.c.id).where(articles.c.id.in_(chunk) & in_feed))
                 )
                 left += [guid for id_, guid in candidates.items() if id_ not in staying]
+            listed = set(conn.scalars(select(removals.c.guid).where(removals.c.feed == feed)))
+            back = {guid for guid in listed if guid in present}
+            for chunk in chunks(sorted(listed - back)):
+                query = select(articles.c.guid).where(articles.c.guid.in_(chunk) & in_feed)
+                back |= set(conn.scalars(query))
             left = [guid for guid in left if guid not in present]
-            # A removal is recorded once, at its latest; one shown again is forgotten.
-            for chunk in chunks(sorted(present | set(left))):
+            # A removal is recorded once, at its latest; one back in the feed is forgotten.
+            for chunk in chunks(sorted(back | set(left))):
                 conn.execute(
                     delete(removals).where((removals.c.feed == feed) & removals.c.guid.in_(chunk))
                 )
@@ -135,6 +138,8 @@ class Removals:
 
     def of(self, feed: str, now: datetime, days: int) -> list[Tombstone]:
         """The feed's removals of the last `days`, newest first."""
+        if feed not in self._feeds():
+            return []
         query = (
             select(removals.c.guid, removals.c.removed)
             .where((removals.c.feed == feed) & (removals.c.removed > now - timedelta(days=days)))

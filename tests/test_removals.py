@@ -301,3 +301,24 @@ def test_check_says_which_family_members_are_empty_and_when_they_go(site: Site):
         "feeds/category/transport: warning: no article since 2026-04-06: served empty; "
         "gone (410 Gone) since 2026-05-06" in out.stdout
     )
+
+
+def test_a_tombstone_goes_when_its_article_comes_back_to_the_feed(site: Site):
+    """Also when it comes back to the feed's open archive page only, not its items."""
+    site.configure(extra='[[feeds]]\nname = "main"\nlimit = 1\narchive_size = 5\n')
+    site.write("a.md", md("Ferry Back", "Ferry body.", published="2026-04-01", id="'ferry-1'"))
+    site.write("b.md", md("Rates Held", "Rates body.", published="2026-04-02"))
+    assert site.build(clock=at(T0)).ok
+    text = (site.articles / "a.md").read_text()
+
+    def tombstones() -> list[str]:
+        feed = etree.fromstring((site.feeds / "main.atom").read_bytes())
+        return [t.get("ref") for t in feed.iterfind(f"{AT}deleted-entry")]
+
+    (site.articles / "a.md").unlink()
+    assert site.build(clock=at(T0 + timedelta(minutes=1))).ok
+    assert tombstones() == ["tag:feedsvc,2026:guid/ferry-1"]
+    site.write("a.md", text)
+    assert site.build(clock=at(T0 + timedelta(minutes=2))).ok
+    assert tombstones() == []
+    assert "Ferry Back" in (site.feeds / "main/archive/1.atom").read_text()
