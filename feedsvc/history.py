@@ -15,7 +15,9 @@ from sqlalchemy import Engine, delete, insert, select
 
 from feedsvc.labels import Where
 from feedsvc.model import EPOCH, Tombstone
-from feedsvc.schema import articles, chunks, feed_history, removals, visible
+from feedsvc.schema import articles, chunks, feed_history, meta, removals, replace_row, visible
+
+COMPLETE = "feed_history_complete"  # meta: every build since this release recorded its feeds
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class FeedHistory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._known: dict[str, Past] | None = None
+        self._complete = False  # whether this process recorded COMPLETE
 
     def forget(self) -> None:
         """Another process built: read again when asked."""
@@ -45,6 +48,12 @@ class FeedHistory:
                 self._known = {key: Past(value, when) for key, value, when in conn.execute(query)}
         return self._known
 
+    def complete(self) -> bool:
+        """Whether every feed published since this release is here (a state from before
+        it has none): then the family members the last build published can be read here."""
+        with self.engine.connect() as conn:
+            return bool(conn.scalar(select(meta.c.value).where(meta.c.name == COMPLETE)))
+
     def emptied(self, key: str, now: datetime) -> datetime:
         """Since when a feed found empty now is empty: now if it had items when last
         built; the epoch if it never was built (nothing in it, ever)."""
@@ -54,23 +63,28 @@ class FeedHistory:
         return past.emptied or now
 
     def record(self, found: Mapping[str, tuple[str | None, bool]], now: datetime) -> None:
-        """Each feed redone: (its value, whether it is empty now)."""
+        """Every feed of a build (its value, whether it is empty now): after it, the
+        history holds every feed published."""
         known = self.known()
         fresh = {
             key: Past(value, self.emptied(key, now) if empty else None)
             for key, (value, empty) in found.items()
         }
         changed = {key: past for key, past in fresh.items() if known.get(key) != past}
-        if not changed:
+        if not changed and self._complete:
             return
         with self.engine.begin() as conn:
+            if not self._complete:
+                replace_row(conn, meta, {"name": COMPLETE}, value="1")
+                self._complete = True
             for chunk in chunks(sorted(changed)):
                 conn.execute(delete(feed_history).where(feed_history.c.feed.in_(chunk)))
             rows = [
                 {"feed": key, "value": past.value, "emptied": past.emptied}
                 for key, past in changed.items()
             ]
-            conn.execute(insert(feed_history), rows)
+            if rows:
+                conn.execute(insert(feed_history), rows)
         known.update(changed)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from feedsvc import latest
-from feedsvc.build.documents import renderer_release
+from feedsvc.build.documents import layout_digest
 from feedsvc.build.feeds import Built, FeedBuilder, Pending
 from feedsvc.build.pages import SitePages
 from feedsvc.build.plan import topics
@@ -203,9 +203,7 @@ class Pipeline:
         """Take down what a build from scratch would not publish: the files of family
         members gone (410), and, after the feeds' settings changed (or with --full),
         any file no feed makes any more. Upload targets delete them too."""
-        layout = digest(
-            renderer_release(), [feed.model_dump(mode="json") for feed in self.settings.feeds]
-        )
+        layout = layout_digest(self.settings.feeds)
         sweep = self.feeds.full or self.state.layout() != layout
         removed: list[str] = []
         gone_changed = False

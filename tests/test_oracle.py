@@ -72,6 +72,7 @@ SETTINGS = {
     "main.formats": ['["rss", "atom", "json"]', '["atom", "json"]'],
     "section.title": ['"Section: {value}"', '"Раздел: {value}"'],
     "section.archive_size": ["2", "4"],
+    "section.tag": ["[]", '["budget", "trams"]'],
     "tag.formats": ['["atom"]', '["rss", "atom"]'],
     "economy.description": ['"Money."', '"Деньги."'],
     "latest.limit": ["5", "3"],
@@ -108,6 +109,7 @@ name = "section"
 title = {chosen["section.title"]}
 per = "category"
 archive_size = {chosen["section.archive_size"]}
+tag = {chosen["section.tag"]}
 [[feeds]]
 name = "tag"
 per = "tag"
@@ -264,6 +266,22 @@ class Newsroom(RuleBasedStateMachine):
     def takedown(self, name: str, undo: bool) -> None:
         assert self.state is not None
         self.state.takedown(name, "legal request", self.now, undo=undo)
+
+    @rule()
+    def restart_process(self) -> None:
+        """`feedsvc run` restarted on the same config: a new process, the state as left."""
+        self.restart()
+
+    @rule()
+    def another_process_builds(self) -> None:
+        """A `feedsvc build` (or `takedown`) beside the running process, which must then
+        take what that one published for what it knows."""
+        settings_ = load(self.root / "config.toml")
+        state = State(settings_.state.url)
+        try:
+            assert Pipeline(settings_, state, clock=self.clock).run().ok
+        finally:
+            state.close()
 
     @rule(days=st.sampled_from([0, 1, 4, 40]))
     def time_passes(self, days: int) -> None:

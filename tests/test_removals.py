@@ -322,3 +322,21 @@ def test_a_tombstone_goes_when_its_article_comes_back_to_the_feed(site: Site):
     assert site.build(clock=at(T0 + timedelta(minutes=2))).ok
     assert tombstones() == []
     assert "Ferry Back" in (site.feeds / "main/archive/1.atom").read_text()
+
+
+def test_a_family_added_to_the_config_gets_every_member_in_the_next_process(site: Site):
+    """A new process starts from the members the history says were published: not for
+    a family the history cannot know (added or refiltered since)."""
+    site.configure(extra='[[feeds]]\nname = "main"\n')
+    site.write("a.md", md("Ferry Back", "Ferry body.", categories="['Transport']"))
+    site.write("b.md", md("Rates Held", "Rates body.", categories="['Economy']"))
+    assert site.build().ok
+    assert site.build().written == []  # the history is complete: the next process starts from it
+    site.configure(extra=FAMILY)
+    assert site.build().ok
+    assert [e.title for e in entries(site, "category/transport.atom")] == ["Ferry Back"]
+    assert [e.title for e in entries(site, "category/economy.atom")] == ["Rates Held"]
+    site.write("c.md", md("Tram Line Opens", "Tram body.", categories="['Transport']"))
+    assert site.build().ok  # a third process, from the history: the family is there
+    assert [e.title for e in entries(site, "category/economy.atom")] == ["Rates Held"]
+    assert len(entries(site, "category/transport.atom")) == 2

@@ -57,6 +57,12 @@ def feed_id(site: SiteSettings, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site.url}feeds/{key}')}"
 
 
+def layout_digest(feeds: Sequence[FeedSettings]) -> str:
+    """What decides which feeds and files there are: every [[feeds]] table, and the
+    renderer's release."""
+    return digest(renderer_release(), [feed.model_dump(mode="json") for feed in feeds])
+
+
 class MetaMaker:
     """FeedMeta for a spec's documents: the feed itself, or one of its archive pages."""
 

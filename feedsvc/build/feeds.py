@@ -87,8 +87,10 @@ class Built:
 
     @property
     def emptiness(self) -> dict[str, tuple[str | None, bool]]:
-        """Each feed redone and published: its value, and whether it is empty."""
-        return {key: (done.value, done.empty) for key, done in self.outcomes.items() if done.ok}
+        """Every feed redone, published or not: its value, and whether it is empty. (A
+        member is redone when it appears, so the history comes to hold every member
+        published, for the next process to start from.)"""
+        return {key: (done.value, done.empty) for key, done in self.outcomes.items()}
 
     @property
     def failed(self) -> set[str]:
@@ -108,8 +110,8 @@ class FeedBuilder:
             site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
         )
         self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
-        self.members = FamilyMembers(settings, state)
         self.history = FeedHistory(state.engine)
+        self.members = FamilyMembers(settings, state, self.history)
         self.removals = Removals(state.engine)
         self._published: Callable[[str], bool] = lambda _path: False  # this build's
         self._specs: list[FeedSpec] | None = None  # the live feeds
@@ -146,11 +148,14 @@ class FeedBuilder:
         if self.full:
             touched = None
         labels = self.state.label_keys(touched) if touched else set()
-        if touched is None or self._specs is None:
+        if touched is None:
             self._specs = self.members.expand(now, None) or []
-        elif asked := self._members_to_ask(labels, touched, held):
-            # The same list when no member came or went: the index and OPML stay as made.
-            self._specs = self.members.expand(now, asked) or self._specs
+        else:
+            if self._specs is None:  # this process's first build
+                self._specs = self.members.seeded(now)
+            if asked := self._members_to_ask(labels, touched, held):
+                # The same list when no member came or went: the index and OPML stay.
+                self._specs = self.members.expand(now, asked) or self._specs
         specs, gone = self._with_past(self._specs, now)
         self.renderer.keep_pool(len(specs) >= pool.POOL_FEEDS)
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
