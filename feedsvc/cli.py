@@ -68,7 +68,7 @@ def _pipeline(
     settings: Settings, state: State, *, full: bool = False, mirrors: Sequence[Mirror] = ()
 ) -> pipeline.Pipeline:
     try:
-        return pipeline.Pipeline(settings, state, full=full, mirrors=mirrors)
+        return pipeline.Pipeline(settings, state, full=full, mirrors=mirrors, long_lived=False)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -148,7 +148,8 @@ def _build_once(
     return report
 
 
-def _print_build(report: pipeline.BuildReport) -> None:
+def _print_build(report: pipeline.BuildReport, *, counted: bool = True) -> None:
+    """What a build did; counted: it read the stores, and says how many articles."""
     for problem in report.problems:
         click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
     for failure in report.failures:
@@ -158,7 +159,8 @@ def _print_build(report: pipeline.BuildReport) -> None:
     if more := len(report.written) - len(shown):
         written += f" and {more} more"
     removed = f"; removed: {_count(len(report.removed), 'file')}" if report.removed else ""
-    click.echo(f"{_count(report.articles, 'article')}; written: {written}{removed}")
+    articles = f"{_count(report.articles, 'article')}; " if counted else ""
+    click.echo(f"{articles}written: {written}{removed}")
     if not report.ok:
         sys.exit(1)
 
@@ -192,7 +194,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
         report = _build_once(settings, state, scan=False)
     finally:
         state.close()
-    _print_build(report)
+    _print_build(report, counted=False)
 
 
 @main.command()

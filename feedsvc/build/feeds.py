@@ -99,8 +99,11 @@ class Built:
 
 
 class FeedBuilder:
-    def __init__(self, settings: Settings, state: State, *, full_check: bool, full: bool) -> None:
+    def __init__(
+        self, settings: Settings, state: State, *, full_check: bool, full: bool, keep_pool: bool
+    ) -> None:
         self.settings = settings
+        self.keep_pool = keep_pool
         self.state = state
         self.full = full
         self.renderer = Renderer(full_check=full_check, brotli=settings.server.brotli)
@@ -157,7 +160,7 @@ class FeedBuilder:
                 # The same list when no member came or went: the index and OPML stay.
                 self._specs = self.members.expand(now, asked) or self._specs
         specs, gone = self._with_past(self._specs, now)
-        self.renderer.keep_pool(len(specs) >= pool.POOL_FEEDS)
+        self.renderer.keep_pool(self.keep_pool and len(specs) >= pool.POOL_FEEDS)
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
         newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
