@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 import click
-import uvicorn
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -32,8 +31,6 @@ from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
 from feedsvc.stats import report
 from feedsvc.store import StoreError
-from feedsvc.web.app import SCHEDULED_ENV, create_app
-from feedsvc.web.protocol import FeedProtocol
 from feedsvc.websub.deliver import announce
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -271,6 +268,12 @@ def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
 def _serve(
     ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool, workers: int | None
 ) -> None:
+    # Here, not at the top: the server's imports cost a one-off command a sixth of a second.
+    import uvicorn
+
+    from feedsvc.web.app import SCHEDULED_ENV, create_app
+    from feedsvc.web.protocol import FeedProtocol
+
     settings = _settings(ctx)
     listen = {
         "host": host or settings.server.host,

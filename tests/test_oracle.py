@@ -303,7 +303,8 @@ class Newsroom(RuleBasedStateMachine):
         shutil.rmtree(folder)
 
 
-Newsroom.TestCase = pytest.mark.timeout(1800)(Newsroom.TestCase)  # shrinking a failure takes long
+# A step takes about 0.2 s; shrinking a failure takes long too.
+Newsroom.TestCase = pytest.mark.timeout(1800 + EXAMPLES * STEPS)(Newsroom.TestCase)
 Newsroom.TestCase.settings = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,
