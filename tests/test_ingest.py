@@ -119,7 +119,13 @@ def test_a_post_reaches_a_subscriber(api, site: Site):
         wait_until(lambda: subscribers.verified("/ok/desk"), 5, what="verification")
         wait_until(lambda: "websub_subscribers 1.0" in api.get("/metrics").text, 5)
         assert post(site, ARTICLE).status_code == 201
-        delivery = wait_until(lambda: subscribers.received("/ok/desk"), 5, what="the push")[0]
-        assert "Река вышла из берегов" in delivery.body.decode()
+
+        def pushed() -> list:
+            # The start-up build's own announcement may reach a subscriber that came just
+            # before it was made (the feed as it was, before the post): the post's comes next.
+            bodies = [d.body.decode() for d in subscribers.received("/ok/desk")]
+            return [body for body in bodies if "Река вышла из берегов" in body]
+
+        wait_until(pushed, 5, what="the push of the posted article")
     finally:
         server.shutdown()

@@ -340,3 +340,33 @@ def test_a_family_added_to_the_config_gets_every_member_in_the_next_process(site
     assert site.build().ok  # a third process, from the history: the family is there
     assert [e.title for e in entries(site, "category/economy.atom")] == ["Rates Held"]
     assert len(entries(site, "category/transport.atom")) == 2
+
+
+def test_a_member_back_from_410_gets_its_complete_archive_pages_again(site: Site):
+    """Found by the oracle: only the open page came back; the complete ones, deleted
+    with the member, were not made again."""
+    site.configure(extra='[[feeds]]\nname = "category"\nper = "category"\narchive_size = 1\n')
+    set_site(site, empty_family_days="3")
+    site.write(
+        "a.md", md("Ferry Back", "Ferry body.", categories="['Transport']", published="2026-04-01")
+    )
+    site.write(
+        "b.md",
+        md("Tram Line Opens", "Tram body.", categories="['Transport']", published="2026-04-02"),
+    )
+    assert site.build(clock=at(T0)).ok
+    pages = site.feeds / "category/transport/archive"
+    assert sorted(p.name for p in pages.glob("*.atom")) == ["1.atom", "2.atom", "3.atom"]
+    for name in ("a.md", "b.md"):
+        text = (site.articles / name).read_text().replace("Transport", "Economy")
+        site.write(name, text)
+    assert site.build(clock=at(T0 + timedelta(minutes=1))).ok
+    assert site.build(clock=at(T0 + timedelta(days=4))).ok
+    assert not pages.exists(), "gone: its pages deleted"
+    site.write(
+        "c.md",
+        md("Bus Lane Opens", "Bus body.", categories="['Transport']", published="2026-04-03"),
+    )
+    assert site.build(clock=at(T0 + timedelta(days=5))).ok
+    # Pages 1 and 2 complete and empty now (their articles left), 3 with the newcomer.
+    assert sorted(p.name for p in pages.glob("*.atom")) == ["1.atom", "2.atom", "3.atom", "4.atom"]

@@ -173,6 +173,7 @@ class FeedBuilder:
                 )
                 known = held.get(spec.key)
                 inputs = self.metas.inputs(spec)
+                there = all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
                 if (
                     known is not None
                     and known.inputs == inputs
@@ -180,14 +181,15 @@ class FeedBuilder:
                     and spec.key not in expired
                     and spec.key not in on_pages
                     and not self._affected(spec, known.ids, touched, labels)
-                    and all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
+                    and there
                 ):
                     if first_named:
                         built.newest = self._items(spec, latest, now)[0]
                     continue
-                # Settings or renderer moved (or never made here): every page again.
+                # Settings or renderer moved, never made here, or its files gone from the
+                # folder (a member back from 410, a lost folder): every page again.
                 pages = None
-                if known is not None and known.inputs == inputs:
+                if known is not None and known.inputs == inputs and there:
                     pages = on_pages.get(spec.key, set())
                 items = self._feed(spec, latest, moment, pending, built, known, inputs, pages)
                 if first_named:
