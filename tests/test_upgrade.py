@@ -8,7 +8,7 @@ import pytest
 from conftest import Site, feedsvc, md
 from sqlalchemy import create_engine, inspect
 
-from feedsvc.migrate import head
+from feedsvc.migrate import head, newest_file
 from feedsvc.state import State
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -118,3 +118,9 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
         assert "delivered" in columns
     engine.dispose()
     assert site.build().written == []
+
+
+def test_the_newest_revision_file_is_alembics_head():
+    """Opening a state at the newest revision does not import Alembic: it reads the
+    head from the revision files' numbers, which must agree with Alembic's."""
+    assert newest_file() == head()

@@ -3,6 +3,7 @@
 import logging
 import os
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -106,13 +107,21 @@ class LocalTarget:
         self.root = root
         self.brotli = brotli
         self._swept = False  # temp files left by a killed process: looked for once
+        self._sweeping: threading.Thread | None = None
         # folder -> (its mtime when listed, the names in it), for `has`
         self._listed: dict[str, tuple[int, set[str]]] = {}
         self._looked: set[str] = set()  # folders whose listing this build checked
 
     def look_again(self) -> None:
-        """A new build: files may have gone, so each listing is checked once more."""
+        """A new build: files may have gone, so each listing is checked once more. The
+        first also starts looking for stale temp files, while the build selects and
+        renders (publish waits for it before it writes anything)."""
         self._looked.clear()
+        if self._sweeping is None and not self._swept:
+            self._sweeping = threading.Thread(
+                target=self._remove_stale_temps, name="feedsvc-sweep", daemon=True
+            )
+            self._sweeping.start()
 
     def has(self, path: str) -> bool:
         """Whether a file is published here (a build redoes a feed whose file went missing).
@@ -136,6 +145,8 @@ class LocalTarget:
 
     def publish(self, files: Sequence[OutputFile]) -> list[str]:
         """Write the files that differ from what is there; return their paths."""
+        if self._sweeping is not None:
+            self._sweeping.join()
         self._remove_stale_temps()
         written, writes = [], []
         changed = [file for file in files if not self._unchanged(file)]
