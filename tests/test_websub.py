@@ -63,10 +63,16 @@ def test_a_subscriber_is_verified_then_sent_each_new_body_signed(hub, site, subs
     wait_until(lambda: subscriber_count(hub) == 1, 5, what="the subscription to be kept")
 
     site.write("b.md", md("Ферма ветряков достроена", "Сорок турбин дают ток."))
-    delivery = wait_until(lambda: subscribers.received("/ok/signed"), 10, what="a delivery")[0]
+
+    def with_the_story() -> list:
+        # The start-up build's own announcement may reach a subscriber verified just
+        # before it was made (the feed as it was): the new story's delivery comes next.
+        found = subscribers.received("/ok/signed")
+        return [d for d in found if "Ферма ветряков достроена" in d.body.decode()]
+
+    delivery = wait_until(with_the_story, 10, what="a delivery of the new story")[0]
     published = (site.root / "public" / "feeds" / "main.rss").read_bytes()
     assert delivery.body == published
-    assert "Ферма ветряков достроена" in delivery.body.decode()
     assert delivery.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
     assert f'<{site.url}websub>; rel="hub"' in delivery.headers["Link"]
     assert f'<{site.url}feeds/main.rss>; rel="self"' in delivery.headers["Link"]
@@ -197,7 +203,9 @@ def test_a_renewed_lease_replaces_the_old_and_an_expired_one_gets_nothing(hub, s
     site.write("b.md", md("Lease test article"))
     wait_until(lambda: "Lease test article" in hub.get("/feeds/main.rss").text, 10)
     time.sleep(0.5)
-    assert subscribers.received("/ok/lease") == []
+    # (The start-up build's announcement may have reached it while it was valid.)
+    bodies = [d.body.decode() for d in subscribers.received("/ok/lease")]
+    assert not [body for body in bodies if "Lease test article" in body]
     assert subscriber_count(hub) == 0
 
 
