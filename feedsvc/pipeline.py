@@ -126,7 +126,8 @@ class Pipeline:
             reading = digest(conf.model_dump(mode="json"), context)
             try:
                 memory = self.state.memory(store.name)
-                if self.state.reading(store.name) != reading:
+                read_with = self.state.reading(store.name)
+                if read_with != reading:
                     memory = memory.read_again()
                 scan = store.scan(memory, progress(store.name) if progress else no_progress)
             except StoreError as exc:
@@ -135,7 +136,8 @@ class Pipeline:
                 continue
             problems += scan.problems
             problems += self.state.apply_scan(scan, memory, now)
-            self.state.record_reading(store.name, reading)
+            if read_with != reading:
+                self.state.record_reading(store.name, reading)
         return problems, unread
 
     def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:

@@ -573,9 +573,8 @@ class State:
             return conn.scalar(select(meta.c.value).where(meta.c.name == f"{READING}{store}"))
 
     def record_reading(self, store: str, value: str) -> None:
-        if self.reading(store) != value:
-            with self.engine.begin() as conn:
-                _put_meta(conn, {f"{READING}{store}": value})
+        with self.engine.begin() as conn:
+            _put_meta(conn, {f"{READING}{store}": value})
 
     def layout(self) -> str | None:
         """The digest of the feeds' settings the publish folder last had its strays

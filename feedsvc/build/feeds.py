@@ -22,7 +22,7 @@ from feedsvc.build.pool import Renderer
 from feedsvc.build.select import Selection
 from feedsvc.config import Settings
 from feedsvc.history import FeedHistory, Removals
-from feedsvc.labels import EVERY
+from feedsvc.labels import EVERY, Where
 from feedsvc.model import EPOCH, FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
@@ -204,7 +204,11 @@ class FeedBuilder:
         now: those empty for less than `empty_family_days` are served empty (their
         subscribers must see the removal), the rest are gone. The same list object while
         nothing came or went, so that the index and OPML stay as made."""
-        families = {feed.name: feed for feed in self.settings.feeds if feed.per}
+        families = {
+            feed.name: (feed, Where.of(feed.filters(), feed.match))
+            for feed in self.settings.feeds
+            if feed.per
+        }
         order = {feed.name: index for index, feed in enumerate(self.settings.feeds)}
         keep_for = timedelta(days=self.settings.site.empty_family_days)
         live_keys = {spec.key for spec in live}
@@ -217,8 +221,9 @@ class FeedBuilder:
             if now - emptied >= keep_for:
                 gone.append(key)
             else:
+                feed, where = families[family]
                 empty.append(
-                    plan.member(families[family], self.settings.site, slug, past.value, emptied)
+                    plan.member(feed, self.settings.site, where, slug, past.value, emptied)
                 )
         gone.sort()
         if self._merged and self._merged[0] is live and self._merged[1] == empty:

@@ -63,14 +63,20 @@ def expand(
         if not feed.per:
             specs.append(FeedSpec(feed.name, feed, feed.title or site.title, description, where))
             continue
-        specs += [member(feed, site, slug, value) for slug, value in values(feed.per, where)]
+        specs += [member(feed, site, where, slug, value) for slug, value in values(feed.per, where)]
     return specs
 
 
 def member(
-    feed: FeedSettings, site: SiteSettings, slug: str, value: str, emptied: datetime | None = None
+    feed: FeedSettings,
+    site: SiteSettings,
+    where: Where,
+    slug: str,
+    value: str,
+    emptied: datetime | None = None,
 ) -> FeedSpec:
-    """One member of a family: the feed of one category, tag, author or region."""
+    """One member of a family: the feed of one category, tag, author or region.
+    `where`: the family's filters (made once for all its members)."""
     assert feed.per
     title = feed.title or f"{site.title}: {{value}}"
     description = feed.description or site.description
@@ -79,7 +85,7 @@ def member(
         settings=feed,
         title=title.replace("{value}", value),
         description=description.replace("{value}", value),
-        where=Where.of(feed.filters(), feed.match).within(feed.per, slug),
+        where=where.within(feed.per, slug),
         value=value,
         emptied=emptied,
     )
