@@ -26,6 +26,8 @@ from pydantic import (
 
 CONFIG_ENV = "FEEDSVC_CONFIG"
 FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
+# An IETF language tag (BCP 47 shape: "ru", "kk", "en-GB", "zh-Hant-TW"), or empty.
+LANGUAGE_TAG = r"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?$"
 CRON_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -79,9 +81,10 @@ class SiteSettings(_Section):
     icon: str = ""
     # A family member left with no article stays a valid empty feed this many days
     # (its subscribers see the removal), then answers 410 Gone.
-    empty_family_days: Annotated[int, Field(ge=0)] = 30
+    # (At most a century: a date that far back is still one a build can reckon.)
+    empty_family_days: Annotated[int, Field(ge=0, le=36500)] = 30
     # Atom feeds list an article removed from them (RFC 6721) this many days.
-    tombstone_days: Annotated[int, Field(ge=0)] = 30
+    tombstone_days: Annotated[int, Field(ge=0, le=36500)] = 30
 
     @field_validator("image", "icon")
     @classmethod
@@ -130,8 +133,8 @@ class StoreSettings(_Section):
     watch: bool = True
     # The language of articles that state none (text pages cannot): for the whole
     # store, and by folder, the most specific folder winning.
-    language: str = ""
-    languages: dict[str, str] = {}
+    language: Annotated[str, Field(pattern=LANGUAGE_TAG)] = ""
+    languages: dict[str, Annotated[str, Field(pattern=LANGUAGE_TAG)]] = {}
     url: str = ""
     table: str = ""
     query: str = ""

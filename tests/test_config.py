@@ -151,3 +151,17 @@ def test_readers_are_told_how_often_feeds_can_change(schedule: dict, minutes: in
     from feedsvc.config import ScheduleSettings
 
     assert ScheduleSettings(**schedule).minutes("Asia/Almaty") == minutes
+
+
+def test_new_removal_and_language_settings_are_bounded_and_named(tmp_path: Path):
+    """A century of days at most (further back than a build can reckon a date, it
+    crashed), and a store's languages must be language tags."""
+    file = tmp_path / "config.toml"
+    file.write_text("[site]\ntombstone_days = 1000000\n")
+    with pytest.raises(ConfigError, match=r"site\.tombstone_days: .*36500"):
+        load(file)
+    file.write_text('[store]\nlanguages = { "ru" = "русский <b>" }\n')
+    with pytest.raises(ConfigError, match=r"store\.languages\.ru: String should match pattern"):
+        load(file)
+    file.write_text('[store]\nlanguage = "kk"\nlanguages = { "ru" = "ru-RU" }\n')
+    assert load(file).store[0].languages == {"ru": "ru-RU"}
