@@ -24,10 +24,10 @@ from pydantic import (
     model_validator,
 )
 
+from feedsvc.text import LANGUAGE_TAG
+
 CONFIG_ENV = "FEEDSVC_CONFIG"
 FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
-# An IETF language tag (BCP 47 shape: "ru", "kk", "en-GB", "zh-Hant-TW"), or empty.
-LANGUAGE_TAG = r"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?$"
 CRON_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -76,7 +76,7 @@ class SiteSettings(_Section):
     article_url: str = "https://example.org/{slug}/"
     base_url: str = "http://127.0.0.1:8080/"
     timezone: str = "UTC"
-    summary_length: Annotated[int, Field(ge=20)] = 300
+    summary_length: Annotated[int, Field(ge=20, le=5000)] = 300
     image: str = ""
     icon: str = ""
     # A family member left with no article stays a valid empty feed this many days
@@ -303,7 +303,7 @@ class FeedSettings(_Section):
     region: Values = []
     match: Literal["all", "any"] = "all"
     per: Literal["", "category", "tag", "author", "region"] = ""
-    limit: Annotated[int, Field(gt=0)] = 50
+    limit: Annotated[int, Field(gt=0, le=1000)] = 50
     content: Literal["full", "summary"] = "full"
     formats: Annotated[list[FeedFormat], Field(min_length=1)] = list(FORMATS)
     image: str = ""

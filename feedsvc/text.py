@@ -13,6 +13,13 @@ _QUOTES = str.maketrans(
     dict.fromkeys("'\u2018\u2019\u201a\u201b\u2032\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb", '"')
 )
 
+# Bidirectional embeddings, overrides and isolates: in a headline or a name they can make
+# a reader show text in another order than it is stored ("Trojan Source").
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+# An IETF language tag (BCP 47 shape: "ru", "kk", "en-GB", "zh-Hant-TW"), or empty.
+LANGUAGE_TAG = r"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?$"
+
 _SLUG_WORD = re.compile(r"[^\W_]+")
 SLUG_MAX = 80
 
@@ -23,13 +30,19 @@ def clean_text(text: str) -> str:
     return _NOT_XML.sub("", unicodedata.normalize("NFC", text))
 
 
+def one_line(text: str) -> str:
+    """A title or a name: clean, on one line, spaces collapsed, no bidi controls."""
+    return collapse_spaces(_BIDI_CONTROLS.sub("", clean_text(text)))
+
+
 def collapse_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
 def headline_key(headline: str) -> str:
     """The form two headlines are compared in: case, quote marks and spacing ignored."""
-    return collapse_spaces(unicodedata.normalize("NFKC", headline).translate(_QUOTES).casefold())
+    text = _BIDI_CONTROLS.sub("", unicodedata.normalize("NFKC", headline))
+    return collapse_spaces(text.translate(_QUOTES).casefold())
 
 
 def slugify(text: str) -> str:

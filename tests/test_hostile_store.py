@@ -64,14 +64,3 @@ def test_any_store_content_gives_feeds_that_pass_every_check(batch):
         assert len(published) >= 9  # main, its archive page, latest: three formats each
         index = (site.root / "public" / "index.html").read_bytes()
         etree.fromstring(index, etree.HTMLParser(recover=False))
-
-
-def test_thousands_of_categories_on_one_article(site: Site):
-    site.configure(extra='[[feeds]]\nname = "main"\n')  # the article, not 3,000 family feeds
-    categories = [f"Раздел {number}" for number in range(3000)]
-    site.write("big.json", json.dumps({"title": "Everything", "body_html": "<p>x</p>",
-                                       "categories": categories}))  # fmt: skip
-    report = site.build()
-    assert report.ok, report.failures
-    rss = etree.fromstring((site.feeds / "main.rss").read_bytes())
-    assert len(rss.findall("channel/item/category")) == 3000

@@ -5,6 +5,7 @@ rendered again: its fingerprint (a digest of what it says and lists) is kept.
 """
 
 import hashlib
+import math
 import pickle
 import uuid
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from feedsvc.stages import Stages
 # by an earlier revision is then made again, complete archive pages included.
 RENDERER_REVISION = 2
 MADE_KEPT = 100_000  # feeds whose input digests are kept
+FIT_ROUNDS = 8  # renderings of a document over the size limit, at most
 
 
 @cache
@@ -157,6 +159,48 @@ class MetaMaker:
         )
 
 
+def _weight(item: FeedItem) -> int:
+    return len(item.body_html or "") + sum(map(len, item.categories))
+
+
+def _leaner(item: FeedItem) -> FeedItem:
+    """The item with its body left to its summary, or, without a body, its categories."""
+    if item.body_html is not None:
+        return replace(item, body_html=None)
+    return replace(item, categories=())
+
+
+def _fitted(items: Sequence[FeedItem], excess: int) -> Sequence[FeedItem]:
+    """The items with the heaviest made leaner until about `excess` characters are gone."""
+    lean = list(items)
+    # Heaviest first; of equal weight, the oldest (items run newest first).
+    for index in sorted(range(len(lean)), key=lambda i: (-_weight(lean[i]), -i)):
+        if excess <= 0 or not _weight(lean[index]):
+            break
+        before, lean[index] = _weight(lean[index]), _leaner(lean[index])
+        excess -= before - _weight(lean[index])
+    return lean
+
+
+def _rendered(fmt: str, meta: FeedMeta, items: Sequence[FeedItem]) -> tuple[bytes, Sequence]:
+    """The document's bytes, kept under the size readers accept: long bodies give way to
+    summaries, heaviest first, so that no article's length can stop a feed."""
+    body = RENDERERS[fmt](meta, items)
+    # Bytes a character of weight costs: first the most it can (JSON's \uXXXX), so a
+    # round never takes more than it must; then as each round measures it.
+    per_character = 6.0
+    for _ in range(FIT_ROUNDS):
+        if len(body) <= check.MAX_BYTES or not any(map(_weight, items)):
+            break
+        excess = len(body) - check.MAX_BYTES * 9 // 10
+        lean = _fitted(items, math.ceil(excess / per_character))
+        lean_body = RENDERERS[fmt](meta, lean)
+        gone = sum(map(_weight, items)) - sum(map(_weight, lean))
+        per_character = max(1.0, (len(body) - len(lean_body)) / max(gone, 1))
+        items, body = lean, lean_body
+    return body, items
+
+
 def render(
     document: Document, now: datetime, stages: Stages, *, full_check: bool
 ) -> tuple[list[OutputFile], list[str]]:
@@ -165,11 +209,11 @@ def render(
     outputs, failures = [], []
     for fmt, path in document.paths.items():
         with stages.timing("render"):
-            body = RENDERERS[fmt](document.meta, document.items)
+            body, items = _rendered(fmt, document.meta, document.items)
         with stages.timing("validate"):
-            found = check.problems(body, document.items, fmt, now)
+            found = check.problems(body, items, fmt, now)
             if not found and full_check and fmt in roundtrip.FORMATS:
-                found = roundtrip.problems(body, document.items, fmt)
+                found = roundtrip.problems(body, items, fmt)
         if found:
             failures.append(f"{path}: not published: {'; '.join(found[:5])}")
             continue

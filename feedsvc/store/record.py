@@ -1,7 +1,8 @@
 """Article fields, as front matter, JSON or a database row gives them, into a SourceArticle.
 
-Every field is type-checked and every error names the field, so a bad record
-is reported as `path:line: field: reason` and skipped.
+Every field is type-checked and bounded, and every error names the field, so a
+bad record is reported as `path:line: field: reason` and skipped: nothing that
+comes out of here can make a feed fail its check.
 """
 
 import re
@@ -17,7 +18,7 @@ from markdown_it import MarkdownIt
 from feedsvc import content
 from feedsvc.model import Image, SourceArticle
 from feedsvc.store import RecordError
-from feedsvc.text import article_link, clean_text, collapse_spaces, slugify
+from feedsvc.text import LANGUAGE_TAG, article_link, one_line, slugify
 
 FIELDS = frozenset(
     {
@@ -29,6 +30,20 @@ BODY_FIELDS = frozenset({"body_html", "body_markdown"})
 IMAGE_FIELDS = frozenset({"url", "alt", "type", "length"})
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
 _URL = re.compile(r"^https?://[^/\s]+")
+_MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+
+# The most characters a one-line field may have, and the most values a list field.
+LENGTHS = {
+    "id": 200, "slug": 200, "title": 500, "summary": 10_000, "author": 200,
+    "categories": 100, "tags": 100, "region": 100, "language": 35, "url": 2000,
+    "image.url": 2000, "image.alt": 1000, "image.type": 100,
+}  # fmt: skip
+COUNTS = {"author": 20, "categories": 50, "tags": 50}
+BODY_MAX = 4 * 1024 * 1024  # characters of article HTML or Markdown
+IMAGE_MAX_BYTES = 10**12
+# Dates a feed can carry: RFC 822 wants a four-digit year, and readers mistake dates
+# before the 20th century for errors.
+FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 @dataclass(frozen=True)
@@ -50,10 +65,16 @@ def _text(name: str, value: Any, *, required: bool = False) -> str | None:
         value = str(value)
     if value is not None and not isinstance(value, str):
         raise RecordError(f"{name}: must be a string, got {type(value).__name__}")
-    text = collapse_spaces(clean_text(value or ""))
+    text = one_line(value or "")
     if not text and required:
         raise RecordError(f"{name}: required, and missing or empty")
-    return text or None
+    return _within(name, text) or None
+
+
+def _within(name: str, text: str) -> str:
+    if len(text) > LENGTHS[name]:
+        raise RecordError(f"{name}: {len(text):,} characters, over the {LENGTHS[name]:,} allowed")
+    return text
 
 
 def _texts(name: str, value: Any) -> tuple[str, ...]:
@@ -62,14 +83,17 @@ def _texts(name: str, value: Any) -> tuple[str, ...]:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list | tuple) or not all(isinstance(v, str) for v in values):
         raise RecordError(f"{name}: must be a string or a list of strings")
-    cleaned = (collapse_spaces(clean_text(v)) for v in values)
-    return tuple(dict.fromkeys(v for v in cleaned if v))
+    kept = tuple(dict.fromkeys(_within(name, t) for t in map(one_line, values) if t))
+    if len(kept) > COUNTS[name]:
+        raise RecordError(f"{name}: {len(kept):,} given, over the {COUNTS[name]} allowed")
+    return kept
 
 
 def parse_when(name: str, value: Any, zone: ZoneInfo) -> datetime | None:
     """RFC 3339, or a date alone meaning midnight in the site's time zone."""
     if value is None or value == "":
         return None
+    stated = value
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -87,7 +111,14 @@ def parse_when(name: str, value: Any, zone: ZoneInfo) -> datetime | None:
         raise RecordError(f"{name}: must be a date or date-time, got {type(value).__name__}")
     if when.tzinfo is None:
         when = when.replace(tzinfo=zone)
-    return when.astimezone(UTC).replace(microsecond=0)
+    try:
+        when = when.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+14:00 is before the first day Python knows
+        when = datetime.min.replace(tzinfo=UTC)
+    if not FIRST_YEAR <= when.year <= LAST_YEAR:
+        shown = stated.strip() if isinstance(stated, str) else stated.isoformat()
+        raise RecordError(f"{name}: {shown} is outside the years {FIRST_YEAR} to {LAST_YEAR}")
+    return when.replace(microsecond=0)
 
 
 def _url(name: str, value: Any) -> str | None:
@@ -107,17 +138,28 @@ def _image(value: Any, base: str) -> Image | None:
     if unknown := sorted(set(value) - IMAGE_FIELDS):
         raise RecordError(f"image: unknown field {unknown[0]!r} (known: url, alt, type, length)")
     length = value.get("length")
-    if length is not None and (
-        isinstance(length, bool) or not isinstance(length, int) or length < 0
-    ):
-        raise RecordError("image.length: must be a whole number of bytes")
-    url = _text("image.url", value.get("url"), required=True) or ""
+    whole = isinstance(length, int) and not isinstance(length, bool)
+    if length is not None and not (whole and 0 <= length <= IMAGE_MAX_BYTES):
+        raise RecordError("image.length: must be a whole number of bytes, at most 10**12")
+    url = urljoin(base, _text("image.url", value.get("url"), required=True) or "")
+    if not _URL.match(url):
+        raise RecordError(f"image.url: must be an http(s) URL, got {url[:100]!r}")
+    media_type = _text("image.type", value.get("type"))
+    if media_type is not None and not _MEDIA_TYPE.match(media_type):
+        raise RecordError(f"image.type: {media_type!r} is not a media type like image/jpeg")
     return Image(
-        url=urljoin(base, url),
+        url=_within("image.url", url),
         alt=_text("image.alt", value.get("alt")) or "",
-        type=_text("image.type", value.get("type")),
+        type=media_type,
         length=length,
     )
+
+
+def _language(value: Any) -> str | None:
+    language = _text("language", value)
+    if language is not None and not re.match(LANGUAGE_TAG, language):
+        raise RecordError(f"language: {language!r} is not a language tag like ru or kk-KZ")
+    return language
 
 
 def build(
@@ -142,6 +184,8 @@ def build(
         if not isinstance(source, str):
             raise RecordError("body: must be a string")
         body_html = source if markdown_body is None else render_markdown(source)
+    if len(body_html) > BODY_MAX:
+        raise RecordError(f"body: {len(body_html):,} characters, over the {BODY_MAX:,} allowed")
     draft = fields.get("draft", False)
     if not isinstance(draft, bool):
         raise RecordError(f"draft: must be true or false, got {draft!r}")
@@ -163,7 +207,7 @@ def build(
         categories=_texts("categories", fields.get("categories")),
         tags=_texts("tags", fields.get("tags")),
         region=_text("region", fields.get("region")),
-        language=_text("language", fields.get("language")),
+        language=_language(fields.get("language")),
         explicit_id=_text("id", fields.get("id")),
         slug=slugify(slug) if slug else None,
         url=url,

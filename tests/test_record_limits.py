@@ -1,0 +1,92 @@
+"""A record that would make a feed fail its check is refused at the store, named with
+its file, line and field, and never holds back the other articles."""
+
+import json
+
+import pytest
+from conftest import Site, md
+from lxml import etree
+
+GOOD = md("Паром снова ходит через залив", "Паром вышел в рейс после ремонта.")
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def titles(site: Site) -> list[str]:
+    rss = etree.fromstring((site.feeds / "main.rss").read_bytes())
+    return [item.findtext("title") for item in rss.iter("item")]
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"published": "0001-01-01T00:00:00+14:00"}, "published: 0001-01-01T00:00:00+14:00 is "
+         "outside the years 1900 to 2999"),
+        ({"published": "0001-01-01"}, "published: 0001-01-01 is outside the years 1900 to 2999"),
+        ({"updated": "9999-12-31T23:59:59-14:00"}, "updated: 9999-12-31T23:59:59-14:00 is "
+         "outside the years 1900 to 2999"),
+        ({"image": {"url": "javascript:1"}}, "image.url: must be an http(s) URL"),
+        ({"image": {"url": "/a.jpg", "type": "<b>"}}, "image.type: '<b>' is not a media type"),
+        ({"image": {"url": "/a.jpg", "length": 10**30}}, "image.length: must be a whole number"),
+        ({"tags": [f"t{n}" for n in range(50_000)]}, "tags: 50,000 given, over the 50 allowed"),
+        ({"categories": ["x" * 101]}, "categories: 101 characters, over the 100 allowed"),
+        ({"author": [f"Автор {n}" for n in range(21)]}, "author: 21 given, over the 20"),
+        ({"language": "😀"}, "language: '😀' is not a language tag"),
+        ({"summary": "ы" * 10_001}, "summary: 10,001 characters, over the 10,000 allowed"),
+    ],
+)  # fmt: skip
+def test_a_record_that_would_break_a_feed_is_refused_by_name(site: Site, fields, reason):
+    site.write("good.md", GOOD)
+    record = {"title": "Плохая запись", "body_html": "<p>Текст.</p>", **fields}
+    site.write("bad.ndjson", "\n" + json.dumps(record) + "\n")
+    report = site.build()
+    assert report.ok, report.failures
+    (problem,) = [p for p in report.problems if "bad.ndjson" in p.path]
+    assert problem.line == 2 and problem.reason.startswith(reason), problem
+    assert titles(site) == ["Паром снова ходит через залив"]
+
+
+def test_a_front_matter_date_before_python_knows_names_its_line(site: Site):
+    site.write("old.md", md("Old", published="0001-01-01T00:00:00+14:00"))
+    site.write("good.md", GOOD)
+    report = site.build()
+    assert report.ok
+    (problem,) = report.problems
+    assert (problem.path.endswith("old.md"), problem.line) == (True, 3)
+    assert "outside the years 1900 to 2999" in problem.reason
+
+
+def test_a_title_over_the_limit_is_refused_and_one_at_it_goes_in(site: Site):
+    site.write("long.md", md("Д" * 501))
+    site.write("limit.md", md("Д" * 500, published="2026-11-01"))
+    report = site.build()
+    (problem,) = report.problems
+    assert problem.reason == "title: 501 characters, over the 500 allowed"
+    assert titles(site) == ["Д" * 500]
+
+
+def test_bidi_controls_leave_titles_and_names(site: Site):
+    spoof = "Курс \u202eруб\u202c \u2066вырос\u2069"
+    author = "'Иван \u202dПетров'"
+    site.write("a.md", f"+++\ntitle = {json.dumps(spoof)}\nauthor = {author}\n+++\nТекст.\n")
+    assert site.build().ok
+    atom = etree.fromstring((site.feeds / "main.atom").read_bytes())
+    assert atom.findtext(f"{ATOM}entry/{ATOM}title") == "Курс руб вырос"
+    assert atom.findtext(f"{ATOM}entry/{ATOM}author/{ATOM}name") == "Иван Петров"
+
+
+def test_long_articles_give_way_to_summaries_rather_than_freeze_the_feed(site: Site):
+    """Fifty articles near the store's size limit make a main feed of about 25 MB: the
+    feed is published under 2 MB, the newest with their whole text."""
+    paragraph = "<p>" + "Длинный репортаж с места событий. " * 1000 + "</p>"
+    for number in range(1, 51):
+        when = f"2026-10-{1 + number % 28:02d}T{number % 24:02d}:00:00Z"
+        record = {"title": f"Репортаж {number}", "body_html": paragraph * 8, "published": when}
+        site.write(f"long{number}.json", json.dumps(record, ensure_ascii=False))
+    report = site.build()
+    assert report.ok and not report.problems, (report.failures, report.problems)
+    for fmt in ("rss", "atom", "json"):
+        assert (site.feeds / f"main.{fmt}").stat().st_size <= 2 * 1024 * 1024
+    assert len(titles(site)) == 50
+    atom = etree.fromstring((site.feeds / "main.atom").read_bytes())
+    whole = [e for e in atom.iter(f"{ATOM}entry") if e.find(f"{ATOM}content") is not None]
+    assert 0 < len(whole) < 50
