@@ -129,3 +129,53 @@ def test_a_post_reaches_a_subscriber(api, site: Site):
         wait_until(pushed, 5, what="the push of the posted article")
     finally:
         server.shutdown()
+
+
+def test_an_article_near_the_limit_is_stored_compact_and_one_over_is_413(api, site: Site):
+    filler = "Длинный текст. " * 30_000  # 450,000 characters, 810 KB as UTF-8
+    big = {"id": "big", "title": "Большой материал", "body_html": f"<p>{filler}</p>"}
+    response = post(site, json.dumps(big, indent=4, ensure_ascii=False).encode())
+    assert response.status_code == 201 and response.json()["published"], response.text
+    stored = site.articles / "api" / "big.json"
+    assert stored.stat().st_size < 820_000 and json.loads(stored.read_text())["id"] == "big"
+    over = {**big, "id": "over", "body_html": f"<p>{filler * 2}</p>"}
+    response = post(site, json.dumps(over, ensure_ascii=False).encode())
+    assert response.status_code == 413 and "max_file_size" in response.json()["error"]
+    assert not (site.articles / "api" / "over.json").exists()
+
+
+def test_ids_have_one_normal_form(api, site: Site):
+    body = {"title": "Мост открыт", "body_html": "<p>Открыт.</p>"}
+    assert post(site, {**body, "id": "  most-1  "}).json()["id"] == "most-1"
+    assert post(site, {**body, "id": "most-1"}).status_code == 200, "the same article"
+    for bad in ("nul\u0000byte", "two  spaces", "line\nbreak", "\u202eevil", "x" * 201):
+        response = post(site, {**body, "id": bad})
+        assert (response.status_code, response.json()["field"]) == (422, "id"), bad
+    assert delete(site, "%20most-1%20").status_code == 200
+    assert "Мост открыт" not in api.get("/feeds/main.rss").text
+
+
+def test_an_id_of_slashes_gets_a_short_file_name(api, site: Site):
+    response = post(site, {"id": "/" * 90, "title": "Косая черта", "body_html": "<p>x</p>"})
+    assert response.status_code == 201, response.text
+    (stored,) = (site.articles / "api").iterdir()
+    assert len(stored.name.encode()) <= 240 and stored.name.startswith("%2F%2F")
+    assert "Косая черта" in api.get("/feeds/main.rss").text
+    assert delete(site, "%2F" * 90).status_code == 200
+
+
+def test_deep_json_is_422_not_500(api, site: Site):
+    deep = b'{"id": "deep", "title": "x", "body_html": "y", "image": ' + b"[" * 100_000
+    response = post(site, deep + b"]" * 100_000 + b"}")
+    assert response.status_code == 422 and "nested" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "reason"),
+    [({"draft": True}, "draft"), ({"published": "2999-01-01T00:00:00Z"}, "in the future")],
+)
+def test_an_article_not_published_is_not_201(api, site: Site, extra, reason):
+    response = post(site, {"id": "held", "title": "Пока нет", "body_html": "<p>x</p>", **extra})
+    assert response.status_code == 409, response.text
+    assert response.json()["published"] is False and reason in response.json()["error"]
+    assert "Пока нет" not in api.get("/feeds/main.rss").text

@@ -340,3 +340,20 @@ def test_feedsvc_build_beside_serve_pushes_to_the_hubs_subscribers(site, start_s
     assert result.returncode == 0, result.stderr
     delivery = subscribers.received("/ok/cron")  # delivered before the command returned
     assert delivery and "Ночной рынок продлевает часы" in delivery[0].body.decode()
+
+
+def test_a_topic_spelt_with_escapes_is_delivered_as_the_feed_it_names(hub, site, subscribers):
+    assert (
+        subscribe(site, subscribers.url("ok", "escaped"), topic="feeds/%6Dain.rss").status_code
+        == 202
+    )
+    check = wait_until(lambda: subscribers.verified("/ok/escaped"), 5, what="verification")[0]
+    assert check["hub.topic"] == site.url + "feeds/main.rss"
+    wait_until(lambda: subscriber_count(hub) == 1, 5, what="the subscription to be kept")
+    site.write("c.md", md("Новый причал принял первое судно"))
+
+    def delivered() -> list:
+        found = subscribers.received("/ok/escaped")
+        return [d for d in found if "Новый причал" in d.body.decode()]
+
+    wait_until(delivered, 10, what="a delivery to the escaped topic's subscriber")

@@ -2,12 +2,17 @@
 
 An article is written as STORE/api/ID.json, the same record the JSON store reads,
 checked by the same parser first: a bad body writes nothing and names the field.
+The answer is 201 (or 200 for a replacement) only when the article is in the
+feeds the build published; otherwise it says why not.
 """
 
 import asyncio
+import hashlib
 import hmac
 import json
 import re
+import unicodedata
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,16 +21,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from feedsvc.config import Settings
+from feedsvc.model import SourceArticle
 from feedsvc.publish.local import atomic_write
 from feedsvc.rebuild import Rebuilder
 from feedsvc.state import State
 from feedsvc.store import RecordError
 from feedsvc.store.formats import FileInfo, parse_json
-from feedsvc.store.record import BODY_FIELDS, FIELDS
+from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS
 from feedsvc.stores import site_context
+from feedsvc.text import one_line
+from feedsvc.web.bodies import TooLarge, read_body
 
-MAX_BODY = 1_048_576  # bytes, as a files store's default max_file_size
 API_FOLDER = "api"
+MAX_NESTING = 32  # an article nests two deep (image); anything deeper is refused
+NAME_MAX = 240  # bytes of a file name made from an id; most file systems allow 255
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
@@ -43,10 +52,47 @@ def _field_named(reason: str) -> str | None:
     return min(named, key=reason.index) if named else None
 
 
+def normal_id(given: object) -> tuple[str | None, str]:
+    """(the id in its normal form, or None; why not): NFC, no spaces around it, no
+    control or bidi characters, at most LENGTHS["id"] characters. POST and DELETE
+    both name an article by this form, and two ids that differ only in what it drops
+    are refused rather than taken for one."""
+    if isinstance(given, int) and not isinstance(given, bool):
+        given = str(given)
+    if not isinstance(given, str) or not given.strip():
+        return None, "id: required, a string or a whole number"
+    article_id = unicodedata.normalize("NFC", given.strip())
+    if one_line(article_id) != article_id:
+        return None, "id: no control characters, bidi controls, line breaks or runs of spaces"
+    if len(article_id) > LENGTHS["id"]:
+        return None, f"id: {len(article_id):,} characters, over the {LENGTHS['id']} allowed"
+    return article_id, ""
+
+
 def file_name(article_id: str) -> str:
-    """A file name for any id: percent-encoded, and never hidden, '.' or '..'."""
+    """A file name for any id: percent-encoded, never hidden, '.' or '..', and never
+    over NAME_MAX bytes (a long one is shortened with a digest of the whole id)."""
     name = quote(article_id, safe="")
-    return ("%2E" + name[1:] if name.startswith(".") else name) + ".json"
+    name = "%2E" + name[1:] if name.startswith(".") else name
+    if len(name) + len(".json") > NAME_MAX:
+        whole = hashlib.sha256(article_id.encode()).hexdigest()[:32]
+        head = name[: NAME_MAX - 40]
+        cut = head.find("%", len(head) - 2)  # not inside a %XX escape
+        name = f"{head[:cut] if cut >= 0 else head}~{whole}"
+    return name + ".json"
+
+
+def _nesting(text: str) -> int:
+    """How deep brackets nest, before json.loads is asked (it recurses, and a deep
+    enough body exhausts the stack)."""
+    deepest = depth = 0
+    for char in re.sub(r'"(?:[^"\\]|\\.)*"', "", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 class Ingest:
@@ -89,49 +135,79 @@ class Ingest:
     async def post(self, request: Request) -> Response:
         if refused := self._refused(request):
             return refused
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return _error(413, f"the article is over {MAX_BODY} bytes")
+        assert self.store is not None
+        limit = self.store.max_file_size
         try:
-            record = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            body = await read_body(request, limit)
+        except TooLarge as exc:
+            return _error(413, f"{exc} (the store's max_file_size)")
+        if body is None:
+            return Response(status_code=400)
+        try:
+            text = body.decode()
+        except UnicodeDecodeError as exc:
+            return _error(422, f"not UTF-8: {exc}")
+        if _nesting(text) > MAX_NESTING:
+            return _error(422, f"JSON nested over {MAX_NESTING} deep")
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
             return _error(422, f"not valid JSON: {exc}")
         if not isinstance(record, dict):
             return _error(422, "the body must be one JSON object, an article")
-        article_id = record.get("id")
-        if isinstance(article_id, int) and not isinstance(article_id, bool):
-            article_id = str(article_id)
-        if not isinstance(article_id, str) or not article_id.strip() or len(article_id) > 200:
-            return _error(422, "id: required, a string of at most 200 characters", "id")
-        text = json.dumps(record, ensure_ascii=False, indent=1)
-        name = file_name(article_id.strip())
-        info = FileInfo(self.store.label, f"{API_FOLDER}/{name}", "request body", self.context)  # type: ignore[union-attr]
+        article_id, why = normal_id(record.get("id"))
+        if article_id is None:
+            return _error(422, why, "id")
+        record["id"] = article_id
+        stored = json.dumps(record, ensure_ascii=False).encode()
+        if len(stored) > limit:
+            return _error(413, f"the article is {len(stored):,} bytes as stored, over {limit:,}")
+        name = file_name(article_id)
+        info = FileInfo(self.store.label, f"{API_FOLDER}/{name}", "request body", self.context)
         try:
-            parsed = parse_json(text, info)
+            (parsed,) = parse_json(stored.decode(), info).articles
         except RecordError as exc:
             return _error(422, exc.reason, _field_named(exc.reason))
         path = self._folder() / name
         existed = path.exists()
-        atomic_write(path, text.encode())
+        atomic_write(path, stored)
         report = await self.rebuilder.build()
+        answer = {"id": article_id, "file": f"{API_FOLDER}/{name}", "build": {"ok": report.ok}}
         article = await asyncio.to_thread(
-            self.state.by_key, info.store, parsed.articles[0].key, self.context.article_url
+            self.state.by_key, info.store, parsed.key, self.context.article_url
         )
-        return JSONResponse(
-            {
-                "id": article_id,
-                "guid": article and article.guid,
-                "link": article and article.link,
-                "file": str(path),
-                "build": {"ok": report.ok, "written": len(report.written)},
-            },
-            status_code=200 if existed else 201,
+        if article is not None:
+            answer |= {"guid": article.guid, "link": article.link}
+        if reason := await self._unpublished(parsed, article, report.ok, report.failures):
+            return JSONResponse({**answer, "published": False, "error": reason}, 409)
+        return JSONResponse({**answer, "published": True}, status_code=200 if existed else 201)
+
+    async def _unpublished(
+        self, parsed: SourceArticle, article, built: bool, failures: list[str]
+    ) -> str | None:
+        """Why a stored article is not in the published feeds, or None when it is."""
+        if parsed.draft:
+            return "draft: true: kept in the store, not published"
+        if article is None:
+            return "the store did not take the article; see the server's log"
+        if not built:
+            return "the build failed, and the feeds were not published: " + "; ".join(failures[:3])
+        now = datetime.now(UTC)
+        if article.published > now:
+            return (
+                f"published: {article.published.isoformat()} is in the future; it will appear then"
+            )
+        visible = await asyncio.to_thread(
+            self.state.by_ids, [article.id], now, self.context.article_url
         )
+        return None if visible else "taken down (feedsvc takedown --list); not published"
 
     async def delete(self, request: Request) -> Response:
         if refused := self._refused(request):
             return refused
-        article_id = request.path_params["article_id"]
+        article_id, why = normal_id(request.path_params["article_id"])
+        if article_id is None:
+            return _error(422, why, "id")
         path = self._folder() / file_name(article_id)
         try:
             path.unlink()

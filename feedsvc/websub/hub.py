@@ -10,7 +10,8 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from feedsvc.build.plan import is_topic
+from feedsvc.build.plan import is_topic, public_url
+from feedsvc.web.bodies import TooLarge, read_body
 from feedsvc.web.ready import content_type
 from feedsvc.websub.callbacks import refusal
 from feedsvc.websub.context import WebSubPart
@@ -35,9 +36,12 @@ class Hub(WebSubPart):
         return relative if (self.settings.public_dir / relative).is_file() else None
 
     async def endpoint(self, request: Request) -> Response:
-        body = await request.body()
-        if len(body) > MAX_FORM:
-            return _bad(f"request body: over {MAX_FORM} bytes")
+        try:
+            body = await read_body(request, MAX_FORM)
+        except TooLarge as exc:
+            return PlainTextResponse(f"{exc}\n", status_code=413)
+        if body is None:
+            return Response(status_code=400)
         # WebSub requests are application/x-www-form-urlencoded (WebSub 5.1)
         form = {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
         mode = form.get("hub.mode", "")
@@ -49,8 +53,11 @@ class Hub(WebSubPart):
         callback, topic = form.get("hub.callback", ""), form.get("hub.topic", "")
         if not topic:
             return _bad("hub.topic: required")
-        if self.topic_path(topic) is None:
+        relative = self.topic_path(topic)
+        if relative is None:
             return _bad(f"hub.topic: {topic} is not a feed published here")
+        # One spelling for every topic (%6Dain.rss is main.rss): deliveries look it up so.
+        topic = public_url(self.settings.site.base_url, relative)
         if not callback:
             return _bad("hub.callback: required")
         if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
