@@ -1,8 +1,10 @@
 """Commands: parse arguments, call the services, print. Nothing else lives here."""
 
 import asyncio
+import functools
 import logging
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -265,6 +267,15 @@ def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     return pipeline.emptied_members(settings, known, pipeline.now_utc())
 
 
+def _allow_files(wanted: int) -> None:
+    """Raise this process's open-file limit towards `wanted`, as far as the hard limit
+    lets it: a cap of 1,000 connections is no cap at the usual soft limit of 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < ceiling:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+
+
 def _serve(
     ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool, workers: int | None
 ) -> None:
@@ -272,17 +283,27 @@ def _serve(
     import uvicorn
 
     from feedsvc.web.app import SCHEDULED_ENV, create_app
-    from feedsvc.web.protocol import FeedProtocol
+    from feedsvc.web.protocol import FeedProtocol, Limits
 
     settings = _settings(ctx)
+    server = settings.server
+    limits = Limits(
+        header_bytes=server.header_bytes,
+        header_timeout=server.header_timeout,
+        body_timeout=server.body_timeout,
+        max_connections=server.max_connections,
+    )
+    _allow_files(server.max_connections + 256)  # the connections, and the files beside them
     listen = {
-        "host": host or settings.server.host,
-        "port": port if port is not None else settings.server.port,
+        "host": host or server.host,
+        "port": port if port is not None else server.port,
         # Off: X-Forwarded-For is believed only from server.trusted_proxies (the fast lane).
         "proxy_headers": False,
         "access_log": False,  # the fast lane writes its own, one JSON line a request
         "server_header": False,
-        "http": FeedProtocol,  # polls for feeds are answered without the ASGI machinery
+        # Polls for feeds are answered without the ASGI machinery, within the limits.
+        "http": functools.partial(FeedProtocol, limits=limits),
+        "timeout_keep_alive": server.keep_alive,
         "log_level": "warning" if ctx.find_root().params.get("quiet") else "info",
     }
     workers = workers or settings.server.workers

@@ -250,6 +250,13 @@ class ServerSettings(_Section):
     rate_window: Annotated[float, Field(gt=0)] = 60
     trusted_proxies: list[str] = []
     access_log: bool = True
+    # What one connection may hold: bytes and seconds for a request head, seconds for
+    # its body, seconds idle between requests; connections a worker keeps.
+    header_bytes: Annotated[int, Field(ge=1024, le=1_048_576)] = 16_384
+    header_timeout: Annotated[float, Field(gt=0, le=3600)] = 10
+    body_timeout: Annotated[float, Field(gt=0, le=3600)] = 60
+    keep_alive: Annotated[float, Field(gt=0, le=3600)] = 5
+    max_connections: Annotated[int, Field(ge=1, le=1_000_000)] = 1000
 
     @field_validator("trusted_proxies")
     @classmethod
@@ -623,6 +630,14 @@ rate_window = 60
 trusted_proxies = []
 # One JSON line a request on standard error.
 access_log = true
+# Limits on each connection (SECURITY.md): a request head's bytes (431 over it) and
+# seconds (408), a request body's seconds, seconds idle between requests, and the
+# connections a worker keeps (at the cap the longest idle is closed; none idle: 503).
+header_bytes = 16384
+header_timeout = 10
+body_timeout = 60
+keep_alive = 5
+max_connections = 1000
 
 [websub]
 # WebSub (https://www.w3.org/TR/websub/): hubs told at once when a feed
