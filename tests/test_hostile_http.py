@@ -105,3 +105,16 @@ def test_the_reader_is_answered_after_every_attack(server, site: Site):
     for attack in (attacks.huge_headers, attacks.slow_headers, attacks.idle_flood):
         attacks.under_attack(site.port, server.process.pid, attack, 1)
     assert httpx.get(site.url + "feeds/main.rss", timeout=5).status_code == 200
+
+
+def test_made_up_paths_do_not_grow_the_metrics(server, site: Site):
+    with httpx.Client(base_url=site.url, timeout=10) as client:
+        client.get("/feeds/main.rss")
+        for number in range(1500):
+            method = "POST" if number % 2 else "GET"
+            client.request(method, f"/feeds/made-up-{number}.rss")
+        time.sleep(1.5)  # the tally reaches the counters every second
+        text = client.get("/metrics").text
+    assert "made-up" not in text
+    assert 'feed="feeds/main.rss"' in text and 'status="405"' in text
+    assert len(text) < 64_000

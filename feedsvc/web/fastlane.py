@@ -92,7 +92,10 @@ class FastLane:
         client = self.clients.of(peer, headers.get(b"x-forwarded-for"))
         reply = self._reply(method, relative, headers, client)
         sent = len(reply.body)
-        self.tally.add(relative if reply.status not in (404, 410) else "", reply.status, sent)
+        # A label only for a file that is published: any other path, whatever its answer,
+        # counts under "", or every path an attacker makes up would be a new series.
+        published_file = reply.status in (200, 304, 429)
+        self.tally.add(relative if published_file else "", reply.status, sent)
         if self.access_log is not None:
             agent = headers.get(b"user-agent", b"")
             took = time.monotonic() - started
