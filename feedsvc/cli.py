@@ -5,6 +5,7 @@ import functools
 import logging
 import os
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -23,16 +24,18 @@ from rich.progress import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc import config, logs, pipeline, scaffold, transfer
+from feedsvc import backup, config, logs, pipeline, scaffold, transfer
 from feedsvc.build.pages import discovery_links
 from feedsvc.build.plan import expand
 from feedsvc.config import ConfigError, Settings
+from feedsvc.continuity import StateLost
 from feedsvc.history import FeedHistory
 from feedsvc.model import Problem
 from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
 from feedsvc.stats import report
 from feedsvc.store import StoreError
+from feedsvc.text import redacted_url
 from feedsvc.websub.deliver import announce
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -56,11 +59,19 @@ def _settings(ctx: click.Context) -> Settings:
         _fail(str(exc))
 
 
-def _state(ctx: click.Context, settings: Settings) -> State:
+def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -> State:
+    """The state; for a command that publishes, never an empty one where a state was."""
     try:
-        return State(settings.state.url)
+        return State(settings.state.url, settings.public_dir if publishing else None)
+    except StateLost as exc:
+        _fail(f"{ctx.obj}: state.url: {exc}")
     except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
-        _fail(f"{ctx.obj}: state.url: cannot open the state database: {exc}")
+        reason = redacted_url(str(getattr(exc, "orig", None) or exc))
+        _fail(
+            f"{ctx.obj}: state.url: cannot open the state database: {reason}. If it was "
+            "damaged, restore a copy (`feedsvc state backup` makes one) or an export "
+            "(`feedsvc state import FILE`)"
+        )
 
 
 def _pipeline(
@@ -380,7 +391,7 @@ def state_group() -> None:
 @click.pass_context
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
-    state = _state(ctx.parent, _with_state_url(ctx.parent, url))
+    state = _state(ctx.parent, _with_state_url(ctx.parent, url), publishing=False)
     try:
         counts = transfer.export_state(state.engine, file)
     finally:
@@ -394,7 +405,7 @@ def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
 @click.pass_context
 def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Load a state export into an empty database (made and migrated if new)."""
-    state = _state(ctx.parent, _with_state_url(ctx.parent, url))
+    state = _state(ctx.parent, _with_state_url(ctx.parent, url), publishing=False)
     try:
         counts = transfer.import_state(state.engine, file, file.name)
     except transfer.TransferError as exc:
@@ -404,6 +415,25 @@ def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
     finally:
         state.close()
     click.echo(f"imported {_rows(counts)}")
+
+
+@state_group.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_url
+@click.pass_context
+def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
+    """Copy a SQLite state to FILE, consistent while builds and the server run; restore
+    it by copying it back to state.url's file with feedsvc stopped."""
+    state = _state(ctx.parent, _with_state_url(ctx.parent, url), publishing=False)
+    try:
+        backup.copy_database(backup.database_file(state.engine), file)
+    except backup.BackupError as exc:
+        _fail(f"state.url: {exc}")
+    except (sqlite3.Error, OSError) as exc:
+        _fail(f"{file}: cannot write the copy: {exc}")
+    finally:
+        state.close()
+    click.echo(f"copied the state to {file} ({file.stat().st_size:,} bytes)")
 
 
 def _with_state_url(ctx: click.Context, url: str | None) -> Settings:

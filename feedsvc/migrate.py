@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from feedsvc.backup import before_migrating
 from feedsvc.schema import metadata
 from feedsvc.upgrade import upgrade as mend_unversioned
 
@@ -72,6 +73,10 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
     with engine.connect() as conn:
         if (current := revision(conn)) == newest_file():
             return current, current  # the common case: nothing to do, Alembic not needed
+        existing = inspect(conn).has_table("articles")
+    if existing and engine.dialect.name == "sqlite" and engine.url.database:
+        kept = before_migrating(Path(engine.url.database), current or "unversioned")
+        log.info("state database: kept a copy as %s before migrating it", kept)
     from alembic import command
 
     with engine.begin() as conn:

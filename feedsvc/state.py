@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Connection, Row
 
-from feedsvc import identity
+from feedsvc import continuity, identity
 from feedsvc.config import LabelKind
 from feedsvc.labels import EVERY, Where
 from feedsvc.migrate import migrate
@@ -130,7 +130,10 @@ PARSED = 8192  # articles kept parsed between builds (a few KB each)
 
 
 class State:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, published: Path | None = None) -> None:
+        """Open (and migrate) the state at `url`. With `published`, the publish folder
+        made from it: another state than the one it was published from, or an empty
+        one, raises StateLost; otherwise the folder is marked as made from this one."""
         # A server's connections die with a restart: each is tried before use (SQLite's
         # are files, nothing to try).
         self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
@@ -138,7 +141,15 @@ class State:
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if database := self.engine.url.database:
                 Path(database).parent.mkdir(parents=True, exist_ok=True)
-        self.migrated = migrate(self.engine)  # (revision before, revision now)
+        try:
+            if published is not None:
+                continuity.refuse_if_empty(self.engine, published)
+            self.migrated = migrate(self.engine)  # (revision before, revision now)
+            if published is not None:
+                continuity.bind(self.engine, published)
+        except BaseException:
+            self.engine.dispose()
+            raise
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 _explicit_ids_are_unique(conn)  # statistics an earlier release left

@@ -1,4 +1,5 @@
-"""Text hygiene shared by every layer: XML-safe characters, headline keys, slugs."""
+"""Text hygiene shared by every layer: XML-safe characters, headline keys, slugs, and
+URLs with their secrets left out."""
 
 import re
 import unicodedata
@@ -19,6 +20,10 @@ _BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 # An IETF language tag (BCP 47 shape: "ru", "kk", "en-GB", "zh-Hant-TW"), or empty.
 LANGUAGE_TAG = r"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?$"
+
+# A URL's user information (RFC 3986 3.2.1, "user:password@"), which may be a secret:
+# config URLs of WebDAV targets and databases carry one.
+_USERINFO = re.compile(r"(?<=//)[^/?#\s]*@")
 
 _SLUG_WORD = re.compile(r"[^\W_]+")
 SLUG_MAX = 80
@@ -60,3 +65,9 @@ def slugify(text: str) -> str:
 def article_link(pattern: str, slug: str) -> str:
     """The article URL pattern filled in; a Unicode slug is percent-encoded."""
     return pattern.replace("{slug}", quote(slug, safe="-"))
+
+
+def redacted_url(text: str) -> str:
+    """The text with the user information of every URL in it replaced by "***": what a
+    log line, an error or a health report may show of a configured URL."""
+    return _USERINFO.sub("***@", text)

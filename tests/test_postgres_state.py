@@ -71,6 +71,8 @@ def test_migrate_brings_a_new_postgresql_database_to_the_newest_revision(
     assert "was at revision none, now at" in first.stdout
     again = feedsvc("--config", str(site.config), "migrate")
     assert "the newest: nothing to do" in again.stdout
+    backup = feedsvc("--config", str(site.config), "state", "backup", str(site.root / "x.db"))
+    assert backup.returncode == 2 and "pg_dump" in backup.stderr
 
 
 def test_a_sqlite_state_moves_to_postgresql_with_nothing_lost(
