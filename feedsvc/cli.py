@@ -48,7 +48,7 @@ def _count(number: int, noun: str) -> str:
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"feedsvc: {message}", err=True)
+    click.echo(f"feedsvc: {redacted_url(message)}", err=True)
     sys.exit(code)
 
 
@@ -66,7 +66,7 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
     except StateLost as exc:
         _fail(f"{ctx.obj}: state.url: {exc}")
     except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
-        reason = redacted_url(str(getattr(exc, "orig", None) or exc))
+        reason = getattr(exc, "orig", None) or exc
         _fail(
             f"{ctx.obj}: state.url: cannot open the state database: {reason}. If it was "
             "damaged, restore a copy (`feedsvc state backup` makes one) or an export "

@@ -3,7 +3,18 @@
 import logging
 import os
 
+from feedsvc.text import redacted_url
+
 LEVEL_ENV = "FEEDSVC_LOG_LEVEL"  # how the command tells its worker processes
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+class Redacting(logging.Formatter):
+    """Every line, traceback included, with the user information of URLs left out: a
+    library's message may quote a configured URL with its password."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redacted_url(super().format(record))
 
 
 def setup(level: int | None = None) -> None:
@@ -11,6 +22,8 @@ def setup(level: int | None = None) -> None:
     if level is None:
         level = int(os.environ.get(LEVEL_ENV, logging.INFO))
     os.environ[LEVEL_ENV] = str(level)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=level, format=FORMAT)
+    for handler in logging.getLogger().handlers:
+        handler.setFormatter(Redacting(FORMAT))
     # Alembic says which dialect it found each time the state is opened: not news.
     logging.getLogger("alembic.runtime.migration").setLevel(max(level, logging.WARNING))

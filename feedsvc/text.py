@@ -25,6 +25,10 @@ LANGUAGE_TAG = r"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?$"
 # config URLs of WebDAV targets and databases carry one.
 _USERINFO = re.compile(r"(?<=//)[^/?#\s]*@")
 
+# The folders of an absolute file path ("/srv/news/public/" of ".../main.rss"), not
+# the path part of a URL (after a host name) nor a relative path.
+_FOLDERS = re.compile(r"(?<![\w.:/~%-])(?:/[^\s'\"/]+)+/(?=[^\s'\"/])")
+
 _SLUG_WORD = re.compile(r"[^\W_]+")
 SLUG_MAX = 80
 
@@ -71,3 +75,9 @@ def redacted_url(text: str) -> str:
     """The text with the user information of every URL in it replaced by "***": what a
     log line, an error or a health report may show of a configured URL."""
     return _USERINFO.sub("***@", text)
+
+
+def shareable(text: str) -> str:
+    """An error as /healthz and API answers may show it to anyone: no URL's secrets, and
+    no absolute file paths (they tell how the server is laid out), only file names."""
+    return _FOLDERS.sub("…/", redacted_url(text))

@@ -1,9 +1,10 @@
 """Headline matching, slugs and XML-safe text."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsvc.text import SLUG_MAX, article_link, clean_text, headline_key, slugify
+from feedsvc.text import SLUG_MAX, article_link, clean_text, headline_key, shareable, slugify
 
 
 def test_headlines_match_ignoring_case_quotes_and_spacing():
@@ -46,3 +47,22 @@ def test_clean_text_leaves_only_characters_xml_accepts(text: str):
             or 0xE000 <= code <= 0xFFFD
             or code >= 0x10000
         )
+
+
+@pytest.mark.parametrize(
+    ("said", "shown"),
+    [
+        ("put failed for http://feedsvc:s3cret@dav.example.org/x", "http://***@dav.example.org/x"),
+        ("http://u:p@ss@host/dav/", "http://***@host/dav/"),  # an @ left unescaped
+        ("postgresql+psycopg://feed:pw@127.0.0.1:5432/db", "postgresql+psycopg://***@127.0.0.1"),
+        ("[Errno 28] No space left on device: '/srv/news/public/feeds/main.rss'", "'…/main.rss'"),
+    ],
+)
+def test_shareable_text_keeps_no_secret_and_no_absolute_path(said: str, shown: str):
+    assert shown in shareable(said)
+    assert "s3cret" not in shareable(said) and "/srv/news" not in shareable(said)
+
+
+def test_shareable_text_keeps_what_is_not_a_secret():
+    for kept in ("feeds/main.rss: not published", "see https://example.org/a/b@c", "mailto:x@y"):
+        assert shareable(kept) == kept

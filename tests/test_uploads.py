@@ -3,6 +3,7 @@
 import gzip
 import hashlib
 import json
+from urllib.parse import quote
 
 import pytest
 from conftest import Site, feedsvc, free_port, md, wait_until
@@ -144,6 +145,32 @@ def test_a_refused_upload_fails_the_build_without_showing_the_password(site: Sit
     assert "upload to dav failed" in result.stderr and "401" in result.stderr
     assert "wrong-secret-xyz" not in result.stdout + result.stderr
     assert (site.root / "public" / "feeds" / "main.rss").exists(), "the local target still got it"
+
+
+def test_credentials_in_a_webdav_url_are_used_and_never_shown(site: Site, dav, start_server):
+    """A password written into the URL (http://user:PASS@host/) goes as Basic auth, and
+    no log line, error, /healthz or /metrics shows it."""
+    inside = dav.url.replace("http://", "http://feedsvc:{}@") + "site/"
+    target = "[[publish]]\nkind = 'webdav'\nname = 'dav'\nurl = '{}'\n"
+    written = quote(DAV_PASSWORD, safe="")  # a URL holds it percent-encoded
+    site.configure(extra=local_and(target.format(inside.format(written))))
+    site.write("a.md", md("Канатная дорога открыта"))
+    good = feedsvc("--config", str(site.config), "build")
+    assert good.returncode == 0, good.stderr
+    assert (dav.files / "site/feeds/main.rss").exists()
+    assert "HTTP Request: PUT http://127.0.0.1" in good.stderr
+    assert written not in good.stderr and DAV_PASSWORD not in good.stderr
+
+    site.configure(extra=local_and(target.format(inside.format("leaky-secret-42"))))
+    site.write("b.md", md("Cable car closes for winter"))
+    bad = feedsvc("--config", str(site.config), "build")
+    assert bad.returncode == 1 and "401" in bad.stderr
+    assert "leaky-secret-42" not in bad.stdout + bad.stderr
+    server = start_server("run")
+    wait_until(lambda: not server.get("/healthz").json()["targets"]["dav"]["ok"], 20)
+    shown = server.get("/healthz").text + server.get("/metrics").text + server.output()
+    assert "leaky-secret-42" not in shown
+    assert str(site.root) not in server.get("/healthz").text, "no absolute paths"
 
 
 def test_a_target_that_goes_down_is_reported_and_catches_up(

@@ -64,13 +64,18 @@ class WebDavUpload:
     """HTTP PUT to a WebDAV server, making missing folders with MKCOL."""
 
     def __init__(self, settings: PublishSettings) -> None:
-        url = settings.url if settings.url.endswith("/") else settings.url + "/"
+        url = httpx.URL(settings.url if settings.url.endswith("/") else settings.url + "/")
         auth = None
         headers = {}
         if settings.username:
             auth = httpx.BasicAuth(settings.username, settings.password.get_secret_value())
+        elif url.userinfo:
+            auth = httpx.BasicAuth(url.username, url.password)
         elif token := settings.token.get_secret_value():
             headers["Authorization"] = f"Bearer {token}"
+        # Credentials written into the URL are sent as a header, never kept in the URL,
+        # where every request's log line and error message would show them.
+        url = url.copy_with(userinfo=b"")
         self.client = httpx.Client(base_url=url, auth=auth, headers=headers, timeout=30)
         self._folders: set[str] = set()
 

@@ -1,4 +1,6 @@
-"""/healthz: did the last build succeed, and how old are the feeds being served?"""
+"""/healthz: did the last build succeed, and how old are the feeds being served?
+
+Anyone may ask, so its errors show no secrets and no absolute paths."""
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -7,6 +9,7 @@ from sqlalchemy import select
 
 from feedsvc.schema import target_status
 from feedsvc.state import BuildRecord, State
+from feedsvc.text import shareable
 from feedsvc.websub.owed import OwedPings
 
 
@@ -17,7 +20,7 @@ def _describe(build: BuildRecord) -> dict:
         "articles": build.articles,
         "problems": build.problems,
         "written": build.written,
-        "error": build.error or None,
+        "error": shareable(build.error) or None,
     }
 
 
@@ -28,7 +31,7 @@ def targets(state: State) -> dict[str, dict]:
     return {
         row.target: {
             "ok": not row.error,
-            "error": row.error or None,
+            "error": shareable(row.error) or None,
             "since": row.since.isoformat(),
         }
         for row in rows

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import logging
 import re
 import unicodedata
 from datetime import UTC, datetime
@@ -29,8 +30,10 @@ from feedsvc.store import RecordError
 from feedsvc.store.formats import FileInfo, parse_json
 from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS
 from feedsvc.stores import site_context
-from feedsvc.text import one_line
+from feedsvc.text import one_line, shareable
 from feedsvc.web.bodies import TooLarge, read_body
+
+log = logging.getLogger(__name__)
 
 API_FOLDER = "api"
 MAX_NESTING = 32  # an article nests two deep (image); anything deeper is refused
@@ -38,7 +41,7 @@ NAME_MAX = 240  # bytes of a file name made from an id; most file systems allow 
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": message, "field": field}, status_code=status)
+    return JSONResponse({"error": shareable(message), "field": field}, status_code=status)
 
 
 def _field_named(reason: str) -> str | None:
@@ -170,7 +173,11 @@ class Ingest:
             return _error(422, exc.reason, _field_named(exc.reason))
         path = self._folder() / name
         existed = path.exists()
-        atomic_write(path, stored)
+        try:
+            atomic_write(path, stored)
+        except OSError as exc:
+            log.error("%s: cannot store the article: %s", path, exc)
+            return _error(503, f"cannot store the article: {exc.strerror or exc}")
         report = await self.rebuilder.build()
         answer = {"id": article_id, "file": f"{API_FOLDER}/{name}", "build": {"ok": report.ok}}
         article = await asyncio.to_thread(
@@ -179,7 +186,7 @@ class Ingest:
         if article is not None:
             answer |= {"guid": article.guid, "link": article.link}
         if reason := await self._unpublished(parsed, article, report.ok, report.failures):
-            return JSONResponse({**answer, "published": False, "error": reason}, 409)
+            return JSONResponse({**answer, "published": False, "error": shareable(reason)}, 409)
         return JSONResponse({**answer, "published": True}, status_code=200 if existed else 201)
 
     async def _unpublished(
