@@ -31,6 +31,7 @@ from feedsvc.config import ConfigError, Settings
 from feedsvc.continuity import StateLost
 from feedsvc.history import FeedHistory
 from feedsvc.model import Problem
+from feedsvc.publish.local import check_writable
 from feedsvc.publish.mirror import Mirror, mirrors_for
 from feedsvc.state import State
 from feedsvc.stats import report
@@ -60,7 +61,14 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -> State:
-    """The state; for a command that publishes, never an empty one where a state was."""
+    """The state; for a command that publishes, never an empty one where a state was, and
+    only with a publish folder it can write in."""
+    if publishing:
+        folder = settings.public_dir
+        try:
+            check_writable(folder)
+        except OSError as exc:
+            _fail(f"{ctx.obj}: publish.path: cannot write in {folder}: {exc.strerror or exc}", 1)
     try:
         return State(settings.state.url, settings.public_dir if publishing else None)
     except StateLost as exc:

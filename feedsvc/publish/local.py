@@ -64,6 +64,14 @@ def _sync_folder(folder: Path) -> None:
         os.close(dir_fd)
 
 
+def check_writable(folder: Path) -> None:
+    """Raise OSError if files cannot be made in the folder (made if missing): a read-only
+    or full disk found before a build, not halfway through one."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=TEMP_PREFIX):
+        pass
+
+
 def atomic_write(path: Path, data: bytes) -> None:
     """Write to a temp file beside `path`, fsync, rename over it, fsync the folder.
 

@@ -1,9 +1,14 @@
-"""A state database is never silently replaced: an empty or another state where feeds were
-published stops the commands that publish, with what to do; backups and exports restore it."""
+"""What stops a command that publishes before it starts, in one line with what to do: an
+empty or another state where feeds were published (backups and exports restore it), an
+unreadable state, a read-only publish folder."""
 
+import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from conftest import Site, feedsvc, md
 
 
@@ -119,3 +124,27 @@ def test_a_state_url_password_is_never_shown(site: Site):
     )  # fmt: skip
     assert refused.returncode == 2 and "secret" not in refused.stderr
     assert "cannot open the state database" in refused.stderr
+
+
+def test_a_read_only_publish_folder_is_one_line_and_exit_1(site: Site):
+    """The folder mounted read-only (a bind mount in a mount namespace of its own)."""
+    if shutil.which("unshare") is None:
+        pytest.skip("util-linux's unshare is not installed")
+    _published(site)
+    site.write("d.md", md("Late story"))
+    public = site.root / "public"
+    command = (
+        f"mount --bind {public} {public} && mount -o remount,bind,ro {public} && "
+        f"{sys.executable} -m feedsvc --config {site.config} build"
+    )
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", command],
+        capture_output=True, text=True, timeout=60, cwd=site.root,
+    )  # fmt: skip
+    if "mount:" in done.stderr:
+        pytest.skip(f"no mount namespace here: {done.stderr.strip()}")
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip().endswith(
+        f"publish.path: cannot write in {public}: Read-only file system"
+    )
+    assert "Traceback" not in done.stderr
