@@ -1,9 +1,13 @@
 """WebSub, both sides, against real subscriber and hub servers on 127.0.0.1."""
 
+import contextlib
 import hashlib
 import hmac
 import signal
+import socket
+import threading
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -16,6 +20,7 @@ from test_serving import metric
 
 from feedsvc.schema import subscriptions
 from feedsvc.state import State
+from feedsvc.websub.hub import PENDING_PER_HOST
 from feedsvc.websub.owed import OwedAnnouncements
 
 QUICK = "retries = 1\nretry_delay = 0.2\nmax_failures = 2\n"
@@ -357,3 +362,60 @@ def test_a_topic_spelt_with_escapes_is_delivered_as_the_feed_it_names(hub, site,
         return [d for d in found if "Новый причал" in d.body.decode()]
 
     wait_until(delivered, 10, what="a delivery to the escaped topic's subscriber")
+
+
+@pytest.fixture
+def hanging_callbacks():
+    """A callback server on 127.0.0.1 that takes connections and never answers."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                held.append(listener.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{listener.getsockname()[1]}/hang"
+    stop.set()
+    thread.join(5)
+    for connection in held:
+        connection.close()
+    listener.close()
+
+
+def test_a_flood_of_subscriptions_to_hanging_callbacks_delays_no_delivery(
+    hub, site, subscribers, hanging_callbacks
+):
+    """Past PENDING_PER_HOST verifications waiting on one host, more are refused at once
+    (429); deliveries have connections of their own, and a subscriber already verified
+    gets the next story as soon as the build publishes it."""
+    assert subscribe(site, subscribers.url("ok", "kept")).status_code == 202
+    wait_until(lambda: subscriber_count(hub) == 1, 5, what="the verified subscriber")
+
+    answers = Counter()
+    with httpx.Client(timeout=10) as client:
+        for number in range(400):
+            form = {
+                "hub.mode": "subscribe",
+                "hub.callback": f"{hanging_callbacks}/{number}",
+                "hub.topic": site.url + "feeds/main.rss",
+            }
+            answer = client.post(site.url + "websub", data=form)
+            answers[answer.status_code] += 1
+            if answer.status_code == 429:
+                assert answer.headers["Retry-After"] == "60"
+    assert answers == {202: PENDING_PER_HOST, 429: 400 - PENDING_PER_HOST}
+
+    written = time.monotonic()
+    site.write("b.md", md("Паром ходит по расписанию"))
+    delivered = wait_until(
+        lambda: [d for d in subscribers.received("/ok/kept") if "Паром" in d.body.decode()],
+        10,
+        what="the delivery while verifications hang",
+    )[0]
+    assert delivered.at - written < 3, "the build's interval and one delivery, no queue"
+    assert subscriber_count(hub) == 1

@@ -32,8 +32,9 @@ from feedsvc.web.health import health, targets
 from feedsvc.web.ingest import Ingest
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import ReadyFiles, Serving
+from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
-from feedsvc.websub.deliver import Deliverer, hub_client
+from feedsvc.websub.deliver import Deliverer
 from feedsvc.websub.hub import Hub
 from feedsvc.websub.subscriptions import Subscriptions
 
@@ -56,8 +57,8 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     tally = metrics.RequestTally()
     access_log = AccessLog() if server.access_log else None
     subscriptions = Subscriptions(state.engine)
-    client = hub_client(settings)
-    websub = WebSubContext(settings, subscriptions, client)
+    clients = hub_clients(settings)
+    websub = WebSubContext(settings, subscriptions, clients)
     deliverer = Deliverer(websub)
     mirrors = mirrors_for(settings, state.engine) if scheduled else []
     follower = None
@@ -128,7 +129,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
                 schedule.stop()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(websub.idle(), 5)
-            await client.aclose()
+            await clients.aclose()
             for mirror in mirrors:
                 mirror.stop()
             tally.flush()

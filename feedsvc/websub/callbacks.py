@@ -2,13 +2,22 @@
 
 A hub that calls any URL it is given can be made to reach services behind the
 firewall (server-side request forgery), so loopback, private, link-local and
-other special addresses are refused unless the config allows them.
+other special addresses are refused unless the config allows them. The address is
+checked where the connection is made, and the connection goes to the address that
+was checked: a name that resolves to a public address for the check and to a private
+one a moment later (DNS rebinding) never gets the hub inside.
 """
 
 import asyncio
 import ipaddress
 import socket
+from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
+
+import httpx
+
+Resolve = Callable[[str, int], Awaitable[list[str]]]  # (host, port) -> addresses
+PRIVATE = "resolves to a loopback or private address, which this hub won't call"
 
 
 def _special(address: str) -> bool:
@@ -16,8 +25,19 @@ def _special(address: str) -> bool:
     return not ip.is_global or ip.is_multicast
 
 
-async def refusal(callback: str, allow_private: bool) -> str | None:
-    """Why `callback` is refused, or None when the hub may call it."""
+async def addresses(host: str, port: int) -> list[str]:
+    """The addresses a host name stands for now (an address stands for itself)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return [info[4][0] for info in found]
+    return [host]
+
+
+async def refusal(callback: str, allow_private: bool, resolve: Resolve = addresses) -> str | None:
+    """Why `callback` is refused, or None when the hub may call it (asked at subscription,
+    to answer at once; every call checks again where it connects)."""
     try:
         parts = urlsplit(callback)
         port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -30,9 +50,38 @@ async def refusal(callback: str, allow_private: bool) -> str | None:
     if allow_private:
         return None
     try:
-        found = await asyncio.to_thread(socket.getaddrinfo, parts.hostname, port)
+        found = await resolve(parts.hostname, port)
     except (OSError, UnicodeError):
         return f"hub.callback: cannot resolve {parts.hostname!r}"
-    if any(_special(info[4][0]) for info in found):
-        return "hub.callback: resolves to a loopback or private address, which this hub won't call"
+    if not found or any(map(_special, found)):
+        return f"hub.callback: {PRIVATE}"
     return None
+
+
+class PinnedTransport(httpx.AsyncBaseTransport):
+    """Resolves each request's host once, checks the addresses, and connects to the one
+    it checked, the name kept for the Host header and TLS (SNI and the certificate)."""
+
+    def __init__(
+        self, allow_private: bool, resolve: Resolve = addresses, **options: object
+    ) -> None:
+        self.allow_private = allow_private
+        self.resolve = resolve
+        self._transport = httpx.AsyncHTTPTransport(**options)  # type: ignore[arg-type]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        host, port = url.host, url.port or (443 if url.scheme == "https" else 80)
+        try:
+            found = await self.resolve(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise httpx.ConnectError(f"cannot resolve {host!r}: {exc}", request=request) from exc
+        if not found or (not self.allow_private and any(map(_special, found))):
+            raise httpx.ConnectError(f"{host} {PRIVATE}", request=request)
+        request.url = url.copy_with(host=found[0])
+        if url.scheme == "https":
+            request.extensions = {**request.extensions, "sni_hostname": host}
+        return await self._transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()

@@ -5,9 +5,8 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from feedsvc.config import Settings
+from feedsvc.websub.clients import HubClients
 from feedsvc.websub.subscriptions import Subscriptions
 
 
@@ -15,7 +14,7 @@ from feedsvc.websub.subscriptions import Subscriptions
 class WebSubContext:
     settings: Settings
     subscriptions: Subscriptions
-    client: httpx.AsyncClient  # pings, verifications, deliveries: one connection pool
+    clients: HubClients  # pings, deliveries, verifications: a pool each
     running: set[asyncio.Task] = field(default_factory=set)
 
     def start(self, work: Coroutine[Any, Any, None]) -> None:
@@ -38,4 +37,4 @@ class WebSubPart:
         self.context = context
         self.settings = context.settings
         self.subscriptions = context.subscriptions
-        self.client = context.client
+        self.clients = context.clients

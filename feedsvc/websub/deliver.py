@@ -16,6 +16,7 @@ from feedsvc.build import plan
 from feedsvc.config import Settings
 from feedsvc.web.metrics import HUB_FAILURES
 from feedsvc.web.ready import CONTENT_TYPES, link_header
+from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext, WebSubPart
 from feedsvc.websub.owed import OwedAnnouncements, OwedPings
 from feedsvc.websub.retry import with_retries
@@ -97,7 +98,7 @@ class Deliverer(WebSubPart):
         async def tell(topic: str) -> bool:
             form = {"hub.mode": "publish", "hub.topic": topic, "hub.url": topic}
             answer = await with_retries(
-                lambda: self.client.post(hub, data=form),
+                lambda: self.clients.pings.post(hub, data=form),
                 websub.retries,
                 websub.retry_delay,
                 f"websub: telling {hub} of {topic}",
@@ -157,9 +158,18 @@ class Deliverer(WebSubPart):
             mac = hmac.new(subscription.secret.encode(), body, hashlib.sha256).hexdigest()
             headers["X-Hub-Signature"] = f"sha256={mac}"
 
+        busy = False  # our own connections were all taken: not the subscriber's fault
+
         async def post() -> httpx.Response:
+            nonlocal busy
             async with self._slots:
-                return await self.client.post(subscription.callback, content=body, headers=headers)
+                try:
+                    return await self.clients.deliveries.post(
+                        subscription.callback, content=body, headers=headers
+                    )
+                except httpx.PoolTimeout:
+                    busy = True
+                    raise
 
         answer = await with_retries(
             post, websub.retries, websub.retry_delay, f"websub: delivery to {subscription.callback}"
@@ -168,6 +178,11 @@ class Deliverer(WebSubPart):
             await asyncio.to_thread(self.subscriptions.remove, subscription.id)
         elif answer is not None:
             self._record(subscription.id, digest)
+        elif busy:
+            log.warning(
+                "websub: delivery to %s waited for a connection: not counted against it",
+                subscription.callback,
+            )
         else:
             HUB_FAILURES.labels("subscriber").inc()
             dropped = await asyncio.to_thread(
@@ -182,16 +197,6 @@ class Deliverer(WebSubPart):
                 )
 
 
-def hub_client(settings: Settings) -> httpx.AsyncClient:
-    """The client for pings, verifications and deliveries: bounded, never following redirects
-    (a callback must not send the hub elsewhere)."""
-    return httpx.AsyncClient(
-        timeout=settings.websub.timeout,
-        limits=httpx.Limits(max_connections=128),
-        headers={"User-Agent": "feedsvc (WebSub)"},
-    )
-
-
 async def announce(
     settings: Settings,
     subscriptions: Subscriptions,
@@ -199,7 +204,7 @@ async def announce(
     done: Callable[[float], None] | None = None,
 ) -> None:
     """Everything a build outside the server (`feedsvc build`) owes hubs and subscribers."""
-    async with hub_client(settings) as client:
-        context = WebSubContext(settings, subscriptions, client)
+    async with hub_clients(settings) as clients:
+        context = WebSubContext(settings, subscriptions, clients)
         Deliverer(context).changed(written, done)
         await context.idle()

@@ -3,8 +3,9 @@
 import asyncio
 import logging
 import secrets
+from collections import Counter
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, unquote, urlencode
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 import httpx
 from starlette.requests import Request
@@ -14,16 +15,25 @@ from feedsvc.build.plan import is_topic, public_url
 from feedsvc.web.bodies import TooLarge, read_body
 from feedsvc.web.ready import content_type
 from feedsvc.websub.callbacks import refusal
-from feedsvc.websub.context import WebSubPart
+from feedsvc.websub.context import WebSubContext, WebSubPart
 
 log = logging.getLogger(__name__)
 
 MAX_SECRET = 200  # bytes (WebSub 5.1)
 MAX_FORM = 16_384
+# Verifications waiting on callbacks (each may hang for the whole timeout): per callback
+# host, and in all. Past them a request is refused at once with 429, Retry-After.
+PENDING_PER_HOST = 8
+PENDING_MAX = 256
+RETRY_AFTER = 60  # seconds
 
 
 class Hub(WebSubPart):
     """The endpoint: checks a request, answers 202, and verifies intent in the background."""
+
+    def __init__(self, context: WebSubContext) -> None:
+        super().__init__(context)
+        self._pending: Counter[str] = Counter()  # verifications under way, by callback host
 
     def topic_path(self, topic: str) -> str | None:
         """The published feed a topic URL names, or None when it is not one of ours."""
@@ -68,7 +78,17 @@ class Hub(WebSubPart):
         lease = self._lease(form.get("hub.lease_seconds"))
         if lease is None:
             return _bad("hub.lease_seconds: must be a positive whole number")
-        self.context.start(self._verify(mode, topic, callback, secret, lease))
+        host = (urlsplit(callback).hostname or "").lower()
+        if self._pending[host] >= PENDING_PER_HOST or self._pending.total() >= PENDING_MAX:
+            return PlainTextResponse(
+                f"hub.callback: {self._pending[host]} verifications of {host} (and "
+                f"{self._pending.total()} in all) are waiting on their callbacks; "
+                "try again later\n",
+                status_code=429,
+                headers={"Retry-After": str(RETRY_AFTER)},
+            )
+        self._pending[host] += 1
+        self.context.start(self._verify(mode, topic, callback, secret, lease, host))
         return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
 
     def _lease(self, asked: str | None) -> int | None:
@@ -81,7 +101,19 @@ class Hub(WebSubPart):
             return None
         return min(max(seconds, 60), websub.max_lease_seconds) if seconds > 0 else None
 
-    async def _verify(self, mode: str, topic: str, callback: str, secret: str, lease: int) -> None:
+    async def _verify(
+        self, mode: str, topic: str, callback: str, secret: str, lease: int, host: str
+    ) -> None:
+        try:
+            await self._verified(mode, topic, callback, secret, lease)
+        finally:
+            self._pending[host] -= 1
+            if not self._pending[host]:
+                del self._pending[host]
+
+    async def _verified(
+        self, mode: str, topic: str, callback: str, secret: str, lease: int
+    ) -> None:
         """Verification of intent (WebSub 5.3): the callback must echo the challenge."""
         challenge = secrets.token_urlsafe(24)
         query = {"hub.mode": mode, "hub.topic": topic, "hub.challenge": challenge}
@@ -89,7 +121,7 @@ class Hub(WebSubPart):
             query["hub.lease_seconds"] = str(lease)
         url = callback + ("&" if "?" in callback else "?") + urlencode(query)
         try:
-            response = await self.client.get(url)
+            response = await self.clients.verifications.get(url)
         except httpx.HTTPError as exc:
             log.warning("websub: %s of %s not verified: %s", mode, callback, exc)
             return

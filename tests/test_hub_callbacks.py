@@ -1,0 +1,103 @@
+"""The hub connects to the address it checked: a callback's name is resolved once per
+call, vetted, and the connection made to that address with the name kept as Host.
+
+A name that answers a public address to the check and a private one a moment later
+(DNS rebinding) needs a DNS server that lies on cue, which is out of reach here: the
+resolver is the one part replaced (a function giving each lookup's answer, in order);
+the HTTP server called is real, on 127.0.0.1.
+"""
+
+import asyncio
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from feedsvc.config import Settings
+from feedsvc.websub.callbacks import PinnedTransport, refusal
+from feedsvc.websub.clients import hub_clients
+
+
+class Callback(BaseHTTPRequestHandler):
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_GET(self) -> None:
+        Callback.seen.append({"path": self.path, "host": self.headers["Host"]})
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *_args) -> None:
+        pass
+
+
+@pytest.fixture
+def callback_port():
+    Callback.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Callback)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def lookups(*answers: list[str]):
+    """A resolver giving these answers, one a lookup, in order; it records each host."""
+    asked: list[str] = []
+    left = list(answers)
+
+    async def resolve(host: str, _port: int) -> list[str]:
+        asked.append(host)
+        return left.pop(0)
+
+    return resolve, asked
+
+
+def test_a_call_connects_to_the_address_it_checked_keeping_the_name(callback_port: int):
+    resolve, asked = lookups(["127.0.0.1"])
+
+    async def call() -> httpx.Response:
+        transport = PinnedTransport(allow_private=True, resolve=resolve)
+        async with httpx.AsyncClient(transport=transport) as client:
+            return await client.get(f"http://callback.test:{callback_port}/push?x=1")
+
+    answer = asyncio.run(call())
+    assert answer.status_code == 200 and answer.text == "ok"
+    # "callback.test" exists nowhere: the connection went to the address looked up once.
+    assert asked == ["callback.test"]
+    assert Callback.seen == [{"path": "/push?x=1", "host": f"callback.test:{callback_port}"}]
+
+
+def test_a_name_rebound_to_a_private_address_after_the_check_is_not_called(callback_port: int):
+    resolve, asked = lookups(["93.184.216.34"], ["127.0.0.1"])
+    callback = f"http://rebinding.test:{callback_port}/cb"
+
+    async def subscribe_then_deliver() -> tuple[str | None, Exception]:
+        checked = await refusal(callback, allow_private=False, resolve=resolve)
+        transport = PinnedTransport(allow_private=False, resolve=resolve)
+        async with httpx.AsyncClient(transport=transport) as client:
+            with pytest.raises(httpx.ConnectError) as refused:
+                await client.post(callback, content=b"<rss/>")
+        return checked, refused.value
+
+    checked, refused = asyncio.run(subscribe_then_deliver())
+    assert checked is None, "the name looked public when it subscribed"
+    assert "loopback or private address" in str(refused)
+    assert asked == ["rebinding.test", "rebinding.test"]
+    assert Callback.seen == [], "nothing reached the private address"
+
+
+@pytest.mark.parametrize("address", ["10.0.0.7", "169.254.169.254", "::1", "fd00::1"])
+def test_every_call_to_a_callback_is_vetted(address: str, callback_port: int):
+    resolve, _ = lookups([address])
+    settings = Settings.model_validate({})
+
+    async def deliver() -> None:
+        async with hub_clients(settings, resolve) as clients:
+            await clients.deliveries.post(f"http://inside.test:{callback_port}/", content=b"")
+
+    with pytest.raises(httpx.ConnectError, match="private address"):
+        asyncio.run(deliver())
