@@ -295,3 +295,23 @@ def test_the_front_matter_example_in_the_readme_parses():
     article = formats.FORMATS["markdown"]("+++\n" + example, info()).articles[0]
     assert article.title == "Tram Line Opens to the Station"
     assert article.image.url == "https://example.org/2026/tram/img/tram.jpg"
+
+
+def test_nesting_deeper_than_the_parsers_recurse_refuses_that_file_only(site: Site):
+    """Past about a thousand levels Python's JSON and TOML parsers raise RecursionError:
+    the file is refused on its line, the others go in."""
+    site.configure()
+    site.write("good.md", "+++\ntitle = 'Good'\n+++\nFine.\n")
+    site.write("deep.json", "[" * 1500 + "]" * 1500)
+    site.write(
+        "deep.ndjson",
+        '{"title": "Fine too", "body_html": "<p>x</p>"}\n' + "[" * 1500 + "]" * 1500 + "\n",
+    )
+    site.write("deep.md", "+++\ntitle = 'Deep'\ntags = " + "[" * 1500 + "]" * 1500 + "\n+++\nx\n")
+    report = site.build()
+    assert report.ok and report.articles == 2
+    assert sorted(str(p) for p in report.problems) == [
+        f"{site.articles / 'deep.json'}:1: JSON nested too deep to read",
+        f"{site.articles / 'deep.md'}:2: front matter is nested too deep to read",
+        f"{site.articles / 'deep.ndjson'}:2: JSON nested too deep to read",
+    ]

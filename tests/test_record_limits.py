@@ -24,7 +24,9 @@ def titles(site: Site) -> list[str]:
         ({"published": "0001-01-01"}, "published: 0001-01-01 is outside the years 1900 to 2999"),
         ({"updated": "9999-12-31T23:59:59-14:00"}, "updated: 9999-12-31T23:59:59-14:00 is "
          "outside the years 1900 to 2999"),
-        ({"image": {"url": "javascript:1"}}, "image.url: must be an http(s) URL"),
+        ({"image": {"url": "javascript:1"}}, "image.url: must be an absolute http(s) URL"),
+        ({"image": "https://exam[ple.org/a.jpg"}, "image.url: not a valid URL (Invalid IPv6 URL)"),
+        ({"url": "https://example.org:99999/a"}, "url: not a valid URL (Port out of range"),
         ({"image": {"url": "/a.jpg", "type": "<b>"}}, "image.type: '<b>' is not a media type"),
         ({"image": {"url": "/a.jpg", "length": 10**30}}, "image.length: must be a whole number"),
         ({"tags": [f"t{n}" for n in range(50_000)]}, "tags: 50,000 given, over the 50 allowed"),

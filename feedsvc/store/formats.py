@@ -17,6 +17,9 @@ from feedsvc.model import Problem, SourceArticle
 from feedsvc.store import RecordError, record, textpage
 from feedsvc.store.record import SiteContext
 
+# Python's JSON and TOML parsers recurse once a level: past about a thousand levels
+# they raise RecursionError, which must be a refusal of the file, not a failed scan.
+TOO_DEEP = "nested too deep to read"
 _TOML_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 _FIELD_NAME = re.compile(r"^([\w.]+):")
 
@@ -77,6 +80,8 @@ def parse_front_matter(text: str, info: FileInfo, *, markdown: bool) -> Parsed:
     front, body, _ = split_front_matter(text)
     try:
         fields = tomllib.loads(front)
+    except RecursionError:
+        raise RecordError(f"front matter is {TOO_DEEP}", 2) from None
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         match = _TOML_LINE.search(message)
@@ -133,6 +138,8 @@ def _json_values(text: str) -> tuple[bool, Iterator[tuple[int, Any]]]:
         return False, iter(found)
     except json.JSONDecodeError as exc:
         raise RecordError(f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise RecordError(f"JSON {TOO_DEEP}", 1) from None
 
 
 def parse_json(text: str, info: FileInfo) -> Parsed:
@@ -152,6 +159,8 @@ def parse_ndjson(text: str, info: FileInfo) -> Parsed:
                 values.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 bad.append(Problem(info.origin, f"not valid JSON: {exc.msg}", number))
+            except RecursionError:
+                bad.append(Problem(info.origin, f"JSON {TOO_DEEP}", number))
     parsed = _records(iter(values), info, single=False)
     parsed.problems[:0] = bad
     parsed.problems.sort(key=lambda p: p.line or 0)

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
@@ -121,11 +121,22 @@ def parse_when(name: str, value: Any, zone: ZoneInfo) -> datetime | None:
     return when.replace(microsecond=0)
 
 
+def _checked_url(name: str, url: str) -> str:
+    """The URL, if it is an absolute http(s) one that every URL parser can take apart
+    (a bracket or a port out of range makes Python's, and readers', raise)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (a port out of range raises only when asked for)
+    except ValueError as exc:
+        raise RecordError(f"{name}: not a valid URL ({exc}): {url[:100]!r}") from None
+    if not _URL.match(url) or not parts.hostname:
+        raise RecordError(f"{name}: must be an absolute http(s) URL, got {url[:100]!r}")
+    return url
+
+
 def _url(name: str, value: Any) -> str | None:
     url = _text(name, value)
-    if url is not None and not _URL.match(url):
-        raise RecordError(f"{name}: must be an absolute http(s) URL, got {url!r}")
-    return url
+    return None if url is None else _checked_url(name, url)
 
 
 def _image(value: Any, base: str) -> Image | None:
@@ -141,9 +152,12 @@ def _image(value: Any, base: str) -> Image | None:
     whole = isinstance(length, int) and not isinstance(length, bool)
     if length is not None and not (whole and 0 <= length <= IMAGE_MAX_BYTES):
         raise RecordError("image.length: must be a whole number of bytes, at most 10**12")
-    url = urljoin(base, _text("image.url", value.get("url"), required=True) or "")
-    if not _URL.match(url):
-        raise RecordError(f"image.url: must be an http(s) URL, got {url[:100]!r}")
+    given = _text("image.url", value.get("url"), required=True) or ""
+    try:
+        joined = urljoin(base, given)  # parses the URL too
+    except ValueError as exc:
+        raise RecordError(f"image.url: not a valid URL ({exc}): {given[:100]!r}") from None
+    url = _checked_url("image.url", joined)
     media_type = _text("image.type", value.get("type"))
     if media_type is not None and not _MEDIA_TYPE.match(media_type):
         raise RecordError(f"image.type: {media_type!r} is not a media type like image/jpeg")
