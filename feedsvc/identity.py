@@ -32,26 +32,34 @@ def select_in(
 def conflicts(
     conn: Connection, fresh: Sequence[SourceArticle], touched: Sequence[Row]
 ) -> tuple[set[str], list[Problem]]:
-    """Ids claimed by more than one source; a problem for each claimant."""
-    claims: dict[str, dict[str, str]] = {}
+    """Ids claimed by more than one record (of other files, or of one file); a problem
+    for each file that claims one."""
+    claims: dict[str, dict[tuple[str, str], str]] = {}  # id: {(store, key): origin}
     for article in fresh:
         if article.explicit_id:
-            claims.setdefault(article.explicit_id, {})[article.origin] = article.key
+            claims.setdefault(article.explicit_id, {})[(article.store, article.key)] = (
+                article.origin
+            )
     touched_ids = {row.id for row in touched}
     for row in select_in(conn, articles.c.explicit_id, claims, articles.c.deleted.is_(None)):
         if row.id not in touched_ids:  # its source is unchanged and still claims the id
-            claims[row.explicit_id].setdefault(SourceArticle.from_json(row.data).origin, row.key)
+            origin = SourceArticle.from_json(row.data).origin
+            claims[row.explicit_id].setdefault((row.store, row.key), origin)
     found = {id_ for id_, claimants in claims.items() if len(claimants) > 1}
-    problems = [
-        Problem(
-            origin,
-            f"id {id_!r} is also claimed by "
-            f"{', '.join(other for other in claims[id_] if other != origin)}; "
-            "neither is published until one of them changes it",
-        )
-        for id_ in sorted(found)
-        for origin in claims[id_]
-    ]
+    problems = []
+    for id_ in sorted(found):
+        origins = list(claims[id_].values())
+        for origin in sorted(set(origins)):
+            others = sorted({other for other in origins if other != origin})
+            if origins.count(origin) > 1:
+                others.insert(0, "another record of the same file")
+            problems.append(
+                Problem(
+                    origin,
+                    f"id {id_!r} is also claimed by {', '.join(others)}; "
+                    "neither is published until one of them changes it",
+                )
+            )
     return found, problems
 
 

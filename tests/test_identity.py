@@ -246,3 +246,17 @@ def test_with_statistics_sqlite_still_finds_explicit_ids_by_their_index(tmp_path
         query = "SELECT * FROM articles WHERE explicit_id IN ('named') AND deleted IS NULL"
         plan = " ".join(row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {query}"))
         assert "USING INDEX ix_articles_explicit_id" in plan
+
+
+def test_two_records_of_one_file_claiming_one_id_are_refused_and_the_build_goes_on(site: Site):
+    """Found by the fuzz harness: records of one NDJSON file with one id used to count as
+    one claimant, and both went in with one GUID (an IntegrityError stopped every build)."""
+    record = '{{"id": "wire-1", "title": "{}", "body_html": "<p>x</p>"}}\n'
+    site.write("wire.ndjson", record.format("Первая") + record.format("Вторая"))
+    site.write("own.md", md("Our own story"))
+    report = site.build()
+    assert report.ok and set(items(site, "main.rss")) == {"Our own story"}
+    assert [str(p) for p in report.problems] == [
+        f"{site.articles / 'wire.ndjson'}: id 'wire-1' is also claimed by another record of "
+        "the same file; neither is published until one of them changes it"
+    ]

@@ -62,7 +62,9 @@ def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:
         found.append("duplicate item ids")
     for number, (entry, item) in enumerate(zip(parsed.entries, items, strict=True), start=1):
         where = f"item {number} ({item.guid})"
-        if entry.get("id") != (item.guid if fmt == "rss" else atom_id(item.guid)):
+        if entry.get("id") != as_feedparser_reads(
+            item.guid if fmt == "rss" else atom_id(item.guid)
+        ):
             found.append(f"{where}: id reads back as {entry.get('id')!r}")
         if not _title_matches(entry, item.title):
             found.append(f"{where}: title reads back as {entry.get('title')!r}")
