@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from test_feeds import feed_is_valid
 from test_formats import SITE
 
-from feedsvc.store import RecordError
+from feedsvc.store import RecordError, feed
 from feedsvc.store.feed import entry_fields
 from feedsvc.store.record import build
 
@@ -204,3 +204,23 @@ def test_any_feed_entry_gives_an_article_or_a_clear_error(entry):
         assert exc.reason
         return
     feed_is_valid(article)
+
+
+def test_a_source_feed_over_the_limit_is_not_read_past_it(site: Site, origin, monkeypatch):
+    """A source that sends without end is cut off at feed.MAX_BYTES (here 64 KB): the
+    fetch fails with a reason, the items already in stay."""
+    base, handler = origin
+    serve_old_feed(handler)
+    feed_store(site, base + "/rss")
+    assert site.build().ok
+    monkeypatch.setattr(feed, "MAX_BYTES", 64 * 1024)
+    handler.routes["/rss"] = (
+        200,
+        {},
+        OLD_FEED.replace(b"</channel>", b" " * 200_000 + b"</channel>"),
+    )
+    report = site.build()
+    assert [str(p) for p in report.problems if "failed fetches" in p.reason] == [
+        f"{base}/rss: warning: the feed is over 65,536 bytes; not read (1 failed fetches in a row)"
+    ]
+    assert [e.id for e in entries(site)] == ["cms-item-991"]

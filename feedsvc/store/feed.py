@@ -19,6 +19,24 @@ from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
 from feedsvc.store.record import SiteContext, build
 
 USER_AGENT = "feedsvc (feed store; +https://github.com/feedsvc/feedsvc)"
+MAX_BYTES = 32 * 1024 * 1024  # of a source feed: read as it comes, and no further
+
+
+class TooLarge(Exception):
+    pass
+
+
+def _fetch(url: str, headers: dict[str, str], timeout: float) -> tuple[httpx.Response, bytes]:
+    """The answer and its body, read a chunk at a time up to MAX_BYTES."""
+    with httpx.stream(
+        "GET", url, headers=headers, timeout=timeout, follow_redirects=True
+    ) as response:
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if len(body) > MAX_BYTES:
+                raise TooLarge(f"the feed is over {MAX_BYTES:,} bytes; not read")
+        return response, bytes(body)
 
 
 def _when(parsed: struct_time | None) -> datetime | None:
@@ -81,11 +99,11 @@ class FeedStore:
         if modified := memory.notes.get("last_modified"):
             headers["If-Modified-Since"] = modified
         try:
-            response = httpx.get(
-                self.url, headers=headers, timeout=self.timeout, follow_redirects=True
-            )
+            response, body = _fetch(self.url, headers, self.timeout)
         except httpx.HTTPError as exc:
             return self._failed(scan, f"cannot fetch: {exc.__class__.__name__}: {exc}")
+        except TooLarge as exc:
+            return self._failed(scan, str(exc))
         if any(r.status_code in (301, 308) for r in response.history):
             scan.warnings.append(
                 Problem(
@@ -105,7 +123,7 @@ class FeedStore:
         if response.status_code != 200:
             return self._failed(scan, f"HTTP {response.status_code} {response.reason_phrase}")
         parsed = feedparser.parse(
-            response.content,
+            body,
             response_headers={
                 "content-location": str(response.url),
                 "content-type": response.headers.get("content-type", "application/xml"),
