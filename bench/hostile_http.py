@@ -22,8 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
-from processes import free_port, stop
+from processes import answers, free_port, stop, wait_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import attacks  # from tests/, put on the path above
@@ -76,16 +75,7 @@ def main() -> None:
         cwd=work,
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/feeds/main.rss").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("feedsvc did not build its feeds in 120 s")
+        wait_for(answers(f"http://127.0.0.1:{port}/feeds/main.rss"), 120, "feedsvc's first build")
         print(
             f"feedsvc run, default limits, rate limit off; a reader polls /feeds/main.rss "
             f"every 20 ms for {args.seconds:g} s under each attack, {args.rounds} rounds "
@@ -102,13 +92,13 @@ def main() -> None:
             ]
             median = statistics.median(r.timings.median_ms() for r in runs)
             p99 = statistics.median(r.timings.p99_ms() for r in runs)
-            answers = sum(len(r.timings.seconds) for r in runs)
+            answered = sum(len(r.timings.seconds) for r in runs)
             failed = sum(len(r.timings.failures) for r in runs)
             peak = max(r.rss_peak_kib for r in runs) / 1024
             grown = max(r.rss_peak_kib - r.rss_before_kib for r in runs) / 1024
             sockets = max(r.sockets_peak for r in runs)
             print(
-                f"  {name:28} {median:6.1f} ms {p99:6.1f} ms {answers:8} {failed:7} "
+                f"  {name:28} {median:6.1f} ms {p99:6.1f} ms {answered:8} {failed:7} "
                 f"{peak:7.0f} MB {grown:5.0f} MB {sockets:8}"
             )
             time.sleep(2)  # the server closes what the attack left before the next

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import httpx
-from processes import free_port, stop, wait_for
+from processes import answers, free_port, stop, wait_for
 from scale import write_store
 
 CAPS = (64, 256, 8192)  # MiB per worker; the last holds everything
@@ -48,14 +48,7 @@ def serve_and_measure(site: Path, cap: int, paths: list[str]) -> None:
     )
     client = httpx.Client(timeout=30, headers={"Accept-Encoding": "gzip"})
     try:
-
-        def up() -> bool:
-            try:
-                return client.get(base + "healthz").status_code in (200, 503)
-            except httpx.TransportError:
-                return False
-
-        wait_for(up, 60, "feedsvc serve")
+        wait_for(answers(base + "healthz", (200, 503)), 60, "feedsvc serve")
         before = resident_mib(server.pid)
         passes = []
         for _ in range(2):

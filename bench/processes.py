@@ -7,6 +7,8 @@ import sys
 import time
 from collections.abc import Callable
 
+import httpx
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -21,6 +23,18 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
         if time.monotonic() > deadline:
             sys.exit(f"{what}: not within {seconds:.0f} s")
         time.sleep(0.01)
+
+
+def answers(url: str, statuses: tuple[int, ...] = (200,)) -> Callable[[], bool]:
+    """A check for wait_for: `url` answers with one of `statuses`."""
+
+    def check() -> bool:
+        try:
+            return httpx.get(url, timeout=30).status_code in statuses
+        except httpx.TransportError:
+            return False
+
+    return check
 
 
 def stop(process: subprocess.Popen, seconds: float = 30, sig: int = signal.SIGINT) -> None:

@@ -25,7 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-from processes import free_port, stop
+from processes import answers, free_port, stop, wait_for
 
 TOKEN = "bench-token"
 ITEM = re.compile(rb"<title>Bench item (\d+)</title>")
@@ -143,16 +143,8 @@ def main() -> None:
     )
     try:
         client = httpx.Client(timeout=60)
+        wait_for(answers(base + "feeds/main.rss"), 120, "feedsvc's first build")
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if client.get(base + "feeds/main.rss").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        else:
-            raise SystemExit("feedsvc did not build its feeds in 120 s")
         callback_base = f"http://127.0.0.1:{callbacks.server_address[1]}/s/"
         for number in range(args.subscribers):
             form = {

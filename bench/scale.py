@@ -36,7 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from processes import free_port, stop, wait_for
+from processes import answers, free_port, stop, wait_for
 from sqlalchemy import delete
 
 from feedsvc import config
@@ -192,14 +192,7 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
     )
     client = httpx.Client(timeout=60)
     try:
-
-        def up() -> bool:
-            try:
-                return client.get(base + "feeds/main.rss").status_code == 200
-            except httpx.TransportError:
-                return False
-
-        wait_for(up, 900, "feedsvc run serving")
+        wait_for(answers(base + "feeds/main.rss"), 900, "feedsvc run serving")
         # A warm-up post, not timed: it waits for the service's start-up build (a walk of
         # the whole store, its signatures and family members loaded) and makes STORE/api/.
         warm = {"id": f"warm-up-{stamp}", "title": "Warm-up", "body_html": "<p>Warm.</p>"}
