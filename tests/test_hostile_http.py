@@ -118,3 +118,19 @@ def test_made_up_paths_do_not_grow_the_metrics(server, site: Site):
     assert "made-up" not in text
     assert 'feed="feeds/main.rss"' in text and 'status="405"' in text
     assert len(text) < 64_000
+
+
+@pytest.mark.parametrize("path", ["/api/articles", "/websub"])
+def test_a_client_gone_halfway_through_its_body_is_one_info_line(server, site: Site, path: str):
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9000\r\n"
+        "Authorization: Bearer hostile-http-test\r\nContent-Type: application/json\r\n\r\n"
+    )
+    with attacks.connect(site.port) as sock:
+        sock.sendall(head.encode() + b'{"title": "' + b"x" * 1000)
+    said = f"POST {path}: the client went away before sending its body"
+    wait_until(lambda: said in server.output(), 5, what="the line about it")
+    line = next(line for line in server.output().splitlines() if said in line)
+    assert " INFO " in line
+    assert "Traceback" not in server.output() and " ERROR " not in server.output()
+    assert httpx.get(site.url + "feeds/main.rss", timeout=5).status_code == 200
