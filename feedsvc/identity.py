@@ -201,7 +201,9 @@ def settle(
         elif row.content_hash != article.content_hash:
             updated = max(now, published)
         else:
-            updated = row.updated
+            # Kept, but never after now once the article is out: a draft dated 2999 and
+            # then made public undated is published now, and its 2999 must not stay.
+            updated = max(min(row.updated, now), published)
         guid = article.explicit_id or row.guid
         by_guid[guid] = article
         updates.append(

@@ -1,5 +1,6 @@
 """GUIDs and dates live in the state database and survive what newsrooms do to files."""
 
+import calendar
 import os
 import time
 
@@ -260,3 +261,17 @@ def test_two_records_of_one_file_claiming_one_id_are_refused_and_the_build_goes_
         f"{site.articles / 'wire.ndjson'}: id 'wire-1' is also claimed by another record of "
         "the same file; neither is published until one of them changes it"
     ]
+
+
+def test_a_future_draft_published_now_is_dated_now_not_in_the_future(site: Site):
+    """Found by the fuzz harness: a draft scheduled for 2999, then made public with its
+    date taken out, was published now but kept its 2999 `updated`, and every feed
+    holding it failed its check ("dated in the future") until the body changed."""
+    site.write("a.md", md("Паром назначен", draft="true", published="2999-01-01T00:00:00Z"))
+    site.write("b.md", md("Other story"))
+    assert site.build().ok
+    site.write("a.md", md("Паром назначен"))
+    report = site.build()
+    assert report.ok, report.failures
+    item = items(site, "main.atom")["Паром назначен"]
+    assert calendar.timegm(item.updated_parsed) <= time.time()
