@@ -9,6 +9,7 @@ the HTTP server called is real, on 127.0.0.1.
 
 import asyncio
 import threading
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
@@ -16,8 +17,12 @@ import httpx
 import pytest
 
 from feedsvc.config import Settings
+from feedsvc.state import State
 from feedsvc.websub.callbacks import PinnedTransport, refusal
 from feedsvc.websub.clients import hub_clients
+from feedsvc.websub.context import WebSubContext
+from feedsvc.websub.deliver import Body, Deliverer
+from feedsvc.websub.subscriptions import Subscriptions
 
 
 class Callback(BaseHTTPRequestHandler):
@@ -101,3 +106,45 @@ def test_every_call_to_a_callback_is_vetted(address: str, callback_port: int):
 
     with pytest.raises(httpx.ConnectError, match="private address"):
         asyncio.run(deliver())
+
+
+def test_a_delivery_that_only_waited_for_a_connection_is_not_held_against_its_subscriber(
+    tmp_path, hanging_callback: str
+):
+    """One connection in the delivery pool, taken by a subscriber that hangs: the other
+    subscriber's delivery times out waiting for the pool (our fault, not theirs), and only
+    the hanging one has a failure counted."""
+    settings = Settings.model_validate(
+        {"websub": {"allow_private_callbacks": True, "retries": 0, "timeout": 1.5}}
+    )
+    state = State(f"sqlite:///{tmp_path / 'state.db'}")
+    subscriptions = Subscriptions(state.engine)
+    later = datetime.now(UTC) + timedelta(days=1)
+    topic = settings.site.base_url + "feeds/main.rss"
+    for name in ("hangs", "waits"):
+        subscriptions.subscribe(topic, f"{hanging_callback}/{name}", "", later)
+
+    async def deliver_both() -> None:
+        clients = hub_clients(settings)
+        await clients.deliveries.aclose()
+        pinned = PinnedTransport(True, limits=httpx.Limits(max_connections=1))
+        clients.deliveries = httpx.AsyncClient(
+            transport=pinned, timeout=httpx.Timeout(1.5, pool=0.3)
+        )
+        async with clients:
+            deliverer = Deliverer(WebSubContext(settings, subscriptions, clients))
+            hangs, waits = sorted(subscriptions.active([topic], datetime.now(UTC)), key=str)
+            first = asyncio.create_task(deliverer._deliver(hangs, "feeds/main.rss", Body(b"x")))
+            await asyncio.sleep(0.2)  # it holds the one connection
+            await deliverer._deliver(waits, "feeds/main.rss", Body(b"x"))
+            await first
+
+    try:
+        asyncio.run(deliver_both())
+        failures = {
+            s.callback.rpartition("/")[2]: s.failures
+            for s in subscriptions.active([topic], datetime.now(UTC))
+        }
+    finally:
+        state.close()
+    assert failures == {"hangs": 1, "waits": 0}
