@@ -13,7 +13,7 @@ import httpx
 from feedsvc.config import Settings
 from feedsvc.websub.callbacks import PinnedTransport, Resolve, addresses
 
-PING_CONNECTIONS = 16
+PING_CONNECTIONS = 64  # a build may tell a hub of thousands of feeds at once
 DELIVERY_CONNECTIONS = 128  # more than the deliveries in flight (deliver.AT_ONCE)
 VERIFICATION_CONNECTIONS = 32
 USER_AGENT = "feedsvc (WebSub)"
