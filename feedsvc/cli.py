@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, NoReturn
+from typing import IO, Any, NoReturn
 
 import click
 from rich.console import Console
@@ -313,7 +313,7 @@ def _serve(
         max_connections=server.max_connections,
     )
     _allow_files(server.max_connections + 256)  # the connections, and the files beside them
-    listen = {
+    listen: dict[str, Any] = {
         "host": host or server.host,
         "port": port if port is not None else server.port,
         # Off: X-Forwarded-For is believed only from server.trusted_proxies (the fast lane).
@@ -399,7 +399,8 @@ def state_group() -> None:
 @click.pass_context
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
-    state = _state(ctx.parent, _with_state_url(ctx.parent, url), publishing=False)
+    root = ctx.find_root()
+    state = _state(root, _with_state_url(root, url), publishing=False)
     try:
         counts = transfer.export_state(state.engine, file)
     finally:
@@ -413,7 +414,8 @@ def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
 @click.pass_context
 def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Load a state export into an empty database (made and migrated if new)."""
-    state = _state(ctx.parent, _with_state_url(ctx.parent, url), publishing=False)
+    root = ctx.find_root()
+    state = _state(root, _with_state_url(root, url), publishing=False)
     try:
         counts = transfer.import_state(state.engine, file, file.name)
     except transfer.TransferError as exc:
@@ -432,7 +434,8 @@ def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
 def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
     """Copy a SQLite state to FILE, consistent while builds and the server run; restore
     it by copying it back to state.url's file with feedsvc stopped."""
-    state = _state(ctx.parent, _with_state_url(ctx.parent, url), publishing=False)
+    root = ctx.find_root()
+    state = _state(root, _with_state_url(root, url), publishing=False)
     try:
         backup.copy_database(backup.database_file(state.engine), file)
     except backup.BackupError as exc:

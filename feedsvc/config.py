@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from feedsvc.text import LANGUAGE_TAG
 
@@ -434,7 +435,7 @@ def _key(loc: tuple[str | int, ...]) -> str:
     return key or "(top level)"
 
 
-def _describe(error: dict) -> str:
+def _describe(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
         return "unknown setting"
     return str(error["msg"]).removeprefix("Value error, ")

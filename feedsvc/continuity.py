@@ -71,13 +71,13 @@ def _state_id(conn: Connection) -> str:
     """The state's id, made the first time it is asked for."""
     found = conn.scalar(select(meta.c.value).where(meta.c.name == STATE_ID))
     if found is not None:
-        return found
+        return str(found)
     made = str(uuid.uuid4())
     try:
         with conn.begin_nested():
             conn.execute(insert(meta).values(name=STATE_ID, value=made))
     except IntegrityError:  # another process made it first
-        return conn.scalar(select(meta.c.value).where(meta.c.name == STATE_ID))
+        return str(conn.scalar(select(meta.c.value).where(meta.c.name == STATE_ID)))
     return made
 
 

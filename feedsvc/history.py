@@ -135,14 +135,14 @@ class Removals:
                 left += [guid for id_, guid in candidates.items() if id_ not in staying]
             listed = set(conn.scalars(select(removals.c.guid).where(removals.c.feed == feed)))
             back = {guid for guid in listed if guid in present}
-            for chunk in chunks(sorted(listed - back)):
-                query = select(articles.c.guid).where(articles.c.guid.in_(chunk) & in_feed)
+            for guids in chunks(sorted(listed - back)):
+                query = select(articles.c.guid).where(articles.c.guid.in_(guids) & in_feed)
                 back |= set(conn.scalars(query))
             left = [guid for guid in left if guid not in present]
             # A removal is recorded once, at its latest; one back in the feed is forgotten.
-            for chunk in chunks(sorted(back | set(left))):
+            for guids in chunks(sorted(back | set(left))):
                 conn.execute(
-                    delete(removals).where((removals.c.feed == feed) & removals.c.guid.in_(chunk))
+                    delete(removals).where((removals.c.feed == feed) & removals.c.guid.in_(guids))
                 )
             if left:
                 conn.execute(

@@ -153,7 +153,8 @@ def settle(
     now: datetime,
 ) -> None:
     """Insert the new articles and update the known ones, WRITE_BATCH rows at a time."""
-    inserts, updates = [], []
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
     by_guid: dict[str, SourceArticle] = {}
     adopted = _headline_guids(
         conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]

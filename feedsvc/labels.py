@@ -19,11 +19,12 @@ from feedsvc.text import slugify
 def labels_of(source: SourceArticle) -> dict[tuple[LabelKind, str], str]:
     """(kind, slug) -> the value as first written."""
     found: dict[tuple[LabelKind, str], str] = {}
+    region: list[tuple[LabelKind, str]] = [("region", source.region)] if source.region else []
     values: list[tuple[LabelKind, str]] = [
         *(("category", v) for v in source.categories),
         *(("tag", v) for v in source.tags),
         *(("author", v) for v in source.authors),
-        *([("region", source.region)] if source.region else []),
+        *region,
     ]
     for kind, value in values:
         if value.strip():
@@ -45,8 +46,8 @@ def relabel(conn: Connection, by_guid: Mapping[str, SourceArticle]) -> None:
     for chunk in chunks(sorted(by_guid)):
         query = select(articles.c.guid, articles.c.id).where(articles.c.guid.in_(chunk))
         ids.update((guid, id_) for guid, id_ in conn.execute(query))
-    for chunk in chunks(sorted(ids.values())):
-        conn.execute(delete(labels).where(labels.c.article_id.in_(chunk)))
+    for id_chunk in chunks(sorted(ids.values())):
+        conn.execute(delete(labels).where(labels.c.article_id.in_(id_chunk)))
     rows = [
         row for guid, source in by_guid.items() if guid in ids for row in rows_of(ids[guid], source)
     ]

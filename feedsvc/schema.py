@@ -1,7 +1,7 @@
 """The state database's tables (SQLAlchemy Core), shared by the modules that use them."""
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TypeVar
 
@@ -280,7 +280,9 @@ def visible(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def replace_row(conn: Connection, table: Table, key: dict[str, object], **values: object) -> None:
+def replace_row(
+    conn: Connection, table: Table, key: Mapping[str, object], **values: object
+) -> None:
     """Put one row, replacing the one with the same key (no dialect's own upsert needed)."""
     conn.execute(delete(table).where(and_(*(table.c[k] == v for k, v in key.items()))))
     conn.execute(insert(table).values(**key, **values))

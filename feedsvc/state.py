@@ -415,7 +415,7 @@ class State:
         with self.engine.connect() as conn:
             if slugs is None:
                 return [(slug, value) for slug, value in conn.execute(query)]
-            found = []
+            found: list[Row] = []
             for chunk in chunks(sorted(slugs)):
                 found += conn.execute(query.where(labels.c.slug.in_(chunk))).all()
             return [(slug, value) for slug, value in found]
@@ -487,21 +487,21 @@ class State:
                 newest[row.title_key] = row
             known: dict[str, HeadlineIdentity | None] = {}
             for key in sorted(keys):
-                row = newest.get(key)
-                if row is not None and row.taken_down is not None:
+                seen = newest.get(key)
+                if seen is not None and seen.taken_down is not None:
                     known[key] = None
                 elif key in listed:
                     known[key] = listed[key]
-                elif row is not None:  # deleted, a draft or not yet due: never a future date
-                    known[key] = HeadlineIdentity(row.guid, min(row.published, row.first_seen))
+                elif seen is not None:  # deleted, a draft or not yet due: never a future date
+                    known[key] = HeadlineIdentity(seen.guid, min(seen.published, seen.first_seen))
                 else:
-                    known[key] = HeadlineIdentity(new_guid(), now)
-                    conn.execute(
-                        insert(headlines).values(key=key, guid=known[key].guid, first_seen=now)
-                    )
+                    made = known[key] = HeadlineIdentity(new_guid(), now)
+                    conn.execute(insert(headlines).values(key=key, guid=made.guid, first_seen=now))
         return known
 
-    def takedown(self, ref: str, reason: str, now: datetime, *, undo: bool = False) -> list[Row]:
+    def takedown(
+        self, ref: str, reason: str, now: datetime, *, undo: bool = False
+    ) -> Sequence[Row]:
         """Take down (or, `undo`, restore) the article whose GUID, id or store key is `ref`:
         out of every document until undone, whatever its store says later (a re-export
         keeps its row, so the takedown holds). Returns the articles it applies to."""
@@ -521,7 +521,7 @@ class State:
         self.forget_parsed(row.id for row in found)
         return found
 
-    def taken_down(self) -> list[Row]:
+    def taken_down(self) -> Sequence[Row]:
         """Every article taken down, newest takedown first."""
         query = select(articles).where(articles.c.taken_down.is_not(None))
         with self.engine.connect() as conn:

@@ -114,10 +114,10 @@ def import_state(engine: Engine, lines: IO[str], source: str) -> dict[str, int]:
     with engine.begin() as conn:
         _check_header(conn, lines.readline(), source)
         batch: list[dict] = []
-        current = None
+        current: str | None = None
 
         def flush() -> None:
-            if batch:
+            if batch and current is not None:
                 conn.execute(insert(metadata.tables[current]), batch)
                 batch.clear()
 

@@ -17,7 +17,7 @@ from importlib.metadata import version
 from feedsvc.build import check, roundtrip
 from feedsvc.build.formats import RENDERERS
 from feedsvc.build.plan import FeedSpec, archive_path, feed_path, public_url
-from feedsvc.config import FeedSettings, SiteSettings
+from feedsvc.config import FeedFormat, FeedSettings, SiteSettings
 from feedsvc.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
@@ -41,7 +41,7 @@ class Document:
 
     meta: FeedMeta
     items: Sequence[FeedItem]
-    paths: dict[str, str]  # format -> path below the publish root
+    paths: dict[FeedFormat, str]  # format -> path below the publish root
     extra: Sequence[OutputFile] = ()  # files that go with it, e.g. its HTML preview
 
     @property
@@ -182,7 +182,7 @@ def _fitted(items: Sequence[FeedItem], excess: int) -> Sequence[FeedItem]:
     return lean
 
 
-def _rendered(fmt: str, meta: FeedMeta, items: Sequence[FeedItem]) -> tuple[bytes, Sequence]:
+def _rendered(fmt: FeedFormat, meta: FeedMeta, items: Sequence[FeedItem]) -> tuple[bytes, Sequence]:
     """The document's bytes, kept under the size readers accept: long bodies give way to
     summaries, heaviest first, so that no article's length can stop a feed."""
     body = RENDERERS[fmt](meta, items)

@@ -296,7 +296,7 @@ class FeedBuilder:
         """The family members that may have come or gone: those the touched articles now
         have a label for, and those that held one of them (it may have been the last)."""
         families = {feed.per for feed in self.settings.feeds if feed.per}
-        asked = {(kind, slug) for kind, slug in labels if kind in families}
+        asked: set[tuple[str, str]] = {(kind, slug) for kind, slug in labels if kind in families}
         for spec in self._specs or ():
             known = held.get(spec.key)
             if spec.where.family and known and known.ids & touched:

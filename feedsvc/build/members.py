@@ -12,7 +12,7 @@ from datetime import datetime
 from feedsvc.build import plan
 from feedsvc.build.documents import layout_digest
 from feedsvc.build.plan import FeedSpec
-from feedsvc.config import Settings
+from feedsvc.config import LabelKind, Settings
 from feedsvc.history import FeedHistory
 from feedsvc.labels import Where
 from feedsvc.state import State
@@ -70,7 +70,7 @@ class FamilyMembers:
         )
 
     def _refresh(
-        self, kind: str, where: Where, now: datetime, asked: set[tuple[str, str]] | None
+        self, kind: LabelKind, where: Where, now: datetime, asked: set[tuple[str, str]] | None
     ) -> bool:
         """Ask again for the asked members of one family; whether any changed."""
         known = self._known.get((kind, where))

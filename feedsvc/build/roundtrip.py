@@ -6,8 +6,10 @@ feedparser 6.0 does not read JSON Feed: the suite reads those with a second pars
 """
 
 import html
+from calendar import timegm
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from time import struct_time
 
 import feedparser
 
@@ -18,10 +20,9 @@ from feedsvc.text import collapse_spaces
 FORMATS = ("rss", "atom")
 
 
-def _when(parsed: object) -> datetime | None:
-    if parsed is None:
-        return None
-    return datetime(*parsed[:6], tzinfo=UTC)  # type: ignore[index]
+def _when(parsed: struct_time | None) -> datetime | None:
+    """feedparser's dates are UTC struct_times."""
+    return None if parsed is None else datetime.fromtimestamp(timegm(parsed), UTC)
 
 
 def as_feedparser_reads(text: str) -> str:

@@ -17,5 +17,7 @@ def run(connection) -> None:
 if (given := context.config.attributes.get("connection")) is not None:
     run(given)
 else:
-    with create_engine(context.config.get_main_option("sqlalchemy.url")).begin() as connection:
+    url = context.config.get_main_option("sqlalchemy.url")
+    assert url is not None, "alembic.ini names the database (sqlalchemy.url)"
+    with create_engine(url).begin() as connection:
         run(connection)

@@ -167,9 +167,9 @@ class LocalTarget:
             written.append(file.path)
         atomic_write_all(writes)
         folders = set()
-        for path in written:
-            log.info("wrote %s", self.root / path)
-            folder, _, name = path.rpartition("/")
+        for relative in written:
+            log.info("wrote %s", self.root / relative)
+            folder, _, name = relative.rpartition("/")
             if folder in self._listed:
                 self._listed[folder][1].add(name)
                 folders.add(folder)

@@ -76,8 +76,8 @@ def keep(
             }
             for file in changed
         ]
-        for chunk in chunks(rows):
-            conn.execute(insert(published_files), list(chunk))
+        for batch in chunks(rows):
+            conn.execute(insert(published_files), list(batch))
         conn.execute(text("SELECT pg_notify(:channel, :generation)"), {
             "channel": CHANNEL, "generation": str(generation)
         })  # fmt: skip
@@ -148,6 +148,7 @@ class Follower:
                     conn = conn.execution_options(isolation_level="AUTOCOMMIT")
                     conn.execute(text(f"LISTEN {CHANNEL}"))
                     listener = conn.connection.driver_connection
+                    assert listener is not None, "a live connection has its driver's"
                     while not stop.is_set():
                         self.catch_up()
                         for _ in listener.notifies(timeout=POLL, stop_after=1):

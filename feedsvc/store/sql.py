@@ -5,9 +5,10 @@ values hash the same as last time is not parsed or cleaned again.
 """
 
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from sqlalchemy import Engine, TextClause, create_engine, text
+from sqlalchemy import Engine, RowMapping, TextClause, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.model import Problem, digest
@@ -45,7 +46,7 @@ class SqlStore:
         quoted = self.engine.dialect.identifier_preparer.quote_schema
         return text(f"SELECT * FROM {'.'.join(map(quoted, self.table.split('.')))}")
 
-    def _fields(self, row: Mapping[str, Any], number: int) -> dict[str, Any]:
+    def _fields(self, row: RowMapping, number: int) -> dict[str, Any]:
         fields = {}
         for field in FIELDS | BODY_FIELDS:
             column = self.columns.get(field, field)
@@ -65,8 +66,9 @@ class SqlStore:
             with self.engine.connect() as conn:
                 rows = conn.execute(self._statement()).mappings().all()
         except SQLAlchemyError as exc:
+            reason = getattr(exc, "orig", None) or exc
             raise StoreError(
-                f"{self.label}: query failed: {exc.__class__.__name__}: {exc.orig or exc}"
+                f"{self.label}: query failed: {exc.__class__.__name__}: {reason}"
             ) from None
         for number, row in enumerate(rows, start=1):
             progress(number - 1, len(rows))
@@ -82,7 +84,8 @@ class SqlStore:
                 key,
                 digest(sorted((k, str(v)) for k, v in fields.items())),
                 origin,
-                lambda fields=fields, key=key, origin=origin: build(
+                partial(
+                    build,
                     fields,
                     store=self.name,
                     key=key,

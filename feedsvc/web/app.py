@@ -74,9 +74,12 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
 
         rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)
         lease = lead_lease(state.engine, settings.public_dir, LEAD_FILE)
-        schedule = Schedule(
-            settings, rebuilder, lease, on_lead=lambda: [m.reconcile() for m in mirrors]
-        )
+
+        def reconcile() -> None:
+            for mirror in mirrors:
+                mirror.reconcile()
+
+        schedule = Schedule(settings, rebuilder, lease, on_lead=reconcile)
 
     def healthz(_request: Request) -> Response:
         healthy, report = health(state, server.health_max_age, settings.websub.hubs)

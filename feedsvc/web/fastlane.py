@@ -9,7 +9,7 @@ Everything else (/healthz, /metrics, /websub, /api) goes on to the Starlette app
 """
 
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +42,7 @@ class Reply:
     body: bytes
 
 
-def _message(status: int, text: str, extra: Headers = ()) -> Reply:
+def _message(status: int, text: str, extra: Sequence[tuple[bytes, bytes]] = ()) -> Reply:
     body = text.encode()
     headers = [*extra, *PLAIN, (b"content-length", str(len(body)).encode())]
     return Reply(status, headers, header_block(headers), body)

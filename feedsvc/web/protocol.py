@@ -78,8 +78,11 @@ class FeedProtocol(HttpToolsProtocol):
 
     def _make_room(self) -> bool:
         """Close the connection that has waited longest with no request in flight."""
+        # The server's connection set holds ours only (this class is its protocol).
         idle = [
-            c for c in self.connections if c is not self and getattr(c, "_head", None) is not None
+            c
+            for c in self.connections
+            if isinstance(c, FeedProtocol) and c is not self and c._head is not None
         ]
         if not idle:
             return False

@@ -31,7 +31,7 @@ async def addresses(host: str, port: int) -> list[str]:
         ipaddress.ip_address(host)
     except ValueError:
         found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return [info[4][0] for info in found]
+        return [str(info[4][0]) for info in found]
     return [host]
 
 
