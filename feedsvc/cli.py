@@ -1,44 +1,32 @@
-"""Commands: parse arguments, call the services, print. Nothing else lives here."""
+"""Commands: parse arguments, call the services, print. Nothing else lives here.
 
-import asyncio
-import functools
+Each command imports what it uses when it runs: `feedsvc --help` imports click and
+little else (the services' imports, SQLAlchemy and pydantic among them, took over
+a second), and a one-off command pays only for its own.
+"""
+
+from __future__ import annotations
+
 import logging
 import os
-import resource
-import sqlite3
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc import backup, config, logs, pipeline, scaffold, transfer
-from feedsvc.build.pages import discovery_links
-from feedsvc.build.plan import expand
-from feedsvc.config import ConfigError, Settings
-from feedsvc.continuity import StateLost
-from feedsvc.history import FeedHistory
-from feedsvc.model import Problem
-from feedsvc.publish.local import check_writable
-from feedsvc.publish.mirror import Mirror, mirrors_for
-from feedsvc.state import State
-from feedsvc.stats import report
-from feedsvc.store import StoreError
+from feedsvc import logs
+from feedsvc.envvars import CONFIG_ENV, SCHEDULED_ENV
 from feedsvc.text import redacted_url
-from feedsvc.websub.deliver import announce
-from feedsvc.websub.subscriptions import Subscriptions
+
+if TYPE_CHECKING:
+    from feedsvc.config import Settings
+    from feedsvc.model import Problem
+    from feedsvc.pipeline import BuildReport, Pipeline
+    from feedsvc.publish.mirror import Mirror
+    from feedsvc.state import State
 
 SHOWN_FILES = 12  # a first build of a big site writes thousands
 UPLOAD_WAIT = 300  # seconds `feedsvc build` waits for its uploads
@@ -54,6 +42,9 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _settings(ctx: click.Context) -> Settings:
+    from feedsvc import config
+    from feedsvc.config import ConfigError
+
     try:
         return config.load(ctx.obj)
     except ConfigError as exc:
@@ -63,6 +54,12 @@ def _settings(ctx: click.Context) -> Settings:
 def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -> State:
     """The state; for a command that publishes, never an empty one where a state was, and
     only with a publish folder it can write in."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedsvc.continuity import StateLost
+    from feedsvc.publish.local import check_writable
+    from feedsvc.state import State
+
     if publishing:
         folder = settings.public_dir
         try:
@@ -84,9 +81,12 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
 
 def _pipeline(
     settings: Settings, state: State, *, full: bool = False, mirrors: Sequence[Mirror] = ()
-) -> pipeline.Pipeline:
+) -> Pipeline:
+    from feedsvc.pipeline import Pipeline
+    from feedsvc.store import StoreError
+
     try:
-        return pipeline.Pipeline(settings, state, full=full, mirrors=mirrors, long_lived=False)
+        return Pipeline(settings, state, full=full, mirrors=mirrors, long_lived=False)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -96,10 +96,10 @@ def _pipeline(
     "--config",
     "config_path",
     type=click.Path(path_type=Path, dir_okay=False),
-    envvar=config.CONFIG_ENV,
+    envvar=CONFIG_ENV,
     default="config.toml",
     show_default=True,
-    help=f"The site's config file (or ${config.CONFIG_ENV}).",
+    help=f"The site's config file (or ${CONFIG_ENV}).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
 @click.version_option(package_name="feedsvc")
@@ -117,6 +117,8 @@ def main(ctx: click.Context, config_path: Path, quiet: bool) -> None:
 )
 def init(folder: Path, sample: bool) -> None:
     """Make a new site FOLDER: config.toml, articles/, latest-news.txt."""
+    from feedsvc import scaffold
+
     try:
         made = scaffold.init_site(folder, sample=sample)
     except (scaffold.SiteExistsError, OSError) as exc:
@@ -147,8 +149,14 @@ def build(ctx: click.Context, full: bool) -> None:
 
 def _build_once(
     settings: Settings, state: State, *, full: bool = False, scan: bool = True
-) -> pipeline.BuildReport:
+) -> BuildReport:
     """One build, its uploads (deletions too) waited for, its subscribers told."""
+    import asyncio
+
+    from feedsvc.publish.mirror import mirrors_for
+    from feedsvc.websub.deliver import announce
+    from feedsvc.websub.subscriptions import Subscriptions
+
     mirrors = mirrors_for(settings, state.engine)
     try:
         for mirror in mirrors:
@@ -166,7 +174,7 @@ def _build_once(
     return report
 
 
-def _print_build(report: pipeline.BuildReport, *, counted: bool = True) -> None:
+def _print_build(report: BuildReport, *, counted: bool = True) -> None:
     """What a build did; counted: it read the stores, and says how many articles."""
     for problem in report.problems:
         click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
@@ -202,7 +210,9 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
             return
         if not ref:
             _fail("give the article's GUID, id or file path (or --list)")
-        found = state.takedown(ref, reason, pipeline.now_utc(), undo=undo)
+        from feedsvc.pipeline import now_utc
+
+        found = state.takedown(ref, reason, now_utc(), undo=undo)
         if not found:
             _fail(f"no article has the GUID, id or path {ref!r}")
         done = "published again" if undo else "taken down"
@@ -219,6 +229,8 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
 @click.pass_context
 def stats(ctx: click.Context) -> None:
     """Print the store's size, the feeds, what is published, and the last build's stages."""
+    from feedsvc.stats import report
+
     settings = _settings(ctx)
     state = _state(ctx, settings)
     try:
@@ -232,6 +244,9 @@ def stats(ctx: click.Context) -> None:
 @click.pass_context
 def snippet(ctx: click.Context) -> None:
     """Print the <link rel="alternate"> tags for the site's own HTML <head>."""
+    from feedsvc.build.pages import discovery_links
+    from feedsvc.build.plan import expand
+
     settings = _settings(ctx)
     feeds = expand(settings.feeds, settings.site, lambda _kind, _where: [])  # no families
     for line in discovery_links(settings.site.base_url, feeds):
@@ -242,6 +257,18 @@ def snippet(ctx: click.Context) -> None:
 @click.pass_context
 def check(ctx: click.Context) -> None:
     """Check the config and the store without writing anything; exit 1 on errors."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from feedsvc.pipeline import inspect
+    from feedsvc.store import StoreError
+
     settings = _settings(ctx)
     started = time.monotonic()
     with Progress(
@@ -258,7 +285,7 @@ def check(ctx: click.Context) -> None:
             return lambda done, total: bar.update(task, completed=done, total=total)
 
         try:
-            problems = pipeline.inspect(settings, progress_of)
+            problems = inspect(settings, progress_of)
         except StoreError as exc:
             _fail(str(exc))
     problems += _emptied(ctx, settings)
@@ -275,6 +302,9 @@ def check(ctx: click.Context) -> None:
 
 def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     """What the state says of family members left empty (nothing if there is no state)."""
+    from feedsvc.history import FeedHistory
+    from feedsvc.pipeline import emptied_members, now_utc
+
     url = settings.state.url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
@@ -283,12 +313,14 @@ def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
         known = FeedHistory(state.engine).known()
     finally:
         state.close()
-    return pipeline.emptied_members(settings, known, pipeline.now_utc())
+    return emptied_members(settings, known, now_utc())
 
 
 def _allow_files(wanted: int) -> None:
     """Raise this process's open-file limit towards `wanted`, as far as the hard limit
     lets it: a cap of 1,000 connections is no cap at the usual soft limit of 1,024."""
+    import resource
+
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
     if soft != resource.RLIM_INFINITY and soft < ceiling:
@@ -299,9 +331,12 @@ def _serve(
     ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool, workers: int | None
 ) -> None:
     # Here, not at the top: the server's imports cost a one-off command a sixth of a second.
+    import functools
+    import tempfile
+
     import uvicorn
 
-    from feedsvc.web.app import SCHEDULED_ENV, create_app
+    from feedsvc.web.app import create_app
     from feedsvc.web.protocol import FeedProtocol, Limits
 
     settings = _settings(ctx)
@@ -334,7 +369,7 @@ def _serve(
     with tempfile.TemporaryDirectory(prefix="feedsvc-metrics-") as counters:
         os.environ.update(
             {
-                config.CONFIG_ENV: str(ctx.obj.resolve()),
+                CONFIG_ENV: str(ctx.obj.resolve()),
                 SCHEDULED_ENV: "1" if scheduled else "0",
                 "PROMETHEUS_MULTIPROC_DIR": counters,  # workers add up each other's counts
             }
@@ -399,6 +434,8 @@ def state_group() -> None:
 @click.pass_context
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
+    from feedsvc import transfer
+
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:
@@ -414,6 +451,10 @@ def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
 @click.pass_context
 def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Load a state export into an empty database (made and migrated if new)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from feedsvc import transfer
+
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:
@@ -434,6 +475,10 @@ def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
 def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
     """Copy a SQLite state to FILE, consistent while builds and the server run; restore
     it by copying it back to state.url's file with feedsvc stopped."""
+    import sqlite3
+
+    from feedsvc import backup
+
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:

@@ -3,9 +3,9 @@
 import logging
 import os
 
+from feedsvc.envvars import LEVEL_ENV
 from feedsvc.text import redacted_url
 
-LEVEL_ENV = "FEEDSVC_LOG_LEVEL"  # how the command tells its worker processes
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 

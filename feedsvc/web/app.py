@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from feedsvc import config, logs
 from feedsvc.config import Settings
+from feedsvc.envvars import CONFIG_ENV, SCHEDULED_ENV
 from feedsvc.locks import FileLease, lead_lease
 from feedsvc.pipeline import BuildReport, Pipeline
 from feedsvc.publish.local import LocalTarget
@@ -40,7 +41,6 @@ from feedsvc.websub.subscriptions import Subscriptions
 
 FOLLOW_FILE = ".feedsvc-follow.lock"  # the worker that copies builds into the folder
 HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for
-SCHEDULED_ENV = "FEEDSVC_SCHEDULED"  # tells worker processes whether they rebuild
 
 
 def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane:
@@ -167,7 +167,7 @@ async def follow(follower: Follower, lease: FileLease, stop: threading.Event) ->
 def from_environment() -> FastLane:
     """The app of one worker process (`feedsvc run --workers N`): config from the environment."""
     logs.setup()
-    settings = config.load(Path(os.environ[config.CONFIG_ENV]))
+    settings = config.load(Path(os.environ[CONFIG_ENV]))
     return create_app(
         settings, State(settings.state.url), scheduled=os.environ[SCHEDULED_ENV] == "1"
     )
