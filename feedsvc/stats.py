@@ -6,9 +6,9 @@ from pathlib import Path
 
 from feedsvc.build.plan import is_feed, is_topic
 from feedsvc.config import Settings
+from feedsvc.layout import published_files
 from feedsvc.stages import STAGES
 from feedsvc.state import BuildRecord, State
-from feedsvc.web.ready import published_files
 from feedsvc.websub.subscriptions import Subscriptions
 
 

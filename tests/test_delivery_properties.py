@@ -6,10 +6,10 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from feedsvc.layout import content_type
 from feedsvc.web.conditional import accepts
 from feedsvc.web.ingest import file_name
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
-from feedsvc.web.ready import content_type
 
 header_text = st.text(st.characters(min_codepoint=0, max_codepoint=0x2FF), max_size=80)
 

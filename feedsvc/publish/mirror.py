@@ -18,11 +18,11 @@ from pathlib import Path
 from sqlalchemy import Engine, delete, select
 
 from feedsvc.config import PublishSettings, Settings
+from feedsvc.counters import PUBLISH_FAILURES
+from feedsvc.layout import content_type, published_files
 from feedsvc.publish.local import cache_control
 from feedsvc.publish.remote import Upload, upload_for
 from feedsvc.schema import replace_row, target_status, uploads
-from feedsvc.web.metrics import PUBLISH_FAILURES
-from feedsvc.web.ready import content_type, published_files
 
 log = logging.getLogger(__name__)
 

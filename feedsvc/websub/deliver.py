@@ -14,8 +14,8 @@ import httpx
 
 from feedsvc.build import plan
 from feedsvc.config import Settings
-from feedsvc.web.metrics import HUB_FAILURES
-from feedsvc.web.ready import CONTENT_TYPES, link_header
+from feedsvc.counters import HUB_FAILURES
+from feedsvc.layout import CONTENT_TYPES, link_header
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext, WebSubPart
 from feedsvc.websub.owed import OwedAnnouncements, OwedPings

@@ -12,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from feedsvc.build.plan import is_topic, public_url
+from feedsvc.layout import content_type
 from feedsvc.web.bodies import TooLarge, read_body
-from feedsvc.web.ready import content_type
 from feedsvc.websub.callbacks import refusal
 from feedsvc.websub.context import WebSubContext, WebSubPart
 

@@ -1,0 +1,37 @@
+"""The published layout every layer shares: which files are served, as which media
+types, and the Link header a feed carries (WebSub discovery)."""
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+CONTENT_TYPES = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json",  # JSON is UTF-8 by definition (RFC 8259)
+    "html": "text/html; charset=utf-8",
+    "opml": "text/x-opml; charset=utf-8",
+}
+
+
+def content_type(relative: str) -> str | None:
+    """The type a published file is served as, or None for one that is not served."""
+    parts = relative.split("/")
+    if any(part in ("", ".", "..") or part.startswith(".") or "\0" in part for part in parts):
+        return None  # no climbing out, no lock, marker or temp files
+    return CONTENT_TYPES.get(parts[-1].rpartition(".")[2])
+
+
+def published_files(root: Path) -> Iterator[tuple[str, Path]]:
+    """(path below root, file) of every file under the publish folder that is served."""
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            file = Path(folder, name)
+            relative = file.relative_to(root).as_posix()
+            if content_type(relative) is not None:
+                yield relative, file
+
+
+def link_header(hubs: Iterable[str], self_url: str) -> str:
+    """WebSub discovery (WebSub 4): the hubs, and the URL the body is the content of."""
+    return ", ".join([*(f'<{hub}>; rel="hub"' for hub in hubs), f'<{self_url}>; rel="self"'])
