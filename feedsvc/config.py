@@ -12,7 +12,6 @@ from pathlib import Path
 from string import Template
 from typing import Annotated, Literal
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -214,6 +213,8 @@ class ScheduleSettings(_Section):
     @classmethod
     def _cron(cls, value: str) -> str:
         if value:
+            from apscheduler.triggers.cron import CronTrigger  # only for a cron (35 ms)
+
             try:
                 CronTrigger.from_crontab(value)
             except ValueError as exc:
@@ -225,6 +226,8 @@ class ScheduleSettings(_Section):
         polling hint. Worked out from a fixed date, so feeds stay byte-identical."""
         if not self.cron:
             return max(1, math.ceil(self.interval / 60))
+        from apscheduler.triggers.cron import CronTrigger
+
         trigger = CronTrigger.from_crontab(self.cron, timezone=zoneinfo.ZoneInfo(timezone))
         fire = trigger.get_next_fire_time(None, CRON_REFERENCE)
         gaps = []

@@ -4,10 +4,8 @@ from zoneinfo import ZoneInfo
 
 from feedsvc.config import Settings
 from feedsvc.store import Store
-from feedsvc.store.feed import FeedStore
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext
-from feedsvc.store.sql import SqlStore
 
 
 def site_context(settings: Settings) -> SiteContext:
@@ -34,6 +32,8 @@ def open_stores(settings: Settings) -> list[Store]:
                 )
             )
         elif conf.kind == "sql":
+            from feedsvc.store.sql import SqlStore  # each kind's imports only when used
+
             stores.append(
                 SqlStore(
                     conf.label,
@@ -45,6 +45,8 @@ def open_stores(settings: Settings) -> list[Store]:
                 )
             )
         elif conf.kind == "feed":
+            from feedsvc.store.feed import FeedStore
+
             stores.append(
                 FeedStore(
                     conf.label,

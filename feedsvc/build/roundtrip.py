@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from time import struct_time
 
 import feedparser
+from feedparser.sanitizer import _sanitize_html
 
 from feedsvc.build.render import atom_id
 from feedsvc.model import FeedItem
@@ -41,8 +42,12 @@ def _title_matches(entry: dict, expected: str) -> bool:
     )
     if got == want:
         return True
-    guessed_html = entry.get("title_detail", {}).get("type") == "text/html"
-    return guessed_html and html.unescape(got) == html.unescape(want)
+    if entry.get("title_detail", {}).get("type") != "text/html":
+        return False
+    # Taken for HTML, the title is what feedparser's sanitiser makes of it ("<P<" is a
+    # paragraph to it): what its readers show, though the feed says the same as ever.
+    shown = collapse_spaces(_sanitize_html(want, "utf-8", "text/html"))
+    return html.unescape(got) == html.unescape(want) or got == shown
 
 
 def problems(body: bytes, items: Sequence[FeedItem], fmt: str) -> list[str]:

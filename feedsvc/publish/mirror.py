@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, delete, select
 
@@ -21,8 +22,10 @@ from feedsvc.config import PublishSettings, Settings
 from feedsvc.counters import PUBLISH_FAILURES
 from feedsvc.layout import content_type, published_files
 from feedsvc.publish.local import cache_control
-from feedsvc.publish.remote import Upload, upload_for
 from feedsvc.schema import replace_row, target_status, uploads
+
+if TYPE_CHECKING:
+    from feedsvc.publish.remote import Upload
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +39,7 @@ class Mirror:
         settings: PublishSettings,
         root: Path,
         engine: Engine,
-        upload: Upload,
+        upload: "Upload",
         max_ages: tuple[int, int],
     ) -> None:
         """max_ages: of feeds and pages, and of complete archive pages (Cache-Control)."""
@@ -196,6 +199,9 @@ def _digest(body: bytes) -> str:
 
 def mirrors_for(settings: Settings, engine: Engine) -> list[Mirror]:
     """A mirror for each upload target in the config (not started)."""
+    # Here: a site without upload targets never imports their clients (httpx, boto3).
+    from feedsvc.publish.remote import upload_for
+
     return [
         Mirror(
             target,
