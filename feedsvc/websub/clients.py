@@ -42,16 +42,14 @@ def hub_clients(settings: Settings, resolve: Resolve = addresses) -> HubClients:
     websub = settings.websub
 
     def client(connections: int, to_callbacks: bool) -> httpx.AsyncClient:
-        limits = httpx.Limits(max_connections=connections)
-        transport = None
-        if to_callbacks:
-            allow = websub.allow_private_callbacks
-            transport = PinnedTransport(allow, resolve, limits=limits)
+        limits = httpx.Limits(max_connections=connections)  # the transport's pool
+        transport: httpx.AsyncBaseTransport = (
+            PinnedTransport(websub.allow_private_callbacks, resolve, limits=limits)
+            if to_callbacks
+            else httpx.AsyncHTTPTransport(limits=limits)
+        )
         return httpx.AsyncClient(
-            timeout=websub.timeout,
-            limits=limits,
-            transport=transport,
-            headers={"User-Agent": USER_AGENT},
+            timeout=websub.timeout, transport=transport, headers={"User-Agent": USER_AGENT}
         )
 
     return HubClients(

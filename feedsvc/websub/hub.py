@@ -70,15 +70,8 @@ class Hub(WebSubPart):
         topic = public_url(self.settings.site.base_url, relative)
         if not callback:
             return _bad("hub.callback: required")
-        if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
-            return _bad(reason)
-        secret = form.get("hub.secret", "")
-        if len(secret.encode()) >= MAX_SECRET:
-            return _bad(f"hub.secret: must be shorter than {MAX_SECRET} bytes")
-        lease = self._lease(form.get("hub.lease_seconds"))
-        if lease is None:
-            return _bad("hub.lease_seconds: must be a positive whole number")
-        host = (urlsplit(callback).hostname or "").lower()
+        # Before the callback's name is looked up: a flood is refused without a lookup each.
+        host = _host(callback)
         if self._pending[host] >= PENDING_PER_HOST or self._pending.total() >= PENDING_MAX:
             return PlainTextResponse(
                 f"hub.callback: {self._pending[host]} verifications of {host} (and "
@@ -87,6 +80,14 @@ class Hub(WebSubPart):
                 status_code=429,
                 headers={"Retry-After": str(RETRY_AFTER)},
             )
+        if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
+            return _bad(reason)
+        secret = form.get("hub.secret", "")
+        if len(secret.encode()) >= MAX_SECRET:
+            return _bad(f"hub.secret: must be shorter than {MAX_SECRET} bytes")
+        lease = self._lease(form.get("hub.lease_seconds"))
+        if lease is None:
+            return _bad("hub.lease_seconds: must be a positive whole number")
         self._pending[host] += 1
         self.context.start(self._verify(mode, topic, callback, secret, lease, host))
         return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
@@ -136,6 +137,15 @@ class Hub(WebSubPart):
         else:
             await asyncio.to_thread(self.subscriptions.unsubscribe, topic, callback)
         log.info("websub: %s %s to %s for %d s", mode + "d", callback, topic, lease)
+
+
+def _host(url: str) -> str:
+    """The URL's host, as pending verifications are counted by; "" for one that cannot
+    be taken apart (refusal() says what is wrong with it)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _bad(reason: str) -> Response:
