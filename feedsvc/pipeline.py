@@ -16,7 +16,7 @@ from feedsvc.config import Settings
 from feedsvc.history import Past
 from feedsvc.labels import Where
 from feedsvc.locks import building
-from feedsvc.model import Moment, Problem, digest
+from feedsvc.model import Article, Moment, Problem, digest
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
@@ -153,18 +153,18 @@ class Pipeline:
         resolved = self.state.resolve_headlines(loose, now)
         identities = {key: found for key, found in resolved.items() if found is not None}
         # A headline whose article was taken down is withheld; one whose GUID an
-        # article listed too has (its old headline) is that article's item already.
-        listed = {entry.guid for entry in entries if not isinstance(entry, str)}
-        entries = [
-            entry
-            for entry in entries
-            if not isinstance(entry, str)
-            or (
-                (found := identities.get(headline_key(entry))) is not None
-                and found.guid not in listed
-            )
-        ]
-        return Selection(chosen, entries, identities, problems)
+        # article listed too has (its old headline), or an earlier headline has (an
+        # article's old and new headlines, the article now a draft), is that item already.
+        taken = {entry.guid for entry in entries if not isinstance(entry, str)}
+        kept: list[Article | str] = []
+        for entry in entries:
+            if isinstance(entry, str):
+                found = identities.get(headline_key(entry))
+                if found is None or found.guid in taken:
+                    continue
+                taken.add(found.guid)
+            kept.append(entry)
+        return Selection(chosen, kept, identities, problems)
 
     def _build(self, report: BuildReport, *, scan: bool) -> None:
         now, stages = report.started, report.stages

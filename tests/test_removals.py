@@ -222,6 +222,32 @@ def test_a_listed_headline_of_a_scheduled_article_never_freezes_the_latest_feed(
     assert item.title == "Budget Vote Tonight" and item.published <= "2026-04-06T10:00:00+00:00"
 
 
+def test_a_headline_whose_guid_went_to_a_retitled_article_never_freezes_the_latest_feed(
+    site: Site,
+):
+    """Found by the oracle: an article written for a listed headline took its GUID and
+    was retitled to another listed headline, whose own article had been deleted; made a
+    draft, both headlines had no article and both took that GUID, and the latest feed
+    failed its check at every build. Each item is listed once, as it is while the
+    article is out."""
+    site.configure(extra='[[feeds]]\nname = "latest"\nselect = "latest"\n')
+    (site.root / "latest-news.txt").write_text("- Snow Closes the Pass\n- Rates Held\n")
+    site.write("b.md", md("Rates Held", "Rates body."))
+    assert site.build().ok  # the snow headline has no article: it gets a GUID of its own
+    site.write("a.md", md("Snow Closes the Pass", "Snow body."))  # and a takes it
+    (site.articles / "b.md").unlink()
+    assert site.build().ok
+    site.write("a.md", md("Rates Held", "Retitled."))
+    assert site.build().ok
+    titles = [e.title for e in entries(site, "latest.atom")]
+    assert titles == ["Rates Held"], "the old headline is the retitled article's item"
+    site.write("a.md", md("Rates Held", "Retitled.", draft="true"))
+    report = site.build()
+    assert report.ok, report.failures
+    guids = [e.id for e in entries(site, "latest.atom")]
+    assert len(guids) == 1, "the draft's two headlines are one item, listed once"
+
+
 def published_text(site: Site) -> str:
     """Every published file's text (compressed copies aside)."""
     public = site.root / "public"
