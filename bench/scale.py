@@ -40,14 +40,14 @@ from processes import answers, free_port, stop, wait_for
 from sqlalchemy import delete
 
 from feedsvc import config
-from feedsvc.build.plan import is_topic, public_url
+from feedsvc.feeds.plan import is_topic, public_url
 from feedsvc.pipeline import BuildReport, Pipeline
-from feedsvc.schema import subscriptions as subscriptions_table
 from feedsvc.stages import STAGES
-from feedsvc.state import State
+from feedsvc.state.database import State
+from feedsvc.state.schema import subscriptions as subscriptions_table
+from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.text import slugify
 from feedsvc.websub.deliver import announce
-from feedsvc.websub.subscriptions import Subscriptions
 
 VOCABULARY = (
     "city council harbour ferry bridge budget school library river storm market tram station "

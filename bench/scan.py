@@ -23,7 +23,7 @@ from pathlib import Path
 
 from feedsvc import config
 from feedsvc.pipeline import Pipeline, inspect
-from feedsvc.state import State
+from feedsvc.state.database import State
 
 WORDS = [
     "city",

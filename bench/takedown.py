@@ -26,9 +26,9 @@ from pathlib import Path
 
 from scale import configure, write_store
 
-from feedsvc.build.plan import feed_key
+from feedsvc.feeds.plan import feed_key
 from feedsvc.pipeline import Pipeline, now_utc
-from feedsvc.state import State
+from feedsvc.state.database import State
 
 
 def holders(public: Path, guids: list[str]) -> dict[str, set[str]]:

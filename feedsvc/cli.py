@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from feedsvc.model import Problem
     from feedsvc.pipeline import BuildReport, Pipeline
     from feedsvc.publish.mirror import Mirror
-    from feedsvc.state import State
+    from feedsvc.state.database import State
 
 SHOWN_FILES = 12  # a first build of a big site writes thousands
 UPLOAD_WAIT = 300  # seconds `feedsvc build` waits for its uploads
@@ -56,9 +56,9 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
     only with a publish folder it can write in."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from feedsvc.continuity import StateLost
     from feedsvc.publish.local import check_writable
-    from feedsvc.state import State
+    from feedsvc.state.continuity import StateLost
+    from feedsvc.state.database import State
 
     if publishing:
         folder = settings.public_dir
@@ -154,8 +154,8 @@ def _build_once(
     import asyncio
 
     from feedsvc.publish.mirror import mirrors_for
+    from feedsvc.state.subscriptions import Subscriptions
     from feedsvc.websub.deliver import announce
-    from feedsvc.websub.subscriptions import Subscriptions
 
     mirrors = mirrors_for(settings, state.engine)
     try:
@@ -244,8 +244,8 @@ def stats(ctx: click.Context) -> None:
 @click.pass_context
 def snippet(ctx: click.Context) -> None:
     """Print the <link rel="alternate"> tags for the site's own HTML <head>."""
-    from feedsvc.build.pages import discovery_links
-    from feedsvc.build.plan import expand
+    from feedsvc.feeds.pages import discovery_links
+    from feedsvc.feeds.plan import expand
 
     settings = _settings(ctx)
     feeds = expand(settings.feeds, settings.site, lambda _kind, _where: [])  # no families
@@ -302,8 +302,8 @@ def check(ctx: click.Context) -> None:
 
 def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     """What the state says of family members left empty (nothing if there is no state)."""
-    from feedsvc.history import FeedHistory
     from feedsvc.pipeline import emptied_members, now_utc
+    from feedsvc.state.history import FeedHistory
 
     url = settings.state.url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
@@ -434,7 +434,7 @@ def state_group() -> None:
 @click.pass_context
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
-    from feedsvc import transfer
+    from feedsvc.state import transfer
 
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
@@ -453,7 +453,7 @@ def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Load a state export into an empty database (made and migrated if new)."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from feedsvc import transfer
+    from feedsvc.state import transfer
 
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
@@ -477,7 +477,7 @@ def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
     it by copying it back to state.url's file with feedsvc stopped."""
     import sqlite3
 
-    from feedsvc import backup
+    from feedsvc.state import backup
 
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)

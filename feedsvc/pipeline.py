@@ -7,26 +7,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from feedsvc import latest
-from feedsvc.build.documents import layout_digest
-from feedsvc.build.feeds import Built, FeedBuilder, Pending
-from feedsvc.build.pages import SitePages
-from feedsvc.build.plan import topics
-from feedsvc.build.select import Selection
 from feedsvc.config import Settings
-from feedsvc.history import Past
-from feedsvc.labels import Where
-from feedsvc.locks import building
+from feedsvc.feeds.builder import Built, FeedBuilder, Pending
+from feedsvc.feeds.documents import layout_digest
+from feedsvc.feeds.pages import SitePages
+from feedsvc.feeds.plan import topics
+from feedsvc.feeds.select import Selection
 from feedsvc.model import Article, Moment, Problem, digest
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep, shared
 from feedsvc.stages import Stages
-from feedsvc.state import BuildRecord, State
+from feedsvc.state.database import BuildRecord, State
+from feedsvc.state.history import Past
+from feedsvc.state.labels import Where
+from feedsvc.state.locks import building
+from feedsvc.state.owed import OwedAnnouncements
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores, site_context
 from feedsvc.text import headline_key
-from feedsvc.websub.owed import OwedAnnouncements
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from feedsvc.config import Settings
-from feedsvc.locks import Lease
 from feedsvc.rebuild import Rebuilder
+from feedsvc.state.locks import Lease
 
 log = logging.getLogger(__name__)
 

@@ -4,12 +4,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsvc.build.plan import is_feed, is_topic
 from feedsvc.config import Settings
+from feedsvc.feeds.plan import is_feed, is_topic
 from feedsvc.layout import published_files
 from feedsvc.stages import STAGES
-from feedsvc.state import BuildRecord, State
-from feedsvc.websub.subscriptions import Subscriptions
+from feedsvc.state.database import BuildRecord, State
+from feedsvc.state.subscriptions import Subscriptions
 
 
 @dataclass

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from feedsvc.config import Settings
 from feedsvc.pipeline import BuildReport, Pipeline
-from feedsvc.schema import metadata
-from feedsvc.state import State
+from feedsvc.state.database import State
+from feedsvc.state.schema import metadata
 
 # Tables that are memory; every other one is emptied.
 MEMORY = {"articles", "headlines", "archive_entries", "archive_feeds", "feed_history", "removals"}

@@ -12,7 +12,7 @@ import atoma
 import fastfeedparser
 import feedparser
 
-from feedsvc.build.roundtrip import as_feedparser_reads
+from feedsvc.feeds.roundtrip import as_feedparser_reads
 from feedsvc.text import collapse_spaces
 
 Item = tuple[str, str, str, datetime | None]

@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from feedsvc.build import check, render, roundtrip
-from feedsvc.build.formats import RENDERERS
+from feedsvc.feeds import check, render, roundtrip
+from feedsvc.feeds.formats import RENDERERS
 from feedsvc.model import FeedItem, FeedMeta, Image
 from feedsvc.store import RecordError, formats
 from feedsvc.store.formats import FileInfo

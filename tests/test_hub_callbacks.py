@@ -17,12 +17,12 @@ import httpx
 import pytest
 
 from feedsvc.config import Settings
-from feedsvc.state import State
+from feedsvc.state.database import State
+from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.websub.callbacks import PinnedTransport, refusal
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
 from feedsvc.websub.deliver import Body, Deliverer
-from feedsvc.websub.subscriptions import Subscriptions
 
 
 class Callback(BaseHTTPRequestHandler):

@@ -222,8 +222,8 @@ def test_with_statistics_sqlite_still_finds_explicit_ids_by_their_index(tmp_path
 
     from sqlalchemy import insert
 
-    from feedsvc.schema import articles
-    from feedsvc.state import State
+    from feedsvc.state.database import State
+    from feedsvc.state.schema import articles
 
     when = datetime(2026, 11, 28, tzinfo=UTC)
     state = State(f"sqlite:///{tmp_path / 'state.db'}")

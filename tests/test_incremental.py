@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from oracle import differences, from_scratch
 
 from feedsvc.pipeline import Pipeline
-from feedsvc.state import State
+from feedsvc.state.database import State
 
 FAMILY = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
 
@@ -82,7 +82,7 @@ def test_a_deleted_article_leaves_its_section_feed(site: Site, running):
 
 
 def test_a_feed_that_failed_its_check_is_tried_again_next_build(site: Site, running, monkeypatch):
-    from feedsvc.build.formats import RENDERERS
+    from feedsvc.feeds.formats import RENDERERS
 
     site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
     real = RENDERERS["atom"]

@@ -34,7 +34,7 @@ from oracle import differences, from_scratch
 
 from feedsvc.config import load
 from feedsvc.pipeline import Pipeline
-from feedsvc.state import State
+from feedsvc.state.database import State
 
 EXAMPLES = int(os.environ.get("FEEDSVC_ORACLE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("FEEDSVC_ORACLE_STEPS", "14"))

@@ -6,9 +6,9 @@ import brotli
 import pytest
 from conftest import Site, md
 
-from feedsvc.build import pool
+from feedsvc.feeds import pool
 from feedsvc.pipeline import BuildReport, Pipeline
-from feedsvc.state import State
+from feedsvc.state.database import State
 
 SECTIONS = '[[feeds]]\nname = "section"\nper = "category"\n'
 FAMILIES = """

@@ -7,10 +7,10 @@ from conftest import Site, feedsvc, md
 from sqlalchemy import create_engine, select
 from test_upgrade import SINCE_BASELINE
 
-from feedsvc.migrate import head
-from feedsvc.schema import articles
-from feedsvc.state import State
-from feedsvc.websub.subscriptions import Subscriptions
+from feedsvc.state.database import State
+from feedsvc.state.migrate import head
+from feedsvc.state.schema import articles
+from feedsvc.state.subscriptions import Subscriptions
 
 SECTIONS = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
 

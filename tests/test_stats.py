@@ -7,7 +7,7 @@ from subscribers import Subscribers, serve
 
 from feedsvc.pipeline import Pipeline
 from feedsvc.stages import STAGES
-from feedsvc.state import State
+from feedsvc.state.database import State
 
 
 def stages_of(output: str) -> dict[str, float]:

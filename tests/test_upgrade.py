@@ -8,9 +8,9 @@ import pytest
 from conftest import Site, feedsvc, md
 from sqlalchemy import create_engine, inspect
 
-from feedsvc.migrate import head, newest_file
-from feedsvc.state import State
-from feedsvc.websub.subscriptions import Subscriptions
+from feedsvc.state.database import State
+from feedsvc.state.migrate import head, newest_file
+from feedsvc.state.subscriptions import Subscriptions
 
 # What the revisions after the baseline (0001) added, undone: a new revision adds here.
 SINCE_BASELINE = (

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feedsvc.pipeline import Pipeline
-from feedsvc.state import State
+from feedsvc.state.database import State
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext
 

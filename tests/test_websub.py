@@ -15,10 +15,10 @@ from sqlalchemy import update
 from subscribers import Subscribers, serve
 from test_serving import metric
 
-from feedsvc.schema import subscriptions
-from feedsvc.state import State
+from feedsvc.state.database import State
+from feedsvc.state.owed import OwedAnnouncements
+from feedsvc.state.schema import subscriptions
 from feedsvc.websub.hub import PENDING_PER_HOST
-from feedsvc.websub.owed import OwedAnnouncements
 
 QUICK = "retries = 1\nretry_delay = 0.2\nmax_failures = 2\n"
 

@@ -22,7 +22,7 @@ from feedsvc.config import PublishSettings, Settings
 from feedsvc.counters import PUBLISH_FAILURES
 from feedsvc.layout import content_type, published_files
 from feedsvc.publish.local import cache_control
-from feedsvc.schema import replace_row, target_status, uploads
+from feedsvc.state.schema import replace_row, target_status, uploads
 
 if TYPE_CHECKING:
     from feedsvc.publish.remote import Upload

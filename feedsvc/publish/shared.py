@@ -24,7 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, LocalTarget, atomic_write
-from feedsvc.schema import chunks, published_files
+from feedsvc.state.schema import chunks, published_files
 
 log = logging.getLogger(__name__)
 

@@ -18,14 +18,15 @@ from starlette.routing import Route
 from feedsvc import config, logs
 from feedsvc.config import Settings
 from feedsvc.envvars import CONFIG_ENV, SCHEDULED_ENV
-from feedsvc.locks import FileLease, lead_lease
 from feedsvc.pipeline import BuildReport, Pipeline
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
 from feedsvc.publish.shared import Follower, shared
 from feedsvc.rebuild import Rebuilder
 from feedsvc.schedule import LEAD_FILE, LOCK_RETRY, Schedule
-from feedsvc.state import State
+from feedsvc.state.database import State
+from feedsvc.state.locks import FileLease, lead_lease
+from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.web import metrics
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.fastlane import FastLane
@@ -37,7 +38,6 @@ from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
 from feedsvc.websub.deliver import Deliverer
 from feedsvc.websub.hub import Hub
-from feedsvc.websub.subscriptions import Subscriptions
 
 FOLLOW_FILE = ".feedsvc-follow.lock"  # the worker that copies builds into the folder
 HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for

@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from feedsvc.schema import target_status
-from feedsvc.state import BuildRecord, State
+from feedsvc.state.database import BuildRecord, State
+from feedsvc.state.owed import OwedPings
+from feedsvc.state.schema import target_status
 from feedsvc.text import shareable
-from feedsvc.websub.owed import OwedPings
 
 
 def _describe(build: BuildRecord) -> dict:

@@ -25,7 +25,7 @@ from feedsvc.config import Settings
 from feedsvc.model import SourceArticle
 from feedsvc.publish.local import atomic_write
 from feedsvc.rebuild import Rebuilder
-from feedsvc.state import State
+from feedsvc.state.database import State
 from feedsvc.store import RecordError
 from feedsvc.store.formats import FileInfo, parse_json
 from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS

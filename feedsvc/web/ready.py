@@ -18,7 +18,7 @@ from pathlib import Path
 
 import brotli
 
-from feedsvc.build.plan import feed_key, is_feed, public_url
+from feedsvc.feeds.plan import feed_key, is_feed, public_url
 from feedsvc.layout import CONTENT_TYPES, content_type, link_header
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
 from feedsvc.web.conditional import etag_matches

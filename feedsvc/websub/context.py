@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedsvc.config import Settings
+from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.websub.clients import HubClients
-from feedsvc.websub.subscriptions import Subscriptions
 
 
 @dataclass

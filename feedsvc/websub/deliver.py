@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 
 import httpx
 
-from feedsvc.build import plan
 from feedsvc.config import Settings
 from feedsvc.counters import HUB_FAILURES
+from feedsvc.feeds import plan
 from feedsvc.layout import CONTENT_TYPES, link_header
+from feedsvc.state.owed import OwedAnnouncements, OwedPings
+from feedsvc.state.subscriptions import Subscription, Subscriptions
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext, WebSubPart
-from feedsvc.websub.owed import OwedAnnouncements, OwedPings
 from feedsvc.websub.retry import with_retries
-from feedsvc.websub.subscriptions import Subscription, Subscriptions
 
 log = logging.getLogger(__name__)
 

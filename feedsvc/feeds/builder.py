@@ -1,0 +1,401 @@
+"""Every feed document of a build: the feeds, their archive pages, their previews.
+
+Work follows what changed. The state remembers which articles each feed held
+when it was last published; a feed that held none of the articles changed (or
+fallen due) since then, and that none of them joins, is not queried again. A
+document whose inputs are what this process last published is not rendered
+again. The first build, `--full`, and a feed that failed are done in full.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from feedsvc.config import Settings
+from feedsvc.feeds import plan, pool, select
+from feedsvc.feeds.documents import Document, MetaMaker
+from feedsvc.feeds.members import FamilyMembers
+from feedsvc.feeds.pages import preview_html
+from feedsvc.feeds.plan import FeedSpec
+from feedsvc.feeds.pool import Renderer
+from feedsvc.feeds.select import Selection
+from feedsvc.model import EPOCH, FeedItem, Moment, Schedule
+from feedsvc.publish import OutputFile
+from feedsvc.stages import Stages
+from feedsvc.state.archive import Archive
+from feedsvc.state.database import Held, State
+from feedsvc.state.history import FeedHistory, Removals
+from feedsvc.state.labels import EVERY, Where
+
+log = logging.getLogger(__name__)
+
+SPILL_BYTES = 64 * 2**20
+
+
+@dataclass
+class Pending:
+    """What this build will publish, what failed, and the fingerprints to keep after."""
+
+    outputs: list[OutputFile] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    fingerprints: dict[str, bytes] = field(default_factory=dict)
+    stages: Stages = field(default_factory=Stages)
+    # Publishes what is held once it passes SPILL_BYTES: a first build of a big site
+    # would otherwise keep every document it makes in memory until the end.
+    spill: Callable[[list[OutputFile]], None] | None = None
+    held_bytes: int = 0
+
+    def add(self, outputs: list[OutputFile]) -> None:
+        self.outputs += outputs
+        self.held_bytes += sum(len(output.body) for output in outputs)
+        if self.spill is not None and self.held_bytes > SPILL_BYTES:
+            self.spill(self.outputs)
+            self.outputs, self.held_bytes = [], 0
+
+
+@dataclass
+class Outcome:
+    """A redone feed: the articles its documents hold, and whether all were published
+    (known once the last of them is rendered, which may be in another process)."""
+
+    ids: set[int]
+    inputs: str
+    value: str | None  # a family member's
+    empty: bool
+    ok: bool = True
+
+
+@dataclass
+class Built:
+    """What a build made of the feeds, for the index and for the next build."""
+
+    specs: list[FeedSpec]
+    newest: list[FeedItem]  # the first named feed's items, for the index page
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # feeds redone
+    gone: list[str] = field(default_factory=list)  # family members empty for too long
+    newly_gone: list[str] = field(default_factory=list)  # ... since this process last looked
+
+    @property
+    def held(self) -> dict[str, Held]:
+        """What each feed redone and published holds."""
+        return {
+            key: Held(frozenset(done.ids), done.inputs)
+            for key, done in self.outcomes.items()
+            if done.ok
+        }
+
+    @property
+    def emptiness(self) -> dict[str, tuple[str | None, bool]]:
+        """Every feed redone, published or not: its value, and whether it is empty. (A
+        member is redone when it appears, so the history comes to hold every member
+        published, for the next process to start from.)"""
+        return {key: (done.value, done.empty) for key, done in self.outcomes.items()}
+
+    @property
+    def failed(self) -> set[str]:
+        """Feeds with a document not published."""
+        return {key for key, done in self.outcomes.items() if not done.ok}
+
+
+class FeedBuilder:
+    def __init__(
+        self, settings: Settings, state: State, *, full_check: bool, full: bool, keep_pool: bool
+    ) -> None:
+        self.settings = settings
+        self.keep_pool = keep_pool
+        self.state = state
+        self.full = full
+        self.renderer = Renderer(full_check=full_check, brotli=settings.server.brotli)
+        self.archive = Archive(state.engine)
+        site = settings.site
+        self.metas = MetaMaker(
+            site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
+        )
+        self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
+        self.history = FeedHistory(state.engine)
+        self.members = FamilyMembers(settings, state, self.history)
+        self.removals = Removals(state.engine)
+        self._published: Callable[[str], bool] = lambda _path: False  # this build's
+        self._specs: list[FeedSpec] | None = None  # the live feeds
+        # (live feeds, empty members, both in order): the last list _with_past made
+        self._merged: tuple[list[FeedSpec], list[FeedSpec], list[FeedSpec]] | None = None
+        self._gone: set[str] | None = None  # gone at this process's last build
+
+    def forget_rendered(self) -> None:
+        """Another process built since this one: what it published is not what this one
+        remembers publishing, so every document redone is rendered."""
+        self.fingerprints.clear()
+        self.history.forget()
+        self.removals.forget()
+        self._gone = None
+
+    def build(
+        self,
+        moment: Moment,
+        latest: Selection,
+        touched: set[int] | None,
+        held: dict[str, Held],
+        pending: Pending,
+        published: Callable[[str], bool],
+    ) -> Built:
+        """Every feed's documents into `pending`. `touched`: the articles changed or fallen
+        due since the feeds were last built, or None to redo every feed; `held`: what
+        each feed held then; `published(path)`: whether a file is still there.
+
+        A feed is skipped only when nothing that shapes its documents moved: none of
+        its articles (or archive pages' articles) changed, none joined, its settings
+        and the renderer are those it was last made with, and no tombstone expired."""
+        now = moment.now
+        self._published = published
+        if self.full:
+            touched = None
+        labels = self.state.label_keys(touched) if touched else set()
+        if touched is None:
+            self._specs = self.members.expand(now, None) or []
+        else:
+            if self._specs is None:  # this process's first build
+                self._specs = self.members.seeded(now)
+            if asked := self._members_to_ask(labels, touched, held):
+                # The same list when no member came or went: the index and OPML stay.
+                self._specs = self.members.expand(now, asked) or self._specs
+        specs, gone = self._with_past(self._specs, now)
+        self.renderer.keep_pool(self.keep_pool and len(specs) >= pool.POOL_FEEDS)
+        expired = self.removals.expire(now, self.settings.site.tombstone_days)
+        on_pages = self.archive.pages_holding(touched) if touched else {}
+        newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
+        self._gone = set(gone)
+        built = Built(specs, [], gone=gone, newly_gone=newly_gone)
+        try:
+            for spec in specs:
+                first_named = (
+                    spec.value is None and not built.newest and spec.settings.select == "all"
+                )
+                known = held.get(spec.key)
+                inputs = self.metas.inputs(spec)
+                there = all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
+                if (
+                    known is not None
+                    and known.inputs == inputs
+                    and spec.settings.select == "all"
+                    and spec.key not in expired
+                    and spec.key not in on_pages
+                    and not self._affected(spec, known.ids, touched, labels)
+                    and there
+                ):
+                    if first_named:
+                        built.newest = self._items(spec, latest, now)[0]
+                    continue
+                # Settings or renderer moved, never made here, or its files gone from the
+                # folder (a member back from 410, a lost folder): every page again.
+                pages = None
+                if known is not None and known.inputs == inputs and there:
+                    pages = on_pages.get(spec.key, set())
+                items = self._feed(spec, latest, moment, pending, built, known, inputs, pages)
+                if first_named:
+                    built.newest = items
+            self.renderer.drain(pending.stages)
+        finally:
+            self.renderer.close()
+        return built
+
+    def _with_past(self, live: list[FeedSpec], now: datetime) -> tuple[list[FeedSpec], list[str]]:
+        """The live feeds, and the family members that were published and have no article
+        now: those empty for less than `empty_family_days` are served empty (their
+        subscribers must see the removal), the rest are gone. The same list object while
+        nothing came or went, so that the index and OPML stay as made."""
+        families = {
+            feed.name: (feed, Where.of(feed.filters(), feed.match))
+            for feed in self.settings.feeds
+            if feed.per
+        }
+        order = {feed.name: index for index, feed in enumerate(self.settings.feeds)}
+        keep_for = timedelta(days=self.settings.site.empty_family_days)
+        live_keys = {spec.key for spec in live}
+        empty, gone = [], []
+        for key, past in self.history.known().items():
+            family, _, slug = key.partition("/")
+            if key in live_keys or past.value is None or family not in families:
+                continue
+            emptied = past.emptied or now  # it empties with this build
+            if now - emptied >= keep_for:
+                gone.append(key)
+            else:
+                feed, where = families[family]
+                empty.append(
+                    plan.member(feed, self.settings.site, where, slug, past.value, emptied)
+                )
+        gone.sort()
+        if self._merged and self._merged[0] is live and self._merged[1] == empty:
+            return self._merged[2], gone
+        merged = sorted([*live, *empty], key=lambda spec: (order[spec.settings.name], spec.key))
+        self._merged = live, empty, merged
+        return merged, gone
+
+    def _feed(
+        self,
+        spec: FeedSpec,
+        latest: Selection,
+        moment: Moment,
+        pending: Pending,
+        built: Built,
+        known: Held | None,
+        inputs: str,
+        pages: set[int] | None,
+    ) -> list[FeedItem]:
+        """One feed's documents into `pending`, its fate into `built`; returns its items.
+        `pages`: the complete archive pages to make again (None: all of them)."""
+        now = moment.now
+        items, ids = self._items(spec, latest, now)
+        outcome = built.outcomes[spec.key] = Outcome(ids, inputs, spec.value, not items)
+        # An empty feed is dated by when it emptied (it does not move by itself).
+        updated = select.feed_updated(items) or self.history.emptied(spec.key, now)
+        newest_page = None
+        if spec.archived:
+            newest_page = self._archive_pages(spec, moment, updated, pending, outcome, pages)
+        self.removals.settle(
+            spec.key,
+            spec.where,
+            known.ids if known else (),
+            outcome.ids,
+            {item.guid for item in items},
+            now,
+        )
+        tombstones = self.removals.of(spec.key, now, self.settings.site.tombstone_days)
+        preview = preview_html(self.settings.site, spec, items).encode()
+        self._emit(
+            Document(
+                self.metas.current(spec, updated, newest_page, tombstones),
+                items,
+                {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
+                [OutputFile(plan.preview_path(spec.key), preview)],
+            ),
+            now,
+            pending,
+            outcome,
+        )
+        return items
+
+    def expected(self, specs: list[FeedSpec]) -> set[str]:
+        """Every file below feeds/ that these feeds publish (their documents in each
+        format, previews, archive pages): what a build from scratch would write."""
+        sealed = self.archive.sealed_counts()
+        found = set()
+        for spec in specs:
+            found.add(plan.preview_path(spec.key))
+            for fmt in spec.formats:
+                found.add(plan.feed_path(spec.key, fmt))
+                if spec.archived:
+                    pages = range(1, sealed.get(spec.key, 0) + 2)
+                    found.update(plan.archive_path(spec.key, page, fmt) for page in pages)
+        return found
+
+    def _members_to_ask(
+        self, labels: set[tuple[str, str]], touched: set[int], held: dict[str, Held]
+    ) -> set[tuple[str, str]]:
+        """The family members that may have come or gone: those the touched articles now
+        have a label for, and those that held one of them (it may have been the last)."""
+        families = {feed.per for feed in self.settings.feeds if feed.per}
+        asked: set[tuple[str, str]] = {(kind, slug) for kind, slug in labels if kind in families}
+        for spec in self._specs or ():
+            known = held.get(spec.key)
+            if spec.where.family and known and known.ids & touched:
+                asked.add(spec.where.family)
+        return asked
+
+    def _affected(
+        self, spec: FeedSpec, known: frozenset[int], touched: set[int] | None, labels: set
+    ) -> bool:
+        """Whether the feed may differ: it held a touched article, or one now matches it.
+
+        `labels`: those of the touched articles. A feed that filters on labels none of
+        them has cannot have gained one, and is not asked the database."""
+        if touched is None:
+            return True
+        if not touched:
+            return False
+        if spec.where == EVERY or touched & known:
+            return True
+        wanted = {(kind, slug) for kind, slugs in spec.where.filters for slug in slugs}
+        if spec.where.family:
+            if spec.where.family not in labels:
+                return False
+        elif wanted and not wanted & labels:
+            return False
+        return self.state.any_match(touched, spec.where)
+
+    def _items(
+        self, spec: FeedSpec, latest: Selection, now: datetime
+    ) -> tuple[list[FeedItem], set]:
+        feed = spec.settings
+        full = feed.content == "full"
+        if feed.select == "latest":
+            items = select.from_latest(
+                latest.entries, latest.identities, self.settings.site, feed.limit, full=full
+            )
+            listed = {
+                entry.id for entry in latest.entries[: feed.limit] if not isinstance(entry, str)
+            }
+            return items, listed
+        found = self.state.newest(feed.limit, now, self.settings.site.article_url, spec.where)
+        return [FeedItem.from_article(a, full=full) for a in found], {a.id for a in found}
+
+    def _archive_pages(
+        self,
+        spec: FeedSpec,
+        moment: Moment,
+        updated: datetime,
+        pending: Pending,
+        outcome: Outcome,
+        changed: set[int] | None,
+    ) -> int:
+        """Place new articles, render the pages that changed (`changed`: complete pages
+        holding a changed article; None: every page); return the newest page (its
+        articles join the outcome's)."""
+        placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, moment)
+        now = moment.now
+        if self.full or changed is None:
+            pages = list(range(1, placement.open_page + 1))
+        else:
+            pages = sorted({*changed, *placement.newly_sealed, placement.open_page})
+            pages = [page for page in pages if page <= placement.open_page]
+        full = spec.settings.content == "full"
+        members: list[int] = []
+        for page in pages:
+            members = self.archive.members(spec.key, page)
+            if page <= placement.sealed:  # those that left the feed stay placed, unshown
+                members = self.state.among(members, spec.where)
+            found = self.state.by_ids(members, now, self.settings.site.article_url)
+            items = [FeedItem.from_article(a, full=full) for a in found]
+            # An empty newest page says the feed's date: stable while the feed is (it is
+            # made again with the feed); an emptied complete page, the epoch.
+            empty_date = updated if page == placement.open_page else EPOCH
+            meta = self.metas.page(
+                spec, page, placement.sealed, select.feed_updated(items) or empty_date
+            )
+            paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
+            self._emit(Document(meta, items, paths), now, pending, outcome)
+        outcome.ids |= set(members)
+        return placement.open_page
+
+    def _emit(self, document: Document, now: datetime, pending: Pending, outcome: Outcome) -> None:
+        """Render the document unless it is what was last published, and still there."""
+        fingerprint = document.fingerprint()
+        if (
+            not self.full
+            and self.fingerprints.get(document.name) == fingerprint
+            and all(map(self._published, document.paths.values()))
+        ):
+            return
+
+        def done(outputs: list[OutputFile], failures: list[str]) -> None:
+            pending.add(outputs)
+            for failure in failures:
+                log.error("%s", failure)
+            pending.failures += failures
+            if failures:
+                outcome.ok = False
+            else:
+                pending.fingerprints[document.name] = fingerprint
+
+        self.renderer.submit(document, now, pending.stages, done)

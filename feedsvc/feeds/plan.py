@@ -1,0 +1,128 @@
+"""The feeds a site offers: each [[feeds]] table, and one feed per value for a family."""
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote
+
+from feedsvc.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
+from feedsvc.state.labels import Where
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One concrete feed: where it lives and what it selects."""
+
+    key: str  # its path below feeds/, without a format: "main", "category/экономика"
+    settings: FeedSettings
+    title: str
+    description: str
+    where: Where
+    value: str | None = None  # a family member's category, tag, author or region
+    # A family member whose last article went: served empty until it is gone (410).
+    emptied: datetime | None = None
+
+    @property
+    def formats(self) -> list[FeedFormat]:
+        return self.settings.formats
+
+    @property
+    def archived(self) -> bool:
+        return self.settings.archived
+
+
+def feed_path(key: str, fmt: str) -> str:
+    return f"feeds/{key}.{fmt}"
+
+
+def archive_path(key: str, page: int, fmt: str) -> str:
+    return f"feeds/{key}/archive/{page}.{fmt}"
+
+
+def preview_path(key: str) -> str:
+    return f"feeds/{key}.html"
+
+
+def public_url(base_url: str, path: str) -> str:
+    """The address of a published file; Unicode names percent-encoded."""
+    return base_url + quote(path, safe="/-._~")
+
+
+# (label kind, which articles) -> (slug, value) of every label of that kind they have
+LabelValues = Callable[[LabelKind, Where], list[tuple[str, str]]]
+
+
+def expand(
+    feeds: Sequence[FeedSettings], site: SiteSettings, values: LabelValues
+) -> list[FeedSpec]:
+    specs = []
+    for feed in feeds:
+        where = Where.of(feed.filters(), feed.match)
+        description = feed.description or site.description
+        if not feed.per:
+            specs.append(FeedSpec(feed.name, feed, feed.title or site.title, description, where))
+            continue
+        specs += [member(feed, site, where, slug, value) for slug, value in values(feed.per, where)]
+    return specs
+
+
+def member(
+    feed: FeedSettings,
+    site: SiteSettings,
+    where: Where,
+    slug: str,
+    value: str,
+    emptied: datetime | None = None,
+) -> FeedSpec:
+    """One member of a family: the feed of one category, tag, author or region.
+    `where`: the family's filters (made once for all its members)."""
+    assert feed.per
+    title = feed.title or f"{site.title}: {{value}}"
+    description = feed.description or site.description
+    return FeedSpec(
+        key=f"{feed.name}/{slug}",
+        settings=feed,
+        title=title.replace("{value}", value),
+        description=description.replace("{value}", value),
+        where=where.within(feed.per, slug),
+        value=value,
+        emptied=emptied,
+    )
+
+
+_ARCHIVE_PAGE = re.compile(r"^feeds/(.+)/archive/(\d+)\.([a-z]+)$")
+
+
+def feed_key(path: str) -> str | None:
+    """The feed a published file below feeds/ belongs to ("category/economy" for its
+    documents, preview and archive pages), or None."""
+    if not path.startswith("feeds/"):
+        return None
+    if page := _ARCHIVE_PAGE.match(path):
+        return page.group(1)
+    return path.removeprefix("feeds/").rpartition(".")[0] or None
+
+
+def next_page(path: str) -> str | None:
+    """The archive page after this one, if this is an archive page: a page that has one
+    is complete (RFC 5005), and never changes but for an edit or a takedown."""
+    if page := _ARCHIVE_PAGE.match(path):
+        key, number, fmt = page.groups()
+        return archive_path(key, int(number) + 1, fmt)
+    return None
+
+
+def is_feed(path: str) -> bool:
+    """A published file in one of the feed formats (not a page or the OPML)."""
+    return path.rpartition(".")[2] in FORMATS
+
+
+def is_topic(path: str) -> bool:
+    """A feed a reader subscribes to and that changes: not an archive page, which never does."""
+    return path.startswith("feeds/") and is_feed(path) and not _ARCHIVE_PAGE.match(path)
+
+
+def topics(base_url: str, paths: Iterable[str]) -> dict[str, str]:
+    """The WebSub topics among these published files: public URL -> path."""
+    return {public_url(base_url, path): path for path in paths if is_topic(path)}

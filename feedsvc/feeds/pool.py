@@ -1,0 +1,135 @@
+"""Rendering, checking and compressing documents: here, or in worker processes.
+
+A first build of a big site renders tens of thousands of documents; rendering and
+checking them is pure CPU work, independent from one document to the next, so it
+is spread over a process pool while this process goes on selecting and publishing.
+A pool costs about a second to start, so it starts only once a build has rendered
+POOL_AFTER documents here, and stops at the end of that build: a small site never
+pays for one. A site with POOL_FEEDS feeds or more keeps its pool between builds,
+so that even a build of the few feeds one new article changed renders them on
+both cores while this process selects the next.
+"""
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+
+from feedsvc.feeds import documents
+from feedsvc.feeds.documents import Document
+from feedsvc.publish import OutputFile
+from feedsvc.stages import Stages
+
+POOL_AFTER = 64
+POOL_FEEDS = 1000
+PER_WORKER = 8  # documents in flight per process: enough to keep it busy, few to hold
+
+Done = Callable[[list[OutputFile], list[str]], None]  # (files, failures) of one document
+
+
+@dataclass
+class Rendered:
+    outputs: list[OutputFile]
+    failures: list[str]
+    seconds: dict[str, float]
+
+
+def render_elsewhere(document: Document, now: datetime, full_check: bool, brotli: bool) -> Rendered:
+    """In a pool process: render and check, and make the compressed copies while here."""
+    stages = Stages()
+    outputs, failures = documents.render(document, now, stages, full_check=full_check)
+    with stages.timing("publish"):
+        outputs = [output.with_copies(brotli=brotli) for output in outputs]
+    return Rendered(outputs, failures, stages.seconds)
+
+
+def ready() -> None:
+    """Nothing: run once in each new pool process, which imports this module for it."""
+
+
+class Renderer:
+    """Renders documents in order of submission; `done` is always called in this process."""
+
+    def __init__(self, *, full_check: bool, brotli: bool, workers: int | None = None) -> None:
+        self.full_check = full_check
+        self.brotli = brotli
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self._pool: ProcessPoolExecutor | None = None
+        self._keep = False  # the pool between builds: a site with POOL_FEEDS feeds
+        self._submitted = 0
+        self._flight: deque[tuple[Future[Rendered], Done]] = deque()
+
+    def submit(self, document: Document, now: datetime, stages: Stages, done: Done) -> None:
+        self._submitted += 1
+        if self._submitted > POOL_AFTER:
+            self._start()
+        if self._pool is None:
+            done(*documents.render(document, now, stages, full_check=self.full_check))
+            return
+        try:
+            work = self._pool.submit(render_elsewhere, document, now, self.full_check, self.brotli)
+        except BrokenProcessPool:
+            self._discard()
+            raise
+        self._flight.append((work, done))
+        while len(self._flight) > self.workers * PER_WORKER:
+            self._finish_oldest(stages)
+
+    def keep_pool(self, keep: bool) -> None:
+        """Keep a pool between builds (started now, and its processes made ready) or not."""
+        self._keep = keep
+        if keep:
+            self._start()
+
+    def _start(self) -> None:
+        if self._pool is not None or self.workers < 2:
+            return
+        # forkserver, not fork: the serving process has threads (uploads, the web server).
+        context = multiprocessing.get_context("forkserver")
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        for _ in range(self.workers):  # start the processes and their imports now
+            self._pool.submit(ready)
+
+    def drain(self, stages: Stages) -> None:
+        """Wait for every document in flight."""
+        while self._flight:
+            self._finish_oldest(stages)
+
+    def close(self) -> None:
+        """End of a build: drop what is in flight (a build that failed), and stop the pool
+        unless it is kept (an idle one holds memory)."""
+        self._submitted = 0
+        for work, _done in self._flight:
+            work.cancel()
+        self._flight.clear()
+        if self._pool is not None and not self._keep:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+    def shutdown(self) -> None:
+        """Stop the pool, kept or not."""
+        self._keep = False
+        self.close()
+
+    def _discard(self) -> None:
+        """A pool process died (killed, out of memory): this build fails, the next one
+        starts a new pool."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+        self._flight.clear()
+
+    def _finish_oldest(self, stages: Stages) -> None:
+        work, done = self._flight.popleft()
+        try:
+            with stages.timing(None):  # waiting: the pool's own time is added instead
+                rendered = work.result()
+        except BrokenProcessPool:
+            self._discard()
+            raise
+        stages.add(rendered.seconds)
+        done(rendered.outputs, rendered.failures)

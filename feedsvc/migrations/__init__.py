@@ -1,1 +1,0 @@
-"""Alembic revisions of the state database's schema, in a line (run by feedsvc/migrate.py)."""

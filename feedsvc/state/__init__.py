@@ -1,0 +1,1 @@
+"""The state database: every table and every SQL statement feedsvc runs, by job."""

@@ -1,0 +1,255 @@
+"""Which stored article a freshly read one is, and what its GUID and dates become.
+
+An explicit id wins. Otherwise an article is the row at its key; failing that,
+a row that vanished in this scan or was deleted earlier, with the same body,
+then the same headline (a moved, renamed or re-exported file). Two sources
+claiming one id is a conflict: neither is taken until it is resolved.
+Everything is loaded in a few chunked queries and written in batches, so a
+first scan of 100,000 files costs a few queries per 500 articles.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
+
+from feedsvc.model import Problem, SourceArticle
+from feedsvc.state.labels import relabel
+from feedsvc.state.schema import articles, chunks, headlines, new_guid
+from feedsvc.text import headline_key, slugify
+
+
+def select_in(
+    conn: Connection, column: Column, values: Iterable[str], condition: Any = True
+) -> list[Row]:
+    rows: list[Row] = []
+    for chunk in chunks(sorted(set(values))):
+        rows += conn.execute(select(articles).where(column.in_(chunk) & condition)).all()
+    return rows
+
+
+def conflicts(
+    conn: Connection, fresh: Sequence[SourceArticle], touched: Sequence[Row]
+) -> tuple[set[str], list[Problem]]:
+    """Ids claimed by more than one record (of other files, or of one file); a problem
+    for each file that claims one."""
+    claims: dict[str, dict[tuple[str, str], str]] = {}  # id: {(store, key): origin}
+    for article in fresh:
+        if article.explicit_id:
+            claims.setdefault(article.explicit_id, {})[(article.store, article.key)] = (
+                article.origin
+            )
+    touched_ids = {row.id for row in touched}
+    for row in select_in(conn, articles.c.explicit_id, claims, articles.c.deleted.is_(None)):
+        if row.id not in touched_ids:  # its source is unchanged and still claims the id
+            origin = SourceArticle.from_json(row.data).origin
+            claims[row.explicit_id].setdefault((row.store, row.key), origin)
+    found = {id_ for id_, claimants in claims.items() if len(claimants) > 1}
+    problems = []
+    for id_ in sorted(found):
+        origins = list(claims[id_].values())
+        for origin in sorted(set(origins)):
+            others = sorted({other for other in origins if other != origin})
+            if origins.count(origin) > 1:
+                others.insert(0, "another record of the same file")
+            problems.append(
+                Problem(
+                    origin,
+                    f"id {id_!r} is also claimed by {', '.join(others)}; "
+                    "neither is published until one of them changes it",
+                )
+            )
+    return found, problems
+
+
+class Reconciler:
+    """Settles one scan's fresh articles against the rows they may already be."""
+
+    def __init__(self, conn: Connection, store: str, touched: Sequence[Row]) -> None:
+        self.conn = conn
+        self.store = store
+        self.touched = touched
+        self.by_key = {row.key: row for row in touched}
+        self.claimed: set[int] = set()
+
+    def _claim(self, row: Row | None) -> Row | None:
+        if row is None or row.id in self.claimed:
+            return None
+        self.claimed.add(row.id)
+        return row
+
+    def match(self, fresh: Sequence[SourceArticle]) -> list[Row | None]:
+        # An explicit id is always the row's guid (settle() makes it so), deleted or not.
+        ids = [a.explicit_id for a in fresh if a.explicit_id]
+        by_id = {row.guid: row for row in select_in(self.conn, articles.c.guid, ids)}
+        found = [
+            self._claim(
+                (by_id.get(a.explicit_id) if a.explicit_id else None) or self.by_key.get(a.key)
+            )
+            for a in fresh
+        ]
+        lost = [a for a, row in zip(fresh, found, strict=True) if row is None]
+        if not lost:
+            return found
+        # Moved, renamed or re-exported: a row that vanished now, or was deleted before.
+        deleted = articles.c.deleted.is_not(None) & (articles.c.store == self.store)
+        candidates = [
+            *(r for r in self.touched if r.id not in self.claimed),
+            *sorted(
+                {
+                    r.id: r
+                    for r in (
+                        *select_in(
+                            self.conn, articles.c.body_hash, (a.body_hash for a in lost), deleted
+                        ),
+                        *select_in(
+                            self.conn,
+                            articles.c.title_key,
+                            (headline_key(a.title) for a in lost),
+                            deleted,
+                        ),
+                    )
+                }.values(),
+                key=lambda r: r.deleted,
+                reverse=True,
+            ),
+        ]
+        for index, (article, row) in enumerate(zip(fresh, found, strict=True)):
+            if row is None:
+                found[index] = self._similar(article, candidates)
+        return found
+
+    def _similar(self, article: SourceArticle, candidates: Sequence[Row]) -> Row | None:
+        for attribute, value in (
+            ("body_hash", article.body_hash),
+            ("title_key", headline_key(article.title)),
+        ):
+            for row in candidates:
+                if (
+                    getattr(row, attribute) == value
+                    and row.id not in self.claimed
+                    and not (row.explicit_id and article.explicit_id)
+                ):
+                    return self._claim(row)
+        return None
+
+
+def _stated_updated(article: SourceArticle, published: datetime, now: datetime) -> datetime | None:
+    """The source's own `updated`, kept out of the future (readers distrust such feeds,
+    and our check refuses them): at most now, or the publication if that is later."""
+    if article.updated is None:
+        return None
+    return max(min(article.updated, now), published)
+
+
+WRITE_BATCH = 1000  # rows made before they are written (all in the same transaction)
+
+
+def settle(
+    conn: Connection,
+    fresh: Sequence[tuple[str, SourceArticle]],
+    rows: Sequence[Row | None],
+    now: datetime,
+) -> None:
+    """Insert the new articles and update the known ones, WRITE_BATCH rows at a time."""
+    inserts: list[dict[str, Any]] = []
+    updates: list[dict[str, Any]] = []
+    by_guid: dict[str, SourceArticle] = {}
+    adopted = _headline_guids(
+        conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
+    )
+    for (source_key, article), row in zip(fresh, rows, strict=True):
+        if len(inserts) + len(updates) >= WRITE_BATCH:
+            _write(conn, inserts, updates)
+        values = {
+            "store": article.store,
+            "source": source_key,
+            "key": article.key,
+            "explicit_id": article.explicit_id,
+            "title_key": headline_key(article.title),
+            "body_hash": article.body_hash,
+            "content_hash": article.content_hash,
+            "deleted": None,
+            "draft": article.draft,
+            "has_latest": bool(article.latest),
+            "data": article.to_json(),
+            "changed": datetime.now(UTC),  # to the microsecond: see State.changed_since
+        }
+        if row is None:
+            # Undated: when its file was written (never later than now), so that pages
+            # first seen together keep their own order and dates.
+            published = article.published or min(article.file_time or now, now)
+            guid = (
+                article.explicit_id or adopted.pop(headline_key(article.title), None) or new_guid()
+            )
+            by_guid[guid] = article
+            inserts.append(
+                {
+                    "guid": guid,
+                    "slug": article.slug or slugify(article.title),
+                    "published": published,
+                    "updated": _stated_updated(article, published, now) or published,
+                    "first_seen": now,
+                    **values,
+                }
+            )
+            continue
+        # A draft made public without a stated date is published now, not when first seen.
+        published = article.published or (now if row.draft and not article.draft else row.published)
+        if stated := _stated_updated(article, published, now):
+            updated = stated
+        elif row.content_hash != article.content_hash:
+            updated = max(now, published)
+        else:
+            # Kept, but never after now once the article is out: a draft dated 2999 and
+            # then made public undated is published now, and its 2999 must not stay.
+            updated = max(min(row.updated, now), published)
+        guid = article.explicit_id or row.guid
+        by_guid[guid] = article
+        updates.append(
+            {
+                "row_id": row.id,
+                "guid": guid,
+                "slug": article.slug or row.slug,
+                "published": published,
+                "updated": updated,
+                **values,
+            }
+        )
+    _write(conn, inserts, updates)
+    relabel(conn, by_guid)
+
+
+def _headline_guids(conn: Connection, new: Sequence[SourceArticle]) -> dict[str, str]:
+    """headline key -> the GUID a latest-news headline got before its article was in the
+    store, for new articles without an explicit id: the headline's item and the
+    article are one item for readers, under one GUID for life."""
+    keys = {headline_key(a.title) for a in new if not a.explicit_id}
+    found: dict[str, str] = {}
+    for chunk in chunks(sorted(keys)):
+        query = select(headlines.c.key, headlines.c.guid).where(headlines.c.key.in_(chunk))
+        found.update(conn.execute(query).all())
+    taken: set[str] = set()
+    for chunk in chunks(sorted(set(found.values()))):
+        taken.update(conn.scalars(select(articles.c.guid).where(articles.c.guid.in_(chunk))))
+    return {key: guid for key, guid in found.items() if guid not in taken}
+
+
+def _write(conn: Connection, inserts: list[dict], updates: list[dict]) -> None:
+    """Write the rows made so far and forget them: a first scan of 200,000 articles
+    held as rows at once took gigabytes."""
+    if inserts:
+        conn.execute(insert(articles), inserts)
+    if updates:
+        # Bound names may not be column names in an executemany UPDATE: prefix them.
+        names = [name for name in updates[0] if name != "row_id"]
+        statement = (
+            update(articles)
+            .where(articles.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        rows = [{f"new_{k}" if k != "row_id" else k: v for k, v in u.items()} for u in updates]
+        conn.execute(statement, rows)
+    inserts.clear()
+    updates.clear()
