@@ -45,7 +45,6 @@ from feedsvc.pipeline import BuildReport, Pipeline
 from feedsvc.stages import STAGES
 from feedsvc.state.database import State
 from feedsvc.state.schema import subscriptions as subscriptions_table
-from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.text import slugify
 from feedsvc.websub.deliver import announce
 
@@ -161,7 +160,7 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
     subscriber = Subscriber()
     posted = []
     state = State(settings.state.url)
-    subscriptions = Subscriptions(state.engine)
+    subscriptions = state.subscriptions
     far = datetime.now(UTC) + timedelta(days=1)
     stamp = int(time.time()) * 100  # a reused site already holds the last run's posts
     for number in range(stamp, stamp + posts):  # a subscriber of each feed, beforehand
@@ -281,7 +280,7 @@ def main() -> None:
 
         # One article added, then a subscriber of every feed it changed is told.
         subscriber = Subscriber()
-        subscriptions = Subscriptions(state.engine)
+        subscriptions = state.subscriptions
         far = datetime.now(UTC) + timedelta(days=1)
         with state.engine.begin() as conn:  # a reused site's subscribers from the last run
             conn.execute(delete(subscriptions_table))
@@ -299,7 +298,7 @@ def main() -> None:
                 subscriptions.subscribe(topic, subscriber.url(len(subscribed)), "", far)
                 subscribed.add(path)
             told = time.perf_counter()
-            asyncio.run(announce(settings, subscriptions, report.written))
+            asyncio.run(announce(settings, state, report.written))
             notified = time.perf_counter() - told
             print(
                 f"  {len(topics)} feed documents changed; their subscribers told in "

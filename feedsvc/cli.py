@@ -54,11 +54,9 @@ def _settings(ctx: click.Context) -> Settings:
 def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -> State:
     """The state; for a command that publishes, never an empty one where a state was, and
     only with a publish folder it can write in."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from feedsvc.publish.local import check_writable
     from feedsvc.state.continuity import StateLost
-    from feedsvc.state.database import State
+    from feedsvc.state.database import State, StateUnavailable
 
     if publishing:
         folder = settings.public_dir
@@ -70,10 +68,9 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
         return State(settings.state.url, settings.public_dir if publishing else None)
     except StateLost as exc:
         _fail(f"{ctx.obj}: state.url: {exc}")
-    except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
-        reason = getattr(exc, "orig", None) or exc
+    except StateUnavailable as exc:
         _fail(
-            f"{ctx.obj}: state.url: cannot open the state database: {reason}. If it was "
+            f"{ctx.obj}: state.url: cannot open the state database: {exc}. If it was "
             "damaged, restore a copy (`feedsvc state backup` makes one) or an export "
             "(`feedsvc state import FILE`)"
         )
@@ -154,17 +151,15 @@ def _build_once(
     import asyncio
 
     from feedsvc.publish.mirror import mirrors_for
-    from feedsvc.state.subscriptions import Subscriptions
     from feedsvc.websub.deliver import announce
 
-    mirrors = mirrors_for(settings, state.engine)
+    mirrors = mirrors_for(settings, state)
     try:
         for mirror in mirrors:
             mirror.start()
             mirror.reconcile()  # files an earlier run could not upload
         report = _pipeline(settings, state, full=full, mirrors=mirrors).run(scan=scan)
-        subscriptions = Subscriptions(state.engine)
-        asyncio.run(announce(settings, subscriptions, report.written, state.record_notify))
+        asyncio.run(announce(settings, state, report.written, state.record_notify))
         for mirror in mirrors:
             if error := mirror.drain(UPLOAD_WAIT):
                 report.failures.append(f"upload to {mirror.label} failed: {error}")
@@ -303,14 +298,13 @@ def check(ctx: click.Context) -> None:
 def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     """What the state says of family members left empty (nothing if there is no state)."""
     from feedsvc.pipeline import emptied_members, now_utc
-    from feedsvc.state.history import FeedHistory
 
     url = settings.state.url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
     state = _state(ctx, settings)
     try:
-        known = FeedHistory(state.engine).known()
+        known = state.history.known()
     finally:
         state.close()
     return emptied_members(settings, known, now_utc())
@@ -434,12 +428,11 @@ def state_group() -> None:
 @click.pass_context
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
-    from feedsvc.state import transfer
 
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:
-        counts = transfer.export_state(state.engine, file)
+        counts = state.export_to(file)
     finally:
         state.close()
     click.echo(f"exported {_rows(counts)}", err=True)
@@ -451,18 +444,14 @@ def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
 @click.pass_context
 def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Load a state export into an empty database (made and migrated if new)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from feedsvc.state import transfer
 
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:
-        counts = transfer.import_state(state.engine, file, file.name)
+        counts = state.import_from(file, file.name)
     except transfer.TransferError as exc:
         _fail(f"{exc}; nothing imported")
-    except SQLAlchemyError as exc:
-        _fail(f"{file.name}: the database refused a row, nothing imported: {exc}")
     finally:
         state.close()
     click.echo(f"imported {_rows(counts)}")
@@ -482,7 +471,7 @@ def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:
-        backup.copy_database(backup.database_file(state.engine), file)
+        state.backup_to(file)
     except backup.BackupError as exc:
         _fail(f"state.url: {exc}")
     except (sqlite3.Error, OSError) as exc:

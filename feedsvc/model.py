@@ -29,6 +29,11 @@ def digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def body_digest(body: bytes) -> str:
+    """A published file's digest, as upload records and replicas keep it."""
+    return hashlib.sha256(body).hexdigest()
+
+
 @dataclass(frozen=True)
 class Moment:
     """When a build selected articles (whole seconds, as feeds carry dates) and when it

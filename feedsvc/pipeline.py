@@ -17,13 +17,11 @@ from feedsvc.model import Article, Moment, Problem, digest
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
-from feedsvc.publish.shared import keep, shared
+from feedsvc.publish.shared import keep
 from feedsvc.stages import Stages
 from feedsvc.state.database import BuildRecord, State
 from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
-from feedsvc.state.locks import building
-from feedsvc.state.owed import OwedAnnouncements
 from feedsvc.store import Progress, StoreError, no_progress
 from feedsvc.stores import open_stores, site_context
 from feedsvc.text import headline_key
@@ -86,7 +84,7 @@ class Pipeline:
         ]
         self.mirrors = mirrors
         self.pages = SitePages(settings.site)
-        self.announcements = OwedAnnouncements(state.engine)
+        self.announcements = state.announcements
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -98,7 +96,7 @@ class Pipeline:
         scan=False builds from the state as it is, the stores unread (a takedown is
         published at once; what changed in the stores waits for the next build)."""
         report = BuildReport(started=self.clock())
-        with self._lock, building(self.state.engine, self.settings.public_dir, LOCK_FILE):
+        with self._lock, self.state.building(self.settings.public_dir, LOCK_FILE):
             try:
                 self._build(report, scan=scan)
             except Exception as exc:
@@ -224,13 +222,13 @@ class Pipeline:
         if sweep:
             self.state.record_layout(layout)
         removed = sorted(set(removed))
-        if shared(self.state.engine):  # replicas delete them too, and answer 410 alike
+        if self.state.shared:  # replicas delete them too, and answer 410 alike
             if removed:
                 files = [OutputFile(path, b"") for path in removed]
-                keep(self.state.engine, files, report.started, removed=True)
+                keep(self.state.published, files, report.started, removed=True)
             if gone_changed:
                 listing = "".join(f"{key}\n" for key in built.gone).encode()
-                keep(self.state.engine, [OutputFile(GONE_FILE, listing)], report.started)
+                keep(self.state.published, [OutputFile(GONE_FILE, listing)], report.started)
         if removed:
             report.removed += removed
             for mirror in self.mirrors:
@@ -243,11 +241,11 @@ class Pipeline:
             for target in self.targets:
                 written += target.publish(files)
             names = set(written)
-            if shared(self.state.engine):
+            if self.state.shared:
                 # All of them, not only those written here: what a failed build left
                 # written here and not kept goes in now. After: a replica told of them
                 # must not write them here before this build does.
-                keep(self.state.engine, files, report.started)
+                keep(self.state.published, files, report.started)
             report.bytes_written += sum(len(file.body) for file in files if file.path in names)
             report.written += written
             if changed := topics(self.settings.site.base_url, written):

@@ -9,7 +9,6 @@ from feedsvc.feeds.plan import is_feed, is_topic
 from feedsvc.layout import published_files
 from feedsvc.stages import STAGES
 from feedsvc.state.database import BuildRecord, State
-from feedsvc.state.subscriptions import Subscriptions
 
 
 @dataclass
@@ -63,7 +62,7 @@ def report(settings: Settings, state: State) -> list[str]:
         f"{files.archive_pages:,} archive pages, {files.pages:,} pages"
     )
     lines.append(f"published: {_size(files.bytes)} in {settings.public_dir}")
-    lines.append(f"subscribers (built-in hub): {Subscriptions(state.engine).count(now):,}")
+    lines.append(f"subscribers (built-in hub): {state.subscriptions.count(now):,}")
     last = state.last_build()
     if last is None:
         lines.append("last build: none yet")

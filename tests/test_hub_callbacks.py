@@ -18,7 +18,6 @@ import pytest
 
 from feedsvc.config import Settings
 from feedsvc.state.database import State
-from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.websub.callbacks import PinnedTransport, refusal
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
@@ -118,7 +117,7 @@ def test_a_delivery_that_only_waited_for_a_connection_is_not_held_against_its_su
         {"websub": {"allow_private_callbacks": True, "retries": 0, "timeout": 1.5}}
     )
     state = State(f"sqlite:///{tmp_path / 'state.db'}")
-    subscriptions = Subscriptions(state.engine)
+    subscriptions = state.subscriptions
     later = datetime.now(UTC) + timedelta(days=1)
     topic = settings.site.base_url + "feeds/main.rss"
     for name in ("hangs", "waits"):
@@ -132,7 +131,7 @@ def test_a_delivery_that_only_waited_for_a_connection_is_not_held_against_its_su
             transport=pinned, timeout=httpx.Timeout(1.5, pool=0.3)
         )
         async with clients:
-            deliverer = Deliverer(WebSubContext(settings, subscriptions, clients))
+            deliverer = Deliverer(WebSubContext(settings, state, clients))
             hangs, waits = sorted(subscriptions.active([topic], datetime.now(UTC)), key=str)
             first = asyncio.create_task(deliverer._deliver(hangs, "feeds/main.rss", Body(b"x")))
             await asyncio.sleep(0.2)  # it holds the one connection

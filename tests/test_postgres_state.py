@@ -10,7 +10,6 @@ from test_upgrade import SINCE_BASELINE
 from feedsvc.state.database import State
 from feedsvc.state.migrate import head
 from feedsvc.state.schema import articles
-from feedsvc.state.subscriptions import Subscriptions
 
 SECTIONS = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
 
@@ -85,7 +84,7 @@ def test_a_sqlite_state_moves_to_postgresql_with_nothing_lost(
     sqlite_url = site.settings().state.url
     state = State(sqlite_url)
     expires = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
-    Subscriptions(state.engine).subscribe(
+    state.subscriptions.subscribe(
         f"{site.url}feeds/main.rss", "http://127.0.0.1:9/cb", "s3cr3t", expires
     )
     state.close()
@@ -105,9 +104,7 @@ def test_a_sqlite_state_moves_to_postgresql_with_nothing_lost(
     assert site.build().written == []  # same GUIDs, archives and held feeds: same bytes
     assert before == {path: path.read_bytes() for path in site.feeds.rglob("*") if path.is_file()}
     state = State(pg_database)
-    (subscription,) = Subscriptions(state.engine).active(
-        [f"{site.url}feeds/main.rss"], datetime.now(UTC)
-    )
+    (subscription,) = state.subscriptions.active([f"{site.url}feeds/main.rss"], datetime.now(UTC))
     state.close()
     assert (subscription.callback, subscription.secret, subscription.expires) == (
         "http://127.0.0.1:9/cb", "s3cr3t", expires,
@@ -149,9 +146,7 @@ def test_a_postgresql_state_from_before_migrations_keeps_its_guids_and_subscript
     assert site.build().ok
     state = State(pg_database)
     expires = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
-    Subscriptions(state.engine).subscribe(
-        f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires
-    )
+    state.subscriptions.subscribe(f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires)
     state.close()
     before = guids(pg_database)
     engine = create_engine(pg_database)
@@ -194,7 +189,7 @@ def test_a_replica_deletes_what_the_builder_removed_and_answers_410_alike(
     site.write("b.md", md("Rates Held", "Rates body.", categories="['Economy']"))
     assert site.build().ok
     state = State(pg_database)
-    replica = Follower(state.engine, LocalTarget(tmp_path / "replica"))
+    replica = Follower(state.published, LocalTarget(tmp_path / "replica"))
     try:
         replica.catch_up()
         transport = tmp_path / "replica" / "feeds" / "section" / "transport.rss"

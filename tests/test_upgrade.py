@@ -10,7 +10,6 @@ from sqlalchemy import create_engine, inspect
 
 from feedsvc.state.database import State
 from feedsvc.state.migrate import head, newest_file
-from feedsvc.state.subscriptions import Subscriptions
 
 # What the revisions after the baseline (0001) added, undone: a new revision adds here.
 SINCE_BASELINE = (
@@ -42,9 +41,7 @@ def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: 
     guid = feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0].id
     state = State(site.settings().state.url)
     expires = datetime.now(UTC) + timedelta(days=2)
-    Subscriptions(state.engine).subscribe(
-        f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires
-    )
+    state.subscriptions.subscribe(f"{site.url}feeds/main.rss", "http://127.0.0.1:9/", "", expires)
     state.close()
     as_before_migrations(  # no changed column, no labels either
         site,

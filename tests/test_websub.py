@@ -16,7 +16,6 @@ from subscribers import Subscribers, serve
 from test_serving import metric
 
 from feedsvc.state.database import State
-from feedsvc.state.owed import OwedAnnouncements
 from feedsvc.state.schema import subscriptions
 from feedsvc.websub.hub import PENDING_PER_HOST
 
@@ -317,7 +316,7 @@ def test_a_delivery_a_killed_builder_owed_is_made_by_the_next_once(site, start_s
         server.process.send_signal(signal.SIGKILL)
         server.process.wait()
         state = State(site.settings().state.url)
-        OwedAnnouncements(state.engine).owe({site.url + "feeds/main.rss": "feeds/main.rss"})
+        state.announcements.owe({site.url + "feeds/main.rss": "feeds/main.rss"})
         state.close()
         start_server("run")
         wait_until(lambda: not owed_topics(site), 20, what="the record to be cleared")
@@ -329,7 +328,7 @@ def test_a_delivery_a_killed_builder_owed_is_made_by_the_next_once(site, start_s
 def owed_topics(site: Site) -> dict[str, str]:
     state = State(site.settings().state.url)
     try:
-        return OwedAnnouncements(state.engine).owed()
+        return state.announcements.owed()
     finally:
         state.close()
 

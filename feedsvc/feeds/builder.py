@@ -23,9 +23,7 @@ from feedsvc.feeds.select import Selection
 from feedsvc.model import EPOCH, FeedItem, Moment, Schedule
 from feedsvc.publish import OutputFile
 from feedsvc.stages import Stages
-from feedsvc.state.archive import Archive
 from feedsvc.state.database import Held, State
-from feedsvc.state.history import FeedHistory, Removals
 from feedsvc.state.labels import EVERY, Where
 
 log = logging.getLogger(__name__)
@@ -107,15 +105,15 @@ class FeedBuilder:
         self.state = state
         self.full = full
         self.renderer = Renderer(full_check=full_check, brotli=settings.server.brotli)
-        self.archive = Archive(state.engine)
+        self.archive = state.archive
         site = settings.site
         self.metas = MetaMaker(
             site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
         )
         self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
-        self.history = FeedHistory(state.engine)
+        self.history = state.history
         self.members = FamilyMembers(settings, state, self.history)
-        self.removals = Removals(state.engine)
+        self.removals = state.removals
         self._published: Callable[[str], bool] = lambda _path: False  # this build's
         self._specs: list[FeedSpec] | None = None  # the live feeds
         # (live feeds, empty members, both in order): the last list _with_past made

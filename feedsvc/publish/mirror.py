@@ -7,25 +7,23 @@ state database, so a file is uploaded only when it changed, and after a restart
 `reconcile` finds what a target missed.
 """
 
-import hashlib
 import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-
-from sqlalchemy import Engine, delete, select
 
 from feedsvc.config import PublishSettings, Settings
 from feedsvc.counters import PUBLISH_FAILURES
 from feedsvc.layout import content_type, published_files
+from feedsvc.model import body_digest
 from feedsvc.publish.local import cache_control
-from feedsvc.state.schema import replace_row, target_status, uploads
+from feedsvc.state.uploads import UploadRecords
 
 if TYPE_CHECKING:
     from feedsvc.publish.remote import Upload
+    from feedsvc.state.database import State
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +36,7 @@ class Mirror:
         self,
         settings: PublishSettings,
         root: Path,
-        engine: Engine,
+        records: UploadRecords,
         upload: "Upload",
         max_ages: tuple[int, int],
     ) -> None:
@@ -46,7 +44,7 @@ class Mirror:
         self.label = settings.label
         self.max_ages = max_ages
         self.root = root
-        self.engine = engine
+        self.records = records
         self.upload = upload
         self.error = ""
         self._recorded: str | None = None  # the status last written to the state database
@@ -57,9 +55,7 @@ class Mirror:
         self._backoff = 0.0
         self._thread = threading.Thread(target=self._run, name=f"upload-{self.label}", daemon=True)
         self._reconciling = False
-        with engine.connect() as conn:
-            query = select(uploads.c.path, uploads.c.digest).where(uploads.c.target == self.label)
-            self._sent = dict(conn.execute(query).all())
+        self._sent = records.sent()
 
     def start(self) -> None:
         self._status("")  # a failure recorded by an earlier process is not this one's
@@ -90,7 +86,7 @@ class Mirror:
         changed = [
             relative
             for relative, path in here.items()
-            if self._sent.get(relative) != _digest(path.read_bytes())
+            if self._sent.get(relative) != body_digest(path.read_bytes())
         ]
         return changed + [relative for relative in self._sent if relative not in here]
 
@@ -151,7 +147,7 @@ class Mirror:
         except FileNotFoundError:
             self._delete(relative)
             return
-        digest = _digest(body)
+        digest = body_digest(body)
         if self._sent.get(relative) == digest:
             return
         kind = content_type(relative) or "application/octet-stream"
@@ -163,8 +159,7 @@ class Mirror:
                 data = copy.read_bytes()
                 self.upload.put(relative + suffix, data, kind, encoding, digest, caching)
         self.upload.put(relative, body, kind, "", digest, caching)
-        with self.engine.begin() as conn:
-            replace_row(conn, uploads, {"target": self.label, "path": relative}, digest=digest)
+        self.records.record(relative, digest)
         self._sent[relative] = digest
         log.info("uploaded %s to %s", relative, self.label)
 
@@ -174,12 +169,7 @@ class Mirror:
         for suffix in COPIES:
             self.upload.delete(relative + suffix)
         self.upload.delete(relative)
-        with self.engine.begin() as conn:
-            conn.execute(
-                delete(uploads).where(
-                    (uploads.c.target == self.label) & (uploads.c.path == relative)
-                )
-            )
+        self.records.forget(relative)
         del self._sent[relative]
         log.info("deleted %s from %s", relative, self.label)
 
@@ -188,16 +178,10 @@ class Mirror:
         if error == self._recorded:
             return
         self._recorded = error
-        with self.engine.begin() as conn:
-            key = {"target": self.label}
-            replace_row(conn, target_status, key, error=error, since=datetime.now(UTC))
+        self.records.record_status(error)
 
 
-def _digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-def mirrors_for(settings: Settings, engine: Engine) -> list[Mirror]:
+def mirrors_for(settings: Settings, state: "State") -> list[Mirror]:
     """A mirror for each upload target in the config (not started)."""
     # Here: a site without upload targets never imports their clients (httpx, boto3).
     from feedsvc.publish.remote import upload_for
@@ -206,7 +190,7 @@ def mirrors_for(settings: Settings, engine: Engine) -> list[Mirror]:
         Mirror(
             target,
             settings.public_dir,
-            engine,
+            state.uploads(target.label),
             upload_for(target),
             (settings.server.max_age, settings.server.archive_max_age),
         )

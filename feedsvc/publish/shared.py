@@ -11,7 +11,6 @@ reconnecting is made up by polling: a replica is never more than POLL seconds be
 """
 
 import contextlib
-import hashlib
 import logging
 import os
 import threading
@@ -19,76 +18,30 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, func, insert, select, text
-from sqlalchemy.exc import SQLAlchemyError
-
 from feedsvc.publish import OutputFile
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, LocalTarget, atomic_write
-from feedsvc.state.schema import chunks, published_files
+from feedsvc.state.published import REMOVED, PublishedFiles
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "feedsvc_published"
 POLL = 5.0  # seconds between looks when no notice comes
 RETRY = 2.0  # seconds before reconnecting after the database went away
 MARK_FILE = ".feedsvc-shared-generation"  # the newest generation this folder holds
-BATCH = 200  # files per query and per write when catching up
-
-
-def shared(engine: Engine) -> bool:
-    """Whether builds keep their files in the state: with PostgreSQL, the replicas' state."""
-    return engine.dialect.name == "postgresql"
-
-
-def _digest(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
-
-
-REMOVED = ""  # the digest of a file a build removed
 
 
 def keep(
-    engine: Engine, files: Sequence[OutputFile], at: datetime, *, removed: bool = False
+    files: PublishedFiles, built: Sequence[OutputFile], at: datetime, *, removed: bool = False
 ) -> int | None:
-    """Store those of a build's files that differ from the kept ones as one new
-    generation (`removed`: as removed), and tell the replicas; return the generation
-    (None: nothing differed)."""
-    with engine.begin() as conn:
-        kept: dict[str, str] = {}
-        for chunk in chunks([file.path for file in files]):
-            query = select(published_files.c.path, published_files.c.digest)
-            kept.update(conn.execute(query.where(published_files.c.path.in_(chunk))).all())
-        digests = {file.path: REMOVED if removed else _digest(file.body) for file in files}
-        changed = [file for file in files if kept.get(file.path) != digests[file.path]]
-        if not changed:
-            return None
-        # Builds take turns (the build lock), so the next number is no one else's.
-        generation = (conn.scalar(select(func.max(published_files.c.generation))) or 0) + 1
-        for chunk in chunks([file.path for file in changed if file.path in kept]):
-            conn.execute(delete(published_files).where(published_files.c.path.in_(chunk)))
-        rows = [
-            {
-                "path": file.path,
-                "body": file.body,
-                "digest": digests[file.path],
-                "generation": generation,
-                "written": at,
-            }
-            for file in changed
-        ]
-        for batch in chunks(rows):
-            conn.execute(insert(published_files), list(batch))
-        conn.execute(text("SELECT pg_notify(:channel, :generation)"), {
-            "channel": CHANNEL, "generation": str(generation)
-        })  # fmt: skip
-    return generation
+    """Keep those of a build's files that differ from the kept ones as one new
+    generation (`removed`: as removed); return it (None: nothing differed)."""
+    return files.keep({file.path: None if removed else file.body for file in built}, at)
 
 
 class Follower:
     """Copies the files builds kept in the state into this machine's publish folder."""
 
-    def __init__(self, engine: Engine, target: LocalTarget) -> None:
-        self.engine = engine
+    def __init__(self, files: PublishedFiles, target: LocalTarget) -> None:
+        self.files = files
         self.target = target
 
     @property
@@ -106,16 +59,9 @@ class Follower:
         """Write every file of a newer generation that differs here; return their paths."""
         held = newest = self.holds()
         written: list[str] = []
-        query = (
-            select(published_files)
-            .where(published_files.c.generation > held)
-            .order_by(published_files.c.generation)
-        )
-        with self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
-            for rows in result.partitions():
-                written += self._write(rows)
-                newest = max(newest, *(row.generation for row in rows))
+        for rows in self.files.newer_than(held):
+            written += self._write(rows)
+            newest = max(newest, *(row.generation for row in rows))
         if newest > held:
             atomic_write(self._mark, f"{newest}\n".encode())
             # After the files' times were set: the servers reload what they hold now.
@@ -140,19 +86,4 @@ class Follower:
 
     def follow(self, stop: threading.Event) -> None:
         """Catch up now and whenever a build says so (or POLL passes), until `stop`."""
-        import psycopg  # here: only a replica on PostgreSQL needs it (0.12 s to import)
-
-        while not stop.is_set():
-            try:
-                with self.engine.connect() as conn:
-                    conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-                    conn.execute(text(f"LISTEN {CHANNEL}"))
-                    listener = conn.connection.driver_connection
-                    assert listener is not None, "a live connection has its driver's"
-                    while not stop.is_set():
-                        self.catch_up()
-                        for _ in listener.notifies(timeout=POLL, stop_after=1):
-                            pass
-            except (SQLAlchemyError, psycopg.Error, OSError) as exc:
-                log.warning("replica: cannot follow the builds in the state database: %s", exc)
-                stop.wait(RETRY)
+        self.files.on_notice(stop, self.catch_up, POLL, RETRY)

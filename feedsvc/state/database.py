@@ -11,9 +11,12 @@ import json
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
+from typing import IO
 
 from sqlalchemy import (
     Engine,
@@ -26,12 +29,17 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.config import LabelKind
 from feedsvc.model import Article, Moment, Problem, SourceArticle
-from feedsvc.state import continuity, identity
+from feedsvc.state import backup, continuity, identity, locks, transfer
+from feedsvc.state.archive import Archive
+from feedsvc.state.history import FeedHistory, Removals
 from feedsvc.state.labels import EVERY, Where
 from feedsvc.state.migrate import migrate
+from feedsvc.state.owed import OwedAnnouncements, OwedPings
+from feedsvc.state.published import PublishedFiles
 from feedsvc.state.schema import (
     articles,
     builds,
@@ -45,6 +53,8 @@ from feedsvc.state.schema import (
     store_notes,
     visible,
 )
+from feedsvc.state.subscriptions import Subscriptions
+from feedsvc.state.uploads import TargetStatus, UploadRecords, target_statuses
 from feedsvc.store import Memory, Scan
 from feedsvc.text import article_link, headline_key
 
@@ -129,11 +139,22 @@ ANALYZE_AFTER = 1000
 PARSED = 8192  # articles kept parsed between builds (a few KB each)
 
 
+class StateUnavailable(Exception):
+    """The state database cannot be opened; the message says why (the driver's words)."""
+
+
 class State:
     def __init__(self, url: str, published: Path | None = None) -> None:
         """Open (and migrate) the state at `url`. With `published`, the publish folder
         made from it: another state than the one it was published from, or an empty
-        one, raises StateLost; otherwise the folder is marked as made from this one."""
+        one, raises StateLost; otherwise the folder is marked as made from this one.
+        A database that cannot be opened raises StateUnavailable."""
+        try:
+            self._open(url, published)
+        except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
+            raise StateUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
+
+    def _open(self, url: str, published: Path | None) -> None:
         # A server's connections die with a restart: each is tried before use (SQLite's
         # are files, nothing to try).
         self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
@@ -164,6 +185,71 @@ class State:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # The state's other parts, each over this database: nothing outside this package
+    # touches the engine.
+    @cached_property
+    def archive(self) -> Archive:
+        return Archive(self.engine)
+
+    @cached_property
+    def history(self) -> FeedHistory:
+        return FeedHistory(self.engine)
+
+    @cached_property
+    def removals(self) -> Removals:
+        return Removals(self.engine)
+
+    @cached_property
+    def subscriptions(self) -> Subscriptions:
+        return Subscriptions(self.engine)
+
+    @cached_property
+    def owed_pings(self) -> OwedPings:
+        return OwedPings(self.engine)
+
+    @cached_property
+    def announcements(self) -> OwedAnnouncements:
+        return OwedAnnouncements(self.engine)
+
+    @property
+    def shared(self) -> bool:
+        """Whether builds keep their files here for replicas: a PostgreSQL state."""
+        return self.engine.dialect.name == "postgresql"
+
+    @cached_property
+    def published(self) -> PublishedFiles:
+        return PublishedFiles(self.engine)
+
+    def uploads(self, target: str) -> UploadRecords:
+        return UploadRecords(self.engine, target)
+
+    def target_statuses(self) -> dict[str, TargetStatus]:
+        return target_statuses(self.engine)
+
+    def building(self, folder: Path, name: str) -> AbstractContextManager[None]:
+        """Held while a build runs: builds of one site take turns, on any machine."""
+        return locks.building(self.engine, folder, name)
+
+    def lead_lease(self, folder: Path, name: str) -> locks.Lease:
+        """The lease of the replica that runs the schedule."""
+        return locks.lead_lease(self.engine, folder, name)
+
+    def export_to(self, out: IO[str]) -> dict[str, int]:
+        return transfer.export_state(self.engine, out)
+
+    def import_from(self, lines: IO[str], source: str) -> dict[str, int]:
+        """Load an export into this (empty) database: all of it, or, raising
+        TransferError, none of it."""
+        try:
+            return transfer.import_state(self.engine, lines, source)
+        except SQLAlchemyError as exc:
+            raise transfer.TransferError(
+                f"{source}: the database refused a row: {getattr(exc, 'orig', None) or exc}"
+            ) from exc
+
+    def backup_to(self, file: Path) -> None:
+        backup.copy_database(backup.database_file(self.engine), file)
 
     def changed_since(self, since: Moment, now: datetime) -> set[int]:
         """Articles a scan inserted, updated or deleted after the last feeds build read the

@@ -21,12 +21,11 @@ from feedsvc.envvars import CONFIG_ENV, SCHEDULED_ENV
 from feedsvc.pipeline import BuildReport, Pipeline
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
-from feedsvc.publish.shared import Follower, shared
+from feedsvc.publish.shared import Follower
 from feedsvc.rebuild import Rebuilder
 from feedsvc.schedule import LEAD_FILE, LOCK_RETRY, Schedule
 from feedsvc.state.database import State
-from feedsvc.state.locks import FileLease, lead_lease
-from feedsvc.state.subscriptions import Subscriptions
+from feedsvc.state.locks import FileLease
 from feedsvc.web import metrics
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.fastlane import FastLane
@@ -56,14 +55,13 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
     files = ReadyFiles(settings.public_dir, serving, server.ready_cache * 2**20)
     tally = metrics.RequestTally()
     access_log = AccessLog() if server.access_log else None
-    subscriptions = Subscriptions(state.engine)
     clients = hub_clients(settings)
-    websub = WebSubContext(settings, subscriptions, clients)
+    websub = WebSubContext(settings, state, clients)
     deliverer = Deliverer(websub)
-    mirrors = mirrors_for(settings, state.engine) if scheduled else []
+    mirrors = mirrors_for(settings, state) if scheduled else []
     follower = None
-    if shared(state.engine):  # replicas: copy what any replica's build published
-        follower = Follower(state.engine, LocalTarget(settings.public_dir, brotli=server.brotli))
+    if state.shared:  # replicas: copy what any replica's build published
+        follower = Follower(state.published, LocalTarget(settings.public_dir, brotli=server.brotli))
     rebuilder, schedule = None, None
     if scheduled:  # `feedsvc serve` only serves: no store is opened
 
@@ -73,7 +71,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
             deliverer.changed(report.written, state.record_notify)
 
         rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)
-        lease = lead_lease(state.engine, settings.public_dir, LEAD_FILE)
+        lease = state.lead_lease(settings.public_dir, LEAD_FILE)
 
         def reconcile() -> None:
             for mirror in mirrors:
@@ -86,7 +84,7 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
         return JSONResponse(report, status_code=200 if healthy else 503)
 
     def gauges() -> Iterable[Metric]:
-        subscribers = subscriptions.count(datetime.now(UTC))
+        subscribers = state.subscriptions.count(datetime.now(UTC))
         owing = deliverer.owed.failing(settings.websub.hubs)
         return metrics.gauges(subscribers, targets(state), owing, files.held_bytes)
 

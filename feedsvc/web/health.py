@@ -5,11 +5,7 @@ Anyone may ask, so its errors show no secrets and no absolute paths."""
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-
 from feedsvc.state.database import BuildRecord, State
-from feedsvc.state.owed import OwedPings
-from feedsvc.state.schema import target_status
 from feedsvc.text import shareable
 
 
@@ -26,15 +22,13 @@ def _describe(build: BuildRecord) -> dict:
 
 def targets(state: State) -> dict[str, dict]:
     """Each upload target's last outcome, as its own process recorded it."""
-    with state.engine.connect() as conn:
-        rows = conn.execute(select(target_status)).all()
     return {
-        row.target: {
-            "ok": not row.error,
-            "error": shareable(row.error) or None,
-            "since": row.since.isoformat(),
+        target: {
+            "ok": not status.error,
+            "error": shareable(status.error) or None,
+            "since": status.since.isoformat(),
         }
-        for row in rows
+        for target, status in state.target_statuses().items()
     }
 
 
@@ -55,7 +49,7 @@ def health(state: State, max_age: float, hubs: Sequence[str]) -> tuple[bool, dic
     else:
         status = "ok"
     uploads = targets(state)
-    owing = OwedPings(state.engine).failing(hubs)
+    owing = state.owed_pings.failing(hubs)
     faults = []
     if failing := sorted(name for name, target in uploads.items() if not target["ok"]):
         faults.append(f"uploads to {', '.join(failing)} failing")

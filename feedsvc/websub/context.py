@@ -6,14 +6,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from feedsvc.config import Settings
-from feedsvc.state.subscriptions import Subscriptions
+from feedsvc.state.database import State
 from feedsvc.websub.clients import HubClients
 
 
 @dataclass
 class WebSubContext:
     settings: Settings
-    subscriptions: Subscriptions
+    state: State  # its subscriptions and what is owed
     clients: HubClients  # pings, deliveries, verifications: a pool each
     running: set[asyncio.Task] = field(default_factory=set)
 
@@ -36,5 +36,5 @@ class WebSubPart:
     def __init__(self, context: WebSubContext) -> None:
         self.context = context
         self.settings = context.settings
-        self.subscriptions = context.subscriptions
+        self.subscriptions = context.state.subscriptions
         self.clients = context.clients

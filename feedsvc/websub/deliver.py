@@ -16,8 +16,8 @@ from feedsvc.config import Settings
 from feedsvc.counters import HUB_FAILURES
 from feedsvc.feeds import plan
 from feedsvc.layout import CONTENT_TYPES, link_header
-from feedsvc.state.owed import OwedAnnouncements, OwedPings
-from feedsvc.state.subscriptions import Subscription, Subscriptions
+from feedsvc.state.database import State
+from feedsvc.state.subscriptions import Subscription
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext, WebSubPart
 from feedsvc.websub.retry import with_retries
@@ -40,8 +40,8 @@ class Deliverer(WebSubPart):
     def __init__(self, context: WebSubContext) -> None:
         super().__init__(context)
         self._slots = asyncio.Semaphore(AT_ONCE)
-        self.owed = OwedPings(self.subscriptions.engine)
-        self.announcements = OwedAnnouncements(self.subscriptions.engine)
+        self.owed = context.state.owed_pings
+        self.announcements = context.state.announcements
         self._telling: Counter[str] = Counter()  # topics this process's announcements hold
         self._taken: dict[int, str] = {}  # deliveries made, not yet recorded (id: digest)
         self._recording: asyncio.Task | None = None
@@ -199,12 +199,12 @@ class Deliverer(WebSubPart):
 
 async def announce(
     settings: Settings,
-    subscriptions: Subscriptions,
+    state: State,
     written: list[str],
     done: Callable[[float], None] | None = None,
 ) -> None:
     """Everything a build outside the server (`feedsvc build`) owes hubs and subscribers."""
     async with hub_clients(settings) as clients:
-        context = WebSubContext(settings, subscriptions, clients)
+        context = WebSubContext(settings, state, clients)
         Deliverer(context).changed(written, done)
         await context.idle()
