@@ -29,9 +29,9 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 from scan import WORDS  # bench/ is on the path when a script here runs
 
+from feedsvc.core.model import FeedItem, FeedMeta, Image, Schedule
 from feedsvc.feeds import check, roundtrip
 from feedsvc.feeds.formats import RENDERERS
-from feedsvc.model import FeedItem, FeedMeta, Image, Schedule
 
 GOAL = 3.0
 

@@ -39,13 +39,13 @@ import httpx
 from processes import answers, free_port, stop, wait_for
 from sqlalchemy import delete
 
-from feedsvc import config
+from feedsvc.core import config
+from feedsvc.core.stages import STAGES
+from feedsvc.core.text import slugify
 from feedsvc.feeds.plan import is_topic, public_url
-from feedsvc.pipeline import BuildReport, Pipeline
-from feedsvc.stages import STAGES
+from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 from feedsvc.state.schema import subscriptions as subscriptions_table
-from feedsvc.text import slugify
 from feedsvc.websub.deliver import announce
 
 VOCABULARY = (

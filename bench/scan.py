@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from feedsvc import config
-from feedsvc.pipeline import Pipeline, inspect
+from feedsvc.core import config
+from feedsvc.site.pipeline import Pipeline, inspect
 from feedsvc.state.database import State
 
 WORDS = [

@@ -17,15 +17,15 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from feedsvc import logs
-from feedsvc.envvars import CONFIG_ENV, SCHEDULED_ENV
-from feedsvc.text import redacted_url
+from feedsvc.core import logs
+from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
+from feedsvc.core.text import redacted_url
 
 if TYPE_CHECKING:
-    from feedsvc.config import Settings
-    from feedsvc.model import Problem
-    from feedsvc.pipeline import BuildReport, Pipeline
+    from feedsvc.core.config import Settings
+    from feedsvc.core.model import Problem
     from feedsvc.publish.mirror import Mirror
+    from feedsvc.site.pipeline import BuildReport, Pipeline
     from feedsvc.state.database import State
 
 SHOWN_FILES = 12  # a first build of a big site writes thousands
@@ -42,8 +42,8 @@ def _fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _settings(ctx: click.Context) -> Settings:
-    from feedsvc import config
-    from feedsvc.config import ConfigError
+    from feedsvc.core import config
+    from feedsvc.core.config import ConfigError
 
     try:
         return config.load(ctx.obj)
@@ -79,7 +79,7 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
 def _pipeline(
     settings: Settings, state: State, *, full: bool = False, mirrors: Sequence[Mirror] = ()
 ) -> Pipeline:
-    from feedsvc.pipeline import Pipeline
+    from feedsvc.site.pipeline import Pipeline
     from feedsvc.store import StoreError
 
     try:
@@ -114,7 +114,7 @@ def main(ctx: click.Context, config_path: Path, quiet: bool) -> None:
 )
 def init(folder: Path, sample: bool) -> None:
     """Make a new site FOLDER: config.toml, articles/, latest-news.txt."""
-    from feedsvc import scaffold
+    from feedsvc.site import scaffold
 
     try:
         made = scaffold.init_site(folder, sample=sample)
@@ -205,7 +205,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
             return
         if not ref:
             _fail("give the article's GUID, id or file path (or --list)")
-        from feedsvc.pipeline import now_utc
+        from feedsvc.site.pipeline import now_utc
 
         found = state.takedown(ref, reason, now_utc(), undo=undo)
         if not found:
@@ -224,7 +224,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
 @click.pass_context
 def stats(ctx: click.Context) -> None:
     """Print the store's size, the feeds, what is published, and the last build's stages."""
-    from feedsvc.stats import report
+    from feedsvc.site.stats import report
 
     settings = _settings(ctx)
     state = _state(ctx, settings)
@@ -261,7 +261,7 @@ def check(ctx: click.Context) -> None:
         TimeRemainingColumn,
     )
 
-    from feedsvc.pipeline import inspect
+    from feedsvc.site.pipeline import inspect
     from feedsvc.store import StoreError
 
     settings = _settings(ctx)
@@ -297,7 +297,7 @@ def check(ctx: click.Context) -> None:
 
 def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     """What the state says of family members left empty (nothing if there is no state)."""
-    from feedsvc.pipeline import emptied_members, now_utc
+    from feedsvc.site.pipeline import emptied_members, now_utc
 
     url = settings.state.url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():

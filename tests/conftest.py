@@ -18,9 +18,9 @@ import pytest
 from readers import disagreements
 from sqlalchemy import create_engine
 
-from feedsvc.config import Settings, load
+from feedsvc.core.config import Settings, load
 from feedsvc.feeds.formats import RENDERERS as FEED_FORMATS
-from feedsvc.pipeline import Pipeline
+from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples"

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from feedsvc.config import Settings
-from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.core.config import Settings
+from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 from feedsvc.state.schema import metadata
 

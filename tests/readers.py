@@ -12,8 +12,8 @@ import atoma
 import fastfeedparser
 import feedparser
 
+from feedsvc.core.text import collapse_spaces
 from feedsvc.feeds.roundtrip import as_feedparser_reads
-from feedsvc.text import collapse_spaces
 
 Item = tuple[str, str, str, datetime | None]
 

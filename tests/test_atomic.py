@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import wait_until
 
-from feedsvc.publish import OutputFile
+from feedsvc.core.layout import OutputFile
 from feedsvc.publish.local import TEMP_PREFIX, LocalTarget, atomic_write
 
 WRITER = """

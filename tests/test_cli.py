@@ -5,7 +5,7 @@ from pathlib import Path
 import feedparser
 from conftest import Site, feedsvc, page
 
-from feedsvc.config import load
+from feedsvc.core.config import load
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from conftest import feedsvc
 
-from feedsvc.config import ConfigError, Settings, load, render_template
-from feedsvc.scaffold import SAMPLE_LANGUAGES
+from feedsvc.core.config import ConfigError, Settings, load, render_template
+from feedsvc.site.scaffold import SAMPLE_LANGUAGES
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -148,7 +148,7 @@ def test_a_state_database_that_cannot_be_opened_is_a_message(tmp_path: Path):
     ],
 )
 def test_readers_are_told_how_often_feeds_can_change(schedule: dict, minutes: int):
-    from feedsvc.config import ScheduleSettings
+    from feedsvc.core.config import ScheduleSettings
 
     assert ScheduleSettings(**schedule).minutes("Asia/Almaty") == minutes
 

@@ -6,7 +6,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feedsvc.layout import content_type
+from feedsvc.core.layout import content_type
 from feedsvc.web.conditional import accepts
 from feedsvc.web.ingest import file_name
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter

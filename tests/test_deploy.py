@@ -16,7 +16,7 @@ import yaml
 from conftest import Site, free_port, md, wait_until
 from servers import Nginx
 
-from feedsvc.config import load
+from feedsvc.core.config import load
 
 DEPLOY = Path(__file__).resolve().parents[1] / "deploy"
 

@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from feedsvc.core.model import FeedItem, FeedMeta, Image
 from feedsvc.feeds import check, render, roundtrip
 from feedsvc.feeds.formats import RENDERERS
-from feedsvc.model import FeedItem, FeedMeta, Image
 from feedsvc.store import RecordError, formats
 from feedsvc.store.formats import FileInfo
 from feedsvc.store.record import SiteContext

@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from test_hostile_store import new_site
 from test_ingest import api, delete, post  # noqa: F401 (api: the fixture)
 
-from feedsvc.model import SourceArticle
+from feedsvc.core.model import SourceArticle
 from feedsvc.store import RecordError
 from feedsvc.store.record import (
     BODY_FIELDS,

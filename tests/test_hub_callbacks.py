@@ -16,7 +16,7 @@ from typing import ClassVar
 import httpx
 import pytest
 
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
 from feedsvc.state.database import State
 from feedsvc.websub.callbacks import PinnedTransport, refusal
 from feedsvc.websub.clients import hub_clients

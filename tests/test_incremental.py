@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import differences, from_scratch
 
-from feedsvc.pipeline import Pipeline
+from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 FAMILY = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'

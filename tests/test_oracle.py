@@ -32,8 +32,8 @@ from hypothesis.stateful import (
 )
 from oracle import differences, from_scratch
 
-from feedsvc.config import load
-from feedsvc.pipeline import Pipeline
+from feedsvc.core.config import load
+from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 EXAMPLES = int(os.environ.get("FEEDSVC_ORACLE_EXAMPLES", "12"))

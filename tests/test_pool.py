@@ -7,7 +7,7 @@ import pytest
 from conftest import Site, md
 
 from feedsvc.feeds import pool
-from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 
 SECTIONS = '[[feeds]]\nname = "section"\nper = "category"\n'

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import feedparser
 from conftest import Site, page, wait_until
 
-from feedsvc.pipeline import Pipeline
-from feedsvc.schedule import trigger
+from feedsvc.site.pipeline import Pipeline
+from feedsvc.site.schedule import trigger
 from feedsvc.state.database import State
 
 
@@ -117,8 +117,8 @@ def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch
     from conftest import md
 
     from feedsvc.feeds import builder
-    from feedsvc.pipeline import Pipeline
     from feedsvc.publish.local import LocalTarget
+    from feedsvc.site.pipeline import Pipeline
     from feedsvc.state.database import State
 
     for number in range(12):

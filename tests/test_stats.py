@@ -5,8 +5,8 @@ import re
 from conftest import Site, feedsvc, md
 from subscribers import Subscribers, serve
 
-from feedsvc.pipeline import Pipeline
-from feedsvc.stages import STAGES
+from feedsvc.core.stages import STAGES
+from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 
@@ -86,7 +86,7 @@ def test_a_stage_timed_inside_another_counts_to_itself_alone():
     and time spent waiting on a render process (timed as None) counts to no stage."""
     import time
 
-    from feedsvc.stages import Stages
+    from feedsvc.core.stages import Stages
 
     stages = Stages()
     with stages.timing("select"):

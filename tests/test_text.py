@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feedsvc.text import SLUG_MAX, article_link, clean_text, headline_key, shareable, slugify
+from feedsvc.core.text import SLUG_MAX, article_link, clean_text, headline_key, shareable, slugify
 
 
 def test_headlines_match_ignoring_case_quotes_and_spacing():

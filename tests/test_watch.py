@@ -9,7 +9,7 @@ from conftest import Site, md
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feedsvc.pipeline import Pipeline
+from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext

@@ -17,7 +17,7 @@ from test_serving import metric
 
 from feedsvc.state.database import State
 from feedsvc.state.schema import subscriptions
-from feedsvc.websub.hub import PENDING_PER_HOST
+from feedsvc.web.hub import PENDING_PER_HOST
 
 QUICK = "retries = 1\nretry_delay = 0.2\nmax_failures = 2\n"
 

@@ -12,7 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
+from feedsvc.core.layout import OutputFile
+from feedsvc.core.model import EPOCH, FeedItem, Moment, Schedule
+from feedsvc.core.stages import Stages
 from feedsvc.feeds import plan, pool, select
 from feedsvc.feeds.documents import Document, MetaMaker
 from feedsvc.feeds.members import FamilyMembers
@@ -20,9 +23,6 @@ from feedsvc.feeds.pages import preview_html
 from feedsvc.feeds.plan import FeedSpec
 from feedsvc.feeds.pool import Renderer
 from feedsvc.feeds.select import Selection
-from feedsvc.model import EPOCH, FeedItem, Moment, Schedule
-from feedsvc.publish import OutputFile
-from feedsvc.stages import Stages
 from feedsvc.state.database import Held, State
 from feedsvc.state.labels import EVERY, Where
 

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta, timezone
 
 from lxml import etree
 
+from feedsvc.core.model import FeedItem
 from feedsvc.feeds.render import ATOM_NS, atom_id
-from feedsvc.model import FeedItem
 
 MAX_BYTES = 2 * 1024 * 1024  # what Google News and others accept
 ATOM = f"{{{ATOM_NS}}}"

@@ -14,13 +14,13 @@ from datetime import datetime
 from functools import cache
 from importlib.metadata import version
 
-from feedsvc.config import FeedFormat, FeedSettings, SiteSettings
+from feedsvc.core.config import FeedFormat, FeedSettings, SiteSettings
+from feedsvc.core.layout import OutputFile
+from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
+from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
 from feedsvc.feeds.formats import RENDERERS
 from feedsvc.feeds.plan import FeedSpec, archive_path, feed_path, public_url
-from feedsvc.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
-from feedsvc.publish import OutputFile
-from feedsvc.stages import Stages
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
 # by an earlier revision is then made again, complete archive pages included.

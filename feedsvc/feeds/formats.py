@@ -2,10 +2,10 @@
 
 from collections.abc import Callable, Sequence
 
-from feedsvc.config import FeedFormat
+from feedsvc.core.config import FeedFormat
+from feedsvc.core.model import FeedItem, FeedMeta
 from feedsvc.feeds.jsonfeed import JSON_FEED_TYPE, render_json
 from feedsvc.feeds.render import ATOM_TYPE, RSS_TYPE, render_atom, render_rss
-from feedsvc.model import FeedItem, FeedMeta
 
 Renderer = Callable[[FeedMeta, Sequence[FeedItem]], bytes]
 

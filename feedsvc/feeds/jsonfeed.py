@@ -9,8 +9,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from feedsvc.media import image_type
-from feedsvc.model import FeedItem, FeedMeta
+from feedsvc.core.media import image_type
+from feedsvc.core.model import FeedItem, FeedMeta
 
 VERSION = "https://jsonfeed.org/version/1.1"
 JSON_FEED_TYPE = "application/feed+json"

@@ -9,7 +9,7 @@ every member (a state from before it), the labels are read in full once."""
 
 from datetime import datetime
 
-from feedsvc.config import LabelKind, Settings
+from feedsvc.core.config import LabelKind, Settings
 from feedsvc.feeds import plan
 from feedsvc.feeds.documents import layout_digest
 from feedsvc.feeds.plan import FeedSpec

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 
 from lxml import etree
 
-from feedsvc.config import SiteSettings
+from feedsvc.core.config import SiteSettings
 from feedsvc.feeds.plan import FeedSpec, feed_path, preview_path, public_url
 
 # The format a reader subscribes to when a feed offers several: RSS is read by all.

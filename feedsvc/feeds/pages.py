@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from datetime import timedelta
 from html import escape
 
-from feedsvc.config import SiteSettings
+from feedsvc.core.config import SiteSettings
+from feedsvc.core.layout import OutputFile
+from feedsvc.core.model import FeedItem
 from feedsvc.feeds.formats import LABELS, MEDIA_TYPES
 from feedsvc.feeds.opml import opml
 from feedsvc.feeds.plan import FeedSpec, feed_path, preview_path, public_url
-from feedsvc.model import FeedItem
-from feedsvc.publish import OutputFile
 
 PREVIEW_ITEMS = 5
 

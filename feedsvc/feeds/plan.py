@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
 
-from feedsvc.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
+from feedsvc.core.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
 from feedsvc.state.labels import Where
 
 

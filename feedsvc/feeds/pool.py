@@ -19,10 +19,10 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
+from feedsvc.core.layout import OutputFile
+from feedsvc.core.stages import Stages
 from feedsvc.feeds import documents
 from feedsvc.feeds.documents import Document
-from feedsvc.publish import OutputFile
-from feedsvc.stages import Stages
 
 POOL_AFTER = 64
 POOL_FEEDS = 1000

@@ -15,8 +15,8 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
-from feedsvc.media import image_type
-from feedsvc.model import FeedItem, FeedMeta
+from feedsvc.core.media import image_type
+from feedsvc.core.model import FeedItem, FeedMeta
 
 # feedgen's RFC 822 date formatter sets the process-wide locale (pitfall 11).
 _FEEDGEN_LOCK = threading.Lock()

@@ -14,9 +14,9 @@ from time import struct_time
 import feedparser
 from feedparser.sanitizer import _sanitize_html
 
+from feedsvc.core.model import FeedItem
+from feedsvc.core.text import collapse_spaces
 from feedsvc.feeds.render import atom_id
-from feedsvc.model import FeedItem
-from feedsvc.text import collapse_spaces
 
 FORMATS = ("rss", "atom")
 

@@ -4,11 +4,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedsvc.config import SiteSettings
-from feedsvc.latest import LatestList
-from feedsvc.model import Article, FeedItem, Problem
+from feedsvc.core.config import SiteSettings
+from feedsvc.core.model import Article, FeedItem, Problem
+from feedsvc.core.text import article_link, headline_key, slugify
 from feedsvc.state.database import HeadlineIdentity
-from feedsvc.text import article_link, headline_key, slugify
+from feedsvc.store.latest import LatestList
 
 
 @dataclass

@@ -8,8 +8,8 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from feedsvc.core.layout import OutputFile
 from feedsvc.feeds.plan import next_page
-from feedsvc.publish import OutputFile
 
 log = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from feedsvc.config import PublishSettings, Settings
-from feedsvc.counters import PUBLISH_FAILURES
-from feedsvc.layout import content_type, published_files
-from feedsvc.model import body_digest
+from feedsvc.core.config import PublishSettings, Settings
+from feedsvc.core.counters import PUBLISH_FAILURES
+from feedsvc.core.layout import content_type, published_files
+from feedsvc.core.model import body_digest
 from feedsvc.publish.local import cache_control
 from feedsvc.state.uploads import UploadRecords
 

@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import httpx
 
-from feedsvc.config import PublishSettings
+from feedsvc.core.config import PublishSettings
 
 
 class Upload(Protocol):

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from feedsvc.publish import OutputFile
+from feedsvc.core.layout import OutputFile
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, LocalTarget, atomic_write
 from feedsvc.state.published import REMOVED, PublishedFiles
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, exists, insert, select, update
 from sqlalchemy.engine import Connection
 
-from feedsvc.model import Moment
+from feedsvc.core.model import Moment
 from feedsvc.state.labels import Where
 from feedsvc.state.schema import archive_entries, archive_feeds, articles, chunks, visible
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
+from feedsvc.core.text import redacted_url
 from feedsvc.state.schema import meta
-from feedsvc.text import redacted_url
 
 MARKER = ".feedsvc-state"  # in the publish folder: the id of the state it is made from
 STATE_ID = "state_id"  # meta: this state's id, made once, carried by export and import

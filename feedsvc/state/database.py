@@ -31,8 +31,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc.config import LabelKind
-from feedsvc.model import Article, Moment, Problem, SourceArticle
+from feedsvc.core.config import LabelKind
+from feedsvc.core.model import Article, Moment, Problem, SourceArticle
+from feedsvc.core.text import article_link, headline_key
 from feedsvc.state import backup, continuity, identity, locks, transfer
 from feedsvc.state.archive import Archive
 from feedsvc.state.history import FeedHistory, Removals
@@ -56,7 +57,6 @@ from feedsvc.state.schema import (
 from feedsvc.state.subscriptions import Subscriptions
 from feedsvc.state.uploads import TargetStatus, UploadRecords, target_statuses
 from feedsvc.store import Memory, Scan
-from feedsvc.text import article_link, headline_key
 
 KEPT_BUILDS = 500
 FEEDS_BUILT = "feeds_built"  # meta: Moment.now of the last build that published feeds

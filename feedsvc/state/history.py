@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select
 
-from feedsvc.model import EPOCH, Tombstone
+from feedsvc.core.model import EPOCH, Tombstone
 from feedsvc.state.labels import Where
 from feedsvc.state.schema import (
     articles,

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
 
-from feedsvc.model import Problem, SourceArticle
+from feedsvc.core.model import Problem, SourceArticle
+from feedsvc.core.text import headline_key, slugify
 from feedsvc.state.labels import relabel
 from feedsvc.state.schema import articles, chunks, headlines, new_guid
-from feedsvc.text import headline_key, slugify
 
 
 def select_in(

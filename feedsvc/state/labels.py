@@ -10,10 +10,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import Connection, delete, exists, insert, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from feedsvc.config import LabelKind
-from feedsvc.model import SourceArticle
+from feedsvc.core.config import LabelKind
+from feedsvc.core.model import SourceArticle
+from feedsvc.core.text import slugify
 from feedsvc.state.schema import articles, chunks, labels
-from feedsvc.text import slugify
 
 
 def labels_of(source: SourceArticle) -> dict[tuple[LabelKind, str], str]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Engine, Row, delete, func, insert, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc.model import body_digest
+from feedsvc.core.model import body_digest
 from feedsvc.state.schema import chunks, published_files
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ needed, so running it again does nothing.
 
 from sqlalchemy import Connection, insert, inspect, select
 
-from feedsvc.model import SourceArticle
+from feedsvc.core.model import SourceArticle
 from feedsvc.state.labels import rows_of
 from feedsvc.state.schema import articles, labels, meta, metadata
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from feedsvc.model import Problem, SourceArticle
+from feedsvc.core.model import Problem, SourceArticle
 
 
 class RecordError(ValueError):

@@ -13,8 +13,8 @@ from typing import Any
 import feedparser
 import httpx
 
-from feedsvc import content
-from feedsvc.model import Problem, digest
+from feedsvc.core import content
+from feedsvc.core.model import Problem, digest
 from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
 from feedsvc.store.record import SiteContext, build
 

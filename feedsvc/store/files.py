@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
-from feedsvc.model import Problem
+from feedsvc.core.model import Problem
 from feedsvc.store import (
     Memory,
     Progress,

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from feedsvc.model import Problem, SourceArticle
+from feedsvc.core.model import Problem, SourceArticle
 from feedsvc.store import RecordError, record, textpage
 from feedsvc.store.record import SiteContext
 

@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
 
-from feedsvc import content
-from feedsvc.model import Image, SourceArticle
+from feedsvc.core import content
+from feedsvc.core.model import Image, SourceArticle
+from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
 from feedsvc.store import RecordError
-from feedsvc.text import LANGUAGE_TAG, article_link, one_line, slugify
 
 FIELDS = frozenset(
     {

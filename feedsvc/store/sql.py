@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, RowMapping, TextClause, create_engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from feedsvc.model import Problem, digest
+from feedsvc.core.model import Problem, digest
 from feedsvc.store import Memory, Progress, RecordError, Scan, StoreError, no_progress
 from feedsvc.store.record import BODY_FIELDS, FIELDS, SiteContext, build
 

@@ -7,8 +7,8 @@ paragraph may span several lines; a blank line always ends one.
 import re
 from dataclasses import dataclass
 
+from feedsvc.core.text import clean_text, collapse_spaces
 from feedsvc.store import RecordError
-from feedsvc.text import clean_text, collapse_spaces
 
 _SENTENCE_END = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*$")
 _AUTHOR = re.compile(r"original author\s*:\s*(.*)$", re.IGNORECASE)

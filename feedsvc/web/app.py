@@ -15,28 +15,28 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from feedsvc import config, logs
-from feedsvc.config import Settings
-from feedsvc.envvars import CONFIG_ENV, SCHEDULED_ENV
-from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.core import config, logs
+from feedsvc.core.config import Settings
+from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
 from feedsvc.publish.shared import Follower
-from feedsvc.rebuild import Rebuilder
-from feedsvc.schedule import LEAD_FILE, LOCK_RETRY, Schedule
+from feedsvc.site.pipeline import BuildReport, Pipeline
+from feedsvc.site.rebuild import Rebuilder
+from feedsvc.site.schedule import LEAD_FILE, LOCK_RETRY, Schedule
 from feedsvc.state.database import State
 from feedsvc.state.locks import FileLease
 from feedsvc.web import metrics
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.fastlane import FastLane
 from feedsvc.web.health import health, targets
+from feedsvc.web.hub import Hub
 from feedsvc.web.ingest import Ingest
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import ReadyFiles, Serving
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
 from feedsvc.websub.deliver import Deliverer
-from feedsvc.websub.hub import Hub
 
 FOLLOW_FILE = ".feedsvc-follow.lock"  # the worker that copies builds into the folder
 HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for

@@ -5,8 +5,8 @@ Anyone may ask, so its errors show no secrets and no absolute paths."""
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from feedsvc.core.text import shareable
 from feedsvc.state.database import BuildRecord, State
-from feedsvc.text import shareable
 
 
 def _describe(build: BuildRecord) -> dict:

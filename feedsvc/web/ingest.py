@@ -21,16 +21,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from feedsvc.config import Settings
-from feedsvc.model import SourceArticle
+from feedsvc.core.config import Settings
+from feedsvc.core.model import SourceArticle
+from feedsvc.core.text import one_line, shareable
 from feedsvc.publish.local import atomic_write
-from feedsvc.rebuild import Rebuilder
+from feedsvc.site.rebuild import Rebuilder
 from feedsvc.state.database import State
 from feedsvc.store import RecordError
+from feedsvc.store.configured import site_context
 from feedsvc.store.formats import FileInfo, parse_json
 from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS
-from feedsvc.stores import site_context
-from feedsvc.text import one_line, shareable
 from feedsvc.web.bodies import TooLarge, read_body
 
 log = logging.getLogger(__name__)

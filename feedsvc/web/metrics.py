@@ -1,4 +1,4 @@
-"""/metrics: the counters (feedsvc/counters.py), the gauges read when asked, and the
+"""/metrics: the counters (feedsvc/core/counters.py), the gauges read when asked, and the
 fast lane's tally. With several workers, prometheus-client's multiprocess mode adds up
 what every worker counted (PROMETHEUS_MULTIPROC_DIR, set by `feedsvc run`)."""
 
@@ -15,7 +15,7 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
-from feedsvc.counters import LIMITED, REQUESTS, SENT
+from feedsvc.core.counters import LIMITED, REQUESTS, SENT
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
 from feedsvc.websub.callbacks import PinnedTransport, Resolve, addresses
 
 PING_CONNECTIONS = 64  # a build may tell a hub of thousands of feeds at once

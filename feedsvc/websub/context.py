@@ -5,7 +5,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
 from feedsvc.state.database import State
 from feedsvc.websub.clients import HubClients
 

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 
 import httpx
 
-from feedsvc.config import Settings
-from feedsvc.counters import HUB_FAILURES
+from feedsvc.core.config import Settings
+from feedsvc.core.counters import HUB_FAILURES
+from feedsvc.core.layout import CONTENT_TYPES, link_header
 from feedsvc.feeds import plan
-from feedsvc.layout import CONTENT_TYPES, link_header
 from feedsvc.state.database import State
 from feedsvc.state.subscriptions import Subscription
 from feedsvc.websub.clients import hub_clients

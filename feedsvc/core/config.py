@@ -24,8 +24,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
-from feedsvc.envvars import CONFIG_ENV
-from feedsvc.text import LANGUAGE_TAG
+from feedsvc.core.envvars import CONFIG_ENV
+from feedsvc.core.text import LANGUAGE_TAG
 
 FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
 CRON_REFERENCE = datetime(2026, 1, 1, tzinfo=UTC)

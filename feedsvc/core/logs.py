@@ -3,8 +3,8 @@
 import logging
 import os
 
-from feedsvc.envvars import LEVEL_ENV
-from feedsvc.text import redacted_url
+from feedsvc.core.envvars import LEVEL_ENV
+from feedsvc.core.text import redacted_url
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 

@@ -6,25 +6,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from feedsvc import latest
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
+from feedsvc.core.layout import OutputFile
+from feedsvc.core.model import Article, Moment, Problem, digest
+from feedsvc.core.stages import Stages
+from feedsvc.core.text import headline_key
 from feedsvc.feeds.builder import Built, FeedBuilder, Pending
 from feedsvc.feeds.documents import layout_digest
 from feedsvc.feeds.pages import SitePages
 from feedsvc.feeds.plan import topics
 from feedsvc.feeds.select import Selection
-from feedsvc.model import Article, Moment, Problem, digest
-from feedsvc.publish import OutputFile
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep
-from feedsvc.stages import Stages
 from feedsvc.state.database import BuildRecord, State
 from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
-from feedsvc.store import Progress, StoreError, no_progress
-from feedsvc.stores import open_stores, site_context
-from feedsvc.text import headline_key
+from feedsvc.store import Progress, StoreError, latest, no_progress
+from feedsvc.store.configured import open_stores, site_context
 
 log = logging.getLogger(__name__)
 

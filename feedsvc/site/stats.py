@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
+from feedsvc.core.layout import published_files
+from feedsvc.core.stages import STAGES
 from feedsvc.feeds.plan import is_feed, is_topic
-from feedsvc.layout import published_files
-from feedsvc.stages import STAGES
 from feedsvc.state.database import BuildRecord, State
 
 

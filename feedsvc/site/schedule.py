@@ -18,8 +18,8 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from feedsvc.config import Settings
-from feedsvc.rebuild import Rebuilder
+from feedsvc.core.config import Settings
+from feedsvc.site.rebuild import Rebuilder
 from feedsvc.state.locks import Lease
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 import mimetypes
 
-from feedsvc.model import Image
+from feedsvc.core.model import Image
 
 # Readers want a type on every enclosure; an image URL without a known
 # extension is still an image.

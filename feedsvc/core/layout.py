@@ -1,9 +1,13 @@
-"""The published layout every layer shares: which files are served, as which media
-types, and the Link header a feed carries (WebSub discovery)."""
+"""The published layout every layer shares: a built file, which files are served, as
+which media types, and the Link header a feed carries (WebSub discovery)."""
 
+import gzip
 import os
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import brotli
 
 CONTENT_TYPES = {
     "rss": "application/rss+xml; charset=utf-8",
@@ -35,3 +39,30 @@ def published_files(root: Path) -> Iterator[tuple[str, Path]]:
 def link_header(hubs: Iterable[str], self_url: str) -> str:
     """WebSub discovery (WebSub 4): the hubs, and the URL the body is the content of."""
     return ", ".join([*(f'<{hub}>; rel="hub"' for hub in hubs), f'<{self_url}>; rel="self"'])
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One built file: its path below the publish root and its bytes."""
+
+    path: str
+    body: bytes
+    # Compressed copies made ahead (by a render process, in parallel), else made on demand.
+    gz: bytes | None = field(default=None, repr=False, compare=False)
+    br: bytes | None = field(default=None, repr=False, compare=False)
+
+    def with_copies(self, *, brotli: bool) -> "OutputFile":
+        return replace(self, gz=self.gzipped(), br=self.brotli() if brotli else None)
+
+    def gzipped(self) -> bytes:
+        if self.gz is not None:
+            return self.gz
+        # mtime=0: the same body always gives the same .gz bytes. Level 6: level 9 takes
+        # three times as long (27 ms for a 1 MB archive page) for about 1% less.
+        return gzip.compress(self.body, compresslevel=6, mtime=0)
+
+    def brotli(self) -> bytes:
+        if self.br is not None:
+            return self.br
+        # Quality 9: within a few percent of 11 at a tenth of the time.
+        return brotli.compress(self.body, quality=9)

@@ -4,9 +4,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from feedsvc.model import Article, Problem
+from feedsvc.core.model import Article, Problem
+from feedsvc.core.text import headline_key
 from feedsvc.store import RecordError, textpage
-from feedsvc.text import headline_key
 
 
 @dataclass(frozen=True)

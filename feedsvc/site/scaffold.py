@@ -3,9 +3,9 @@
 import shutil
 from pathlib import Path
 
-from feedsvc.config import render_template
+from feedsvc.core.config import render_template
 
-SAMPLE_DIR = Path(__file__).parent / "sample"
+SAMPLE_DIR = Path(__file__).parent.parent / "sample"
 # The sample's text pages in Russian and Kazakh are in folders of their own: a text
 # page cannot state its language.
 SAMPLE_LANGUAGES = '{ "kk" = "kk", "ru" = "ru" }'

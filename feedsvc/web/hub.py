@@ -11,8 +11,8 @@ import httpx
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
+from feedsvc.core.layout import content_type
 from feedsvc.feeds.plan import is_topic, public_url
-from feedsvc.layout import content_type
 from feedsvc.web.bodies import TooLarge, read_body
 from feedsvc.websub.callbacks import refusal
 from feedsvc.websub.context import WebSubContext, WebSubPart

@@ -6,7 +6,7 @@ import re
 import lxml.html
 import nh3
 
-from feedsvc.text import clean_text, collapse_spaces
+from feedsvc.core.text import clean_text, collapse_spaces
 
 TAGS = frozenset(
     {

@@ -10,8 +10,8 @@ import logging
 import time
 from collections.abc import Callable
 
-from feedsvc.counters import BUILD_SECONDS, BUILDS
-from feedsvc.pipeline import BuildReport, Pipeline
+from feedsvc.core.counters import BUILD_SECONDS, BUILDS
+from feedsvc.site.pipeline import BuildReport, Pipeline
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 from zoneinfo import ZoneInfo
 
-from feedsvc.config import Settings
+from feedsvc.core.config import Settings
 from feedsvc.store import Store
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext

@@ -1,0 +1,1 @@
+"""The shared vocabulary under every layer: settings, articles, text, published layout."""
