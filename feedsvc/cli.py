@@ -11,9 +11,9 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
@@ -22,14 +22,14 @@ from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
 from feedsvc.core.text import redacted_url
 
 if TYPE_CHECKING:
+    from feedsvc.api import Site
     from feedsvc.core.config import Settings
     from feedsvc.core.model import Problem
-    from feedsvc.publish.mirror import Mirror
-    from feedsvc.site.pipeline import BuildReport, Pipeline
+    from feedsvc.site.pipeline import BuildReport
     from feedsvc.state.database import State
 
+T = TypeVar("T")
 SHOWN_FILES = 12  # a first build of a big site writes thousands
-UPLOAD_WAIT = 300  # seconds `feedsvc build` waits for its uploads
 
 
 def _count(number: int, noun: str) -> str:
@@ -76,14 +76,20 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
         )
 
 
-def _pipeline(
-    settings: Settings, state: State, *, full: bool = False, mirrors: Sequence[Mirror] = ()
-) -> Pipeline:
-    from feedsvc.site.pipeline import Pipeline
+def _site(ctx: click.Context, *, publishing: bool = True) -> Site:
+    """The site of the config the command was given (feedsvc.api, as an embedder has it)."""
+    from feedsvc.api import Site
+
+    settings = _settings(ctx)
+    return Site(settings, _state(ctx, settings, publishing=publishing))
+
+
+def _guarded(work: Callable[[], T]) -> T:
+    """`work`, with a store that cannot be opened (its config) said in one line."""
     from feedsvc.store import StoreError
 
     try:
-        return Pipeline(settings, state, full=full, mirrors=mirrors, long_lived=False)
+        return work()
     except StoreError as exc:
         _fail(str(exc))
 
@@ -135,38 +141,9 @@ def init(folder: Path, sample: bool) -> None:
 @click.pass_context
 def build(ctx: click.Context, full: bool) -> None:
     """Build every feed once and write the changed ones."""
-    settings = _settings(ctx)
-    state = _state(ctx, settings)
-    try:
-        report = _build_once(settings, state, full=full)
-    finally:
-        state.close()
+    with _site(ctx) as site:
+        report = _guarded(lambda: site.build(full=full))
     _print_build(report)
-
-
-def _build_once(
-    settings: Settings, state: State, *, full: bool = False, scan: bool = True
-) -> BuildReport:
-    """One build, its uploads (deletions too) waited for, its subscribers told."""
-    import asyncio
-
-    from feedsvc.publish.mirror import mirrors_for
-    from feedsvc.websub.deliver import announce
-
-    mirrors = mirrors_for(settings, state)
-    try:
-        for mirror in mirrors:
-            mirror.start()
-            mirror.reconcile()  # files an earlier run could not upload
-        report = _pipeline(settings, state, full=full, mirrors=mirrors).run(scan=scan)
-        asyncio.run(announce(settings, state, report.written, state.record_notify))
-        for mirror in mirrors:
-            if error := mirror.drain(UPLOAD_WAIT):
-                report.failures.append(f"upload to {mirror.label} failed: {error}")
-    finally:
-        for mirror in mirrors:
-            mirror.stop()
-    return report
 
 
 def _print_build(report: BuildReport, *, counted: bool = True) -> None:
@@ -195,28 +172,21 @@ def _print_build(report: BuildReport, *, counted: bool = True) -> None:
 def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listing: bool) -> None:
     """Take article REF (its GUID, id or file path) out of every document and every
     upload target now, and keep it out, whatever its store says, until --undo."""
-    settings = _settings(ctx)
-    state = _state(ctx, settings)
-    try:
+    with _site(ctx) as site:
         if listing:
-            for row in state.taken_down():
+            for row in site.state.taken_down():
                 said = f" ({row.takedown_reason})" if row.takedown_reason else ""
                 click.echo(f"{row.taken_down:%Y-%m-%d %H:%M} {row.guid} {row.key}{said}")
             return
         if not ref:
             _fail("give the article's GUID, id or file path (or --list)")
-        from feedsvc.site.pipeline import now_utc
-
-        found = state.takedown(ref, reason, now_utc(), undo=undo)
-        if not found:
+        # Published at once, from the state: reading the whole store first is not needed.
+        found, report = _guarded(lambda: site.takedown(ref, reason, undo=undo))
+        if report is None:
             _fail(f"no article has the GUID, id or path {ref!r}")
         done = "published again" if undo else "taken down"
-        for row in found:
-            click.echo(f"{done}: {row.guid} ({row.key})")
-        # At once, from the state: reading the whole store first is not needed for it.
-        report = _build_once(settings, state, scan=False)
-    finally:
-        state.close()
+        for article in found:
+            click.echo(f"{done}: {article.guid} ({article.key})")
     _print_build(report, counted=False)
 
 
@@ -224,15 +194,9 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
 @click.pass_context
 def stats(ctx: click.Context) -> None:
     """Print the store's size, the feeds, what is published, and the last build's stages."""
-    from feedsvc.site.stats import report
-
-    settings = _settings(ctx)
-    state = _state(ctx, settings)
-    try:
-        for line in report(settings, state):
+    with _site(ctx, publishing=False) as site:
+        for line in site.stats():
             click.echo(line)
-    finally:
-        state.close()
 
 
 @main.command()
@@ -330,7 +294,6 @@ def _serve(
 
     import uvicorn
 
-    from feedsvc.web.app import create_app
     from feedsvc.web.protocol import FeedProtocol, Limits
 
     settings = _settings(ctx)
@@ -356,8 +319,7 @@ def _serve(
     }
     workers = workers or settings.server.workers
     if workers == 1:
-        state = _state(ctx, settings)
-        uvicorn.run(create_app(settings, state, scheduled=scheduled), **listen)
+        uvicorn.run(_site(ctx).app(scheduled=scheduled), **listen)
         return
     _state(ctx, settings).close()  # fail here, with a message, not in every worker
     with tempfile.TemporaryDirectory(prefix="feedsvc-metrics-") as counters:

@@ -22,8 +22,9 @@ from feedsvc.publish.shared import keep
 from feedsvc.state.database import BuildRecord, State
 from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
-from feedsvc.store import Progress, StoreError, latest, no_progress
+from feedsvc.store import Progress, Store, StoreError, latest, no_progress
 from feedsvc.store.configured import open_stores, site_context
+from feedsvc.store.record import SiteContext, admit_scan
 
 log = logging.getLogger(__name__)
 
@@ -62,20 +63,24 @@ class Pipeline:
         mirrors: Sequence[Mirror] = (),
         clock: Callable[[], datetime] = now_utc,
         long_lived: bool = True,
+        stores: Sequence[Store] | None = None,
     ) -> None:
         """full_check adds the feedparser round trip (~100 ms a feed) to the cheap strict check;
         full renders every document, sealed archive pages included, whether changed or not;
         mirrors are given what the build wrote, to upload in their own time; clock: what
         time it is (whole seconds), for a build and everything it dates; long_lived: it
         builds again and again (`feedsvc run`), so a big site keeps its render pool
-        between builds (a one-off command starts one only for a build that needs it)."""
+        between builds (a one-off command starts one only for a build that needs it);
+        stores: read these (made outside feedsvc, their articles held to a record's
+        rules as they come in) instead of the config's."""
         self.settings = settings
         self.state = state
         self.clock = clock
         self.feeds = FeedBuilder(
             settings, state, full_check=full_check, full=full, keep_pool=long_lived
         )
-        self.stores = open_stores(settings)
+        self.stores = open_stores(settings) if stores is None else list(stores)
+        self._admitting = stores is not None
         self.targets = [
             LocalTarget(target.path, brotli=settings.server.brotli)
             for target in settings.publish
@@ -117,16 +122,15 @@ class Pipeline:
         problems: list[Problem] = []
         unread: list[str] = []
         context = site_context(self.settings)
-        for store, conf in zip(self.stores, self.settings.store, strict=True):
-            # What shapes the articles a store makes: when it moved (a folder's language,
-            # the summary length, the article URL), every source is read again.
-            reading = digest(conf.model_dump(mode="json"), context)
+        for store, reading in zip(self.stores, self._readings(context), strict=True):
             try:
                 memory = self.state.memory(store.name)
                 read_with = self.state.reading(store.name)
                 if read_with != reading:
                     memory = memory.read_again()
                 scan = store.scan(memory, progress(store.name) if progress else no_progress)
+                if self._admitting:
+                    scan = admit_scan(scan, context)
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
@@ -136,6 +140,13 @@ class Pipeline:
             if read_with != reading:
                 self.state.record_reading(store.name, reading)
         return problems, unread
+
+    def _readings(self, context: SiteContext) -> list[str]:
+        """What shapes the articles each store makes: when it moved (a folder's language,
+        the summary length, the article URL), every source is read again."""
+        if self._admitting:
+            return [digest(store.name, context) for store in self.stores]
+        return [digest(conf.model_dump(mode="json"), context) for conf in self.settings.store]
 
     def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:
         url = self.settings.site.article_url
@@ -299,14 +310,20 @@ def emptied_members(settings: Settings, known: Mapping[str, Past], now: datetime
     return found
 
 
-def inspect(settings: Settings, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
+def inspect(
+    settings: Settings,
+    progress: Callable[[str], Progress] | None = None,
+    *,
+    stores: Sequence[Store] | None = None,
+) -> list[Problem]:
     """Every problem a build would meet, found without writing anything anywhere.
 
-    `progress(store name)` gives the callback each store's scan reports to.
+    `progress(store name)` gives the callback each store's scan reports to; stores:
+    these instead of the config's.
     """
     memory = State("sqlite://")  # the checks need identities to match headlines, not to keep
     try:
-        pipeline = Pipeline(settings, memory)
+        pipeline = Pipeline(settings, memory, stores=stores)
         now = now_utc()
         problems, unread = pipeline.ingest(now, progress)
         selection = pipeline.select_latest(now, assign=False)

@@ -7,7 +7,7 @@ comes out of here can make a feed fail its check.
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from markdown_it import MarkdownIt
 
 from feedsvc.core import content
-from feedsvc.core.model import Image, SourceArticle
+from feedsvc.core.model import Image, Problem, SourceArticle
 from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
-from feedsvc.store import RecordError
+from feedsvc.store import RecordError, Scan
 
 FIELDS = frozenset(
     {
@@ -227,3 +227,52 @@ def build(
         updated=parse_when("updated", fields.get("updated"), site.zone),
         draft=draft,
     )
+
+
+def admit(article: SourceArticle, site: SiteContext) -> SourceArticle:
+    """An article a store outside feedsvc made, held to a record's rules: every field
+    bounded and checked, the HTML sanitised, links made absolute (RecordError if not).
+    A summary it gives is taken as text."""
+    image = article.image
+    fields = {
+        "title": article.title,
+        "summary": content.first_paragraph_text(article.summary_html) or None,
+        "author": list(article.authors),
+        "categories": list(article.categories),
+        "tags": list(article.tags),
+        "region": article.region,
+        "language": article.language,
+        "id": article.explicit_id,
+        "slug": article.slug,
+        "url": article.url,
+        "image": None
+        if image is None
+        else {"url": image.url, "alt": image.alt, "type": image.type, "length": image.length},
+        "published": article.published,
+        "updated": article.updated,
+        "draft": article.draft,
+    }
+    made = build(
+        {name: value for name, value in fields.items() if value is not None},
+        store=article.store,
+        key=article.key,
+        origin=article.origin,
+        site=site,
+        body_html=article.body_html,
+    )
+    return replace(made, latest=article.latest, file_time=article.file_time)
+
+
+def admit_scan(scan: Scan, site: SiteContext) -> Scan:
+    """Every article of a scan through `admit`; one that fails is its source's problem
+    (read again next time), the others go in."""
+    for source in scan.changed:
+        admitted = []
+        for article in source.articles:
+            try:
+                admitted.append(admit(article, site))
+            except RecordError as exc:
+                source.problems.append(Problem(article.origin, exc.reason))
+                source.signature = None
+        source.articles = admitted
+    return scan

@@ -4,7 +4,7 @@ import asyncio
 import contextlib
 import os
 import threading
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +21,12 @@ from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
 from feedsvc.publish.shared import Follower
-from feedsvc.site.pipeline import BuildReport, Pipeline
+from feedsvc.site.pipeline import BuildReport, Pipeline, now_utc
 from feedsvc.site.rebuild import Rebuilder
 from feedsvc.site.schedule import LEAD_FILE, LOCK_RETRY, Schedule
 from feedsvc.state.database import State
 from feedsvc.state.locks import FileLease
+from feedsvc.store import Store
 from feedsvc.web import metrics
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.fastlane import FastLane
@@ -42,8 +43,16 @@ FOLLOW_FILE = ".feedsvc-follow.lock"  # the worker that copies builds into the f
 HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for
 
 
-def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane:
-    """The whole server. `scheduled`: rebuild on the schedule and take the ingest API."""
+def create_app(
+    settings: Settings,
+    state: State,
+    *,
+    scheduled: bool,
+    stores: Sequence[Store] | None = None,
+    clock: Callable[[], datetime] = now_utc,
+) -> FastLane:
+    """The whole server. `scheduled`: rebuild on the schedule and take the ingest API;
+    stores and clock: the pipeline's (feedsvc.api.Site)."""
     server = settings.server
     serving = Serving(
         settings.site.base_url,
@@ -70,7 +79,9 @@ def create_app(settings: Settings, state: State, *, scheduled: bool) -> FastLane
                 files.reload_changed()
             deliverer.changed(report.written, state.record_notify)
 
-        rebuilder = Rebuilder(Pipeline(settings, state, mirrors=mirrors), after)
+        rebuilder = Rebuilder(
+            Pipeline(settings, state, mirrors=mirrors, stores=stores, clock=clock), after
+        )
         lease = state.lead_lease(settings.public_dir, LEAD_FILE)
 
         def reconcile() -> None:

@@ -1,0 +1,151 @@
+"""feedsvc from Python: a site opened from its config, built, checked, taken down, served.
+
+    from feedsvc import open_site
+
+    site = open_site("config.toml")
+    report = site.build()
+
+`feedsvc`'s commands and its server go through the same Site.
+"""
+
+import asyncio
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from feedsvc.core import config
+from feedsvc.core.config import Settings
+from feedsvc.core.model import Problem
+from feedsvc.site.pipeline import BuildReport, Pipeline, emptied_members, inspect, now_utc
+from feedsvc.state.database import State
+from feedsvc.store import Progress, Store
+
+if TYPE_CHECKING:
+    from feedsvc.web.fastlane import FastLane
+
+UPLOAD_WAIT = 300  # seconds a build waits for its uploads
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class TakenDown:
+    guid: str
+    key: str  # where the article lives in its store
+
+
+class Site:
+    """One site: its settings, its state, and the stores its articles come from."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        state: State,
+        *,
+        stores: Sequence[Store] | None = None,
+        clock: Clock = now_utc,
+    ) -> None:
+        """stores: read these instead of the config's (their articles are held to the
+        same rules as the files'); clock: what time it is, for builds and takedowns."""
+        self.settings = settings
+        self.state = state
+        self.stores = stores
+        self.clock = clock
+
+    def close(self) -> None:
+        self.state.close()
+
+    def __enter__(self) -> "Site":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def pipeline(self, *, full: bool = False, long_lived: bool = False, **options) -> Pipeline:
+        """The build pipeline over this site's stores, state and clock."""
+        return Pipeline(
+            self.settings,
+            self.state,
+            full=full,
+            long_lived=long_lived,
+            stores=self.stores,
+            clock=self.clock,
+            **options,
+        )
+
+    def build(self, *, full: bool = False, scan: bool = True) -> BuildReport:
+        """One build: changed documents published, uploads waited for, hubs and
+        subscribers told. full: render everything again, sealed archive pages too;
+        scan=False: from the state as it is, the stores unread."""
+        from feedsvc.publish.mirror import mirrors_for
+        from feedsvc.websub.deliver import announce
+
+        mirrors = mirrors_for(self.settings, self.state)
+        pipeline = None
+        try:
+            for mirror in mirrors:
+                mirror.start()
+                mirror.reconcile()  # files an earlier run could not upload
+            pipeline = self.pipeline(full=full, mirrors=mirrors)
+            report = pipeline.run(scan=scan)
+            notify = self.state.record_notify
+            asyncio.run(announce(self.settings, self.state, report.written, notify))
+            for mirror in mirrors:
+                if error := mirror.drain(UPLOAD_WAIT):
+                    report.failures.append(f"upload to {mirror.label} failed: {error}")
+        finally:
+            for mirror in mirrors:
+                mirror.stop()
+            if pipeline is not None:
+                pipeline.close()
+        return report
+
+    def check(self, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
+        """Every problem a build would meet, found without writing anything."""
+        problems = inspect(self.settings, progress, stores=self.stores)
+        known = self.state.history.known()
+        return problems + emptied_members(self.settings, known, self.clock())
+
+    def stats(self) -> list[str]:
+        """The store's size, the feeds, what is published, the last build's stages."""
+        from feedsvc.site.stats import report
+
+        return report(self.settings, self.state)
+
+    def takedown(
+        self, ref: str, reason: str = "", *, undo: bool = False
+    ) -> tuple[list[TakenDown], BuildReport | None]:
+        """Take the article whose GUID, id or store key is `ref` out of every document
+        and upload target now (undo: publish it again), and keep it out whatever its
+        store says. Returns what it applied to and the build that published it
+        (None: no article has that reference)."""
+        found = self.state.takedown(ref, reason, self.clock(), undo=undo)
+        if not found:
+            return [], None
+        return [TakenDown(row.guid, row.key) for row in found], self.build(scan=False)
+
+    def app(self, *, scheduled: bool = True) -> "FastLane":
+        """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and
+        takes the ingest API; else it only serves, as `feedsvc serve`)."""
+        from feedsvc.web.app import create_app
+
+        return create_app(
+            self.settings, self.state, scheduled=scheduled, stores=self.stores, clock=self.clock
+        )
+
+
+def open_site(
+    config_or_path: Settings | str | Path,
+    *,
+    stores: Sequence[Store] | None = None,
+    clock: Clock = now_utc,
+) -> Site:
+    """The site of this config (a path to its TOML, or Settings). Raises ConfigError for
+    a bad config, StateLost or StateUnavailable for a state that cannot be used."""
+    if isinstance(config_or_path, Settings):
+        settings = config_or_path
+    else:
+        settings = config.load(Path(config_or_path))
+    state = State(settings.state.url, settings.public_dir)
+    return Site(settings, state, stores=stores, clock=clock)
