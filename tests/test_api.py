@@ -55,8 +55,11 @@ def article(key: str, title: str, body: str = "<p>Body.</p>", **fields) -> Sourc
 @pytest.fixture
 def config(tmp_path: Path) -> Path:
     path = tmp_path / "site.toml"
-    site = 'base_url = "https://feeds.example.org/"\narticle_url = "https://news.example.org/{slug}/"'
-    path.write_text(f"[site]\n{site}\n", encoding="utf-8")
+    path.write_text(
+        '[site]\nbase_url = "https://feeds.example.org/"\n'
+        'article_url = "https://news.example.org/{slug}/"\n',
+        encoding="utf-8",
+    )
     return path
 
 
