@@ -19,7 +19,7 @@ from readers import disagreements
 from sqlalchemy import create_engine
 
 from feedsvc.core.config import Settings, load
-from feedsvc.feeds.formats import RENDERERS as FEED_FORMATS
+from feedsvc.feeds.formats import FORMATS as FEED_FORMATS
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 

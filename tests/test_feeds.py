@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feedsvc.core.model import FeedItem, FeedMeta, Image
-from feedsvc.feeds import check, render, roundtrip
-from feedsvc.feeds.formats import RENDERERS
+from feedsvc.feeds import check, roundtrip
+from feedsvc.feeds.formats import FORMATS
 from feedsvc.store import RecordError, formats
 from feedsvc.store.formats import FileInfo
 from feedsvc.store.record import SiteContext
@@ -165,8 +165,9 @@ def test_a_feed_failing_validation_is_not_published_and_the_last_good_one_stays(
     site.build()
     good = (site.feeds / "main.atom").read_bytes()
     # A fault no real input makes feedgen show: the renderer cuts its output short.
-    real = RENDERERS["atom"]
-    monkeypatch.setitem(RENDERERS, "atom", lambda meta, items: real(meta, items)[:-40])
+    real = FORMATS["atom"]
+    cut = replace(real, render=lambda meta, items: real.render(meta, items)[:-40])
+    monkeypatch.setitem(FORMATS, "atom", cut)
     site.write("b.txt", page("Second Story", "Two."))
     report = site.build()
     assert not report.ok
@@ -193,7 +194,7 @@ def _meta() -> FeedMeta:
         feed_id="urn:uuid:feed",
         language="en",
         updated=datetime(2026, 11, 2, 8, 30, tzinfo=UTC),
-        links={"self": {fmt: f"http://127.0.0.1/feeds/main.{fmt}" for fmt in RENDERERS}},
+        links={"self": {fmt: f"http://127.0.0.1/feeds/main.{fmt}" for fmt in FORMATS}},
         author="Example News",
     )
 
@@ -206,7 +207,7 @@ def strict(body: bytes, items, fmt: str) -> list[str]:
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
 def test_both_checks_catch_feeds_that_read_back_wrong(fmt: str, checker):
     items = [_item()]
-    body = RENDERERS[fmt](_meta(), items)
+    body = FORMATS[fmt].render(_meta(), items)
     assert checker(body, items, fmt) == []
     assert checker(body[:-30], items, fmt)[0].startswith("not well-formed")
     assert checker(b"\n" + body, items, fmt) != []
@@ -252,7 +253,7 @@ def test_the_strict_check_enforces_the_format_rules(
     fmt: str, damage: tuple[bytes, bytes], message: str
 ):
     items = [_item()]
-    body = RENDERERS[fmt](_meta(), items)
+    body = FORMATS[fmt].render(_meta(), items)
     assert damage[0] in body
     broken = body.replace(*damage)
     assert any(message in problem for problem in strict(broken, items, fmt)), strict(
@@ -262,9 +263,9 @@ def test_the_strict_check_enforces_the_format_rules(
 
 def test_a_bare_guid_gets_an_atom_id_that_is_an_iri():
     item = _item(guid="1042")
-    atom = render.render_atom(_meta(), [item])
+    atom = FORMATS["atom"].render(_meta(), [item])
     assert b"<id>tag:feedsvc,2026:guid/1042</id>" in atom
-    assert b'<guid isPermaLink="false">1042</guid>' in render.render_rss(_meta(), [item])
+    assert b'<guid isPermaLink="false">1042</guid>' in FORMATS["rss"].render(_meta(), [item])
     assert strict(atom, [item], "atom") == []
 
 
@@ -273,8 +274,24 @@ def test_rendering_is_deterministic():
         guid="urn:uuid:2", title="Two", authors=("A",), summary_html="s", body_html="<p>b</p>"
     )
     items = [_item(), full]
-    for fmt, renderer in RENDERERS.items():
-        assert renderer(_meta(), items) == renderer(_meta(), items), fmt
+    for fmt, form in FORMATS.items():
+        assert form.render(_meta(), items) == form.render(_meta(), items), fmt
+
+
+def test_every_format_a_config_may_name_is_one_module_that_renders_reads_and_names_it():
+    from feedsvc.core.config import FORMATS as CONFIGURABLE
+    from feedsvc.core.layout import CONTENT_TYPES
+
+    assert tuple(FORMATS) == CONFIGURABLE, "RSS first: the one a reader is offered first"
+    items = [_item()]
+    for fmt, form in FORMATS.items():
+        assert CONTENT_TYPES[fmt].startswith(form.media_type), "served as it is linked"
+        assert form.label and form.name == fmt
+        body = form.render(_meta(), items)
+        assert strict(body, items, fmt) == []
+        for other in FORMATS:
+            if other != fmt:
+                assert strict(body, items, other), f"{other}'s reader refuses {fmt}"
 
 
 def feed_is_valid(article) -> None:
@@ -290,10 +307,10 @@ def feed_is_valid(article) -> None:
         authors=article.authors,
         categories=article.categories,
     )
-    for fmt, renderer in RENDERERS.items():
-        body = renderer(_meta(), [item])
+    for fmt, form in FORMATS.items():
+        body = form.render(_meta(), [item])
         assert strict(body, [item], fmt) == []
-        if fmt in roundtrip.FORMATS:
+        if form.feedparser_reads:
             assert roundtrip.problems(body, [item], fmt) == []
 
 
@@ -339,7 +356,7 @@ RICH = {
 )
 def test_the_strict_check_holds_every_format_to_its_rules(fmt, damage, message):
     items = [_item(**RICH)]
-    body = RENDERERS[fmt](_meta(), items)
+    body = FORMATS[fmt].render(_meta(), items)
     assert strict(body, items, fmt) == []
     assert damage[0] in body
     broken = body.replace(*damage)
@@ -349,13 +366,15 @@ def test_the_strict_check_holds_every_format_to_its_rules(fmt, damage, message):
 
 def test_an_atom_entry_without_author_is_refused_when_the_feed_names_none():
     items = [_item(**{**RICH, "authors": ()})]
-    body = RENDERERS["atom"](replace(_meta(), author=""), items)
+    body = FORMATS["atom"].render(replace(_meta(), author=""), items)
     assert any("no <author>, and the feed names none" in p for p in strict(body, items, "atom"))
-    assert strict(RENDERERS["atom"](_meta(), items), items, "atom") == []
+    assert strict(FORMATS["atom"].render(_meta(), items), items, "atom") == []
 
 
 def test_no_date_in_the_future_passes():
     future = datetime(2026, 11, 4, tzinfo=UTC)  # NOW is 3 November
     items = [_item(published=future, updated=future)]
-    for fmt, renderer in RENDERERS.items():
-        assert any("dated in the future" in p for p in strict(renderer(_meta(), items), items, fmt))
+    for fmt, form in FORMATS.items():
+        assert any(
+            "dated in the future" in p for p in strict(form.render(_meta(), items), items, fmt)
+        )

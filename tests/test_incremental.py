@@ -82,15 +82,18 @@ def test_a_deleted_article_leaves_its_section_feed(site: Site, running):
 
 
 def test_a_feed_that_failed_its_check_is_tried_again_next_build(site: Site, running, monkeypatch):
-    from feedsvc.feeds.formats import RENDERERS
+    from dataclasses import replace
+
+    from feedsvc.feeds.formats import FORMATS
 
     site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
-    real = RENDERERS["atom"]
+    real = FORMATS["atom"]
     # A fault no real input makes feedgen show: the renderer cuts its output short.
-    monkeypatch.setitem(RENDERERS, "atom", lambda meta, items: real(meta, items)[:-40])
+    cut = replace(real, render=lambda meta, items: real.render(meta, items)[:-40])
+    monkeypatch.setitem(FORMATS, "atom", cut)
     assert not running.run().ok
     assert not (site.feeds / "section" / "economy.atom").exists()
-    monkeypatch.setitem(RENDERERS, "atom", real)
+    monkeypatch.setitem(FORMATS, "atom", real)
     report = running.run()  # nothing changed in the store
     assert report.ok
     assert "feeds/section/economy.atom" in report.written

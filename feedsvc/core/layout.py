@@ -9,10 +9,16 @@ from pathlib import Path
 
 import brotli
 
-CONTENT_TYPES = {
-    "rss": "application/rss+xml; charset=utf-8",
-    "atom": "application/atom+xml; charset=utf-8",
-    "json": "application/feed+json",  # JSON is UTF-8 by definition (RFC 8259)
+# Each feed format's media type (feeds/formats/ has the rest of each), as links name it.
+FEED_MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+CONTENT_TYPES = {  # what each published file is served as, by extension
+    "rss": FEED_MEDIA_TYPES["rss"] + "; charset=utf-8",
+    "atom": FEED_MEDIA_TYPES["atom"] + "; charset=utf-8",
+    "json": FEED_MEDIA_TYPES["json"],  # JSON is UTF-8 by definition (RFC 8259)
     "html": "text/html; charset=utf-8",
     "opml": "text/x-opml; charset=utf-8",
 }

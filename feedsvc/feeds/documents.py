@@ -19,7 +19,7 @@ from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
-from feedsvc.feeds.formats import RENDERERS
+from feedsvc.feeds.formats import FORMATS
 from feedsvc.feeds.plan import FeedSpec, archive_path, feed_path, public_url
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
@@ -185,7 +185,8 @@ def _fitted(items: Sequence[FeedItem], excess: int) -> Sequence[FeedItem]:
 def _rendered(fmt: FeedFormat, meta: FeedMeta, items: Sequence[FeedItem]) -> tuple[bytes, Sequence]:
     """The document's bytes, kept under the size readers accept: long bodies give way to
     summaries, heaviest first, so that no article's length can stop a feed."""
-    body = RENDERERS[fmt](meta, items)
+    render = FORMATS[fmt].render
+    body = render(meta, items)
     # Bytes a character of weight costs: first the most it can (JSON's \uXXXX), so a
     # round never takes more than it must; then as each round measures it.
     per_character = 6.0
@@ -194,7 +195,7 @@ def _rendered(fmt: FeedFormat, meta: FeedMeta, items: Sequence[FeedItem]) -> tup
             break
         excess = len(body) - check.MAX_BYTES * 9 // 10
         lean = _fitted(items, math.ceil(excess / per_character))
-        lean_body = RENDERERS[fmt](meta, lean)
+        lean_body = render(meta, lean)
         gone = sum(map(_weight, items)) - sum(map(_weight, lean))
         per_character = max(1.0, (len(body) - len(lean_body)) / max(gone, 1))
         items, body = lean, lean_body
@@ -215,7 +216,7 @@ def render(
             if not found and full_check:
                 from feedsvc.feeds import roundtrip  # feedparser: the suite's check only
 
-                if fmt in roundtrip.FORMATS:
+                if FORMATS[fmt].feedparser_reads:
                     found = roundtrip.problems(body, items, fmt)
         if found:
             failures.append(f"{path}: not published: {'; '.join(found[:5])}")

@@ -5,10 +5,8 @@ from collections.abc import Sequence
 from lxml import etree
 
 from feedsvc.core.config import SiteSettings
+from feedsvc.feeds.formats import FORMATS
 from feedsvc.feeds.plan import FeedSpec, feed_path, preview_path, public_url
-
-# The format a reader subscribes to when a feed offers several: RSS is read by all.
-PREFERRED = ("rss", "atom", "json")
 
 
 def opml(site: SiteSettings, specs: Sequence[FeedSpec]) -> bytes:
@@ -24,7 +22,8 @@ def opml(site: SiteSettings, specs: Sequence[FeedSpec]) -> bytes:
             if name not in groups:
                 groups[name] = etree.SubElement(body, "outline", text=name, title=name)
             parent = groups[name]
-        fmt = next(f for f in PREFERRED if f in spec.formats)
+        # The format a reader subscribes to when a feed offers several: the first.
+        fmt = next(f for f in FORMATS if f in spec.formats)
         etree.SubElement(
             parent,
             "outline",

@@ -12,7 +12,7 @@ from html import escape
 from feedsvc.core.config import SiteSettings
 from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import FeedItem
-from feedsvc.feeds.formats import LABELS, MEDIA_TYPES
+from feedsvc.feeds.formats import FORMATS
 from feedsvc.feeds.opml import opml
 from feedsvc.feeds.plan import FeedSpec, feed_path, preview_path, public_url
 
@@ -50,8 +50,8 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
 def discovery_links(base_url: str, specs: Sequence[FeedSpec]) -> list[str]:
     """<link rel="alternate"> tags for an HTML head, one per feed and format."""
     return [
-        f'<link rel="alternate" type="{MEDIA_TYPES[fmt]}" '
-        f'title="{escape(spec.title)} ({LABELS[fmt]})" '
+        f'<link rel="alternate" type="{FORMATS[fmt].media_type}" '
+        f'title="{escape(spec.title)} ({FORMATS[fmt].label})" '
         f'href="{escape(public_url(base_url, feed_path(spec.key, fmt)))}">'
         for spec in specs
         for fmt in spec.formats
@@ -61,11 +61,12 @@ def discovery_links(base_url: str, specs: Sequence[FeedSpec]) -> list[str]:
 def _urls(base_url: str, spec: FeedSpec) -> str:
     rows = []
     for fmt in spec.formats:
+        label = FORMATS[fmt].label
         url = escape(public_url(base_url, feed_path(spec.key, fmt)))
         rows.append(
-            f'<div class="url"><span class="fmt">{LABELS[fmt]}</span>'
+            f'<div class="url"><span class="fmt">{label}</span>'
             f'<input readonly value="{url}" '
-            f'aria-label="{LABELS[fmt]} address of {escape(spec.title)}">'
+            f'aria-label="{label} address of {escape(spec.title)}">'
             f'<button type="button" data-copy="{url}" hidden>Copy</button>'
             f'<a href="{url}">open</a></div>'
         )

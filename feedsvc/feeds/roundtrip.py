@@ -16,9 +16,7 @@ from feedparser.sanitizer import _sanitize_html
 
 from feedsvc.core.model import FeedItem
 from feedsvc.core.text import collapse_spaces
-from feedsvc.feeds.render import atom_id
-
-FORMATS = ("rss", "atom")
+from feedsvc.feeds.formats.feedgen_xml import atom_id
 
 
 def _when(parsed: struct_time | None) -> datetime | None:

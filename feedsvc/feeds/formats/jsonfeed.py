@@ -1,4 +1,5 @@
-"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1), written by hand: feedgen has none.
+"""JSON Feed 1.1 (https://jsonfeed.org/version/1.1): written by hand (feedgen has
+none), read back strictly.
 
 Like the XML feeds, the bytes depend on the data only: keys in a fixed order,
 dates from the items, so an unchanged feed keeps its ETag.
@@ -9,11 +10,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from feedsvc.core.layout import FEED_MEDIA_TYPES
 from feedsvc.core.media import image_type
 from feedsvc.core.model import FeedItem, FeedMeta
+from feedsvc.feeds.formats.base import Format, Read, absolute, rfc3339
 
 VERSION = "https://jsonfeed.org/version/1.1"
-JSON_FEED_TYPE = "application/feed+json"
 
 
 def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
@@ -47,7 +49,7 @@ def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
     return data
 
 
-def render_json(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
+def render(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
     feed: dict[str, Any] = {
         "version": VERSION,
         "title": meta.title,
@@ -71,3 +73,52 @@ def render_json(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
     feed["items"] = [_item(item, meta) for item in items]
     text = json.dumps(feed, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def read(body: bytes, found: list[str]) -> list[Read]:
+    try:
+        feed = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        found.append(f"not valid JSON: {exc}")
+        return []
+    if not isinstance(feed, dict) or feed.get("version") != VERSION:
+        found.append("not a JSON Feed 1.1 document")
+        return []
+    if not isinstance(feed.get("title"), str):
+        found.append("feed has no title")
+    for key in ("home_page_url", "feed_url", "next_url", "icon", "favicon"):
+        if key in feed:
+            absolute(key, feed[key], found)
+    if not isinstance(feed.get("items"), list):
+        found.append("feed has no items list")
+        return []
+    items_read = []
+    for number, item in enumerate(feed["items"], start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+            found.append(f"{where}: no id")
+            continue
+        if not any(isinstance(item.get(k), str) for k in ("content_html", "content_text")):
+            found.append(f"{where}: neither content_html nor content_text")
+        for key in ("url", "image"):
+            if key in item:
+                absolute(f"{where}: {key}", item[key], found)
+        for attachment in item.get("attachments", []):
+            if not attachment.get("mime_type"):
+                found.append(f"{where}: attachment without mime_type")
+            absolute(f"{where}: attachment", attachment.get("url"), found)
+        published = rfc3339(_str(item.get("date_published")), f"{where}: date_published", found)
+        modified = rfc3339(_str(item.get("date_modified")), f"{where}: date_modified", found)
+        if published and modified:
+            title, link = item.get("title", ""), item.get("url", "")
+            items_read.append(Read(item["id"], title, link, published, modified))
+    return items_read
+
+
+FORMAT = Format(
+    "json", "JSON Feed 1.1", FEED_MEDIA_TYPES["json"], render, read, feedparser_reads=False
+)

@@ -1,4 +1,4 @@
-"""RSS 2.0 and Atom 1.0 bytes with feedgen, around its known faults.
+"""RSS 2.0 and Atom 1.0 with feedgen, around its known faults: what both formats share.
 
 Output is a pure function of the data: every date is set from the items (never
 "now"), so an unchanged site renders byte-identical feeds and ETags stay put.
@@ -15,14 +15,13 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
+from feedsvc.core.layout import FEED_MEDIA_TYPES
 from feedsvc.core.media import image_type
 from feedsvc.core.model import FeedItem, FeedMeta
 
 # feedgen's RFC 822 date formatter sets the process-wide locale (pitfall 11).
-_FEEDGEN_LOCK = threading.Lock()
+FEEDGEN_LOCK = threading.Lock()
 
-ATOM_TYPE = "application/atom+xml"
-RSS_TYPE = "application/rss+xml"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
@@ -108,7 +107,9 @@ class _Channel(BaseExtension):
             return feed
         for rel in ARCHIVE_RELS:
             if href := meta.link(rel, "rss"):
-                xml_elem(f"{{{ATOM_NS}}}link", channel, href=href, rel=rel, type=RSS_TYPE)
+                xml_elem(
+                    f"{{{ATOM_NS}}}link", channel, href=href, rel=rel, type=FEED_MEDIA_TYPES["rss"]
+                )
         for hub in meta.hubs:
             xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
         self._archive(channel)
@@ -190,7 +191,7 @@ def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta, fmt: str) -> No
         fe.link(href=image.url, rel="enclosure", type=image_type(image), length=image.length)
 
 
-def _generator(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, self_type: str):
+def generator(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, self_type: str):
     fg = FeedGenerator()
     if fmt == "rss":
         fg.register_extension("rssitems", _RssNamespaces, None, atom=False, rss=True)
@@ -200,15 +201,3 @@ def _generator(meta: FeedMeta, items: Sequence[FeedItem], fmt: str, self_type: s
     for item in items:
         _add_item(fg, item, meta, fmt)
     return fg
-
-
-def render_rss(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
-    fg = _generator(meta, items, "rss", RSS_TYPE)
-    with _FEEDGEN_LOCK:
-        return fg.rss_str(pretty=True)
-
-
-def render_atom(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
-    fg = _generator(meta, items, "atom", ATOM_TYPE)
-    with _FEEDGEN_LOCK:
-        return fg.atom_str(pretty=True)
