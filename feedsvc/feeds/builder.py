@@ -8,7 +8,7 @@ again. The first build, `--full`, and a feed that failed are done in full.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Container, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -39,17 +39,19 @@ class Pending:
     failures: list[str] = field(default_factory=list)
     fingerprints: dict[str, bytes] = field(default_factory=dict)
     stages: Stages = field(default_factory=Stages)
-    # Publishes what is held once it passes SPILL_BYTES: a first build of a big site
-    # would otherwise keep every document it makes in memory until the end.
-    spill: Callable[[list[OutputFile]], None] | None = None
     held_bytes: int = 0
 
     def add(self, outputs: list[OutputFile]) -> None:
         self.outputs += outputs
         self.held_bytes += sum(len(output.body) for output in outputs)
-        if self.spill is not None and self.held_bytes > SPILL_BYTES:
-            self.spill(self.outputs)
-            self.outputs, self.held_bytes = [], 0
+
+    def spilled(self) -> list[OutputFile]:
+        """What is held, taken, once it passes SPILL_BYTES (else nothing): a first build
+        of a big site would otherwise keep every document it makes in memory to the end."""
+        if self.held_bytes <= SPILL_BYTES:
+            return []
+        taken, self.outputs, self.held_bytes = self.outputs, [], 0
+        return taken
 
 
 @dataclass
@@ -114,7 +116,7 @@ class FeedBuilder:
         self.history = state.history
         self.members = FamilyMembers(settings, state, self.history)
         self.removals = state.removals
-        self._published: Callable[[str], bool] = lambda _path: False  # this build's
+        self._present: Container[str] = ()  # the files every target holds, this build
         self._specs: list[FeedSpec] | None = None  # the live feeds
         # (live feeds, empty members, both in order): the last list _with_past made
         self._merged: tuple[list[FeedSpec], list[FeedSpec], list[FeedSpec]] | None = None
@@ -135,17 +137,19 @@ class FeedBuilder:
         touched: set[int] | None,
         held: dict[str, Held],
         pending: Pending,
-        published: Callable[[str], bool],
-    ) -> Built:
-        """Every feed's documents into `pending`. `touched`: the articles changed or fallen
-        due since the feeds were last built, or None to redo every feed; `held`: what
-        each feed held then; `published(path)`: whether a file is still there.
+        present: Container[str],
+    ) -> Generator[list[OutputFile], None, Built]:
+        """Every feed's documents into `pending`; yields what is held whenever it grows
+        past SPILL_BYTES, for the caller to publish then, and returns what was built.
+        `touched`: the articles changed or fallen due since the feeds were last built,
+        or None to redo every feed; `held`: what each feed held then; `present`: the
+        files still published (one gone is made again).
 
         A feed is skipped only when nothing that shapes its documents moved: none of
         its articles (or archive pages' articles) changed, none joined, its settings
         and the renderer are those it was last made with, and no tombstone expired."""
         now = moment.now
-        self._published = published
+        self._present = present
         if self.full:
             touched = None
         labels = self.state.label_keys(touched) if touched else set()
@@ -171,7 +175,7 @@ class FeedBuilder:
                 )
                 known = held.get(spec.key)
                 inputs = self.metas.inputs(spec)
-                there = all(published(plan.feed_path(spec.key, fmt)) for fmt in spec.formats)
+                there = all(plan.feed_path(spec.key, fmt) in present for fmt in spec.formats)
                 if (
                     known is not None
                     and known.inputs == inputs
@@ -192,6 +196,8 @@ class FeedBuilder:
                 items = self._feed(spec, latest, moment, pending, built, known, inputs, pages)
                 if first_named:
                     built.newest = items
+                if spilled := pending.spilled():
+                    yield spilled
             self.renderer.drain(pending.stages)
         finally:
             self.renderer.close()
@@ -382,7 +388,7 @@ class FeedBuilder:
         if (
             not self.full
             and self.fingerprints.get(document.name) == fingerprint
-            and all(map(self._published, document.paths.values()))
+            and all(path in self._present for path in document.paths.values())
         ):
             return
 

@@ -2,7 +2,8 @@
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +51,16 @@ class BuildReport:
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+@dataclass(frozen=True)
+class OnEveryTarget:
+    """The files every one of these targets has: `path in it`."""
+
+    targets: Sequence[LocalTarget]
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and all(target.has(path) for target in self.targets)
 
 
 class Pipeline:
@@ -200,11 +211,18 @@ class Pipeline:
             touched = None if last is None else self.state.changed_since(last, now)
             self.state.forget_parsed(None if self.feeds.full else touched)
         report.problems.extend(selection.problems)
-        pending = Pending(stages=stages, spill=lambda files: self._publish(files, report))
+        pending = Pending(stages=stages)
         # Building the feeds selects their items, renders and checks their documents (timed
-        # as such), and publishes them when many are held.
+        # as such); what it gives back as it goes, when many are held, is published then.
         with stages.timing("select"):
-            built = self.feeds.build(moment, selection, touched, held, pending, self._published)
+            making = self.feeds.build(moment, selection, touched, held, pending, self.present)
+            with closing(making):  # a publish that fails stops the making at once
+                while True:
+                    try:
+                        self._publish(next(making), report)
+                    except StopIteration as done:
+                        built = done.value
+                        break
         with stages.timing("render"):
             pending.outputs += self.pages.files(built.specs, built.newest)
         report.failures.extend(pending.failures)
@@ -263,9 +281,10 @@ class Pipeline:
             for mirror in self.mirrors:
                 mirror.push(written)
 
-    def _published(self, path: str) -> bool:
-        """Whether every target still has the file (one gone is built again)."""
-        return all(target.has(path) for target in self.targets)
+    @property
+    def present(self) -> Container[str]:
+        """The files every local target still has."""
+        return OnEveryTarget(self.targets)
 
     def _record(self, report: BuildReport) -> None:
         self.state.record_stages(report.stages.seconds, report.bytes_written)
