@@ -23,7 +23,8 @@ from feedsvc.feeds.pages import preview_html
 from feedsvc.feeds.plan import FeedSpec
 from feedsvc.feeds.pool import Renderer
 from feedsvc.feeds.select import Selection
-from feedsvc.state.database import Held, State
+from feedsvc.state.builds import Held
+from feedsvc.state.database import State
 from feedsvc.state.labels import EVERY, Where
 
 log = logging.getLogger(__name__)

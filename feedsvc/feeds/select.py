@@ -7,7 +7,7 @@ from datetime import datetime
 from feedsvc.core.config import SiteSettings
 from feedsvc.core.model import Article, FeedItem, Problem
 from feedsvc.core.text import article_link, headline_key, slugify
-from feedsvc.state.database import HeadlineIdentity
+from feedsvc.state.articles import HeadlineIdentity
 from feedsvc.store.latest import LatestList
 
 

@@ -20,7 +20,8 @@ from feedsvc.feeds.select import Selection
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep
-from feedsvc.state.database import BuildRecord, State
+from feedsvc.state.builds import BuildRecord
+from feedsvc.state.database import State
 from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
 from feedsvc.store import Progress, Store, StoreError, latest, no_progress

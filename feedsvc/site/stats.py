@@ -8,7 +8,8 @@ from feedsvc.core.config import Settings
 from feedsvc.core.layout import published_files
 from feedsvc.core.stages import STAGES
 from feedsvc.feeds.plan import is_feed, is_topic
-from feedsvc.state.database import BuildRecord, State
+from feedsvc.state.builds import BuildRecord
+from feedsvc.state.database import State
 
 
 @dataclass

@@ -286,3 +286,9 @@ def replace_row(
     """Put one row, replacing the one with the same key (no dialect's own upsert needed)."""
     conn.execute(delete(table).where(and_(*(table.c[k] == v for k, v in key.items()))))
     conn.execute(insert(table).values(**key, **values))
+
+
+def put_meta(conn: Connection, values: dict[str, str]) -> None:
+    """Set these names in the meta table, replacing what they held."""
+    conn.execute(delete(meta).where(meta.c.name.in_(sorted(values))))
+    conn.execute(insert(meta), [{"name": name, "value": v} for name, v in values.items()])

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from feedsvc.core.text import shareable
-from feedsvc.state.database import BuildRecord, State
+from feedsvc.state.builds import BuildRecord
+from feedsvc.state.database import State
 
 
 def _describe(build: BuildRecord) -> dict:
