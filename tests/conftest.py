@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -48,6 +49,27 @@ def md(title: str, body: str = "Body.", **fields: str) -> str:
     return f"+++\ntitle = {title!r}\n{extra}+++\n{body}\n"
 
 
+class Clock:
+    """The time a test's builds go by (`site.build(clock=clock)`), moved on by the test
+    instead of waited for: dates in feeds are whole seconds, so a test that needs a
+    later date once slept a second."""
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float = 1) -> datetime:
+        self.now += timedelta(seconds=seconds)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
 @dataclass
 class Site:
     root: Path
@@ -69,10 +91,14 @@ class Site:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/"
 
-    def write(self, name: str, text: str) -> Path:
+    def write(self, name: str, text: str, *, at: datetime | None = None) -> Path:
+        """Write an article file; `at`: its modification time (a change the store sees
+        whatever the file system's resolution, and an undated page's date)."""
         path = self.articles / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        if at is not None:
+            os.utime(path, (at.timestamp(), at.timestamp()))
         return path
 
     def configure(self, server: str = "", extra: str = "") -> None:

@@ -2,14 +2,13 @@
 
 import json
 import os
-import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
-from conftest import Site
+from conftest import Clock, Site
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import hostile
@@ -214,26 +213,25 @@ def test_bad_files_in_the_store_are_reported_as_path_line_reason(site: Site):
     )
 
 
-def test_drafts_and_future_articles_stay_out_until_due(site: Site):
-    soon = datetime.now(UTC).replace(microsecond=0).timestamp() + 2
-    when = datetime.fromtimestamp(soon, UTC).isoformat()
+def test_drafts_and_future_articles_stay_out_until_due(site: Site, clock: Clock):
+    when = (clock.now + timedelta(hours=1)).isoformat()
     site.write("draft.md", "+++\ntitle = 'Draft'\ndraft = true\n+++\nNot yet.\n")
     site.write("later.md", f"+++\ntitle = 'Later'\npublished = '{when}'\n+++\nSoon.\n")
     site.write("now.md", "+++\ntitle = 'Now'\n+++\nHere.\n")
-    site.build()
+    site.build(clock=clock)
 
     def titles() -> list[str]:
         return [e.title for e in feedparser.parse((site.feeds / "main.atom").read_bytes()).entries]
 
     assert titles() == ["Now"]
-    time.sleep(max(0, soon - time.time()) + 0.5)
-    site.build()
+    clock.advance(60 * 60)
+    site.build(clock=clock)
     assert titles() == ["Later", "Now"]
     entry = feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0]
-    assert entry.published == when.replace("+00:00", "+00:00")
-    time.sleep(1.1)  # dates are whole seconds: be a second later than "Later"
-    site.write("draft.md", "+++\ntitle = 'Draft'\n+++\nNow it is out.\n")
-    site.build()
+    assert entry.published == when
+    published = "+++\ntitle = 'Draft'\n+++\nNow it is out.\n"
+    site.write("draft.md", published, at=clock.advance())  # a second after "Later"
+    site.build(clock=clock)
     assert titles()[0] == "Draft"
 
 

@@ -5,7 +5,7 @@ import os
 import time
 
 import feedparser
-from conftest import Site, md, page
+from conftest import Clock, Site, md, page
 
 
 def items(site: Site, feed: str = "main.atom") -> dict[str, dict]:
@@ -24,25 +24,24 @@ def test_touching_a_file_changes_nothing(site: Site):
     assert (site.feeds / "main.atom").read_bytes() == before
 
 
-def test_moving_a_file_keeps_its_guid_and_published_time(site: Site):
+def test_moving_a_file_keeps_its_guid_and_published_time(site: Site, clock: Clock):
     path = site.write("a.txt", page("Harbour Opens", "Boats came in."))
-    site.build()
+    site.build(clock=clock)
     first = items(site)["Harbour Opens"]
     (site.articles / "2026").mkdir()
     path.rename(site.articles / "2026" / "renamed.txt")
-    time.sleep(1.1)
-    site.build()
+    clock.advance()
+    site.build(clock=clock)
     moved = items(site)["Harbour Opens"]
     assert (moved.id, moved.published, moved.updated) == (first.id, first.published, first.updated)
 
 
-def test_editing_the_headline_keeps_the_guid_and_moves_updated_only(site: Site):
-    path = site.write("a.txt", page("Harbour Opens", "Boats came in."))
-    site.build()
+def test_editing_the_headline_keeps_the_guid_and_moves_updated_only(site: Site, clock: Clock):
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    site.build(clock=clock)
     first = items(site)["Harbour Opens"]
-    time.sleep(1.1)
-    path.write_text(page("Harbour Reopens After Storm", "Boats came in."))
-    site.build()
+    site.write("a.txt", page("Harbour Reopens After Storm", "Boats came in."), at=clock.advance())
+    site.build(clock=clock)
     edited = items(site)["Harbour Reopens After Storm"]
     assert edited.id == first.id
     assert edited.published == first.published
@@ -59,16 +58,17 @@ def test_moving_and_retitling_at_once_still_finds_the_article_by_its_body(site: 
     assert items(site)["Harbour Opens at Dawn"].id == first.id
 
 
-def test_updated_moves_only_when_content_changes(site: Site):
-    path = site.write("a.txt", page("Harbour Opens", "Boats came in.", author="T. Brightwater"))
-    site.build()
+def test_updated_moves_only_when_content_changes(site: Site, clock: Clock):
+    text = page("Harbour Opens", "Boats came in.", author="T. Brightwater")
+    site.write("a.txt", text)
+    site.build(clock=clock)
     first = items(site)["Harbour Opens"]
-    time.sleep(1.1)
-    path.write_text(page("Harbour Opens", "Boats came in.", author="T. Brightwater"))
-    site.build()
+    site.write("a.txt", text, at=clock.advance())  # written again, the same
+    site.build(clock=clock)
     assert items(site)["Harbour Opens"].updated == first.updated
-    path.write_text(page("Harbour Opens", "Boats came in.", author="Tomas Brightwater"))
-    site.build()
+    text = page("Harbour Opens", "Boats came in.", author="Tomas Brightwater")
+    site.write("a.txt", text, at=clock.advance())
+    site.build(clock=clock)
     assert items(site)["Harbour Opens"].updated_parsed > first.updated_parsed
 
 
@@ -87,12 +87,11 @@ def test_a_removed_article_leaves_and_comes_back_with_its_old_guid(site: Site):
     assert (back.id, back.published) == (first.id, first.published)
 
 
-def test_two_new_articles_get_different_guids_and_first_seen_dates(site: Site):
-    site.write("a.txt", page("First Story", "One."))
-    site.build()
-    time.sleep(1.1)
-    site.write("b.txt", page("Second Story", "Two."))
-    site.build()
+def test_two_new_articles_get_different_guids_and_first_seen_dates(site: Site, clock: Clock):
+    site.write("a.txt", page("First Story", "One."), at=clock.now)
+    site.build(clock=clock)
+    site.write("b.txt", page("Second Story", "Two."), at=clock.advance())
+    site.build(clock=clock)
     found = items(site)
     assert found["First Story"].id != found["Second Story"].id
     assert found["Second Story"].published_parsed > found["First Story"].published_parsed
@@ -173,16 +172,19 @@ def test_a_new_file_copying_a_published_id_does_not_replace_the_article(site: Si
     assert items(site, "main.rss")["Impostor"].id == "story-7"
 
 
-def test_updated_follows_what_a_reader_sees_tags_included_but_not_the_file_date(site: Site):
-    path = site.write("a.md", md("Story", categories="['City']", tags="['x']"))
-    site.build()
+def test_updated_follows_what_a_reader_sees_tags_included_but_not_the_file_date(
+    site: Site, clock: Clock
+):
+    text = md("Story", categories="['City']", tags="['x']")
+    site.write("a.md", text)
+    site.build(clock=clock)
     first = items(site)["Story"]
-    time.sleep(1.1)
-    path.write_text(md("Story", categories="['City']", tags="['x']"))  # touched, not changed
-    site.build()
+    site.write("a.md", text, at=clock.advance())  # touched, not changed
+    site.build(clock=clock)
     assert items(site)["Story"].updated == first.updated
-    path.write_text(md("Story", categories="['City', 'Transport']", tags="['x', 'y']"))
-    site.build()
+    text = md("Story", categories="['City', 'Transport']", tags="['x', 'y']")
+    site.write("a.md", text, at=clock.advance())
+    site.build(clock=clock)
     assert items(site)["Story"].updated_parsed > first.updated_parsed
     assert [t.term for t in items(site)["Story"].tags] == ["City", "Transport", "x", "y"]
 

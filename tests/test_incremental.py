@@ -1,12 +1,11 @@
 """A build redoes only the feeds whose articles changed since feeds were last published
 (by this process or another): and that shortcut never leaves a feed stale."""
 
-import time
 from datetime import UTC, datetime, timedelta
 
 import feedparser
 import pytest
-from conftest import Site, md
+from conftest import Clock, Site, md
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from oracle import differences, from_scratch
@@ -18,12 +17,12 @@ FAMILY = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category
 
 
 @pytest.fixture
-def running(site: Site):
-    """One pipeline kept across builds, as `feedsvc run` keeps it."""
+def running(site: Site, clock: Clock):
+    """One pipeline kept across builds, as `feedsvc run` keeps it, on the test's clock."""
     site.configure(extra=FAMILY)
     settings = site.settings()
     state = State(settings.state.url)
-    yield Pipeline(settings, state, full_check=True)
+    yield Pipeline(settings, state, full_check=True, clock=clock)
     state.close()
 
 
@@ -32,12 +31,13 @@ def titles(site: Site, path: str) -> list[str]:
     return [e.title for e in feedparser.parse(file.read_bytes()).entries] if file.exists() else []
 
 
-def test_an_article_moving_section_leaves_one_feed_and_joins_the_other(site: Site, running):
+def test_an_article_moving_section_leaves_one_feed_and_joins_the_other(
+    site: Site, running, clock: Clock
+):
     site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
     site.write("b.md", md("Derby Won", "Body b.", categories="['Sport']"))
     running.run()
-    time.sleep(1.1)  # a new mtime, whatever the file system's resolution
-    site.write("a.md", md("Rates Held", "Body a.", categories="['Sport']"))
+    site.write("a.md", md("Rates Held", "Body a.", categories="['Sport']"), at=clock.advance())
     report = running.run()
     assert report.ok
     assert sorted(titles(site, "section/sport.rss")) == ["Derby Won", "Rates Held"]
@@ -48,14 +48,14 @@ def test_an_article_moving_section_leaves_one_feed_and_joins_the_other(site: Sit
     assert untouched.written == []
 
 
-def test_a_scheduled_article_joins_its_section_when_due(site: Site, running):
+def test_a_scheduled_article_joins_its_section_when_due(site: Site, running, clock: Clock):
     site.write("a.md", md("Rates Held", "Body a.", categories="['Economy']"))
-    due = (datetime.now(UTC) + timedelta(seconds=2)).replace(microsecond=0)
+    due = clock.now + timedelta(minutes=5)
     site.write("b.md", md("Budget Out", "Body b.", categories="['Economy']",
                           published=due.isoformat()))  # fmt: skip
     running.run()
     assert titles(site, "section/economy.rss") == ["Rates Held"]
-    time.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 1.1)
+    clock.advance(5 * 60)  # nothing in the store changed: it falls due
     assert running.run().ok
     assert titles(site, "section/economy.rss") == ["Budget Out", "Rates Held"]
 
