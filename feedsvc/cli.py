@@ -204,10 +204,11 @@ def stats(ctx: click.Context) -> None:
 def snippet(ctx: click.Context) -> None:
     """Print the <link rel="alternate"> tags for the site's own HTML <head>."""
     from feedsvc.feeds.pages import discovery_links
-    from feedsvc.feeds.plan import expand
+    from feedsvc.feeds.plan import FeedDefinition, expand
 
     settings = _settings(ctx)
-    feeds = expand(settings.feeds, settings.site, lambda _kind, _where: [])  # no families
+    definitions = [FeedDefinition.of(feed) for feed in settings.feeds]
+    feeds = expand(definitions, settings.site, lambda _kind, _where: [])  # no families
     for line in discovery_links(settings.site.base_url, feeds):
         click.echo(line)
 

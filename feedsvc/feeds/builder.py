@@ -25,7 +25,7 @@ from feedsvc.feeds.pool import Renderer
 from feedsvc.feeds.select import Selection
 from feedsvc.state.builds import Held
 from feedsvc.state.database import State
-from feedsvc.state.labels import EVERY, Where
+from feedsvc.state.labels import EVERY
 
 log = logging.getLogger(__name__)
 
@@ -171,16 +171,14 @@ class FeedBuilder:
         built = Built(specs, [], gone=gone, newly_gone=newly_gone)
         try:
             for spec in specs:
-                first_named = (
-                    spec.value is None and not built.newest and spec.settings.select == "all"
-                )
+                first_named = spec.value is None and not built.newest and spec.feed.select == "all"
                 known = held.get(spec.key)
                 inputs = self.metas.inputs(spec)
                 there = all(plan.feed_path(spec.key, fmt) in present for fmt in spec.formats)
                 if (
                     known is not None
                     and known.inputs == inputs
-                    and spec.settings.select == "all"
+                    and spec.feed.select == "all"
                     and spec.key not in expired
                     and spec.key not in on_pages
                     and not self._affected(spec, known.ids, touched, labels)
@@ -209,12 +207,9 @@ class FeedBuilder:
         now: those empty for less than `empty_family_days` are served empty (their
         subscribers must see the removal), the rest are gone. The same list object while
         nothing came or went, so that the index and OPML stay as made."""
-        families = {
-            feed.name: (feed, Where.of(feed.filters(), feed.match))
-            for feed in self.settings.feeds
-            if feed.per
-        }
-        order = {feed.name: index for index, feed in enumerate(self.settings.feeds)}
+        feeds = self.members.definitions
+        families = {feed.name: feed for feed in feeds if feed.per}
+        order = {feed.name: index for index, feed in enumerate(feeds)}
         keep_for = timedelta(days=self.settings.site.empty_family_days)
         live_keys = {spec.key for spec in live}
         empty, gone = [], []
@@ -226,14 +221,14 @@ class FeedBuilder:
             if now - emptied >= keep_for:
                 gone.append(key)
             else:
-                feed, where = families[family]
-                empty.append(
-                    plan.member(feed, self.settings.site, where, slug, past.value, emptied)
+                member = plan.member(
+                    families[family], self.settings.site, slug, past.value, emptied
                 )
+                empty.append(member)
         gone.sort()
         if self._merged and self._merged[0] is live and self._merged[1] == empty:
             return self._merged[2], gone
-        merged = sorted([*live, *empty], key=lambda spec: (order[spec.settings.name], spec.key))
+        merged = sorted([*live, *empty], key=lambda spec: (order[spec.feed.name], spec.key))
         self._merged = live, empty, merged
         return merged, gone
 
@@ -332,7 +327,7 @@ class FeedBuilder:
     def _items(
         self, spec: FeedSpec, latest: Selection, now: datetime
     ) -> tuple[list[FeedItem], set]:
-        feed = spec.settings
+        feed = spec.feed
         full = feed.content == "full"
         if feed.select == "latest":
             items = select.from_latest(
@@ -357,14 +352,14 @@ class FeedBuilder:
         """Place new articles, render the pages that changed (`changed`: complete pages
         holding a changed article; None: every page); return the newest page (its
         articles join the outcome's)."""
-        placement = self.archive.place(spec.key, spec.where, spec.settings.archive_size, moment)
+        placement = self.archive.place(spec.key, spec.where, spec.feed.archive_size, moment)
         now = moment.now
         if self.full or changed is None:
             pages = list(range(1, placement.open_page + 1))
         else:
             pages = sorted({*changed, *placement.newly_sealed, placement.open_page})
             pages = [page for page in pages if page <= placement.open_page]
-        full = spec.settings.content == "full"
+        full = spec.feed.content == "full"
         members: list[int] = []
         for page in pages:
             members = self.archive.members(spec.key, page)

@@ -20,7 +20,7 @@ from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
 from feedsvc.feeds.formats import FORMATS
-from feedsvc.feeds.plan import FeedSpec, archive_path, feed_path, public_url
+from feedsvc.feeds.plan import FeedDefinition, FeedSpec, archive_path, feed_path, public_url
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
 # by an earlier revision is then made again, complete archive pages included.
@@ -80,25 +80,25 @@ class MetaMaker:
         self._common = digest(
             renderer_release(), site.model_dump(mode="json"), schedule.minutes, self.hubs
         )
-        self._of_settings: dict[int, tuple[FeedSettings, str]] = {}
-        # (key, title, description, value) -> (its settings, digest): asked of thousands
+        self._of_settings: dict[int, tuple[FeedDefinition, str]] = {}
+        # (key, title, description, value) -> (its feed, digest): asked of thousands
         # of feeds every build, made once each (35 ms a build for 5,000 feeds).
-        self._of_specs: dict[tuple, tuple[FeedSettings, str]] = {}
+        self._of_specs: dict[tuple, tuple[FeedDefinition, str]] = {}
 
     def inputs(self, spec: FeedSpec) -> str:
         """A digest of everything but the articles that shapes the spec's documents: the
         site's and the feed's settings, the schedule, the hubs, the renderer's release."""
         named = (spec.key, spec.title, spec.description, spec.value)
         made = self._of_specs.get(named)
-        if made is not None and made[0] is spec.settings:
+        if made is not None and made[0] is spec.feed:
             return made[1]
-        known = self._of_settings.get(id(spec.settings))
-        if known is None or known[0] is not spec.settings:
-            known = spec.settings, digest(self._common, spec.settings.model_dump(mode="json"))
-            self._of_settings[id(spec.settings)] = known
+        known = self._of_settings.get(id(spec.feed))
+        if known is None or known[0] is not spec.feed:
+            known = spec.feed, digest(self._common, spec.feed.settings)
+            self._of_settings[id(spec.feed)] = known
         if len(self._of_specs) > MADE_KEPT:
             self._of_specs.clear()
-        made = spec.settings, digest(known[1], *named)
+        made = spec.feed, digest(known[1], *named)
         self._of_specs[named] = made
         return made[1]
 
@@ -139,7 +139,7 @@ class MetaMaker:
         return self._urls(spec, lambda fmt: archive_path(spec.key, page, fmt))
 
     def _meta(self, spec: FeedSpec, updated: datetime, links, *, archive: bool) -> FeedMeta:
-        site, feed = self.site, spec.settings
+        site, feed = self.site, spec.feed
         return FeedMeta(
             key=spec.key,
             title=spec.title,

@@ -12,7 +12,7 @@ from datetime import datetime
 from feedsvc.core.config import LabelKind, Settings
 from feedsvc.feeds import plan
 from feedsvc.feeds.documents import layout_digest
-from feedsvc.feeds.plan import FeedSpec
+from feedsvc.feeds.plan import FeedDefinition, FeedSpec
 from feedsvc.state.database import State
 from feedsvc.state.history import FeedHistory
 from feedsvc.state.labels import Where
@@ -26,6 +26,7 @@ class FamilyMembers:
         self.settings = settings
         self.state = state
         self.history = history
+        self.definitions = [FeedDefinition.of(feed) for feed in settings.feeds]
         self._known: dict[tuple[str, Where], dict[str, str]] = {}  # (kind, where) -> slug: value
 
     def seeded(self, now: datetime) -> list[FeedSpec]:
@@ -37,10 +38,9 @@ class FamilyMembers:
             self.state.layout() == layout_digest(self.settings.feeds)
         )
         self._known.clear()
-        for feed in self.settings.feeds:
+        for feed in self.definitions:
             if feed.per and complete:
-                where = Where.of(feed.filters(), feed.match)
-                members = self._known.setdefault((feed.per, where), {})
+                members = self._known.setdefault((feed.per, feed.where), {})
                 for key, past in self.history.known().items():
                     family, _, slug = key.partition("/")
                     if family == feed.name and past.value is not None and past.emptied is None:
@@ -54,17 +54,16 @@ class FamilyMembers:
         all. None when none of the asked ones came, went or changed its name: the feeds
         are those of the last call (and the index and OPML can stay as they were)."""
         changed = asked is None
-        for feed in self.settings.feeds:
+        for feed in self.definitions:
             if feed.per:
-                where = Where.of(feed.filters(), feed.match)
-                changed |= self._refresh(feed.per, where, now, asked)
+                changed |= self._refresh(feed.per, feed.where, now, asked)
         if not changed:
             return None
         return self._specs()
 
     def _specs(self) -> list[FeedSpec]:
         return plan.expand(
-            self.settings.feeds,
+            self.definitions,
             self.settings.site,
             lambda kind, where: sorted(self._known[kind, where].items()),
         )

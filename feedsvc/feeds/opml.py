@@ -18,7 +18,7 @@ def opml(site: SiteSettings, specs: Sequence[FeedSpec]) -> bytes:
     for spec in specs:
         parent = body
         if spec.value is not None:
-            name = spec.settings.name
+            name = spec.feed.name
             if name not in groups:
                 groups[name] = etree.SubElement(body, "outline", text=name, title=name)
             parent = groups[name]

@@ -136,9 +136,9 @@ def feed_sections(site: SiteSettings, specs: Sequence[FeedSpec]) -> str:
         if spec.value is None:
             sections.append(_feed_block(site, spec))
         else:
-            families.setdefault(spec.settings.name, []).append(spec)
+            families.setdefault(spec.feed.name, []).append(spec)
     for name, members in families.items():
-        per = members[0].settings.per
+        per = members[0].feed.per
         blocks = "\n".join(_feed_block(site, spec) for spec in members)
         sections.append(
             f'<details class="family"><summary><strong>{escape(name)}</strong>: '

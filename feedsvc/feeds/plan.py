@@ -1,7 +1,7 @@
 """The feeds a site offers: each [[feeds]] table, and one feed per value for a family."""
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -11,11 +11,51 @@ from feedsvc.state.labels import Where
 
 
 @dataclass(frozen=True)
+class FeedDefinition:
+    """What one [[feeds]] table says, as the feeds are made from it: plain frozen data,
+    made once from the settings."""
+
+    name: str
+    title: str  # templates: {value} is a family member's value
+    description: str
+    select: str
+    content: str
+    limit: int
+    formats: tuple[FeedFormat, ...]
+    per: LabelKind | None
+    archived: bool
+    archive_size: int
+    image: str
+    language: str
+    where: Where  # its filters (a family's, before the member's own label)
+    settings: Mapping[str, object]  # the whole table, as JSON: what its documents depend on
+
+    @classmethod
+    def of(cls, feed: FeedSettings) -> "FeedDefinition":
+        return cls(
+            name=feed.name,
+            title=feed.title,
+            description=feed.description,
+            select=feed.select,
+            content=feed.content,
+            limit=feed.limit,
+            formats=tuple(feed.formats),
+            per=feed.per or None,
+            archived=feed.archived,
+            archive_size=feed.archive_size,
+            image=feed.image,
+            language=feed.language,
+            where=Where.of(feed.filters(), feed.match),
+            settings=feed.model_dump(mode="json"),
+        )
+
+
+@dataclass(frozen=True)
 class FeedSpec:
     """One concrete feed: where it lives and what it selects."""
 
     key: str  # its path below feeds/, without a format: "main", "category/экономика"
-    settings: FeedSettings
+    feed: FeedDefinition
     title: str
     description: str
     where: Where
@@ -24,12 +64,12 @@ class FeedSpec:
     emptied: datetime | None = None
 
     @property
-    def formats(self) -> list[FeedFormat]:
-        return self.settings.formats
+    def formats(self) -> tuple[FeedFormat, ...]:
+        return self.feed.formats
 
     @property
     def archived(self) -> bool:
-        return self.settings.archived
+        return self.feed.archived
 
 
 def feed_path(key: str, fmt: str) -> str:
@@ -54,38 +94,37 @@ LabelValues = Callable[[LabelKind, Where], list[tuple[str, str]]]
 
 
 def expand(
-    feeds: Sequence[FeedSettings], site: SiteSettings, values: LabelValues
+    feeds: Sequence[FeedDefinition], site: SiteSettings, values: LabelValues
 ) -> list[FeedSpec]:
     specs = []
     for feed in feeds:
-        where = Where.of(feed.filters(), feed.match)
         description = feed.description or site.description
-        if not feed.per:
-            specs.append(FeedSpec(feed.name, feed, feed.title or site.title, description, where))
+        if feed.per is None:
+            title = feed.title or site.title
+            specs.append(FeedSpec(feed.name, feed, title, description, feed.where))
             continue
-        specs += [member(feed, site, where, slug, value) for slug, value in values(feed.per, where)]
+        found = values(feed.per, feed.where)
+        specs += [member(feed, site, slug, value) for slug, value in found]
     return specs
 
 
 def member(
-    feed: FeedSettings,
+    feed: FeedDefinition,
     site: SiteSettings,
-    where: Where,
     slug: str,
     value: str,
     emptied: datetime | None = None,
 ) -> FeedSpec:
-    """One member of a family: the feed of one category, tag, author or region.
-    `where`: the family's filters (made once for all its members)."""
-    assert feed.per
+    """One member of a family: the feed of one category, tag, author or region."""
+    assert feed.per is not None
     title = feed.title or f"{site.title}: {{value}}"
     description = feed.description or site.description
     return FeedSpec(
         key=f"{feed.name}/{slug}",
-        settings=feed,
+        feed=feed,
         title=title.replace("{value}", value),
         description=description.replace("{value}", value),
-        where=where.within(feed.per, slug),
+        where=feed.where.within(feed.per, slug),
         value=value,
         emptied=emptied,
     )
