@@ -28,9 +28,19 @@ SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples"
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports free now, all different: each is held until all are chosen (one let go at
+    once can be handed out again: SeaweedFS was once given one port for two servers)."""
+    with contextlib.ExitStack() as held:
+        ports = []
+        for _ in range(count):
+            sock = held.enter_context(socket.socket())
+            sock.bind(("127.0.0.1", 0))
+            ports.append(sock.getsockname()[1])
+        return ports
 
 
 def page(headline: str, *paragraphs: str, author: str | None = None, latest=()) -> str:

