@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## serve the repo's sample site on http://127.0.0.1:8080/, rebuilding every minute
 	$(BIN)/feedsvc --config config.toml run
 
-test: lint  ## lint, then the whole test suite
-	$(BIN)/pytest
+test: lint  ## lint, then the whole test suite, two tests at a time (most wait on servers)
+	$(BIN)/pytest -n 2
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

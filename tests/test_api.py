@@ -2,13 +2,14 @@
 made outside feedsvc has its articles held to a record's rules, and the site's clock
 is the one its builds and takedowns go by."""
 
+import asyncio
 import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import feedparser
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
 from feedsvc import Scan, SourceArticle, SourceScan, open_site
 
@@ -106,10 +107,15 @@ def test_the_sites_clock_dates_what_it_builds_and_takes_down(config: Path):
 
 
 def test_the_sites_app_serves_what_it_built(config: Path):
+    async def ask(app, path: str) -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            return await client.get(path)
+
     with open_site(config, stores=[ListStore(article("a", "Served Story"))]) as site:
         assert site.build().ok
-        with TestClient(site.app(scheduled=False)) as client:
-            answer = client.get("/feeds/main.atom")
-            assert answer.status_code == 200
-            assert feedparser.parse(answer.content).entries[0].title == "Served Story"
-            assert client.get("/healthz").json()["status"] == "ok"
+        app = site.app(scheduled=False)
+        answer = asyncio.run(ask(app, "/feeds/main.atom"))
+        assert answer.status_code == 200
+        assert feedparser.parse(answer.content).entries[0].title == "Served Story"
+        assert asyncio.run(ask(app, "/healthz")).json()["status"] == "ok"
