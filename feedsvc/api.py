@@ -8,7 +8,6 @@
 `feedsvc`'s commands and its server go through the same Site.
 """
 
-import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,10 +77,11 @@ class Site:
         """One build: changed documents published, uploads waited for, hubs and
         subscribers told. full: render everything again, sealed archive pages too;
         scan=False: from the state as it is, the stores unread."""
-        from feedsvc.publish.mirror import mirrors_for
-        from feedsvc.websub.deliver import announce
+        mirrors = []
+        if any(target.kind != "local" for target in self.settings.publish):
+            from feedsvc.publish.mirror import mirrors_for
 
-        mirrors = mirrors_for(self.settings, self.state)
+            mirrors = mirrors_for(self.settings, self.state)
         pipeline = None
         try:
             for mirror in mirrors:
@@ -89,8 +89,8 @@ class Site:
                 mirror.reconcile()  # files an earlier run could not upload
             pipeline = self.pipeline(full=full, mirrors=mirrors)
             report = pipeline.run(scan=scan)
-            notify = self.state.record_notify
-            asyncio.run(announce(self.settings, self.state, report.written, notify))
+            if self._owes_anyone(report.written):
+                self._announce(report.written)
             for mirror in mirrors:
                 if error := mirror.drain(UPLOAD_WAIT):
                     report.failures.append(f"upload to {mirror.label} failed: {error}")
@@ -100,6 +100,23 @@ class Site:
             if pipeline is not None:
                 pipeline.close()
         return report
+
+    def _owes_anyone(self, written: Sequence[str]) -> bool:
+        """Whether announcing would tell anyone anything: what this build wrote, or what
+        an earlier one left untold (asked of the state; the HTTP clients cost 0.1 s)."""
+        hubs = self.settings.websub.hubs
+        if written or self.state.announcements.owed():
+            return True
+        return bool(hubs) and any(self.state.owed_pings.owed(hubs).values())
+
+    def _announce(self, written: list[str]) -> None:
+        """Ping the hubs and deliver to the built-in hub's subscribers; wait for them."""
+        import asyncio
+
+        from feedsvc.websub.deliver import announce
+
+        notify = self.state.record_notify
+        asyncio.run(announce(self.settings, self.state, written, notify))
 
     def check(self, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
         """Every problem a build would meet, found without writing anything."""

@@ -9,16 +9,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
-
-from markdown_it import MarkdownIt
 
 from feedsvc.core import content
 from feedsvc.core.model import Image, Problem, SourceArticle
 from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
 from feedsvc.store import RecordError, Scan
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 FIELDS = frozenset(
     {
@@ -28,7 +30,6 @@ FIELDS = frozenset(
 )  # fmt: skip
 BODY_FIELDS = frozenset({"body_html", "body_markdown"})
 IMAGE_FIELDS = frozenset({"url", "alt", "type", "length"})
-_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable("table")
 _URL = re.compile(r"^https?://[^/\s]+")
 _MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
 
@@ -55,8 +56,16 @@ class SiteContext:
     summary_length: int
 
 
+@cache
+def _markdown() -> "MarkdownIt":
+    """Made when first needed: a build that reads no Markdown file skips its import."""
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": True}).enable("table")
+
+
 def render_markdown(text: str) -> str:
-    return _MARKDOWN.render(text)
+    return _markdown().render(text)
 
 
 def _text(name: str, value: Any, *, required: bool = False) -> str | None:
