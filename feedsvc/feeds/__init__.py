@@ -1,1 +1,1 @@
-"""From articles to checked feed bytes: select, render, validate."""
+"""From articles to checked feed bytes: which feeds, what to redo, rendered and checked."""

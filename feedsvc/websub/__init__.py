@@ -1,1 +1,1 @@
-"""WebSub (W3C Recommendation): telling hubs of a change, and a built-in hub."""
+"""WebSub (W3C Recommendation): hubs and subscribers told of a change (the endpoint: web/hub.py)."""
