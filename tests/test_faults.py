@@ -68,7 +68,7 @@ def test_a_build_killed_while_publishing_leaves_whole_files_and_the_next_complet
     # The build publishes as it goes once it holds SPILL_BYTES: made small here, so that
     # the kill lands between (and inside) many publishing steps.
     spilling = (
-        "import sys, feedsvc.feeds.builder as feeds; feeds.SPILL_BYTES = 65536; "
+        "import sys, feedsvc.site.pipeline as pipeline; pipeline.SPILL_BYTES = 65536; "
         "from feedsvc.cli import main; main(sys.argv[1:])"
     )
     build = subprocess.Popen(

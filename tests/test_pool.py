@@ -134,7 +134,7 @@ def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
     pipeline = Pipeline(settings, state)
     try:
         assert pipeline.run().ok and pools == [2]
-        for process in pipeline.feeds.renderer._pool._processes.values():
+        for process in pipeline.renderer._pool._processes.values():
             os.kill(process.pid, signal.SIGKILL)
         site.write("b.md", md("Second", categories="['Section 0']"))
         with pytest.raises(pool.BrokenProcessPool):

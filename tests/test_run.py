@@ -116,8 +116,8 @@ def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch
     big site must not hold them all in memory); the files are the same either way."""
     from conftest import md
 
-    from feedsvc.feeds import builder
     from feedsvc.publish.local import LocalTarget
+    from feedsvc.site import pipeline
     from feedsvc.site.pipeline import Pipeline
     from feedsvc.state.database import State
 
@@ -128,7 +128,7 @@ def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch
     monkeypatch.setattr(
         LocalTarget, "publish", lambda self, files: calls.append(len(files)) or publish(self, files)
     )
-    monkeypatch.setattr(builder, "SPILL_BYTES", 2_000)
+    monkeypatch.setattr(pipeline, "SPILL_BYTES", 2_000)
     settings = site.settings()
     state = State(settings.state.url)
     try:
@@ -136,7 +136,7 @@ def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch
         assert spilled.ok and len(calls) > 3, calls
         on_disk = sum((settings.public_dir / path).stat().st_size for path in spilled.written)
         assert spilled.bytes_written == on_disk
-        monkeypatch.setattr(builder, "SPILL_BYTES", 2**40)
+        monkeypatch.setattr(pipeline, "SPILL_BYTES", 2**40)
         again = Pipeline(settings, state, full=True).run()
         assert again.ok and again.written == [], "held to the end, the same bytes"
     finally:

@@ -1,4 +1,6 @@
-"""Every feed document of a build: the feeds, their archive pages, their previews.
+"""A build's plan: the feeds, and which of their documents (current, archive pages,
+previews) to make again, yielded one at a time for the pipeline to render, check and
+publish. It decides; it renders nothing and publishes nothing.
 
 Work follows what changed. The state remembers which articles each feed held
 when it was last published; a feed that held none of the articles changed (or
@@ -7,7 +9,6 @@ document whose inputs are what this process last published is not rendered
 again. The first build, `--full`, and a feed that failed are done in full.
 """
 
-import logging
 from collections.abc import Container, Generator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -15,44 +16,15 @@ from datetime import datetime, timedelta
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import EPOCH, FeedItem, Moment, Schedule
-from feedsvc.core.stages import Stages
-from feedsvc.feeds import plan, pool, select
+from feedsvc.feeds import plan, select
 from feedsvc.feeds.documents import Document, MetaMaker
 from feedsvc.feeds.members import FamilyMembers
 from feedsvc.feeds.pages import preview_html
 from feedsvc.feeds.plan import FeedSpec
-from feedsvc.feeds.pool import Renderer
 from feedsvc.feeds.select import Selection
 from feedsvc.state.builds import Held
 from feedsvc.state.database import State
 from feedsvc.state.labels import EVERY
-
-log = logging.getLogger(__name__)
-
-SPILL_BYTES = 64 * 2**20
-
-
-@dataclass
-class Pending:
-    """What this build will publish, what failed, and the fingerprints to keep after."""
-
-    outputs: list[OutputFile] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-    fingerprints: dict[str, bytes] = field(default_factory=dict)
-    stages: Stages = field(default_factory=Stages)
-    held_bytes: int = 0
-
-    def add(self, outputs: list[OutputFile]) -> None:
-        self.outputs += outputs
-        self.held_bytes += sum(len(output.body) for output in outputs)
-
-    def spilled(self) -> list[OutputFile]:
-        """What is held, taken, once it passes SPILL_BYTES (else nothing): a first build
-        of a big site would otherwise keep every document it makes in memory to the end."""
-        if self.held_bytes <= SPILL_BYTES:
-            return []
-        taken, self.outputs, self.held_bytes = self.outputs, [], 0
-        return taken
 
 
 @dataclass
@@ -65,6 +37,16 @@ class Outcome:
     value: str | None  # a family member's
     empty: bool
     ok: bool = True
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A document to make, the feed it is part of (whose outcome its making decides),
+    and the fingerprint to remember once it is published."""
+
+    document: Document
+    outcome: "Outcome"
+    fingerprint: bytes
 
 
 @dataclass
@@ -99,15 +81,21 @@ class Built:
         return {key for key, done in self.outcomes.items() if not done.ok}
 
 
+@dataclass
+class Plan:
+    """A build's documents, yielded as the feeds are selected (to be rendered, checked
+    and published by the pipeline meanwhile), and what was built: complete once every
+    document has been taken and made."""
+
+    built: Built
+    documents: Generator[Planned, None, None]
+
+
 class FeedBuilder:
-    def __init__(
-        self, settings: Settings, state: State, *, full_check: bool, full: bool, keep_pool: bool
-    ) -> None:
+    def __init__(self, settings: Settings, state: State, *, full: bool) -> None:
         self.settings = settings
-        self.keep_pool = keep_pool
         self.state = state
         self.full = full
-        self.renderer = Renderer(full_check=full_check, brotli=settings.server.brotli)
         self.archive = state.archive
         site = settings.site
         self.metas = MetaMaker(
@@ -131,20 +119,18 @@ class FeedBuilder:
         self.removals.forget()
         self._gone = None
 
-    def build(
+    def plan(
         self,
         moment: Moment,
         latest: Selection,
         touched: set[int] | None,
         held: dict[str, Held],
-        pending: Pending,
         present: Container[str],
-    ) -> Generator[list[OutputFile], None, Built]:
-        """Every feed's documents into `pending`; yields what is held whenever it grows
-        past SPILL_BYTES, for the caller to publish then, and returns what was built.
-        `touched`: the articles changed or fallen due since the feeds were last built,
-        or None to redo every feed; `held`: what each feed held then; `present`: the
-        files still published (one gone is made again).
+    ) -> Plan:
+        """The feeds, and the documents to make of them. `touched`: the articles changed
+        or fallen due since the feeds were last built, or None to redo every feed;
+        `held`: what each feed held then; `present`: the files still published (one
+        gone is made again).
 
         A feed is skipped only when nothing that shapes its documents moved: none of
         its articles (or archive pages' articles) changed, none joined, its settings
@@ -163,44 +149,48 @@ class FeedBuilder:
                 # The same list when no member came or went: the index and OPML stay.
                 self._specs = self.members.expand(now, asked) or self._specs
         specs, gone = self._with_past(self._specs, now)
-        self.renderer.keep_pool(self.keep_pool and len(specs) >= pool.POOL_FEEDS)
-        expired = self.removals.expire(now, self.settings.site.tombstone_days)
-        on_pages = self.archive.pages_holding(touched) if touched else {}
         newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
         self._gone = set(gone)
         built = Built(specs, [], gone=gone, newly_gone=newly_gone)
-        try:
-            for spec in specs:
-                first_named = spec.value is None and not built.newest and spec.feed.select == "all"
-                known = held.get(spec.key)
-                inputs = self.metas.inputs(spec)
-                there = all(plan.feed_path(spec.key, fmt) in present for fmt in spec.formats)
-                if (
-                    known is not None
-                    and known.inputs == inputs
-                    and spec.feed.select == "all"
-                    and spec.key not in expired
-                    and spec.key not in on_pages
-                    and not self._affected(spec, known.ids, touched, labels)
-                    and there
-                ):
-                    if first_named:
-                        built.newest = self._items(spec, latest, now)[0]
-                    continue
-                # Settings or renderer moved, never made here, or its files gone from the
-                # folder (a member back from 410, a lost folder): every page again.
-                pages = None
-                if known is not None and known.inputs == inputs and there:
-                    pages = on_pages.get(spec.key, set())
-                items = self._feed(spec, latest, moment, pending, built, known, inputs, pages)
+        return Plan(built, self._documents(built, moment, latest, touched, held, labels))
+
+    def _documents(
+        self,
+        built: Built,
+        moment: Moment,
+        latest: Selection,
+        touched: set[int] | None,
+        held: dict[str, Held],
+        labels: set[tuple[str, str]],
+    ) -> Generator[Planned, None, None]:
+        now = moment.now
+        expired = self.removals.expire(now, self.settings.site.tombstone_days)
+        on_pages = self.archive.pages_holding(touched) if touched else {}
+        for spec in built.specs:
+            first_named = spec.value is None and not built.newest and spec.feed.select == "all"
+            known = held.get(spec.key)
+            inputs = self.metas.inputs(spec)
+            there = all(plan.feed_path(spec.key, fmt) in self._present for fmt in spec.formats)
+            if (
+                known is not None
+                and known.inputs == inputs
+                and spec.feed.select == "all"
+                and spec.key not in expired
+                and spec.key not in on_pages
+                and not self._affected(spec, known.ids, touched, labels)
+                and there
+            ):
                 if first_named:
-                    built.newest = items
-                if spilled := pending.spilled():
-                    yield spilled
-            self.renderer.drain(pending.stages)
-        finally:
-            self.renderer.close()
-        return built
+                    built.newest = self._items(spec, latest, now)[0]
+                continue
+            # Settings or renderer moved, never made here, or its files gone from the
+            # folder (a member back from 410, a lost folder): every page again.
+            pages = None
+            if known is not None and known.inputs == inputs and there:
+                pages = on_pages.get(spec.key, set())
+            items = yield from self._feed(spec, latest, moment, built, known, inputs, pages)
+            if first_named:
+                built.newest = items
 
     def _with_past(self, live: list[FeedSpec], now: datetime) -> tuple[list[FeedSpec], list[str]]:
         """The live feeds, and the family members that were published and have no article
@@ -237,14 +227,13 @@ class FeedBuilder:
         spec: FeedSpec,
         latest: Selection,
         moment: Moment,
-        pending: Pending,
         built: Built,
         known: Held | None,
         inputs: str,
         pages: set[int] | None,
-    ) -> list[FeedItem]:
-        """One feed's documents into `pending`, its fate into `built`; returns its items.
-        `pages`: the complete archive pages to make again (None: all of them)."""
+    ) -> Generator[Planned, None, list[FeedItem]]:
+        """One feed's documents, its fate into `built`; returns its items. `pages`: the
+        complete archive pages to make again (None: all of them)."""
         now = moment.now
         items, ids = self._items(spec, latest, now)
         outcome = built.outcomes[spec.key] = Outcome(ids, inputs, spec.value, not items)
@@ -252,7 +241,7 @@ class FeedBuilder:
         updated = select.feed_updated(items) or self.history.emptied(spec.key, now)
         newest_page = None
         if spec.archived:
-            newest_page = self._archive_pages(spec, moment, updated, pending, outcome, pages)
+            newest_page = yield from self._archive_pages(spec, moment, updated, outcome, pages)
         self.removals.settle(
             spec.key,
             spec.where,
@@ -263,15 +252,13 @@ class FeedBuilder:
         )
         tombstones = self.removals.of(spec.key, now, self.settings.site.tombstone_days)
         preview = preview_html(self.settings.site, spec, items).encode()
-        self._emit(
+        yield from self._emit(
             Document(
                 self.metas.current(spec, updated, newest_page, tombstones),
                 items,
                 {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
                 [OutputFile(plan.preview_path(spec.key), preview)],
             ),
-            now,
-            pending,
             outcome,
         )
         return items
@@ -345,10 +332,9 @@ class FeedBuilder:
         spec: FeedSpec,
         moment: Moment,
         updated: datetime,
-        pending: Pending,
         outcome: Outcome,
         changed: set[int] | None,
-    ) -> int:
+    ) -> Generator[Planned, None, int]:
         """Place new articles, render the pages that changed (`changed`: complete pages
         holding a changed article; None: every page); return the newest page (its
         articles join the outcome's)."""
@@ -374,12 +360,12 @@ class FeedBuilder:
                 spec, page, placement.sealed, select.feed_updated(items) or empty_date
             )
             paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
-            self._emit(Document(meta, items, paths), now, pending, outcome)
+            yield from self._emit(Document(meta, items, paths), outcome)
         outcome.ids |= set(members)
         return placement.open_page
 
-    def _emit(self, document: Document, now: datetime, pending: Pending, outcome: Outcome) -> None:
-        """Render the document unless it is what was last published, and still there."""
+    def _emit(self, document: Document, outcome: Outcome) -> Generator[Planned, None, None]:
+        """The document, unless it is what was last published, and still there."""
         fingerprint = document.fingerprint()
         if (
             not self.full
@@ -387,15 +373,4 @@ class FeedBuilder:
             and all(path in self._present for path in document.paths.values())
         ):
             return
-
-        def done(outputs: list[OutputFile], failures: list[str]) -> None:
-            pending.add(outputs)
-            for failure in failures:
-                log.error("%s", failure)
-            pending.failures += failures
-            if failures:
-                outcome.ok = False
-            else:
-                pending.fingerprints[document.name] = fingerprint
-
-        self.renderer.submit(document, now, pending.stages, done)
+        yield Planned(document, outcome, fingerprint)

@@ -1,8 +1,9 @@
 """One run: scan the store, settle identities, select, render, validate, publish, record."""
 
+import functools
 import logging
 import threading
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Generator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -12,7 +13,8 @@ from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import Article, Moment, Problem, digest
 from feedsvc.core.stages import Stages
 from feedsvc.core.text import headline_key
-from feedsvc.feeds.builder import Built, FeedBuilder, Pending
+from feedsvc.feeds import pool
+from feedsvc.feeds.builder import Built, FeedBuilder, Planned
 from feedsvc.feeds.documents import layout_digest
 from feedsvc.feeds.pages import SitePages
 from feedsvc.feeds.plan import topics
@@ -54,6 +56,47 @@ class BuildReport:
         return not self.failures
 
 
+SPILL_BYTES = 64 * 2**20
+
+
+@dataclass
+class Pending:
+    """What this build will publish, what failed, and the fingerprints to keep after."""
+
+    outputs: list[OutputFile] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    fingerprints: dict[str, bytes] = field(default_factory=dict)
+    stages: Stages = field(default_factory=Stages)
+    held_bytes: int = 0
+
+    def add(self, outputs: list[OutputFile]) -> None:
+        self.outputs += outputs
+        self.held_bytes += sum(len(output.body) for output in outputs)
+
+    def spilled(self) -> list[OutputFile]:
+        """What is held, taken, once it passes SPILL_BYTES (else nothing): a first build
+        of a big site would otherwise keep every document it makes in memory to the end."""
+        if self.held_bytes <= SPILL_BYTES:
+            return []
+        taken, self.outputs, self.held_bytes = self.outputs, [], 0
+        return taken
+
+
+def _made(
+    planned: Planned, pending: Pending, outputs: list[OutputFile], failures: list[str]
+) -> None:
+    """A document rendered and checked: its files held for publishing, or its feed marked
+    as not published (it is done again next build) and the failures logged."""
+    pending.add(outputs)
+    for failure in failures:
+        log.error("%s", failure)
+    pending.failures += failures
+    if failures:
+        planned.outcome.ok = False
+    else:
+        pending.fingerprints[planned.document.name] = planned.fingerprint
+
+
 @dataclass(frozen=True)
 class OnEveryTarget:
     """The files every one of these targets has: `path in it`."""
@@ -88,9 +131,9 @@ class Pipeline:
         self.settings = settings
         self.state = state
         self.clock = clock
-        self.feeds = FeedBuilder(
-            settings, state, full_check=full_check, full=full, keep_pool=long_lived
-        )
+        self.feeds = FeedBuilder(settings, state, full=full)
+        self.renderer = pool.Renderer(full_check=full_check, brotli=settings.server.brotli)
+        self.long_lived = long_lived
         self.stores = open_stores(settings) if stores is None else list(stores)
         self._admitting = stores is not None
         self.targets = [
@@ -105,7 +148,7 @@ class Pipeline:
 
     def close(self) -> None:
         """Stop the render pool a big site keeps between builds."""
-        self.feeds.renderer.shutdown()
+        self.renderer.shutdown()
 
     def run(self, *, scan: bool = True) -> BuildReport:
         """Build and publish every feed whose bytes changed; record the outcome.
@@ -213,17 +256,12 @@ class Pipeline:
             self.state.forget_parsed(None if self.feeds.full else touched)
         report.problems.extend(selection.problems)
         pending = Pending(stages=stages)
-        # Building the feeds selects their items, renders and checks their documents (timed
-        # as such); what it gives back as it goes, when many are held, is published then.
+        # Planning selects the feeds' items as it goes; each document it yields is
+        # rendered and checked meanwhile (timed as such).
         with stages.timing("select"):
-            making = self.feeds.build(moment, selection, touched, held, pending, self.present)
-            with closing(making):  # a publish that fails stops the making at once
-                while True:
-                    try:
-                        self._publish(next(making), report)
-                    except StopIteration as done:
-                        built = done.value
-                        break
+            plan = self.feeds.plan(moment, selection, touched, held, self.present)
+            self._make(plan.documents, len(plan.built.specs), now, pending, report)
+            built = plan.built
         with stages.timing("render"):
             pending.outputs += self.pages.files(built.specs, built.newest)
         report.failures.extend(pending.failures)
@@ -233,6 +271,29 @@ class Pipeline:
             self.feeds.history.record(built.emptiness, now)
             self.state.record_feeds(moment, built.held, forget=built.failed)
             self._remove(built, report)
+
+    def _make(
+        self,
+        documents: Generator[Planned, None, None],
+        feeds: int,
+        now: datetime,
+        pending: Pending,
+        report: BuildReport,
+    ) -> None:
+        """Render and check every document planned, here or in the render pool (a site of
+        POOL_FEEDS feeds that builds again and again keeps it), into `pending`; what is
+        held past SPILL_BYTES is published at once."""
+        self.renderer.keep_pool(self.long_lived and feeds >= pool.POOL_FEEDS)
+        try:
+            with closing(documents):  # a publish that fails stops the planning at once
+                for planned in documents:
+                    made = functools.partial(_made, planned, pending)
+                    self.renderer.submit(planned.document, now, pending.stages, made)
+                    if spilled := pending.spilled():
+                        self._publish(spilled, report)
+            self.renderer.drain(pending.stages)
+        finally:
+            self.renderer.close()
 
     def _remove(self, built: Built, report: BuildReport) -> None:
         """Take down what a build from scratch would not publish: the files of family
