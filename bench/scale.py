@@ -42,7 +42,7 @@ from sqlalchemy import delete
 from feedsvc.core import config
 from feedsvc.core.stages import STAGES
 from feedsvc.core.text import slugify
-from feedsvc.feeds.plan import is_topic, public_url
+from feedsvc.feeds.specs import is_topic, public_url
 from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 from feedsvc.state.schema import subscriptions as subscriptions_table

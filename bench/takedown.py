@@ -26,7 +26,7 @@ from pathlib import Path
 
 from scale import configure, write_store
 
-from feedsvc.feeds.plan import feed_key
+from feedsvc.feeds.specs import feed_key
 from feedsvc.site.pipeline import Pipeline, now_utc
 from feedsvc.state.database import State
 

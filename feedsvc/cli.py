@@ -204,7 +204,7 @@ def stats(ctx: click.Context) -> None:
 def snippet(ctx: click.Context) -> None:
     """Print the <link rel="alternate"> tags for the site's own HTML <head>."""
     from feedsvc.feeds.pages import discovery_links
-    from feedsvc.feeds.plan import FeedDefinition, expand
+    from feedsvc.feeds.specs import FeedDefinition, expand
 
     settings = _settings(ctx)
     definitions = [FeedDefinition.of(feed) for feed in settings.feeds]

@@ -172,3 +172,30 @@ def test_a_smaller_archive_size_seals_the_open_page_at_once(site: Site):
         ["Story 5", "Story 4"],  # already over the new size: sealed as it was
         ["Story 3", "Story 2", "Story 1"],
     ]
+
+
+def test_new_filters_take_out_of_the_open_page_what_they_exclude_and_add_what_they_take(
+    site: Site,
+):
+    """Found by the oracle: after a feed's filters changed, only articles edited since
+    were asked again, so the open page kept one the filters now exclude, and one they
+    now take was never placed; a build from scratch showed otherwise."""
+    feed = '[[feeds]]\nname = "econ"\ncategory = "Economy"\n{}archive_size = 5\n'
+    site.configure(extra=feed.format(""))
+    site.write("a.md", md("Rates Held", categories="['Economy']", tags="['rates']",
+                          published="2026-11-01"))  # fmt: skip
+    site.write("b.md", md("Budget Out", categories="['Economy']", tags="['budget']",
+                          published="2026-11-02"))  # fmt: skip
+    assert site.build().ok
+    page = site.feeds / "econ" / "archive" / "1.atom"
+
+    def titles() -> list[str]:
+        return [e.title for e in feedparser.parse(page.read_bytes()).entries]
+
+    assert titles() == ["Budget Out", "Rates Held"]
+    site.configure(extra=feed.format('tag = ["budget"]\n'))
+    assert site.build().ok
+    assert titles() == ["Budget Out"], "nothing was edited, and Rates Held left"
+    site.configure(extra=feed.format('tag = ["rates"]\n'))
+    assert site.build().ok
+    assert titles() == ["Rates Held"], "and it comes back when the filters take it again"

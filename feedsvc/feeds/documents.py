@@ -20,7 +20,7 @@ from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
 from feedsvc.feeds.formats import FORMATS
-from feedsvc.feeds.plan import FeedDefinition, FeedSpec, archive_path, feed_path, public_url
+from feedsvc.feeds.specs import FeedDefinition, FeedSpec, archive_path, feed_path, public_url
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
 # by an earlier revision is then made again, complete archive pages included.

@@ -10,9 +10,9 @@ every member (a state from before it), the labels are read in full once."""
 from datetime import datetime
 
 from feedsvc.core.config import LabelKind, Settings
-from feedsvc.feeds import plan
+from feedsvc.feeds import specs
 from feedsvc.feeds.documents import layout_digest
-from feedsvc.feeds.plan import FeedDefinition, FeedSpec
+from feedsvc.feeds.specs import FeedDefinition, FeedSpec
 from feedsvc.state.database import State
 from feedsvc.state.history import FeedHistory
 from feedsvc.state.labels import Where
@@ -62,7 +62,7 @@ class FamilyMembers:
         return self._specs()
 
     def _specs(self) -> list[FeedSpec]:
-        return plan.expand(
+        return specs.expand(
             self.definitions,
             self.settings.site,
             lambda kind, where: sorted(self._known[kind, where].items()),

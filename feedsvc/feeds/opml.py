@@ -6,7 +6,7 @@ from lxml import etree
 
 from feedsvc.core.config import SiteSettings
 from feedsvc.feeds.formats import FORMATS
-from feedsvc.feeds.plan import FeedSpec, feed_path, preview_path, public_url
+from feedsvc.feeds.specs import FeedSpec, feed_path, preview_path, public_url
 
 
 def opml(site: SiteSettings, specs: Sequence[FeedSpec]) -> bytes:

@@ -14,7 +14,7 @@ from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import FeedItem
 from feedsvc.feeds.formats import FORMATS
 from feedsvc.feeds.opml import opml
-from feedsvc.feeds.plan import FeedSpec, feed_path, preview_path, public_url
+from feedsvc.feeds.specs import FeedSpec, feed_path, preview_path, public_url
 
 PREVIEW_ITEMS = 5
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from feedsvc.core.layout import OutputFile
-from feedsvc.feeds.plan import next_page
+from feedsvc.feeds.specs import next_page
 
 log = logging.getLogger(__name__)
 

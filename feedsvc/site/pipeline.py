@@ -14,11 +14,11 @@ from feedsvc.core.model import Article, Moment, Problem, digest
 from feedsvc.core.stages import Stages
 from feedsvc.core.text import headline_key
 from feedsvc.feeds import pool
-from feedsvc.feeds.builder import Built, FeedBuilder, Planned
 from feedsvc.feeds.documents import layout_digest
 from feedsvc.feeds.pages import SitePages
-from feedsvc.feeds.plan import topics
+from feedsvc.feeds.planner import Built, FeedPlanner, Planned
 from feedsvc.feeds.select import Selection
+from feedsvc.feeds.specs import topics
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep
@@ -131,7 +131,7 @@ class Pipeline:
         self.settings = settings
         self.state = state
         self.clock = clock
-        self.feeds = FeedBuilder(settings, state, full=full)
+        self.feeds = FeedPlanner(settings, state, full=full)
         self.renderer = pool.Renderer(full_check=full_check, brotli=settings.server.brotli)
         self.long_lived = long_lived
         self.stores = open_stores(settings) if stores is None else list(stores)

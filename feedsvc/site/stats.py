@@ -7,7 +7,7 @@ from pathlib import Path
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import published_files
 from feedsvc.core.stages import STAGES
-from feedsvc.feeds.plan import is_feed, is_topic
+from feedsvc.feeds.specs import is_feed, is_topic
 from feedsvc.state.builds import BuildRecord
 from feedsvc.state.database import State
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Engine, delete, exists, insert, select, update
 from sqlalchemy.engine import Connection
 
-from feedsvc.core.model import Moment
+from feedsvc.core.model import Moment, digest
 from feedsvc.state.labels import Where
 from feedsvc.state.schema import archive_entries, archive_feeds, articles, chunks, visible
 
@@ -79,18 +79,23 @@ class Archive:
         self.engine = engine
 
     def place(self, feed: str, where: Where, size: int, moment: Moment) -> Placement:
-        """Put every article that joined the feed since the last pass on a page."""
+        """Put every article that joined the feed since the last pass on a page. After
+        the feed's filters changed, every article is asked again: any may have left the
+        open page, and any may have joined."""
         now = moment.now
+        selects = digest(where.filters, where.match, where.family)
         with self.engine.begin() as conn:
             row = conn.execute(select(archive_feeds).where(archive_feeds.c.feed == feed)).first()
             placement = Placement(sealed=row.sealed if row else 0)
-            since = row.read if row else None
+            # Placed by these filters before: only what changed since then is asked.
+            known = row is not None and row.selects == selects
+            since = row.read if row is not None and known else None
             count = _prune_open_page(conn, feed, placement.open_page, where, now, since)
             placed = exists().where(
                 (archive_entries.c.feed == feed) & (archive_entries.c.article_id == articles.c.id)
             )
             query = select(articles.c.id, articles.c.published).where(visible(now) & ~placed)
-            if row:
+            if row is not None and known:
                 # Only what changed or fell due since: a full walk costs too much per run.
                 # Those ids by their own indexes first (given the whole condition, SQLite
                 # walks the visible index, or every article of a label, instead).
@@ -119,7 +124,12 @@ class Archive:
                     count = 0
             if rows:
                 conn.execute(insert(archive_entries), rows)
-            values = {"sealed": placement.sealed, "selected": now, "read": moment.read}
+            values = {
+                "sealed": placement.sealed,
+                "selected": now,
+                "read": moment.read,
+                "selects": selects,
+            }
             if row:
                 conn.execute(
                     update(archive_feeds).where(archive_feeds.c.feed == feed).values(values)

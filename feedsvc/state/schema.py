@@ -121,6 +121,9 @@ archive_feeds = Table(
     # `selected` were placed already.
     Column("selected", UTCDateTime, nullable=False),
     Column("read", UTCDateTime, nullable=False),
+    # A digest of the filters the feed's articles were placed by (revision 0005): when
+    # they change, every article is asked again.
+    Column("selects", String(64), nullable=False, server_default=""),
 )
 
 # The articles each feed held (its items and newest archive page) when it was last

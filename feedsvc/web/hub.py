@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from feedsvc.core.layout import content_type
-from feedsvc.feeds.plan import is_topic, public_url
+from feedsvc.feeds.specs import is_topic, public_url
 from feedsvc.web.bodies import TooLarge, read_body
 from feedsvc.websub.callbacks import refusal
 from feedsvc.websub.context import WebSubContext, WebSubPart

@@ -19,7 +19,7 @@ from pathlib import Path
 import brotli
 
 from feedsvc.core.layout import CONTENT_TYPES, content_type, link_header
-from feedsvc.feeds.plan import feed_key, is_feed, public_url
+from feedsvc.feeds.specs import feed_key, is_feed, public_url
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
 from feedsvc.web.conditional import etag_matches
 

@@ -15,7 +15,7 @@ import httpx
 from feedsvc.core.config import Settings
 from feedsvc.core.counters import HUB_FAILURES
 from feedsvc.core.layout import CONTENT_TYPES, link_header
-from feedsvc.feeds import plan
+from feedsvc.feeds import specs
 from feedsvc.state.database import State
 from feedsvc.state.subscriptions import Subscription
 from feedsvc.websub.clients import hub_clients
@@ -51,7 +51,7 @@ class Deliverer(WebSubPart):
         """Start telling everyone about these published files, and about what earlier
         builds left untold; returns at once. `done(seconds)` is called (in a thread)
         once every ping and delivery has ended."""
-        self.context.start(self._announce(plan.topics(self.settings.site.base_url, written), done))
+        self.context.start(self._announce(specs.topics(self.settings.site.base_url, written), done))
 
     async def _announce(self, fresh: dict[str, str], done: Callable[[float], None] | None) -> None:
         started, begun = time.monotonic(), datetime.now(UTC)

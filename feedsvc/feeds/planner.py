@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import EPOCH, FeedItem, Moment, Schedule
-from feedsvc.feeds import plan, select
+from feedsvc.feeds import select, specs
 from feedsvc.feeds.documents import Document, MetaMaker
 from feedsvc.feeds.members import FamilyMembers
 from feedsvc.feeds.pages import preview_html
-from feedsvc.feeds.plan import FeedSpec
 from feedsvc.feeds.select import Selection
+from feedsvc.feeds.specs import FeedSpec
 from feedsvc.state.builds import Held
 from feedsvc.state.database import State
 from feedsvc.state.labels import EVERY
@@ -91,7 +91,7 @@ class Plan:
     documents: Generator[Planned, None, None]
 
 
-class FeedBuilder:
+class FeedPlanner:
     def __init__(self, settings: Settings, state: State, *, full: bool) -> None:
         self.settings = settings
         self.state = state
@@ -148,10 +148,10 @@ class FeedBuilder:
             if asked := self._members_to_ask(labels, touched, held):
                 # The same list when no member came or went: the index and OPML stay.
                 self._specs = self.members.expand(now, asked) or self._specs
-        specs, gone = self._with_past(self._specs, now)
+        feeds, gone = self._with_past(self._specs, now)
         newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
         self._gone = set(gone)
-        built = Built(specs, [], gone=gone, newly_gone=newly_gone)
+        built = Built(feeds, [], gone=gone, newly_gone=newly_gone)
         return Plan(built, self._documents(built, moment, latest, touched, held, labels))
 
     def _documents(
@@ -170,7 +170,7 @@ class FeedBuilder:
             first_named = spec.value is None and not built.newest and spec.feed.select == "all"
             known = held.get(spec.key)
             inputs = self.metas.inputs(spec)
-            there = all(plan.feed_path(spec.key, fmt) in self._present for fmt in spec.formats)
+            there = all(specs.feed_path(spec.key, fmt) in self._present for fmt in spec.formats)
             if (
                 known is not None
                 and known.inputs == inputs
@@ -211,7 +211,7 @@ class FeedBuilder:
             if now - emptied >= keep_for:
                 gone.append(key)
             else:
-                member = plan.member(
+                member = specs.member(
                     families[family], self.settings.site, slug, past.value, emptied
                 )
                 empty.append(member)
@@ -256,25 +256,25 @@ class FeedBuilder:
             Document(
                 self.metas.current(spec, updated, newest_page, tombstones),
                 items,
-                {fmt: plan.feed_path(spec.key, fmt) for fmt in spec.formats},
-                [OutputFile(plan.preview_path(spec.key), preview)],
+                {fmt: specs.feed_path(spec.key, fmt) for fmt in spec.formats},
+                [OutputFile(specs.preview_path(spec.key), preview)],
             ),
             outcome,
         )
         return items
 
-    def expected(self, specs: list[FeedSpec]) -> set[str]:
+    def expected(self, feeds: list[FeedSpec]) -> set[str]:
         """Every file below feeds/ that these feeds publish (their documents in each
         format, previews, archive pages): what a build from scratch would write."""
         sealed = self.archive.sealed_counts()
         found = set()
-        for spec in specs:
-            found.add(plan.preview_path(spec.key))
+        for spec in feeds:
+            found.add(specs.preview_path(spec.key))
             for fmt in spec.formats:
-                found.add(plan.feed_path(spec.key, fmt))
+                found.add(specs.feed_path(spec.key, fmt))
                 if spec.archived:
                     pages = range(1, sealed.get(spec.key, 0) + 2)
-                    found.update(plan.archive_path(spec.key, page, fmt) for page in pages)
+                    found.update(specs.archive_path(spec.key, page, fmt) for page in pages)
         return found
 
     def _members_to_ask(
@@ -359,7 +359,7 @@ class FeedBuilder:
             meta = self.metas.page(
                 spec, page, placement.sealed, select.feed_updated(items) or empty_date
             )
-            paths = {fmt: plan.archive_path(spec.key, page, fmt) for fmt in spec.formats}
+            paths = {fmt: specs.archive_path(spec.key, page, fmt) for fmt in spec.formats}
             yield from self._emit(Document(meta, items, paths), outcome)
         outcome.ids |= set(members)
         return placement.open_page
