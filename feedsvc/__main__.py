@@ -1,3 +1,3 @@
-from feedsvc.cli import main
+from feedsvc.cli import program
 
-main()
+program()

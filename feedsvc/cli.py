@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 SHOWN_FILES = 12  # a first build of a big site writes thousands
+_serving = False  # `serve` or `run` started: the process leaves as Python does
 
 
 def _count(number: int, noun: str) -> str:
@@ -289,6 +290,8 @@ def _allow_files(wanted: int) -> None:
 def _serve(
     ctx: click.Context, host: str | None, port: int | None, *, scheduled: bool, workers: int | None
 ) -> None:
+    global _serving
+    _serving = True
     # Here, not at the top: the server's imports cost a one-off command a sixth of a second.
     import functools
     import tempfile
@@ -454,3 +457,22 @@ def _with_state_url(ctx: click.Context, url: str | None) -> Settings:
 def _rows(counts: dict[str, int]) -> str:
     listed = ", ".join(f"{table} {n:,}" for table, n in counts.items() if n)
     return f"{_count(sum(counts.values()), 'row')} ({listed or 'none'})"
+
+
+def program() -> None:
+    """`feedsvc` as a program. A one-off command leaves without Python's teardown of
+    every module and object, 0.1-0.2 s after a build: its state is closed, its uploads
+    and announcements waited for, and its output and logs are flushed here. A server
+    leaves as Python does."""
+    try:
+        main()
+    except SystemExit as done:
+        if _serving:
+            raise
+        code = done.code
+    if isinstance(code, str):
+        print(code, file=sys.stderr)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code if isinstance(code, int) else 0 if code is None else 1)

@@ -102,3 +102,24 @@ def test_a_missing_article_folder_is_an_error_not_a_traceback(site: Site):
 def test_the_repository_config_checks_clean():
     result = feedsvc("--config", str(REPO / "config.toml"), "check")
     assert result.returncode == 0, result.stdout
+
+
+def test_a_one_off_command_leaves_at_once_with_its_output_whole_and_its_exit_code(site: Site):
+    """`feedsvc` skips Python's teardown after a one-off command (0.1-0.2 s): what it
+    printed and logged still arrives whole, and the exit code is the command's own."""
+    named = "".join(f'[[feeds]]\nname = "desk-{n}"\ncategory = "Desk {n}"\n' for n in range(60))
+    site.configure(extra=named)
+    done = feedsvc("--config", str(site.config), "snippet")
+    assert done.returncode == 0, done.stderr
+    links = done.stdout.splitlines()
+    assert len(links) == 60 * 3 and links[-1].startswith('<link rel="alternate"')
+    site.write("a.txt", page("Harbour Opens", "Boats came in."))
+    built = feedsvc("--config", str(site.config), "build")
+    assert built.returncode == 0, built.stderr
+    assert built.stdout.startswith("1 article; written: ")
+    refused = feedsvc("--config", str(site.root / "missing.toml"), "build")
+    assert refused.returncode == 2 and "config file not found" in refused.stderr
+    site.write("broken.md", "+++\ntitle = \n+++\nBody.\n")
+    checked = feedsvc("--config", str(site.config), "check")
+    assert checked.returncode == 1, checked.stdout
+    assert "broken.md" in checked.stdout and ": 1 error, " in checked.stdout.splitlines()[-1]
