@@ -62,17 +62,22 @@ def md(title: str, body: str = "Body.", **fields: str) -> str:
 class Clock:
     """The time a test's builds go by (`site.build(clock=clock)`), moved on by the test
     instead of waited for: dates in feeds are whole seconds, so a test that needs a
-    later date once slept a second."""
+    later date once slept a second. It runs with the real clock, so a build on the real
+    clock (another process) is never later than it."""
 
     def __init__(self) -> None:
-        self.now = datetime.now(UTC).replace(microsecond=0)
+        self.ahead = timedelta(0)
 
     def __call__(self) -> datetime:
-        return self.now
+        return (datetime.now(UTC) + self.ahead).replace(microsecond=0)
+
+    @property
+    def now(self) -> datetime:
+        return self()
 
     def advance(self, seconds: float = 1) -> datetime:
-        self.now += timedelta(seconds=seconds)
-        return self.now
+        self.ahead += timedelta(seconds=seconds)
+        return self()
 
 
 @pytest.fixture
