@@ -78,7 +78,7 @@ class Site:
         subscribers told. full: render everything again, sealed archive pages too;
         scan=False: from the state as it is, the stores unread."""
         mirrors = []
-        if any(target.kind != "local" for target in self.settings.publish):
+        if self.settings.upload_targets:  # else their module is not even imported
             from feedsvc.publish.mirror import mirrors_for
 
             mirrors = mirrors_for(self.settings, self.state)
@@ -120,9 +120,11 @@ class Site:
 
     def check(self, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
         """Every problem a build would meet, found without writing anything."""
-        problems = inspect(self.settings, progress, stores=self.stores)
-        known = self.state.history.known()
-        return problems + emptied_members(self.settings, known, self.clock())
+        return inspect(self.settings, progress, stores=self.stores) + self.emptied()
+
+    def emptied(self) -> list[Problem]:
+        """Family members whose last article went: served empty, then gone (410)."""
+        return emptied_members(self.settings, self.state.history.known(), self.clock())
 
     def stats(self) -> list[str]:
         """The store's size, the feeds, what is published, the last build's stages."""

@@ -77,11 +77,12 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
         )
 
 
-def _site(ctx: click.Context, *, publishing: bool = True) -> Site:
-    """The site of the config the command was given (feedsvc.api, as an embedder has it)."""
+def _site(ctx: click.Context, settings: Settings | None = None, *, publishing: bool = True) -> Site:
+    """The site of the config the command was given (feedsvc.api, as an embedder has it);
+    `settings`: that config, when the command has read it already."""
     from feedsvc.api import Site
 
-    settings = _settings(ctx)
+    settings = settings or _settings(ctx)
     return Site(settings, _state(ctx, settings, publishing=publishing))
 
 
@@ -263,17 +264,11 @@ def check(ctx: click.Context) -> None:
 
 def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     """What the state says of family members left empty (nothing if there is no state)."""
-    from feedsvc.site.pipeline import emptied_members, now_utc
-
     url = settings.state.url
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         return []
-    state = _state(ctx, settings)
-    try:
-        known = state.history.known()
-    finally:
-        state.close()
-    return emptied_members(settings, known, now_utc())
+    with _site(ctx, settings) as site:
+        return site.emptied()
 
 
 def _allow_files(wanted: int) -> None:
@@ -394,7 +389,6 @@ def state_group() -> None:
 @click.pass_context
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
-
     root = ctx.find_root()
     state = _state(root, _with_state_url(root, url), publishing=False)
     try:
@@ -464,6 +458,7 @@ def program() -> None:
     every module and object, 0.1-0.2 s after a build: its state is closed, its uploads
     and announcements waited for, and its output and logs are flushed here. A server
     leaves as Python does."""
+    code: int | str | None = 0
     try:
         main()
     except SystemExit as done:

@@ -424,6 +424,11 @@ class Settings(_Section):
         return next(target.path for target in self.publish if target.kind == "local")
 
     @property
+    def upload_targets(self) -> list[PublishSettings]:
+        """The targets uploads copy the local folder to (S3, WebDAV)."""
+        return [target for target in self.publish if target.kind != "local"]
+
+    @property
     def hubs(self) -> list[str]:
         """The hubs feeds advertise: the configured ones, else the built-in one."""
         if self.websub.hubs:

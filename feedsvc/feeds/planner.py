@@ -45,7 +45,7 @@ class Planned:
     and the fingerprint to remember once it is published."""
 
     document: Document
-    outcome: "Outcome"
+    outcome: Outcome
     fingerprint: bytes
 
 

@@ -194,6 +194,5 @@ def mirrors_for(settings: Settings, state: "State") -> list[Mirror]:
             upload_for(target),
             (settings.server.max_age, settings.server.archive_max_age),
         )
-        for target in settings.publish
-        if target.kind != "local"
+        for target in settings.upload_targets
     ]
