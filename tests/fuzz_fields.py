@@ -89,6 +89,35 @@ _EDGE_IMAGES = (
     | WRONG_TYPES
 )
 
+_USUAL_MEDIA = st.lists(
+    st.fixed_dictionaries(
+        {"url": st.sampled_from(["/audio/ep.mp3", "https://cdn.example/v.mp4"]) | _USUAL_URLS},
+        optional={
+            "type": st.sampled_from(["audio/mpeg", "video/mp4", "audio/x-m4a"]),
+            "length": st.integers(0, 10**9),
+            "duration": st.integers(0, 10**5) | st.sampled_from(["1:02:03", "45:00", "7"]),
+            "title": hostile.map(lambda t: t[: LENGTHS["media.title"]]),
+        },
+    ),
+    max_size=3,
+)
+_EDGE_MEDIA = (
+    st.lists(
+        st.fixed_dictionaries(
+            {"url": _EDGE_URLS},
+            optional={
+                "type": st.sampled_from(["audio", "", "audio/mpeg; x"]) | WRONG_TYPES,
+                "duration": st.sampled_from([-1, 10**8, "1:60", "soon", 1.5]) | WRONG_TYPES,
+                "title": _around(LENGTHS["media.title"]),
+            },
+        ),
+        min_size=1,
+        max_size=COUNTS["media"] + 2,
+    )
+    | st.sampled_from(["[", "{}", "[1]"])
+    | WRONG_TYPES
+)
+
 FIELD_VALUES = {
     "id": _text("id"),
     "slug": _text("slug"),
@@ -105,6 +134,7 @@ FIELD_VALUES = {
     "updated": _field(_USUAL_DATES, _EDGE_DATES),
     "url": _field(_USUAL_URLS, _EDGE_URLS),
     "image": _field(_USUAL_IMAGES, _EDGE_IMAGES),
+    "media": _field(_USUAL_MEDIA, _EDGE_MEDIA),
     "draft": _field(st.just(False), st.just(True) | WRONG_TYPES),
 }
 REQUIRED = {

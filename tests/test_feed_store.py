@@ -224,3 +224,23 @@ def test_a_source_feed_over_the_limit_is_not_read_past_it(site: Site, origin, mo
         f"{base}/rss: warning: the feed is over 65,536 bytes; not read (1 failed fetches in a row)"
     ]
     assert [e.id for e in entries(site)] == ["cms-item-991"]
+
+
+def test_a_podcast_episodes_audio_and_duration_come_through():
+    parsed = feedparser.parse(
+        b"""<?xml version="1.0"?><rss version="2.0"
+        xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title>
+        <item><title>Episode 4</title><guid isPermaLink="false">ep-4</guid><description>Talk.</description>
+        <itunes:duration>41:07</itunes:duration>
+        <enclosure url="https://cdn.example.org/ep4.mp3" type="audio/mpeg" length="9900"/>
+        </item></channel></rss>"""
+    )
+    fields, body = entry_fields(parsed.entries[0])
+    article = build(fields, store="old-cms", key="ep-4", origin="o", site=SITE, body_html=body)
+    (audio,) = article.media
+    assert (audio.url, audio.type, audio.length, audio.duration) == (
+        "https://cdn.example.org/ep4.mp3",
+        "audio/mpeg",
+        9900,
+        2467,
+    )

@@ -306,6 +306,8 @@ def feed_is_valid(article) -> None:
         body_html=article.body_html,
         authors=article.authors,
         categories=article.categories,
+        image=article.image,
+        media=article.media,
     )
     for fmt, form in FORMATS.items():
         body = form.render(_meta(), [item])

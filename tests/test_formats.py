@@ -96,6 +96,8 @@ url = "https://example.org/2026/storm/"
     ):
         assert gone not in body, gone
     assert "<em>torn off</em>" in body
+    # A frame from a site no reader knows is a link to it, not nothing.
+    assert '<a href="https://ads.example/x">Embedded content: ads.example</a>' in body
     assert '<a href="https://example.org/2026/storm/photos.html">Photos</a>' in body
     assert '<img src="https://example.org/img/roof.jpg" alt="A roof">' in body
     for kept in (

@@ -41,7 +41,7 @@ from feedsvc.store.record import (
 
 SCALE = float(os.environ.get("FEEDSVC_FUZZ_SCALE", "1"))
 SITE = SiteContext("https://news.example/{slug}/", ZoneInfo("Asia/Almaty"), 300)
-NAMED = re.compile(r"^(unknown field '|give exactly one of body_html|(\w+)(\.\w+)?: )")
+NAMED = re.compile(r"^(unknown field '|give exactly one of body_html|(\w+)(\[\d+\])?(\.\w+)?: )")
 HERE = Path(__file__).parent
 
 
@@ -79,6 +79,8 @@ def test_any_record_is_an_article_within_the_limits_or_a_refusal_naming_its_fiel
         assert when is None or FIRST_YEAR <= when.year <= LAST_YEAR
     if article.image is not None:
         assert article.image.url.startswith(("http://", "https://"))
+    for media in article.media:
+        assert media.url.startswith(("http://", "https://")) and "/" in media.type
 
 
 def _visible(article: SourceArticle | None, now: datetime) -> bool:

@@ -34,6 +34,12 @@ def titles(site: Site) -> list[str]:
         ({"author": [f"Автор {n}" for n in range(21)]}, "author: 21 given, over the 20"),
         ({"language": "😀"}, "language: '😀' is not a language tag"),
         ({"summary": "ы" * 10_001}, "summary: 10,001 characters, over the 10,000 allowed"),
+        ({"media": [{"url": "https://cdn.example/ep1"}]}, "media[0].type: cannot tell from the URL"),
+        ({"media": [{"url": "/a.mp3", "duration": "1:75"}]}, "media[0].duration: must be seconds"),
+        ({"media": [{"url": "/a.mp3", "bitrate": 128}]}, "media[0]: unknown field 'bitrate'"),
+        ({"media": [{"url": "data:audio/mpeg;base64,AA"}]}, "media[0].url: must be an absolute"),
+        ({"media": [{"url": f"/{n}.mp3"} for n in range(21)]}, "media: 21 given, over the 20"),
+        ({"media": "not json"}, "media: not a JSON list"),
     ],
 )  # fmt: skip
 def test_a_record_that_would_break_a_feed_is_refused_by_name(site: Site, fields, reason):

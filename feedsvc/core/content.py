@@ -6,6 +6,8 @@ import re
 import lxml.html
 import nh3
 
+from feedsvc.core import embeds
+from feedsvc.core.model import Media
 from feedsvc.core.text import clean_text, collapse_spaces
 
 TAGS = frozenset(
@@ -18,7 +20,7 @@ TAGS = frozenset(
 )  # fmt: skip
 ATTRIBUTES = {
     "a": {"href", "title", "hreflang"},
-    "img": {"src", "alt", "title", "width", "height"},
+    "img": {"src", "srcset", "sizes", "alt", "title", "width", "height"},
     "abbr": {"title"},
     "blockquote": {"cite"},
     "q": {"cite"},
@@ -27,16 +29,21 @@ ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "time": {"datetime"},
 }
-# Removed with everything inside them; other unknown tags lose only the tag.
-DROPPED_WITH_CONTENT = frozenset({"script", "style", "iframe", "object", "embed", "template"})
+# Removed with everything inside them; other unknown tags lose only the tag. (Players,
+# audio and video are links by then: core.embeds.)
+DROPPED_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "template", "noscript", "video", "audio"}
+)
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
 _SENTENCE_STOP = re.compile(r"[\s,;:.!?\u2026-]+$")
 
 
-def sanitize(body_html: str, base_url: str) -> str:
-    """Only what news needs survives; relative links and images resolve against base_url."""
-    return nh3.clean(
-        clean_text(body_html),
+def sanitize(body_html: str, base_url: str) -> tuple[str, list[Media]]:
+    """Only what news needs survives; relative links and images resolve against base_url.
+    Returns the HTML and the audio and video it held (now links in it)."""
+    body, media = embeds.rewrite(clean_text(body_html), base_url)
+    cleaned = nh3.clean(
+        body,
         tags=set(TAGS),
         attributes={tag: set(attrs) for tag, attrs in ATTRIBUTES.items()},
         clean_content_tags=set(DROPPED_WITH_CONTENT),
@@ -44,6 +51,7 @@ def sanitize(body_html: str, base_url: str) -> str:
         link_rel=None,
         url_relative=("rewrite_with_base", base_url),
     ).strip()
+    return cleaned, media
 
 
 def first_paragraph_text(body_html: str) -> str:
@@ -74,3 +82,24 @@ def summary_html(given: str | None, body_html: str, length: int) -> str:
     """
     text = collapse_spaces(clean_text(given)) if given else first_paragraph_text(body_html)
     return html.escape(cut(text, length), quote=False)
+
+
+def capped(body_html: str, limit: int, link: str) -> str:
+    """The body cut to whole top-level blocks within `limit` bytes of UTF-8, ending in a
+    link to the article; as it is when within."""
+    if len(body_html) <= limit // 4 or len(body_html.encode()) <= limit:
+        return body_html
+    more = f'<p><a href="{html.escape(link)}">Continue reading\u2026</a></p>'
+    budget = limit - len(more.encode())
+    kept: list[str] = []
+    for block in lxml.html.fragments_fromstring(body_html):
+        text = (
+            html.escape(block, quote=False)
+            if isinstance(block, str)
+            else lxml.html.tostring(block, encoding="unicode", with_tail=True)
+        )
+        budget -= len(text.encode())
+        if budget < 0:
+            break
+        kept.append(text)
+    return "".join(kept) + more

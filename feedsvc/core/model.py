@@ -54,6 +54,22 @@ class Image:
 
 
 @dataclass(frozen=True)
+class Media:
+    """Audio or video of an article: an enclosure, media:content, a JSON Feed attachment."""
+
+    url: str
+    type: str  # a media type: audio/mpeg, video/mp4
+    length: int | None = None  # bytes
+    duration: int | None = None  # seconds
+    title: str = ""
+
+    @property
+    def kind(self) -> str:
+        """ "audio", "video" or another top-level type, as MRSS's medium names them."""
+        return self.type.partition("/")[0]
+
+
+@dataclass(frozen=True)
 class SourceArticle:
     """An article as a store read it, before it has an identity.
 
@@ -76,6 +92,7 @@ class SourceArticle:
     slug: str | None = None
     url: str | None = None
     image: Image | None = None
+    media: tuple[Media, ...] = ()
     published: datetime | None = None  # as the source states them
     updated: datetime | None = None
     draft: bool = False
@@ -83,6 +100,8 @@ class SourceArticle:
     # When the file was last written, for an article that states no date: its
     # published date when first seen (so undated pages keep their own order).
     file_time: datetime | None = None
+    # Worth telling about the article as read, though it went in: "body cut at 1 MB".
+    warnings: tuple[str, ...] = ()
 
     @cached_property
     def content_hash(self) -> str:
@@ -97,6 +116,7 @@ class SourceArticle:
             self.region,
             self.language,
             self.image,
+            self.media,
         )
 
     @cached_property
@@ -107,6 +127,7 @@ class SourceArticle:
     def to_json(self) -> str:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["image"] = None if self.image is None else self.image.__dict__
+        data["media"] = [media.__dict__ for media in self.media]
         return json.dumps(data, ensure_ascii=False, default=datetime.isoformat)
 
     @classmethod
@@ -120,6 +141,7 @@ class SourceArticle:
                 data[f.name] = tuple(data[f.name])
         if data["image"] is not None:
             data["image"] = Image(**data["image"])
+        data["media"] = tuple(Media(**media) for media in data.get("media", ()))
         return cls(**data)
 
 
@@ -149,6 +171,7 @@ class FeedItem:
     authors: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()  # the article's categories, then its tags
     image: Image | None = None
+    media: tuple[Media, ...] = ()
     language: str | None = None
 
     @classmethod
@@ -165,6 +188,7 @@ class FeedItem:
             authors=src.authors,
             categories=tuple(dict.fromkeys((*src.categories, *src.tags))),
             image=src.image,
+            media=src.media,
             language=src.language,
         )
 

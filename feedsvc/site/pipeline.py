@@ -28,7 +28,7 @@ from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
 from feedsvc.store import Progress, Store, StoreError, latest, no_progress
 from feedsvc.store.configured import open_stores, site_context
-from feedsvc.store.record import SiteContext, admit_scan
+from feedsvc.store.record import READER_REVISION, SiteContext, admit_scan
 
 log = logging.getLogger(__name__)
 
@@ -198,10 +198,14 @@ class Pipeline:
 
     def _readings(self, context: SiteContext) -> list[str]:
         """What shapes the articles each store makes: when it moved (a folder's language,
-        the summary length, the article URL), every source is read again."""
+        the summary length, the article URL, what this release's reader keeps), every
+        source is read again."""
         if self._admitting:
-            return [digest(store.name, context) for store in self.stores]
-        return [digest(conf.model_dump(mode="json"), context) for conf in self.settings.store]
+            return [digest(store.name, context, READER_REVISION) for store in self.stores]
+        return [
+            digest(conf.model_dump(mode="json"), context, READER_REVISION)
+            for conf in self.settings.store
+        ]
 
     def select_latest(self, now: datetime, *, assign: bool = True) -> Selection:
         url = self.settings.site.article_url

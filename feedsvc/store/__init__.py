@@ -86,7 +86,13 @@ class Scan:
     @property
     def problems(self) -> list[Problem]:
         found = [problem for source in self.changed for problem in source.problems]
-        return [*self.warnings, *found]
+        noted = [
+            Problem(article.origin, note, warning=True)
+            for source in self.changed
+            for article in source.articles
+            for note in article.warnings
+        ]
+        return [*self.warnings, *found, *noted]
 
 
 # Told (sources read so far, sources to read) as a scan goes, for a progress bar.

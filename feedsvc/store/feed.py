@@ -6,6 +6,7 @@ GET, follows redirects, and never forgets an item because the source feed
 stopped listing it (feeds only list their newest items).
 """
 
+import re
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
@@ -16,7 +17,7 @@ import httpx
 from feedsvc.core import content
 from feedsvc.core.model import Problem, digest
 from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
-from feedsvc.store.record import SiteContext, build
+from feedsvc.store.record import COUNTS, SiteContext, build
 
 USER_AGENT = "feedsvc (feed store; +https://github.com/feedsvc/feedsvc)"
 MAX_BYTES = 32 * 1024 * 1024  # of a source feed: read as it comes, and no further
@@ -58,6 +59,26 @@ def _image(entry: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _media(entry: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Audio and video enclosures; the episode's itunes:duration goes with the first."""
+    found = []
+    for enclosure in entry.get("enclosures", []):
+        kind = enclosure.get("type", "").partition("/")[0]
+        if kind in ("audio", "video") and enclosure.get("href"):
+            length = enclosure.get("length")
+            found.append(
+                {
+                    "url": enclosure["href"],
+                    "type": enclosure["type"],
+                    "length": int(length) if str(length or "").isdigit() else None,
+                }
+            )
+    duration = str(entry.get("itunes_duration") or "")
+    if found and re.fullmatch(r"\d{1,7}(:[0-5]\d){0,2}", duration):
+        found[0]["duration"] = duration
+    return found[: COUNTS["media"]] or None
+
+
 def entry_fields(entry: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """Article fields and body HTML from a feedparser entry."""
     guid = entry.get("id") or entry.get("link")
@@ -76,6 +97,7 @@ def entry_fields(entry: dict[str, Any]) -> tuple[dict[str, Any], str]:
         "published": _when(entry.get("published_parsed")),
         "updated": _when(dict.get(entry, "updated_parsed")),  # no fallback to published
         "image": _image(entry),
+        "media": _media(entry),
     }
     return fields, body
 

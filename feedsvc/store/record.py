@@ -5,6 +5,7 @@ bad record is reported as `path:line: field: reason` and skipped: nothing that
 comes out of here can make a feed fail its check.
 """
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -15,7 +16,8 @@ from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
 from feedsvc.core import content
-from feedsvc.core.model import Image, Problem, SourceArticle
+from feedsvc.core.media import MEDIA_TYPE, guessed_type
+from feedsvc.core.model import Image, Media, Problem, SourceArticle
 from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
 from feedsvc.store import RecordError, Scan
 
@@ -25,23 +27,31 @@ if TYPE_CHECKING:
 FIELDS = frozenset(
     {
         "id", "slug", "title", "summary", "author", "categories", "tags", "region",
-        "language", "published", "updated", "url", "image", "draft",
+        "language", "published", "updated", "url", "image", "media", "draft",
     }
 )  # fmt: skip
 BODY_FIELDS = frozenset({"body_html", "body_markdown"})
 IMAGE_FIELDS = frozenset({"url", "alt", "type", "length"})
+MEDIA_FIELDS = frozenset({"url", "type", "length", "duration", "title"})
 _URL = re.compile(r"^https?://[^/\s]+")
-_MEDIA_TYPE = re.compile(r"^[\w.+-]+/[\w.+-]+$")
+# Raised whenever the same record makes another article (the sanitiser keeps more, say):
+# every store's sources are then read again, so what is published equals a fresh build.
+READER_REVISION = 2
 
 # The most characters a one-line field may have, and the most values a list field.
 LENGTHS = {
     "id": 200, "slug": 200, "title": 500, "summary": 10_000, "author": 200,
     "categories": 100, "tags": 100, "region": 100, "language": 35, "url": 2000,
     "image.url": 2000, "image.alt": 1000, "image.type": 100,
+    "media.url": 2000, "media.type": 100, "media.title": 500,
 }  # fmt: skip
-COUNTS = {"author": 20, "categories": 50, "tags": 50}
+COUNTS = {"author": 20, "categories": 50, "tags": 50, "media": 20}
 BODY_MAX = 4 * 1024 * 1024  # characters of article HTML or Markdown
+# Bytes of an item's body as published: what Google News takes. A longer one is cut at a
+# block, with a link to the article, and the article is named in a warning.
+ITEM_BODY_MAX = 1_000_000
 IMAGE_MAX_BYTES = 10**12
+DURATION_MAX = 10**7  # seconds: nearly four months
 # Dates a feed can carry: RFC 822 wants a four-digit year, and readers mistake dates
 # before the 20th century for errors.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -164,15 +174,77 @@ def _image(value: Any, base: str) -> Image | None:
     if length is not None and not (whole and 0 <= length <= IMAGE_MAX_BYTES):
         raise RecordError("image.length: must be a whole number of bytes, at most 10**12")
     url = _checked_url("image.url", _text("image.url", value.get("url"), required=True) or "", base)
-    media_type = _text("image.type", value.get("type"))
-    if media_type is not None and not _MEDIA_TYPE.match(media_type):
-        raise RecordError(f"image.type: {media_type!r} is not a media type like image/jpeg")
+    stated = _text("image.type", value.get("type"))
+    if stated is not None and not MEDIA_TYPE.match(stated):
+        raise RecordError(f"image.type: {stated!r} is not a media type like image/jpeg")
     return Image(
         url=_within("image.url", url),
         alt=_text("image.alt", value.get("alt")) or "",
-        type=media_type,
+        type=stated,
         length=length,
     )
+
+
+def _duration(name: str, value: Any) -> int | None:
+    """Whole seconds, given as a number or as H:MM:SS or MM:SS."""
+    if value is None or value == "":
+        return None
+    seconds: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = value
+    elif isinstance(value, str) and re.fullmatch(r"\d{1,7}(:[0-5]\d){0,2}", value.strip()):
+        for part in value.strip().split(":"):
+            seconds = (seconds or 0) * 60 + int(part)
+    if seconds is None or not 0 <= seconds <= DURATION_MAX:
+        raise RecordError(f"{name}: must be seconds or H:MM:SS, got {value!r}")
+    return round(seconds)
+
+
+def _media(value: Any, base: str) -> tuple[Media, ...]:
+    """`media = [{url, type, length, duration, title}]`: audio and video of the article.
+    A database column may hold the list as JSON text."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else []
+        except json.JSONDecodeError as exc:
+            raise RecordError(f"media: not a JSON list ({exc})") from None
+    if isinstance(value, Mapping):
+        value = [value]
+    if not isinstance(value, list | tuple) or not all(isinstance(v, Mapping) for v in value):
+        raise RecordError("media: must be a list of tables with url, type, length, duration")
+    if len(value) > COUNTS["media"]:
+        raise RecordError(f"media: {len(value)} given, over the {COUNTS['media']} allowed")
+    found = []
+    for number, item in enumerate(value):
+        name = f"media[{number}]"
+        if unknown := sorted(set(item) - MEDIA_FIELDS):
+            known = ", ".join(sorted(MEDIA_FIELDS))
+            raise RecordError(f"{name}: unknown field {unknown[0]!r} (known: {known})")
+        url = _text("media.url", item.get("url"), required=True) or ""
+        url = _within("media.url", _checked_url(f"{name}.url", url, base))
+        stated = _text("media.type", item.get("type"))
+        guessed = guessed_type(url)
+        if stated is None and guessed is None:
+            raise RecordError(f"{name}.type: cannot tell from the URL; give one like audio/mpeg")
+        media_type = stated or guessed or ""
+        if not MEDIA_TYPE.match(media_type):
+            raise RecordError(f"{name}.type: {media_type!r} is not a media type like audio/mpeg")
+        length = item.get("length")
+        if length is not None and not (
+            isinstance(length, int)
+            and not isinstance(length, bool)
+            and 0 <= length <= IMAGE_MAX_BYTES
+        ):
+            raise RecordError(f"{name}.length: must be a whole number of bytes, at most 10**12")
+        title = _text("media.title", item.get("title")) or ""
+        found.append(
+            Media(
+                url, media_type, length, _duration(f"{name}.duration", item.get("duration")), title
+            )
+        )
+    return tuple(found)
 
 
 def _language(value: Any) -> str | None:
@@ -213,7 +285,17 @@ def build(
     slug = _text("slug", fields.get("slug"))
     url = _url("url", fields.get("url"))
     base = url or article_link(site.article_url, slugify(slug or title))
-    body = content.sanitize(body_html, base)
+    body, found_media = content.sanitize(body_html, base)
+    media = _media(fields.get("media"), base)
+    stated_urls = {m.url for m in media}
+    media += tuple(m for m in found_media if m.url not in stated_urls)[: COUNTS["media"]]
+    warnings = ()
+    if (size := len(body.encode())) > ITEM_BODY_MAX:
+        body = content.capped(body, ITEM_BODY_MAX, base)
+        warnings = (
+            f"body: {size:,} bytes as published, over the {ITEM_BODY_MAX:,} feed readers "
+            "take; cut after the last whole block that fits, with a link to the article",
+        )
     return SourceArticle(
         store=store,
         key=key,
@@ -232,9 +314,11 @@ def build(
         slug=slugify(slug) if slug else None,
         url=url,
         image=_image(fields.get("image"), base),
+        media=media,
         published=parse_when("published", fields.get("published"), site.zone),
         updated=parse_when("updated", fields.get("updated"), site.zone),
         draft=draft,
+        warnings=warnings,
     )
 
 
@@ -257,6 +341,7 @@ def admit(article: SourceArticle, site: SiteContext) -> SourceArticle:
         "image": None
         if image is None
         else {"url": image.url, "alt": image.alt, "type": image.type, "length": image.length},
+        "media": [media.__dict__ for media in article.media] or None,
         "published": article.published,
         "updated": article.updated,
         "draft": article.draft,

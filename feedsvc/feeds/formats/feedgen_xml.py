@@ -30,6 +30,18 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
+MEDIUMS = frozenset({"image", "audio", "video"})  # MRSS's medium values for these types
+
+
+def enclosure_of(item: FeedItem) -> tuple[str, str, int | None] | None:
+    """(url, type, length) of an RSS item's one enclosure: its first audio or video, else
+    its lead image."""
+    if item.media:
+        first = item.media[0]
+        return first.url, first.type, first.length
+    if image := item.image:
+        return image.url, image_type(image), image.length
+    return None
 
 
 class _Entry(FeedEntry):
@@ -61,12 +73,25 @@ class _Entry(FeedEntry):
             return element
         for author in item.authors:
             etree.SubElement(element, f"{{{DC_NS}}}creator").text = author
+        # One enclosure (the RSS Advisory Board's advice, and what podcast apps take):
+        # the first audio or video, else the lead image. media:content lists them all.
+        if enclosure := enclosure_of(item):
+            url, mime, length = enclosure
+            # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
+            etree.SubElement(element, "enclosure", url=url, length=str(length or 0), type=mime)
+        for media in item.media:
+            content = etree.SubElement(
+                element, f"{{{MEDIA_NS}}}content", url=media.url, type=media.type
+            )
+            if media.length:
+                content.set("fileSize", str(media.length))
+            content.set("medium", media.kind if media.kind in MEDIUMS else "document")
+            if media.duration is not None:
+                content.set("duration", str(media.duration))
+            if media.title:
+                etree.SubElement(content, f"{{{MEDIA_NS}}}title").text = media.title
         if image := item.image:
             mime = image_type(image)
-            # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
-            etree.SubElement(
-                element, "enclosure", url=image.url, length=str(image.length or 0), type=mime
-            )
             media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=image.url, type=mime)
             if image.length:
                 media.set("fileSize", str(image.length))
@@ -187,6 +212,9 @@ def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta, fmt: str) -> No
     fe.language = meta.language_of(item)
     if item.authors:
         fe.author([{"name": author} for author in item.authors])
+    for media in item.media:
+        fe.link(href=media.url, rel="enclosure", type=media.type, length=media.length,
+                title=media.title or None)  # fmt: skip
     if image := item.image:
         fe.link(href=image.url, rel="enclosure", type=image_type(image), length=image.length)
 

@@ -39,14 +39,25 @@ def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
         data["tags"] = list(item.categories)
     if language := meta.language_of(item):
         data["language"] = language
+    attachments = [_attachment(m.url, m.type, m.title, m.length, m.duration) for m in item.media]
     if image := item.image:
-        attachment: dict[str, Any] = {"url": image.url, "mime_type": image_type(image)}
-        if image.alt:
-            attachment["title"] = image.alt
-        if image.length:
-            attachment["size_in_bytes"] = image.length
-        data["attachments"] = [attachment]
+        attachments.append(_attachment(image.url, image_type(image), image.alt, image.length))
+    if attachments:
+        data["attachments"] = attachments
     return data
+
+
+def _attachment(
+    url: str, mime: str, title: str, length: int | None, duration: int | None = None
+) -> dict[str, Any]:
+    attachment: dict[str, Any] = {"url": url, "mime_type": mime}
+    if title:
+        attachment["title"] = title
+    if length:
+        attachment["size_in_bytes"] = length
+    if duration is not None:
+        attachment["duration_in_seconds"] = duration
+    return attachment
 
 
 def render(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
