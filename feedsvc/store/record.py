@@ -289,7 +289,7 @@ def build(
     media = _media(fields.get("media"), base)
     stated_urls = {m.url for m in media}
     media += tuple(m for m in found_media if m.url not in stated_urls)[: COUNTS["media"]]
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if (size := len(body.encode())) > ITEM_BODY_MAX:
         body = content.capped(body, ITEM_BODY_MAX, base)
         warnings = (
