@@ -2,6 +2,7 @@
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -25,6 +26,24 @@ from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples"
+CHROMIUM = shutil.which("chromium")
+# As the machine notes say: no sandbox as root, and no background traffic off 127.0.0.1.
+CHROMIUM_FLAGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium, headless, driven by Playwright."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed")
+    playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
+    with playwright.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield launched
+        launched.close()
 
 
 def free_port() -> int:

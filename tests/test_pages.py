@@ -1,28 +1,11 @@
 """The pages for people, as a person sees them: real headless Chromium, on a phone."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 from conftest import Site, md, page
 
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is a test extra")
-CHROMIUM = shutil.which("chromium")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed")
-# As the machine notes say: no sandbox as root, and no background traffic off 127.0.0.1.
-FLAGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]  # fmt: skip
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
-
-
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

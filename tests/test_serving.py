@@ -48,7 +48,7 @@ def test_every_feed_response_names_its_hub_and_itself(running, site: Site):
 def test_other_methods_get_405_with_allow(running, site: Site, method):
     response = raw(site, method, "/feeds/main.rss")
     assert response.status == 405
-    assert response.getheader("allow") == "GET, HEAD"
+    assert response.getheader("allow") == "GET, HEAD, OPTIONS"
 
 
 def test_head_has_the_headers_and_no_body(running, site: Site):

@@ -85,8 +85,17 @@ class SiteSettings(_Section):
     empty_family_days: Annotated[int, Field(ge=0, le=36500)] = 30
     # Atom feeds list an article removed from them (RFC 6721) this many days.
     tombstone_days: Annotated[int, Field(ge=0, le=36500)] = 30
+    # X-Robots-Tag on feed documents (not the HTML pages): search engines leave feeds
+    # out of their results. Empty: no header.
+    robots: Annotated[str, Field(pattern=r"^[\w ,:-]{0,200}$")] = "noindex"
+    # Feedly's webfeeds: elements: a wide logo (SVG best), a cover image, the accent
+    # colour (six hex digits), and "card" for its related-stories layout.
+    logo: str = ""
+    cover: str = ""
+    accent_color: Annotated[str, Field(pattern=r"^([0-9A-Fa-f]{6})?$")] = ""
+    related: Literal["", "card"] = ""
 
-    @field_validator("image", "icon")
+    @field_validator("image", "icon", "logo", "cover")
     @classmethod
     def _optional_url(cls, value: str) -> str:
         return value and _absolute_http_url(value)

@@ -42,6 +42,35 @@ def published_files(root: Path) -> Iterator[tuple[str, Path]]:
                 yield relative, file
 
 
+# Browser-based readers fetch feeds from their own origin, conditionally: every published
+# file may be read from any origin, its validators and Link header readable.
+CORS = (
+    ("access-control-allow-origin", "*"),
+    ("access-control-expose-headers", "ETag, Last-Modified, Link"),
+)
+# The answer to a preflight: If-None-Match and If-Modified-Since are not headers a
+# browser sends cross-origin without asking first.
+PREFLIGHT = (
+    *CORS,
+    ("access-control-allow-methods", "GET, HEAD, OPTIONS"),
+    ("access-control-allow-headers", "If-None-Match, If-Modified-Since, Cache-Control"),
+    ("access-control-max-age", "86400"),
+)
+
+
+def is_feed_document(relative: str) -> bool:
+    return relative.rpartition(".")[2] in FEED_MEDIA_TYPES
+
+
+def conventions(relative: str, robots: str) -> list[tuple[str, str]]:
+    """The headers every copy of a published file carries, wherever it is served: CORS,
+    and X-Robots-Tag on feed documents (search results are for the HTML pages)."""
+    headers = list(CORS)
+    if robots and is_feed_document(relative):
+        headers.append(("x-robots-tag", robots))
+    return headers
+
+
 def link_header(hubs: Iterable[str], self_url: str) -> str:
     """WebSub discovery (WebSub 4): the hubs, and the URL the body is the content of."""
     return ", ".join([*(f'<{hub}>; rel="hub"' for hub in hubs), f'<{self_url}>; rel="self"'])

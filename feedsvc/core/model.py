@@ -216,6 +216,17 @@ class Tombstone:
 
 
 @dataclass(frozen=True)
+class Webfeeds:
+    """Feedly's webfeeds: elements (http://webfeeds.org/rss/1.0)."""
+
+    icon: str = ""
+    logo: str = ""
+    cover: str = ""
+    accent_color: str = ""
+    related: str = ""  # "card": the related-stories layout
+
+
+@dataclass(frozen=True)
 class FeedMeta:
     """What a feed document says about itself, apart from its items."""
 
@@ -232,6 +243,7 @@ class FeedMeta:
     complete: bool = False  # ... that is full and final: an archive document (fh:archive)
     image: str = ""
     icon: str = ""
+    webfeeds: "Webfeeds | None" = None
     author: str = ""  # the publisher's name, for Atom entries that name no author
     schedule: Schedule | None = None
     item_language: str = ""  # that of items that state none: the site's

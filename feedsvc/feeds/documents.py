@@ -16,7 +16,7 @@ from importlib.metadata import version
 
 from feedsvc.core.config import FeedFormat, FeedSettings, SiteSettings
 from feedsvc.core.layout import OutputFile
-from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, digest
+from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, Webfeeds, digest
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
 from feedsvc.feeds.formats import FORMATS
@@ -24,7 +24,7 @@ from feedsvc.feeds.specs import FeedDefinition, FeedSpec, archive_path, feed_pat
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
 # by an earlier revision is then made again, complete archive pages included.
-RENDERER_REVISION = 2
+RENDERER_REVISION = 3
 MADE_KEPT = 100_000  # feeds whose input digests are kept
 FIT_ROUNDS = 8  # renderings of a document over the size limit, at most
 
@@ -77,6 +77,8 @@ class MetaMaker:
         self.site = site
         self.schedule = schedule
         self.hubs = tuple(hubs)
+        webfeeds = Webfeeds(site.icon, site.logo, site.cover, site.accent_color, site.related)
+        self.webfeeds = webfeeds if webfeeds != Webfeeds() else None
         self._common = digest(
             renderer_release(), site.model_dump(mode="json"), schedule.minutes, self.hubs
         )
@@ -152,6 +154,7 @@ class MetaMaker:
             archive=archive,
             image=feed.image or site.image,
             icon=site.icon,
+            webfeeds=self.webfeeds,
             author=site.title,
             schedule=None if archive else self.schedule,
             item_language=site.language,

@@ -1,11 +1,28 @@
 """Upload targets: S3-compatible buckets and WebDAV servers, each given one file at a time."""
 
-from typing import Protocol
+import logging
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import httpx
 
 from feedsvc.core.config import PublishSettings
+from feedsvc.core.layout import CORS
+
+log = logging.getLogger(__name__)
+CORS_RULE = {
+    "AllowedOrigins": ["*"],
+    "AllowedMethods": ["GET", "HEAD"],
+    "AllowedHeaders": ["If-None-Match", "If-Modified-Since", "Cache-Control"],
+    "ExposeHeaders": [
+        name.strip() for name in dict(CORS)["access-control-expose-headers"].split(",")
+    ],
+    "MaxAgeSeconds": 86400,
+}
+
+
+def _reads_anywhere(rule: dict[str, Any]) -> bool:
+    return "*" in rule.get("AllowedOrigins", []) and "GET" in rule.get("AllowedMethods", [])
 
 
 class Upload(Protocol):
@@ -20,7 +37,13 @@ class Upload(Protocol):
 
 
 class S3Upload:
-    """Any S3-compatible store, through boto3."""
+    """Any S3-compatible store, through boto3.
+
+    S3 keeps no CORS headers on an object: the bucket's CORS rules give them. The first
+    upload adds a rule letting any origin GET (and read ETag, Last-Modified and Link)
+    to the rules the bucket has, unless one does that already; a store that refuses is
+    logged, and uploads go on.
+    """
 
     def __init__(self, settings: PublishSettings) -> None:
         import boto3
@@ -41,10 +64,37 @@ class S3Upload:
                 s3={"addressing_style": "path"},
             ),
         )
+        self._cors_checked = False
+
+    def _allow_cross_origin_reads(self) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        self._cors_checked = True
+        try:
+            try:
+                rules = self.client.get_bucket_cors(Bucket=self.bucket)["CORSRules"]
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "NoSuchCORSConfiguration":
+                    raise
+                rules = []
+            if any(_reads_anywhere(rule) for rule in rules):
+                return
+            self.client.put_bucket_cors(
+                Bucket=self.bucket, CORSConfiguration={"CORSRules": [*rules, CORS_RULE]}
+            )
+        except (BotoCoreError, ClientError) as exc:
+            log.warning(
+                "bucket %s: cannot set its CORS rules (%s); browser-based readers on other "
+                "sites cannot read its feeds until it allows GET from any origin",
+                self.bucket,
+                exc,
+            )
 
     def put(
         self, path: str, body: bytes, content_type: str, encoding: str, digest: str, caching: str
     ) -> None:
+        if not self._cors_checked:
+            self._allow_cross_origin_reads()
         extra = {"ContentEncoding": encoding} if encoding else {}
         self.client.put_object(
             Bucket=self.bucket,

@@ -60,6 +60,7 @@ def create_app(
         server.max_age,
         server.brotli,
         server.archive_max_age,
+        settings.site.robots,
     )
     files = ReadyFiles(settings.public_dir, serving, server.ready_cache * 2**20)
     tally = metrics.RequestTally()

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from feedsvc.core.layout import CORS, PREFLIGHT
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.conditional import accepts, unmodified_since
 from feedsvc.web.metrics import RequestTally
@@ -48,8 +49,15 @@ def _message(status: int, text: str, extra: Sequence[tuple[bytes, bytes]] = ()) 
     return Reply(status, headers, header_block(headers), body)
 
 
-NOT_FOUND = _message(404, "not found (or not built yet)\n")
-GONE = _message(410, "gone: this feed has had no article for a long while\n")
+def _encoded(headers: Sequence[tuple[str, str]]) -> Headers:
+    return [(name.encode(), value.encode()) for name, value in headers]
+
+
+# A browser-based reader sees these answers too, not a CORS error in their place.
+NOT_FOUND = _message(404, "not found (or not built yet)\n", _encoded(CORS))
+GONE = _message(410, "gone: this feed has had no article for a long while\n", _encoded(CORS))
+_PREFLIGHT = [*_encoded(PREFLIGHT), (b"allow", b"GET, HEAD, OPTIONS")]
+PREFLIGHT_REPLY = Reply(204, _PREFLIGHT, header_block(_PREFLIGHT), b"")
 
 
 class FastLane:
@@ -103,9 +111,11 @@ class FastLane:
         return reply
 
     def _reply(self, method: str, relative: str, headers: dict[bytes, bytes], client: str) -> Reply:
+        if method == "OPTIONS":
+            return PREFLIGHT_REPLY
         if method not in ("GET", "HEAD"):
             text = f"{method} is not allowed here: feeds are read with GET or HEAD\n"
-            return _message(405, text, [(b"allow", b"GET, HEAD")])
+            return _message(405, text, [(b"allow", b"GET, HEAD, OPTIONS")])
         ready = self.files.get(relative)
         if ready is None:
             return GONE if self.files.gone(relative) else NOT_FOUND

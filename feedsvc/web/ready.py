@@ -18,7 +18,7 @@ from pathlib import Path
 
 import brotli
 
-from feedsvc.core.layout import CONTENT_TYPES, content_type, link_header
+from feedsvc.core.layout import CONTENT_TYPES, content_type, conventions, link_header
 from feedsvc.feeds.specs import feed_key, is_feed, public_url
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
 from feedsvc.web.conditional import etag_matches
@@ -71,6 +71,7 @@ class Serving:
     max_age: int
     brotli: bool
     archive_max_age: int = 86400  # complete archive pages
+    robots: str = "noindex"  # X-Robots-Tag of feed documents
 
 
 def _decoded_copy(path: Path, body: bytes, decode: Callable[[bytes], bytes]) -> bytes | None:
@@ -106,6 +107,7 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
             cache_control(root, relative, serving.max_age, serving.archive_max_age).encode(),
         ),
         (b"vary", b"Accept-Encoding"),
+        *((name.encode(), value.encode()) for name, value in conventions(relative, serving.robots)),
     ]
     described: Headers = [
         (b"last-modified", formatdate(int(stat.st_mtime), usegmt=True).encode()),

@@ -28,6 +28,7 @@ SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 DC_NS = "http://purl.org/dc/elements/1.1/"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 TOMBSTONES_NS = "http://purl.org/atompub/tombstones/1.0"  # RFC 6721
+WEBFEEDS_NS = "http://webfeeds.org/rss/1.0"  # Feedly
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 ARCHIVE_RELS = ("current", "prev-archive", "next-archive")
 MEDIUMS = frozenset({"image", "audio", "video"})  # MRSS's medium values for these types
@@ -119,11 +120,26 @@ class _Channel(BaseExtension):
         self.meta: FeedMeta | None = None
 
     def extend_ns(self) -> dict[str, str]:
-        return {"fh": FH_NS, "sy": SY_NS}
+        names = {"fh": FH_NS, "sy": SY_NS}
+        return names | {"webfeeds": WEBFEEDS_NS} if self.meta and self.meta.webfeeds else names
 
     def _archive(self, parent: etree._Element) -> None:
         if self.meta and self.meta.complete:
             xml_elem(f"{{{FH_NS}}}archive", parent)
+
+    def _webfeeds(self, parent: etree._Element) -> None:
+        found = self.meta.webfeeds if self.meta else None
+        if found is None:
+            return
+        for name, url in (("icon", found.icon), ("logo", found.logo)):
+            if url:
+                xml_elem(f"{{{WEBFEEDS_NS}}}{name}", parent).text = url
+        if found.cover:
+            xml_elem(f"{{{WEBFEEDS_NS}}}cover", parent, image=found.cover)
+        if found.accent_color:
+            xml_elem(f"{{{WEBFEEDS_NS}}}accentColor", parent).text = found.accent_color
+        if found.related:
+            xml_elem(f"{{{WEBFEEDS_NS}}}related", parent, layout=found.related, target="browser")
 
     def extend_rss(self, feed: etree._Element) -> etree._Element:
         channel = feed[0]
@@ -138,6 +154,7 @@ class _Channel(BaseExtension):
         for hub in meta.hubs:
             xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
         self._archive(channel)
+        self._webfeeds(channel)
         if meta.schedule:
             period, frequency = meta.schedule.update_period
             xml_elem(f"{{{SY_NS}}}updatePeriod", channel).text = period
@@ -146,6 +163,7 @@ class _Channel(BaseExtension):
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         self._archive(feed)
+        self._webfeeds(feed)
         for tombstone in self.meta.tombstones if self.meta else ():
             etree.SubElement(
                 feed,
