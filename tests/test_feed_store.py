@@ -1,5 +1,6 @@
 """The feed store against real HTTP servers on 127.0.0.1: another feedsvc, and a scripted one."""
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -99,6 +100,12 @@ def test_items_keep_their_guids_dates_and_authors(site: Site, origin):
     assert item.link == f"{base}/2024/budget"  # relative links resolve against the feed's URL
     assert item.author == "Lena Marsh"
     assert "<b>voted</b>" in item.content[0].value
+    # Wire copy keeps its origin in every format.
+    assert item.source == {"href": f"{base}/rss", "title": "Old CMS"}
+    atom = feedparser.parse((site.feeds / "main.atom").read_bytes()).entries[0]
+    assert (atom.source.title, atom.source.id) == ("Old CMS", f"{base}/rss")
+    (own,) = json.loads((site.feeds / "main.json").read_bytes())["items"]
+    assert own["_source"]["title"] == "Old CMS" and own["_source"]["feed_url"] == f"{base}/rss"
 
 
 def test_polls_are_conditional_and_nothing_is_rewritten(site: Site, origin):

@@ -70,11 +70,13 @@ SETTINGS = {
     "main.content": ['"full"', '"summary"'],
     "main.archive_size": ["3", "2"],
     "main.formats": ['["rss", "atom", "json"]', '["atom", "json"]'],
+    "main.exclude_category": ["[]", '["Культура"]'],
     "section.title": ['"Section: {value}"', '"Раздел: {value}"'],
     "section.archive_size": ["2", "4"],
     "section.tag": ["[]", '["budget", "trams"]'],
     "tag.formats": ['["atom"]', '["rss", "atom"]'],
     "economy.description": ['"Money."', '"Деньги."'],
+    "economy.language": ["[]", '["en"]'],
     "latest.limit": ["5", "3"],
 }
 
@@ -100,6 +102,7 @@ limit = {chosen["main.limit"]}
 content = {chosen["main.content"]}
 archive_size = {chosen["main.archive_size"]}
 formats = {chosen["main.formats"]}
+exclude_category = {chosen["main.exclude_category"]}
 [[feeds]]
 name = "latest"
 select = "latest"
@@ -119,6 +122,11 @@ archive = false
 name = "economy"
 category = "Economy"
 description = {chosen["economy.description"]}
+language = {chosen["economy.language"]}
+[[feeds]]
+name = "lang"
+per = "language"
+archive = false
 """
 
 

@@ -299,8 +299,10 @@ class ApiSettings(_Section):
     store: str = ""  # the files store it writes into (empty: the first one)
 
 
-LabelKind = Literal["category", "tag", "author", "region"]
-LABEL_KINDS: tuple[LabelKind, ...] = ("category", "tag", "author", "region")
+LabelKind = Literal["category", "tag", "author", "region", "language"]
+LABEL_KINDS: tuple[LabelKind, ...] = ("category", "tag", "author", "region", "language")
+# What a feed may leave out: sponsored content, wire copy.
+EXCLUDABLE: tuple[LabelKind, ...] = ("category", "tag", "author", "region")
 FeedFormat = Literal["rss", "atom", "json"]
 FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
 
@@ -310,6 +312,10 @@ def _as_str_list(value: object) -> object:
 
 
 Values = Annotated[list[str], BeforeValidator(_as_str_list)]
+LanguageTags = Annotated[
+    list[Annotated[str, Field(pattern=LANGUAGE_TAG, min_length=1)]],
+    BeforeValidator(_as_str_list),
+]
 
 
 class FeedSettings(_Section):
@@ -321,13 +327,20 @@ class FeedSettings(_Section):
     tag: Values = []
     author: Values = []
     region: Values = []
+    # The articles in these languages (the site's for those that state none); one
+    # language is also the feed's own.
+    language: LanguageTags = []
     match: Literal["all", "any"] = "all"
-    per: Literal["", "category", "tag", "author", "region"] = ""
+    # Left out whatever the filters above say.
+    exclude_category: Values = []
+    exclude_tag: Values = []
+    exclude_author: Values = []
+    exclude_region: Values = []
+    per: Literal["", "category", "tag", "author", "region", "language"] = ""
     limit: Annotated[int, Field(gt=0, le=1000)] = 50
     content: Literal["full", "summary"] = "full"
     formats: Annotated[list[FeedFormat], Field(min_length=1)] = list(FORMATS)
     image: str = ""
-    language: str = ""
     archive: bool = True
     archive_size: Annotated[int, Field(gt=0, le=1000)] = 100
 
@@ -346,7 +359,8 @@ class FeedSettings(_Section):
     @model_validator(mode="after")
     def _latest_has_no_filters(self) -> "FeedSettings":
         if self.select == "latest":
-            given = [kind for kind in (*LABEL_KINDS, "per") if getattr(self, kind)]
+            excluding = [f"exclude_{kind}" for kind in EXCLUDABLE]
+            given = [kind for kind in (*LABEL_KINDS, *excluding, "per") if getattr(self, kind)]
             if given:
                 raise ValueError(
                     f'{given[0]} needs select = "all": the latest-news list is taken as it is'
@@ -356,6 +370,16 @@ class FeedSettings(_Section):
     def filters(self) -> dict[LabelKind, list[str]]:
         """The label filters this feed was given, by kind."""
         return {kind: getattr(self, kind) for kind in LABEL_KINDS if getattr(self, kind)}
+
+    def exclusions(self) -> dict[LabelKind, list[str]]:
+        """The labels whose articles this feed leaves out, by kind."""
+        found = {kind: getattr(self, f"exclude_{kind}") for kind in EXCLUDABLE}
+        return {kind: values for kind, values in found.items() if values}
+
+    @property
+    def own_language(self) -> str:
+        """The language the feed declares: its one language filter's, else the site's."""
+        return self.language[0] if len(self.language) == 1 else ""
 
     @property
     def archived(self) -> bool:
@@ -539,6 +563,16 @@ empty_family_days = 30
 # Atom feeds announce articles removed from them (RFC 6721 at:deleted-entry)
 # this many days.
 tombstone_days = 30
+# X-Robots-Tag sent with feed documents (not the HTML pages), so search engines
+# list the site's pages rather than its feeds. Empty: no header.
+robots = "noindex"
+# Feedly's webfeeds: elements in RSS and Atom: a wide logo (SVG best), a cover
+# image (absolute URLs), an accent colour as six hex digits ("C0392B"), and
+# related = "card" for Feedly's related-stories cards. Empty: left out.
+logo = ""
+cover = ""
+accent_color = ""
+related = ""
 
 [store]
 # Where the articles are. Use [[store]] tables instead to combine several.
@@ -690,15 +724,21 @@ store = ""
 # /feeds/NAME.rss, NAME.atom and NAME.json, with a readable preview at NAME.html.
 #   select: "all" (the store's articles, newest first) or "latest" (the
 #     latest-news list, in its order).
-#   category, tag, author, region: only articles with that label (a name or a
-#     list of names, any of which will do; case and spacing don't matter);
-#     match = "all" needs every filter given to hold, "any" one of them.
-#   per: "category", "tag", "author" or "region" makes a family: one feed for
-#     every value the store has, at /feeds/NAME/VALUE.rss (VALUE slugified,
-#     Cyrillic kept), titled by `title` with {value} replaced.
+#   category, tag, author, region, language: only articles with that label (a
+#     name or a list of names, any of which will do; case and spacing don't
+#     matter; an article that states no language is in the site's). One
+#     language is also the feed's own. match = "all" needs every filter given
+#     to hold, "any" one of them.
+#   exclude_category, exclude_tag, exclude_author, exclude_region: articles with
+#     any of these labels are left out, whatever the filters above say
+#     (sponsored content, wire copy).
+#   per: "category", "tag", "author", "region" or "language" makes a family: one
+#     feed for every value the store has, at /feeds/NAME/VALUE.rss (VALUE
+#     slugified, Cyrillic kept), titled by `title` with {value} replaced. The
+#     feeds of a language family link each other (hreflang).
 #   limit: the most items. content: "full" (the whole article) or "summary".
 #   formats: any of "rss", "atom", "json". image: the feed's logo (empty: the
-#     site's). language: empty for the site's.
+#     site's).
 #   archive: RFC 5005 history pages of every article, archive_size items each
 #     (feeds with select = "all"); a full page never changes.
 # An empty title or description takes the site's.
@@ -711,13 +751,17 @@ category = []
 tag = []
 author = []
 region = []
+language = []
 match = "all"
+exclude_category = []
+exclude_tag = []
+exclude_author = []
+exclude_region = []
 per = ""
 limit = 50
 content = "full"
 formats = ["rss", "atom", "json"]
 image = ""
-language = ""
 archive = true
 archive_size = 100
 

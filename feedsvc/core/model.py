@@ -70,6 +70,14 @@ class Media:
 
 
 @dataclass(frozen=True)
+class FeedSource:
+    """The feed an item was taken from (wire copy), as RSS and Atom <source> name it."""
+
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
 class SourceArticle:
     """An article as a store read it, before it has an identity.
 
@@ -93,6 +101,7 @@ class SourceArticle:
     url: str | None = None
     image: Image | None = None
     media: tuple[Media, ...] = ()
+    source_feed: FeedSource | None = None  # wire copy from a feed store
     published: datetime | None = None  # as the source states them
     updated: datetime | None = None
     draft: bool = False
@@ -105,7 +114,10 @@ class SourceArticle:
 
     @cached_property
     def content_hash(self) -> str:
-        """Changes exactly when what makes an item "updated" for a reader changes."""
+        """Changes exactly when what makes an item "updated" for a reader changes. (Fields
+        added since the first release count only when set: an article without them keeps
+        the hash it had, and is not taken for updated.)"""
+        later = [part for part in (self.media, self.source_feed) if part]
         return digest(
             self.title,
             self.body_html,
@@ -116,7 +128,7 @@ class SourceArticle:
             self.region,
             self.language,
             self.image,
-            self.media,
+            *later,
         )
 
     @cached_property
@@ -128,6 +140,7 @@ class SourceArticle:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["image"] = None if self.image is None else self.image.__dict__
         data["media"] = [media.__dict__ for media in self.media]
+        data["source_feed"] = self.source_feed and self.source_feed.__dict__
         return json.dumps(data, ensure_ascii=False, default=datetime.isoformat)
 
     @classmethod
@@ -142,6 +155,8 @@ class SourceArticle:
         if data["image"] is not None:
             data["image"] = Image(**data["image"])
         data["media"] = tuple(Media(**media) for media in data.get("media", ()))
+        if found := data.get("source_feed"):
+            data["source_feed"] = FeedSource(**found)
         return cls(**data)
 
 
@@ -173,6 +188,7 @@ class FeedItem:
     image: Image | None = None
     media: tuple[Media, ...] = ()
     language: str | None = None
+    source_feed: FeedSource | None = None
 
     @classmethod
     def from_article(cls, article: Article, *, full: bool = True) -> "FeedItem":
@@ -190,6 +206,7 @@ class FeedItem:
             image=src.image,
             media=src.media,
             language=src.language,
+            source_feed=src.source_feed,
         )
 
 
@@ -239,6 +256,8 @@ class FeedMeta:
     updated: datetime
     # rel -> format -> URL: "self", and RFC 5005's "current", "prev-archive", "next-archive"
     links: dict[str, dict[str, str]] = field(default_factory=dict)
+    # The same feed in other languages: (language, format -> URL), for hreflang links.
+    translations: tuple[tuple[str, dict[str, str]], ...] = ()
     archive: bool = False  # an RFC 5005 archive page
     complete: bool = False  # ... that is full and final: an archive document (fh:archive)
     image: str = ""

@@ -90,7 +90,7 @@ class MetaMaker:
     def inputs(self, spec: FeedSpec) -> str:
         """A digest of everything but the articles that shapes the spec's documents: the
         site's and the feed's settings, the schedule, the hubs, the renderer's release."""
-        named = (spec.key, spec.title, spec.description, spec.value)
+        named = (spec.key, spec.title, spec.description, spec.value, spec.translations)
         made = self._of_specs.get(named)
         if made is not None and made[0] is spec.feed:
             return made[1]
@@ -118,6 +118,12 @@ class MetaMaker:
         if newest_page is not None:
             links["prev-archive"] = self._page_urls(spec, newest_page)
         meta = self._meta(spec, updated, links, archive=False)
+        if spec.translations:
+            translations = tuple(
+                (language, self._urls(spec, lambda fmt, key=key: feed_path(key, fmt)))
+                for language, key in spec.translations
+            )
+            meta = replace(meta, translations=translations)
         return replace(meta, tombstones=tuple(tombstones)) if tombstones else meta
 
     def page(self, spec: FeedSpec, page: int, sealed: int, updated: datetime) -> FeedMeta:
@@ -148,7 +154,8 @@ class MetaMaker:
             description=spec.description,
             site_url=site.url,
             feed_id=feed_id(site, spec.key),
-            language=feed.language or site.language,
+            # A language family's member is in its language.
+            language=(feed.per == "language" and spec.value) or feed.language or site.language,
             updated=updated,
             links=links,
             archive=archive,

@@ -185,12 +185,25 @@ class SitePages:
         return [OutputFile("index.html", page.encode()), OutputFile("feeds.opml", self._opml)]
 
 
+def _translations(site: SiteSettings, spec: FeedSpec) -> tuple[list[str], str]:
+    """hreflang links to a language family's other members: for the head, and to show."""
+    found = [
+        (escape(language), escape(public_url(site.base_url, preview_path(key))))
+        for language, key in spec.translations
+    ]
+    head = [f'<link rel="alternate" hreflang="{lang}" href="{url}">' for lang, url in found]
+    shown = ", ".join(f'<a hreflang="{lang}" href="{url}">{lang}</a>' for lang, url in found)
+    return head, f'<p class="desc">Also in: {shown}</p>' if found else ""
+
+
 def preview_html(site: SiteSettings, spec: FeedSpec, items: Sequence[FeedItem]) -> str:
     """A feed as a person reads it, with its addresses to subscribe."""
     home = escape(public_url(site.base_url, ""))
+    head, also = _translations(site, spec)
     body = f"""<p><a href="{home}">All feeds of {escape(site.title)}</a></p>
 <h1>{escape(spec.title)}</h1>
 <p class="desc">{escape(spec.description)}</p>
+{also}
 {_urls(site.base_url, spec)}
 {_items(items)}"""
-    return _page(site, spec.title, discovery_links(site.base_url, [spec]), body)
+    return _page(site, spec.title, [*discovery_links(site.base_url, [spec]), *head], body)

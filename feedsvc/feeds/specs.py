@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -44,8 +44,8 @@ class FeedDefinition:
             archived=feed.archived,
             archive_size=feed.archive_size,
             image=feed.image,
-            language=feed.language,
-            where=Where.of(feed.filters(), feed.match),
+            language=feed.own_language,
+            where=Where.of(feed.filters(), feed.match, feed.exclusions()),
             settings=feed.model_dump(mode="json"),
         )
 
@@ -62,6 +62,8 @@ class FeedSpec:
     value: str | None = None  # a family member's category, tag, author or region
     # A family member whose last article went: served empty until it is gone (410).
     emptied: datetime | None = None
+    # A language family's other members: (language, key), linked with hreflang.
+    translations: tuple[tuple[str, str], ...] = ()
 
     @property
     def formats(self) -> tuple[FeedFormat, ...]:
@@ -104,8 +106,19 @@ def expand(
             specs.append(FeedSpec(feed.name, feed, title, description, feed.where))
             continue
         found = values(feed.per, feed.where)
-        specs += [member(feed, site, slug, value) for slug, value in found]
+        members = [member(feed, site, slug, value) for slug, value in found]
+        if feed.per == "language":
+            members = _translated(members)
+        specs += members
     return specs
+
+
+def _translated(members: list[FeedSpec]) -> list[FeedSpec]:
+    """Each member of a language family with the others as its translations."""
+    every = tuple((spec.value or "", spec.key) for spec in members)
+    return [
+        replace(spec, translations=tuple(t for t in every if t[1] != spec.key)) for spec in members
+    ]
 
 
 def member(

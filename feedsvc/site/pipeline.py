@@ -238,6 +238,7 @@ class Pipeline:
         for target in self.targets:
             target.look_again()
         with stages.timing("scan"):
+            self.state.label_languages(self.settings.site.language)
             problems, unread = self.ingest(now) if scan else ([], [])
         moment = Moment(now, read=datetime.now(UTC))
         for problem in problems:
@@ -410,6 +411,7 @@ def inspect(
     try:
         pipeline = Pipeline(settings, memory, stores=stores)
         now = now_utc()
+        memory.label_languages(settings.site.language)
         problems, unread = pipeline.ingest(now, progress)
         selection = pipeline.select_latest(now, assign=False)
         return [

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 
 from feedsvc.core.model import Problem
-from feedsvc.state import identity
+from feedsvc.state import identity, labels
 from feedsvc.state.schema import (
     articles,
     chunks,
@@ -82,6 +82,18 @@ class ScanRecords:
         if scan.notes:
             rows = [{"store": scan.store, "name": k, "value": v} for k, v in scan.notes.items()]
             conn.execute(insert(store_notes), rows)
+
+    def label_languages(self, language: str) -> int:
+        """Articles that state no language are the site's: labelled so, when it is not
+        the language they have (a first start, a change of [site] language). Returns
+        how many were labelled again."""
+        with self.engine.connect() as conn:
+            if labels.site_language(conn) == language:
+                return 0
+        with self.engine.begin() as conn:
+            count = labels.relanguage(conn, language, datetime.now(UTC))
+            put_meta(conn, {"generation": uuid.uuid4().hex})
+        return count
 
     def apply_scan(self, scan: Scan, memory: Memory, now: datetime) -> list[Problem]:
         """Record what a store scan made against `memory` found; return the id conflicts."""

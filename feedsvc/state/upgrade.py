@@ -7,7 +7,7 @@ needed, so running it again does nothing.
 from sqlalchemy import Connection, insert, inspect, select
 
 from feedsvc.core.model import SourceArticle
-from feedsvc.state.labels import rows_of
+from feedsvc.state.labels import rows_of, site_language
 from feedsvc.state.schema import articles, labels, meta, metadata
 
 LABELS_DONE = "labels_filled"
@@ -29,9 +29,10 @@ def _fill_labels(conn: Connection) -> None:
         return
     known = set(conn.scalars(select(labels.c.article_id).distinct()))
     rows = []
+    language = site_language(conn)
     for article_id, data in conn.execute(select(articles.c.id, articles.c.data)):
         if article_id not in known:
-            rows += rows_of(article_id, SourceArticle.from_json(data))
+            rows += rows_of(article_id, SourceArticle.from_json(data), language)
     if rows:
         conn.execute(insert(labels), rows)
     conn.execute(insert(meta).values(name=LABELS_DONE, value="1"))

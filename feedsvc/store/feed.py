@@ -7,6 +7,7 @@ stopped listing it (feeds only list their newest items).
 """
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from time import struct_time
 from typing import Any
@@ -15,7 +16,8 @@ import feedparser
 import httpx
 
 from feedsvc.core import content
-from feedsvc.core.model import Problem, digest
+from feedsvc.core.model import FeedSource, Problem, digest
+from feedsvc.core.text import one_line
 from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
 from feedsvc.store.record import COUNTS, SiteContext, build
 
@@ -158,13 +160,17 @@ class FeedStore:
             "last_modified": response.headers.get("last-modified", ""),
             "failures": "0",
         }
+        # Wire copy keeps its origin: the feed's title and address go with every item.
+        origin = FeedSource(one_line(parsed.feed.get("title") or "")[:500] or self.name, self.url)
         for number, entry in enumerate(parsed.entries, start=1):
             progress(number - 1, len(parsed.entries))
-            self._read_entry(scan, memory, number, entry)
+            self._read_entry(scan, memory, number, entry, origin)
         progress(len(parsed.entries), len(parsed.entries))
         return scan
 
-    def _read_entry(self, scan: Scan, memory: Memory, number: int, entry: dict[str, Any]) -> None:
+    def _read_entry(
+        self, scan: Scan, memory: Memory, number: int, entry: dict[str, Any], source: FeedSource
+    ) -> None:
         origin = f"{self.url} item {number}"
         try:
             fields, body = entry_fields(entry)
@@ -172,14 +178,17 @@ class FeedStore:
             scan.warnings.append(Problem(origin, exc.reason))
             return
         key = str(fields["id"])
-        signature = digest(sorted((k, str(v)) for k, v in entry.items()))
+        signature = digest(sorted((k, str(v)) for k, v in entry.items()), source)
         scan.add_record(
             memory,
             key,
             signature,
             origin,
-            lambda: build(
-                fields, store=self.name, key=key, origin=origin, site=self.site, body_html=body
+            lambda: replace(
+                build(
+                    fields, store=self.name, key=key, origin=origin, site=self.site, body_html=body
+                ),
+                source_feed=source,
             ),
         )
 

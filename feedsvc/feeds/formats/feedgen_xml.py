@@ -65,6 +65,11 @@ class _Entry(FeedEntry):
                     element.set(attr, str(link[attr]))
         if self.language:  # feedgen has no per-entry xml:lang (pitfall 9)
             entry.set(XML_LANG, self.language)
+        if self.item and (origin := self.item.source_feed):  # RFC 4287 4.2.11
+            source = etree.SubElement(entry, "source")
+            etree.SubElement(source, "id").text = origin.url
+            etree.SubElement(source, "title").text = origin.title
+            etree.SubElement(source, "link", rel="self", href=origin.url)
         return entry
 
     def rss_entry(self, extensions: bool = True):
@@ -74,6 +79,8 @@ class _Entry(FeedEntry):
             return element
         for author in item.authors:
             etree.SubElement(element, f"{{{DC_NS}}}creator").text = author
+        if origin := item.source_feed:
+            etree.SubElement(element, "source", url=origin.url).text = origin.title
         # One enclosure (the RSS Advisory Board's advice, and what podcast apps take):
         # the first audio or video, else the lead image. media:content lists them all.
         if enclosure := enclosure_of(item):
@@ -204,6 +211,9 @@ def _feed_level(fg: FeedGenerator, meta: FeedMeta, fmt: str, self_type: str) -> 
                 fg.link(href=href, rel=rel, type=self_type)
     fg.link(href=meta.site_url, rel="alternate", type="text/html")
     if fmt == "atom":
+        for language, urls in meta.translations:
+            if href := urls.get(fmt):
+                fg.link(href=href, rel="alternate", type=self_type, hreflang=language)
         for hub in meta.hubs:
             fg.link(href=hub, rel="hub")
     fg.updated(meta.updated)  # also lastBuildDate; never build time (pitfall 4)
@@ -224,8 +234,8 @@ def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta, fmt: str) -> No
     # One call each: feedgen rebuilds the whole list on every call (quadratic).
     if item.categories:
         fe.category([{"term": category} for category in item.categories])
+    fe.item = item  # RSS: authors, enclosure, media; both: the source feed
     if fmt == "rss":
-        fe.item = item  # authors, enclosure and media: _Entry.rss_entry
         return
     fe.language = meta.language_of(item)
     if item.authors:

@@ -16,6 +16,7 @@ from feedsvc.core.model import FeedItem, FeedMeta
 from feedsvc.feeds.formats.base import Format, Read, absolute, rfc3339
 
 VERSION = "https://jsonfeed.org/version/1.1"
+SOURCE_ABOUT = "https://github.com/feedsvc/feedsvc#wire-copy-keeps-its-origin"
 
 
 def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
@@ -44,6 +45,9 @@ def _item(item: FeedItem, meta: FeedMeta) -> dict[str, Any]:
         attachments.append(_attachment(image.url, image_type(image), image.alt, image.length))
     if attachments:
         data["attachments"] = attachments
+    if origin := item.source_feed:
+        # An extension (JSON Feed 1.1: keys starting with "_"), as RSS's <source>.
+        data["_source"] = {"about": SOURCE_ABOUT, "title": origin.title, "feed_url": origin.url}
     return data
 
 
