@@ -110,6 +110,10 @@ class _Rewrite:
             return ""
         return absolute if _HTTP.match(absolute) else ""
 
+    def first_url(self, element: etree._Element, names: tuple[str, ...]) -> str:
+        """The first of these attributes that holds a usable URL, made absolute, or ""."""
+        return next(filter(None, map(self.url, map(element.get, names))), "")
+
     def srcset(self, value: str | None) -> str:
         """A srcset with every candidate absolute; candidates that are not http(s) go."""
         kept = []
@@ -134,14 +138,10 @@ class _Rewrite:
 
     def image(self, img: etree._Element) -> None:
         src, srcset = self.address(img)
-        if not src:
-            _drop(img)
-            return
-        img.set("src", src)
-        if srcset:
-            img.set("srcset", srcset)
+        if src:
+            _point(img, src, srcset)
         else:
-            img.attrib.pop("srcset", None)
+            _drop(img)
 
     def picture(self, picture: etree._Element) -> None:
         """<picture> becomes its <img>, with the first source readers can show as srcset
@@ -161,8 +161,7 @@ class _Rewrite:
         if not src:
             _drop(picture)
             return
-        img.set("src", src)
-        img.set("srcset", srcset) if srcset else img.attrib.pop("srcset", None)
+        _point(img, src, srcset)
         _replace(picture, img)
 
     def noscript(self, noscript: etree._Element) -> None:
@@ -183,14 +182,13 @@ class _Rewrite:
 
     def frame(self, frame: etree._Element) -> None:
         """An <iframe>, <embed> or <object>: a link to what it showed, never nothing."""
-        src = next(filter(None, map(self.url, map(frame.get, ("data-src", "src", "data")))), "")
+        src = self.first_url(frame, ("data-src", "src", "data"))
         if not src:
             _drop(frame)
             return
         title = (frame.get("title") or "").strip()
         if found := player(src):
-            words = f"{_PLAY} on {found.platform}" + (f": {title}" if title else "")
-            _replace(frame, _play_link(found.page, found.poster, words))
+            _replace(frame, _watch(found, title))
         else:
             host = urlsplit(src).hostname or src
             _replace(frame, _link(src, f"Embedded content: {title or host}"))
@@ -204,7 +202,7 @@ class _Rewrite:
             return
         div.text = None
         if found := player(url):
-            div.append(_play_link(found.page, found.poster, f"{_PLAY} on {found.platform}"))
+            div.append(_watch(found))
         else:
             div.append(_link(url, url))
 
@@ -214,10 +212,9 @@ class _Rewrite:
         platform = next((_POST_CLASSES[c] for c in classes if c in _POST_CLASSES), None)
         if platform is None:
             return
-        address = next((a for a in map(element.get, _POST_ADDRESS) if self.url(a)), None)
-        if address is None:
+        address = self.first_url(element, _POST_ADDRESS)
+        if not address:
             return
-        address = self.url(address)
         host = urlsplit(address).hostname
         links = [a for a in element.iter("a") if urlsplit(self.url(a.get("href"))).hostname == host]
         if not links:
@@ -277,6 +274,15 @@ def _largest(srcset: str) -> str:
     return max(candidates, key=size).split()[0] if candidates else ""
 
 
+def _point(img: etree._Element, src: str, srcset: str) -> None:
+    """Set an image's addresses; no srcset attribute when it has none."""
+    img.set("src", src)
+    if srcset:
+        img.set("srcset", srcset)
+    else:
+        img.attrib.pop("srcset", None)
+
+
 def _drop(element: etree._Element) -> None:
     """Removed, the text after it kept."""
     _replace(element, None)
@@ -315,6 +321,12 @@ def _play_link(href: str, poster: str, words: str) -> etree._Element:
         image.tail, link.text = words, None
         link.insert(0, image)
     return paragraph
+
+
+def _watch(found: Player, title: str = "") -> etree._Element:
+    """ "▶ Watch on YouTube: its title", linking the platform's page, with its poster."""
+    words = f"{_PLAY} on {found.platform}" + (f": {title}" if title else "")
+    return _play_link(found.page, found.poster, words)
 
 
 def rewrite(body_html: str, base_url: str) -> tuple[str, list[Media]]:

@@ -6,7 +6,6 @@ GET, follows redirects, and never forgets an item because the source feed
 stopped listing it (feeds only list their newest items).
 """
 
-import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from time import struct_time
@@ -19,7 +18,7 @@ from feedsvc.core import content
 from feedsvc.core.model import FeedSource, Problem, digest
 from feedsvc.core.text import one_line
 from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
-from feedsvc.store.record import COUNTS, SiteContext, build
+from feedsvc.store.record import COUNTS, DURATION, SiteContext, build
 
 USER_AGENT = "feedsvc (feed store; +https://github.com/feedsvc/feedsvc)"
 MAX_BYTES = 32 * 1024 * 1024  # of a source feed: read as it comes, and no further
@@ -46,15 +45,20 @@ def _when(parsed: struct_time | None) -> datetime | None:
     return None if parsed is None else datetime(*parsed[:6], tzinfo=UTC)
 
 
+def _enclosure(enclosure: dict[str, Any]) -> dict[str, Any]:
+    """url, type and length (when it is a number) of an enclosure."""
+    length = str(enclosure.get("length") or "")
+    return {
+        "url": enclosure["href"],
+        "type": enclosure["type"],
+        "length": int(length) if length.isdigit() else None,
+    }
+
+
 def _image(entry: dict[str, Any]) -> dict[str, Any] | None:
     for enclosure in entry.get("enclosures", []):
         if enclosure.get("type", "").startswith("image/") and enclosure.get("href"):
-            length = enclosure.get("length")
-            return {
-                "url": enclosure["href"],
-                "type": enclosure["type"],
-                "length": int(length) if str(length or "").isdigit() else None,
-            }
+            return _enclosure(enclosure)
     for media in (*entry.get("media_content", []), *entry.get("media_thumbnail", [])):
         if media.get("url") and media.get("medium", "image") == "image":
             return {"url": media["url"]}
@@ -67,16 +71,9 @@ def _media(entry: dict[str, Any]) -> list[dict[str, Any]] | None:
     for enclosure in entry.get("enclosures", []):
         kind = enclosure.get("type", "").partition("/")[0]
         if kind in ("audio", "video") and enclosure.get("href"):
-            length = enclosure.get("length")
-            found.append(
-                {
-                    "url": enclosure["href"],
-                    "type": enclosure["type"],
-                    "length": int(length) if str(length or "").isdigit() else None,
-                }
-            )
+            found.append(_enclosure(enclosure))
     duration = str(entry.get("itunes_duration") or "")
-    if found and re.fullmatch(r"\d{1,7}(:[0-5]\d){0,2}", duration):
+    if found and DURATION.fullmatch(duration):
         found[0]["duration"] = duration
     return found[: COUNTS["media"]] or None
 

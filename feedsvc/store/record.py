@@ -52,6 +52,7 @@ BODY_MAX = 4 * 1024 * 1024  # characters of article HTML or Markdown
 ITEM_BODY_MAX = 1_000_000
 IMAGE_MAX_BYTES = 10**12
 DURATION_MAX = 10**7  # seconds: nearly four months
+DURATION = re.compile(r"\d{1,7}(:[0-5]\d){0,2}")  # seconds, MM:SS or H:MM:SS
 # Dates a feed can carry: RFC 822 wants a four-digit year, and readers mistake dates
 # before the 20th century for errors.
 FIRST_YEAR, LAST_YEAR = 1900, 2999
@@ -192,7 +193,7 @@ def _duration(name: str, value: Any) -> int | None:
     seconds: float | None = None
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value
-    elif isinstance(value, str) and re.fullmatch(r"\d{1,7}(:[0-5]\d){0,2}", value.strip()):
+    elif isinstance(value, str) and DURATION.fullmatch(value.strip()):
         for part in value.strip().split(":"):
             seconds = (seconds or 0) * 60 + int(part)
     if seconds is None or not 0 <= seconds <= DURATION_MAX:

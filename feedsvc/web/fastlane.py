@@ -18,7 +18,7 @@ from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.conditional import accepts, unmodified_since
 from feedsvc.web.metrics import RequestTally
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
-from feedsvc.web.ready import Headers, Ready, ReadyFiles, Variant, header_block
+from feedsvc.web.ready import Headers, Ready, ReadyFiles, Variant, encoded, header_block
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -49,14 +49,10 @@ def _message(status: int, text: str, extra: Sequence[tuple[bytes, bytes]] = ()) 
     return Reply(status, headers, header_block(headers), body)
 
 
-def _encoded(headers: Sequence[tuple[str, str]]) -> Headers:
-    return [(name.encode(), value.encode()) for name, value in headers]
-
-
 # A browser-based reader sees these answers too, not a CORS error in their place.
-NOT_FOUND = _message(404, "not found (or not built yet)\n", _encoded(CORS))
-GONE = _message(410, "gone: this feed has had no article for a long while\n", _encoded(CORS))
-_PREFLIGHT = [*_encoded(PREFLIGHT), (b"allow", b"GET, HEAD, OPTIONS")]
+NOT_FOUND = _message(404, "not found (or not built yet)\n", encoded(CORS))
+GONE = _message(410, "gone: this feed has had no article for a long while\n", encoded(CORS))
+_PREFLIGHT = [*encoded(PREFLIGHT), (b"allow", b"GET, HEAD, OPTIONS")]
 PREFLIGHT_REPLY = Reply(204, _PREFLIGHT, header_block(_PREFLIGHT), b"")
 
 

@@ -11,7 +11,7 @@ import gzip
 import hashlib
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
@@ -24,6 +24,10 @@ from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
 from feedsvc.web.conditional import etag_matches
 
 Headers = list[tuple[bytes, bytes]]
+
+
+def encoded(headers: Iterable[tuple[str, str]]) -> Headers:
+    return [(name.encode(), value.encode()) for name, value in headers]
 
 
 def header_block(headers: Headers) -> bytes:
@@ -107,7 +111,7 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
             cache_control(root, relative, serving.max_age, serving.archive_max_age).encode(),
         ),
         (b"vary", b"Accept-Encoding"),
-        *((name.encode(), value.encode()) for name, value in conventions(relative, serving.robots)),
+        *encoded(conventions(relative, serving.robots)),
     ]
     described: Headers = [
         (b"last-modified", formatdate(int(stat.st_mtime), usegmt=True).encode()),
