@@ -21,11 +21,21 @@ def test_the_template_has_every_setting_at_its_default():
     assert settings == Settings()
 
     def every_field_set(*models) -> None:
-        """Each setting appears at least once (the first [[feeds]] table shows them all)."""
-        missing = set(type(models[0]).model_fields).difference(
+        """Each setting appears at least once (the first [[feeds]] table shows them all);
+        an optional table (none by default) in a commented example with all its keys."""
+        model_type = type(models[0])
+        missing = set(model_type.model_fields).difference(
             *(model.model_fields_set for model in models)
         )
-        assert not missing, f"{type(models[0]).__name__} lacks {missing} in the template"
+        for name in sorted(missing):
+            table = model_type.model_fields[name]
+            if table.default is None and table.annotation is not None:
+                (inner,) = (t for t in table.annotation.__args__ if t is not type(None))
+                assert f"# [feeds.{name}]\n" in text
+                for key in inner.model_fields:
+                    assert f"\n# {key} = " in text, f"[feeds.{name}] lacks {key} in the template"
+                missing.discard(name)
+        assert not missing, f"{model_type.__name__} lacks {missing} in the template"
         for model in models:
             for value in dict(model).values():
                 parts = value if isinstance(value, list) else [value]

@@ -78,6 +78,8 @@ SETTINGS = {
     "economy.description": ['"Money."', '"Деньги."'],
     "economy.language": ["[]", '["en"]'],
     "latest.limit": ["5", "3"],
+    "radio.category": ['"News"', '"History"'],
+    "radio.explicit": ["false", "true"],
 }
 
 
@@ -127,6 +129,15 @@ language = {chosen["economy.language"]}
 name = "lang"
 per = "language"
 archive = false
+[[feeds]]
+name = "radio"
+kind = "podcast"
+archive_size = 2
+[feeds.podcast]
+image = "https://example.org/radio.jpg"
+image_size = 1400
+category = {chosen["radio.category"]}
+explicit = {chosen["radio.explicit"]}
 """
 
 
@@ -243,6 +254,25 @@ class Newsroom(RuleBasedStateMachine):
     def retag(self, name: str, tags: list[str]) -> None:
         if name in self.fields:
             self.fields[name]["tags"] = repr(tags)
+            self.write_markdown(name)
+
+    @rule(
+        name=articles,
+        audio=st.sampled_from(
+            [None, "https://cdn.example.org/e.mp3", "https://cdn.example.org/e.ogg"]
+        ),
+        number=st.integers(1, 3),
+    )
+    def give_audio(self, name: str, audio: str | None, number: int) -> None:
+        """Audio to an article (an mp3 makes it a podcast episode, an Ogg does not), or
+        none any more."""
+        if name in self.fields:
+            fields = self.fields[name]
+            for key in ("media", "episode"):
+                fields.pop(key, None)
+            if audio:
+                fields["media"] = f'[{{ url = "{audio}", duration = {number * 60} }}]'
+                fields["episode"] = str(number)
             self.write_markdown(name)
 
     @rule(name=articles, draft=st.booleans())

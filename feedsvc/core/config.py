@@ -25,6 +25,7 @@ from pydantic import (
 from pydantic_core import ErrorDetails
 
 from feedsvc.core.envvars import CONFIG_ENV
+from feedsvc.core.podcast import IMAGE_MAX, IMAGE_MIN, Show, category_problem
 from feedsvc.core.text import LANGUAGE_TAG
 
 FEED_NAME = r"^[a-z0-9][a-z0-9_-]*$"
@@ -299,7 +300,8 @@ class ApiSettings(_Section):
     store: str = ""  # the files store it writes into (empty: the first one)
 
 
-LabelKind = Literal["category", "tag", "author", "region", "language"]
+# "medium": the kinds of media an article carries (audio, video), for podcast feeds.
+LabelKind = Literal["category", "tag", "author", "region", "language", "medium"]
 LABEL_KINDS: tuple[LabelKind, ...] = ("category", "tag", "author", "region", "language")
 # What a feed may leave out: sponsored content, wire copy.
 EXCLUDABLE: tuple[LabelKind, ...] = ("category", "tag", "author", "region")
@@ -318,8 +320,45 @@ LanguageTags = Annotated[
 ]
 
 
+class PodcastSettings(_Section):
+    """[feeds.podcast]: what Apple Podcasts and Spotify ask of a show."""
+
+    image: str  # square artwork
+    image_size: Annotated[int, Field(ge=IMAGE_MIN, le=IMAGE_MAX)]  # pixels a side, as stated
+    category: str
+    subcategory: str = ""
+    explicit: bool = False
+    author: str = ""  # empty: the site's title
+    owner_name: str = ""
+    owner_email: Annotated[str, Field(pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")] = ""
+    type: Literal["episodic", "serial"] = "episodic"
+    block: bool = False  # kept out of directories
+    complete: bool = False  # no more episodes will come
+    locked: bool = False  # other hosts may not import it
+    guid: Annotated[str, Field(max_length=100)] = ""  # empty: derived from the feed's URL
+
+    @field_validator("image")
+    @classmethod
+    def _image(cls, value: str) -> str:
+        return _absolute_http_url(value)
+
+    @model_validator(mode="after")
+    def _apple_category(self) -> "PodcastSettings":
+        if problem := category_problem(self.category, self.subcategory):
+            raise ValueError(problem)
+        if self.locked and not self.owner_email:
+            raise ValueError("locked needs owner_email: hosts ask it before a move")
+        return self
+
+    def show(self) -> Show:
+        return Show(**self.model_dump(exclude={"image_size"}))
+
+
 class FeedSettings(_Section):
     name: Annotated[str, Field(pattern=FEED_NAME)]
+    # "podcast": an RSS feed Apple Podcasts and Spotify take, of articles with audio.
+    kind: Literal["news", "podcast"] = "news"
+    podcast: PodcastSettings | None = None
     title: str = ""  # in a family, {value} is the category, tag, author or region
     description: str = ""
     select: Literal["all", "latest"] = "all"
@@ -355,6 +394,19 @@ class FeedSettings(_Section):
         if dupes := _repeated(formats):
             raise ValueError(f"formats must be unique; repeated: {dupes}")
         return formats
+
+    @model_validator(mode="after")
+    def _podcast(self) -> "FeedSettings":
+        if self.kind == "podcast":
+            if self.podcast is None:
+                raise ValueError('kind = "podcast" needs a [feeds.podcast] table (image, ...)')
+            if "rss" not in self.formats:
+                raise ValueError('kind = "podcast" needs "rss" in formats: podcast apps read it')
+            if self.select == "latest":
+                raise ValueError('kind = "podcast" needs select = "all"')
+        elif self.podcast is not None:
+            raise ValueError('[feeds.podcast] is for kind = "podcast" feeds')
+        return self
 
     @model_validator(mode="after")
     def _latest_has_no_filters(self) -> "FeedSettings":
@@ -741,9 +793,13 @@ store = ""
 #     site's).
 #   archive: RFC 5005 history pages of every article, archive_size items each
 #     (feeds with select = "all"); a full page never changes.
+#   kind: "news", or "podcast": an RSS feed Apple Podcasts and Spotify take, of
+#     the articles with audio they play (an MP3 or M4A in `media`), with the
+#     show's details in a [feeds.podcast] table (see the example below).
 # An empty title or description takes the site's.
 [[feeds]]
 name = "main"
+kind = "news"
 title = ""
 description = ""
 select = "all"
@@ -786,6 +842,24 @@ per = "category"
 # name = "author"
 # title = "Example News: stories by {value}"
 # per = "author"
+# [[feeds]]
+# name = "radio"
+# title = "Example News Radio"
+# kind = "podcast"
+# [feeds.podcast]
+# image = "https://example.org/radio-3000.jpg"
+# image_size = 3000            # square, 1400 to 3000 pixels a side
+# category = "News"            # Apple's categories and subcategories
+# subcategory = "Daily News"
+# explicit = false
+# author = ""                  # empty: the site's title
+# owner_name = "Newsroom"
+# owner_email = "podcast@example.org"
+# type = "episodic"            # or "serial": listened to in order
+# block = false                # true: kept out of directories
+# complete = false             # true: no more episodes will come
+# locked = false               # true: other hosts may not import it
+# guid = ""                    # empty: derived from the feed's URL
 """
 )
 

@@ -2,8 +2,10 @@
 
 import mimetypes
 import re
+from collections.abc import Sequence
 
-from feedsvc.core.model import Image
+from feedsvc.core.model import Image, Media
+from feedsvc.core.podcast import APPLE_AUDIO_TYPES
 
 # Readers want a type on every enclosure; an image URL without a known
 # extension is still an image.
@@ -31,3 +33,11 @@ def media_type(url: str, stated: str | None, kind: str) -> str:
 
 def image_type(image: Image) -> str:
     return media_type(image.url, image.type, "image")
+
+
+def enclosed(media: Sequence[Media]) -> Media | None:
+    """The one of an item's media that RSS encloses: its first audio podcast apps play,
+    else its first audio, else its first media."""
+    audio = [item for item in media if item.kind == "audio"]
+    playable = [item for item in audio if item.type in APPLE_AUDIO_TYPES]
+    return next(iter((*playable, *audio, *media)), None)

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
+from feedsvc.core.podcast import Episode, Show
+
 # The date of a document with nothing in it, ever: a constant, so it never moves.
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -102,6 +104,7 @@ class SourceArticle:
     image: Image | None = None
     media: tuple[Media, ...] = ()
     source_feed: FeedSource | None = None  # wire copy from a feed store
+    episode: Episode | None = None  # its podcast details, when it states some
     published: datetime | None = None  # as the source states them
     updated: datetime | None = None
     draft: bool = False
@@ -117,7 +120,7 @@ class SourceArticle:
         """Changes exactly when what makes an item "updated" for a reader changes. (Fields
         added since the first release count only when set: an article without them keeps
         the hash it had, and is not taken for updated.)"""
-        later = [part for part in (self.media, self.source_feed) if part]
+        later = [part for part in (self.media, self.source_feed, self.episode) if part]
         return digest(
             self.title,
             self.body_html,
@@ -141,6 +144,7 @@ class SourceArticle:
         data["image"] = None if self.image is None else self.image.__dict__
         data["media"] = [media.__dict__ for media in self.media]
         data["source_feed"] = self.source_feed and self.source_feed.__dict__
+        data["episode"] = self.episode and self.episode.__dict__
         return json.dumps(data, ensure_ascii=False, default=datetime.isoformat)
 
     @classmethod
@@ -157,6 +161,8 @@ class SourceArticle:
         data["media"] = tuple(Media(**media) for media in data.get("media", ()))
         if found := data.get("source_feed"):
             data["source_feed"] = FeedSource(**found)
+        if found := data.get("episode"):
+            data["episode"] = Episode(**found)
         return cls(**data)
 
 
@@ -189,6 +195,7 @@ class FeedItem:
     media: tuple[Media, ...] = ()
     language: str | None = None
     source_feed: FeedSource | None = None
+    episode: Episode | None = None
 
     @classmethod
     def from_article(cls, article: Article, *, full: bool = True) -> "FeedItem":
@@ -207,6 +214,7 @@ class FeedItem:
             media=src.media,
             language=src.language,
             source_feed=src.source_feed,
+            episode=src.episode,
         )
 
 
@@ -267,6 +275,7 @@ class FeedMeta:
     schedule: Schedule | None = None
     item_language: str = ""  # that of items that state none: the site's
     hubs: tuple[str, ...] = ()  # WebSub hubs told when the feed changes
+    podcast: Show | None = None  # a podcast feed's show details
     # Articles that left the feed lately: RFC 6721 at:deleted-entry in Atom.
     tombstones: tuple[Tombstone, ...] = ()
 

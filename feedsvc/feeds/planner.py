@@ -304,6 +304,8 @@ class FeedPlanner:
         if spec.where == EVERY or touched & known:
             return True
         wanted = {(kind, slug) for kind, slugs in spec.where.filters for slug in slugs}
+        if not set(spec.where.needs) <= labels:
+            return False
         if spec.where.family:
             if spec.where.family not in labels:
                 return False

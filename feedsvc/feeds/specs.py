@@ -7,6 +7,7 @@ from datetime import datetime
 from urllib.parse import quote
 
 from feedsvc.core.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
+from feedsvc.core.podcast import EPISODE_MEDIUM, Show
 from feedsvc.state.labels import Where
 
 
@@ -29,9 +30,12 @@ class FeedDefinition:
     language: str
     where: Where  # its filters (a family's, before the member's own label)
     settings: Mapping[str, object]  # the whole table, as JSON: what its documents depend on
+    show: Show | None = None  # a podcast's: only articles with audio apps play go in
 
     @classmethod
     def of(cls, feed: FeedSettings) -> "FeedDefinition":
+        where = Where.of(feed.filters(), feed.match, feed.exclusions())
+        show = feed.podcast.show() if feed.podcast else None
         return cls(
             name=feed.name,
             title=feed.title,
@@ -45,8 +49,9 @@ class FeedDefinition:
             archive_size=feed.archive_size,
             image=feed.image,
             language=feed.own_language,
-            where=Where.of(feed.filters(), feed.match, feed.exclusions()),
+            where=replace(where, needs=(("medium", EPISODE_MEDIUM),)) if show else where,
             settings=feed.model_dump(mode="json"),
+            show=show,
         )
 
 

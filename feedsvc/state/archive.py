@@ -83,10 +83,10 @@ class Archive:
         the feed's filters changed, every article is asked again: any may have left the
         open page, and any may have joined."""
         now = moment.now
-        # (Exclusions only when there are some: the digest of every feed from before
-        # them stays as it was.)
-        excluded = [where.excluded] if where.excluded else []
-        selects = digest(where.filters, where.match, where.family, *excluded)
+        # (Exclusions and needs only when there are some: the digest of every feed from
+        # before them stays as it was.)
+        later = [part for part in (where.excluded, where.needs) if part]
+        selects = digest(where.filters, where.match, where.family, *later)
         with self.engine.begin() as conn:
             row = conn.execute(select(archive_feeds).where(archive_feeds.c.feed == feed)).first()
             placement = Placement(sealed=row.sealed if row else 0)

@@ -1,4 +1,5 @@
-"""An article's labels (category, tag, author, region, language) as feeds filter on them.
+"""An article's labels (category, tag, author, region, language, and the kinds of its
+media) as feeds filter on them.
 
 A label is compared by its slug, so "Economy", "economy " and "ECONOMY" are one
 section, and a family of feeds gets one feed for them, named by the slug.
@@ -16,7 +17,8 @@ from sqlalchemy import Connection, delete, exists, insert, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from feedsvc.core.config import LabelKind
-from feedsvc.core.model import SourceArticle
+from feedsvc.core.model import Media, SourceArticle
+from feedsvc.core.podcast import APPLE_AUDIO_TYPES, EPISODE_MEDIUM
 from feedsvc.core.text import slugify
 from feedsvc.state.schema import articles, chunks, labels, meta, put_meta
 
@@ -35,10 +37,20 @@ def labels_of(source: SourceArticle, site_language: str) -> dict[tuple[LabelKind
         *(("author", v) for v in source.authors),
         *region,
         *spoken,
+        *(("medium", medium) for medium in mediums(source.media)),
     ]
     for kind, value in values:
         if value.strip():
             found.setdefault((kind, slugify(value)), value.strip())
+    return found
+
+
+def mediums(media: Iterable[Media]) -> list[str]:
+    """The "medium" labels of an article with these media: each kind, and EPISODE_MEDIUM
+    when one is audio podcast apps play."""
+    found = list(dict.fromkeys(item.kind for item in media))
+    if any(item.type in APPLE_AUDIO_TYPES for item in media):
+        found.append(EPISODE_MEDIUM)
     return found
 
 
@@ -128,6 +140,7 @@ class Where:
     match: str = "all"  # every filter must hold, or "any" one of them
     family: tuple[LabelKind, str] | None = None  # (kind, slug), always required
     excluded: tuple[tuple[LabelKind, tuple[str, ...]], ...] = ()  # never, whatever the rest
+    needs: tuple[tuple[LabelKind, str], ...] = ()  # always, whatever the rest (a podcast's audio)
 
     @classmethod
     def of(
@@ -149,8 +162,9 @@ class Where:
         combined = parts[0] if parts else true()
         for part in parts[1:]:
             combined = (combined & part) if self.match == "all" else (combined | part)
-        if self.family:
-            combined = combined & _having(self.family[0], [self.family[1]], few=few)
+        required = ((self.family,) if self.family else ()) + self.needs
+        for kind, slug in required:
+            combined = combined & _having(kind, [slug], few=few)
         for kind, slugs in self.excluded:
             combined = combined & ~_having(kind, slugs, few=few)
         return combined

@@ -18,16 +18,20 @@ from zoneinfo import ZoneInfo
 from feedsvc.core import content
 from feedsvc.core.media import MEDIA_TYPE, guessed_type
 from feedsvc.core.model import Image, Media, Problem, SourceArticle
+from feedsvc.core.podcast import EPISODE_TYPES, TRANSCRIPT_TYPES, Episode
 from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
 from feedsvc.store import RecordError, Scan
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
+# A podcast episode's own details (the article's audio is in `media`).
+EPISODE_FIELDS = ("episode", "season", "episode_type", "explicit", "transcript")
 FIELDS = frozenset(
     {
         "id", "slug", "title", "summary", "author", "categories", "tags", "region",
         "language", "published", "updated", "url", "image", "media", "draft",
+        *EPISODE_FIELDS,
     }
 )  # fmt: skip
 BODY_FIELDS = frozenset({"body_html", "body_markdown"})
@@ -44,6 +48,7 @@ LENGTHS = {
     "categories": 100, "tags": 100, "region": 100, "language": 35, "url": 2000,
     "image.url": 2000, "image.alt": 1000, "image.type": 100,
     "media.url": 2000, "media.type": 100, "media.title": 500,
+    "transcript": 2000, "episode_type": 20,
 }  # fmt: skip
 COUNTS = {"author": 20, "categories": 50, "tags": 50, "media": 20}
 BODY_MAX = 4 * 1024 * 1024  # characters of article HTML or Markdown
@@ -248,6 +253,42 @@ def _media(value: Any, base: str) -> tuple[Media, ...]:
     return tuple(found)
 
 
+def _number(name: str, value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 100_000:
+        raise RecordError(f"{name}: must be a whole number from 1 to 100,000, got {value!r}")
+    return value
+
+
+def _episode(fields: Mapping[str, Any], base: str) -> Episode | None:
+    """episode, season, episode_type, explicit, transcript: None when none is given."""
+    if all(fields.get(name) is None for name in EPISODE_FIELDS):
+        return None
+    kind = _text("episode_type", fields.get("episode_type")) or "full"
+    if kind not in EPISODE_TYPES:
+        raise RecordError(f"episode_type: {kind!r} is not one of {', '.join(EPISODE_TYPES)}")
+    explicit = fields.get("explicit")
+    if explicit is not None and not isinstance(explicit, bool):
+        raise RecordError(f"explicit: must be true or false, got {explicit!r}")
+    transcript, transcript_type = _text("transcript", fields.get("transcript")) or "", ""
+    if transcript:
+        transcript = _checked_url("transcript", transcript, base)
+        extension = transcript.split("?", 1)[0].rpartition(".")[2].lower()
+        if extension not in TRANSCRIPT_TYPES:
+            known = ", ".join(f".{ext}" for ext in TRANSCRIPT_TYPES)
+            raise RecordError(f"transcript: give a file ending in one of {known}")
+        transcript_type = TRANSCRIPT_TYPES[extension]
+    return Episode(
+        number=_number("episode", fields.get("episode")),
+        season=_number("season", fields.get("season")),
+        type=kind,
+        explicit=explicit,
+        transcript=transcript,
+        transcript_type=transcript_type,
+    )
+
+
 def _language(value: Any) -> str | None:
     language = _text("language", value)
     if language is not None and not re.match(LANGUAGE_TAG, language):
@@ -316,11 +357,24 @@ def build(
         url=url,
         image=_image(fields.get("image"), base),
         media=media,
+        episode=_episode(fields, base),
         published=parse_when("published", fields.get("published"), site.zone),
         updated=parse_when("updated", fields.get("updated"), site.zone),
         draft=draft,
         warnings=warnings,
     )
+
+
+def _episode_fields(episode: Episode | None) -> dict[str, Any]:
+    if episode is None:
+        return {}
+    return {
+        "episode": episode.number,
+        "season": episode.season,
+        "episode_type": episode.type,
+        "explicit": episode.explicit,
+        "transcript": episode.transcript or None,
+    }
 
 
 def admit(article: SourceArticle, site: SiteContext) -> SourceArticle:
@@ -343,6 +397,7 @@ def admit(article: SourceArticle, site: SiteContext) -> SourceArticle:
         if image is None
         else {"url": image.url, "alt": image.alt, "type": image.type, "length": image.length},
         "media": [media.__dict__ for media in article.media] or None,
+        **_episode_fields(article.episode),
         "published": article.published,
         "updated": article.updated,
         "draft": article.draft,

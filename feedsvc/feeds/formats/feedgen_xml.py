@@ -16,8 +16,9 @@ from feedgen.util import xml_elem
 from lxml import etree
 
 from feedsvc.core.layout import FEED_MEDIA_TYPES
-from feedsvc.core.media import image_type
+from feedsvc.core.media import enclosed, image_type
 from feedsvc.core.model import FeedItem, FeedMeta
+from feedsvc.feeds.formats import podcast_xml
 
 # feedgen's RFC 822 date formatter sets the process-wide locale (pitfall 11).
 FEEDGEN_LOCK = threading.Lock()
@@ -35,10 +36,9 @@ MEDIUMS = frozenset({"image", "audio", "video"})  # MRSS's medium values for the
 
 
 def enclosure_of(item: FeedItem) -> tuple[str, str, int | None] | None:
-    """(url, type, length) of an RSS item's one enclosure: its first audio or video, else
-    its lead image."""
-    if item.media:
-        first = item.media[0]
+    """(url, type, length) of an RSS item's one enclosure: its first audio podcast apps
+    play, else its first audio, else its first other media, else its lead image."""
+    if first := enclosed(item.media):
         return first.url, first.type, first.length
     if image := item.image:
         return image.url, image_type(image), image.length
@@ -55,6 +55,7 @@ class _Entry(FeedEntry):
 
     language: str | None = None
     item: FeedItem | None = None
+    episode: bool = False  # an item of a podcast feed
 
     def atom_entry(self, extensions: bool = True):
         entry = super().atom_entry(extensions)
@@ -82,29 +83,15 @@ class _Entry(FeedEntry):
         if origin := item.source_feed:
             etree.SubElement(element, "source", url=origin.url).text = origin.title
         # One enclosure (the RSS Advisory Board's advice, and what podcast apps take):
-        # the first audio or video, else the lead image. media:content lists them all.
+        # the first audio, else the first media, else the lead image.
         if enclosure := enclosure_of(item):
             url, mime, length = enclosure
             # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
             etree.SubElement(element, "enclosure", url=url, length=str(length or 0), type=mime)
-        for media in item.media:
-            content = etree.SubElement(
-                element, f"{{{MEDIA_NS}}}content", url=media.url, type=media.type
-            )
-            if media.length:
-                content.set("fileSize", str(media.length))
-            content.set("medium", media.kind if media.kind in MEDIUMS else "document")
-            if media.duration is not None:
-                content.set("duration", str(media.duration))
-            if media.title:
-                etree.SubElement(content, f"{{{MEDIA_NS}}}title").text = media.title
-        if image := item.image:
-            mime = image_type(image)
-            media = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=image.url, type=mime)
-            if image.length:
-                media.set("fileSize", str(image.length))
-            media.set("medium", "image")
-            etree.SubElement(element, f"{{{MEDIA_NS}}}thumbnail", url=image.url)
+        if self.episode:  # podcast apps take each media:content for another file to play
+            podcast_xml.episode(element, item)
+        else:
+            _media_contents(element, item)
         return element
 
     def identify(self, guid: str, link: str) -> None:
@@ -112,6 +99,28 @@ class _Entry(FeedEntry):
         as an IRI: feedgen ties the two together."""
         self.guid(guid, permalink=guid == link)
         self._FeedEntry__atom_id = atom_id(guid)
+
+
+def _media_contents(element: etree._Element, item: FeedItem) -> None:
+    """media:content for each of the item's media and its lead image."""
+    for media in item.media:
+        content = etree.SubElement(
+            element, f"{{{MEDIA_NS}}}content", url=media.url, type=media.type
+        )
+        if media.length:
+            content.set("fileSize", str(media.length))
+        content.set("medium", media.kind if media.kind in MEDIUMS else "document")
+        if media.duration is not None:
+            content.set("duration", str(media.duration))
+        if media.title:
+            etree.SubElement(content, f"{{{MEDIA_NS}}}title").text = media.title
+    if image := item.image:
+        mime = image_type(image)
+        content = etree.SubElement(element, f"{{{MEDIA_NS}}}content", url=image.url, type=mime)
+        if image.length:
+            content.set("fileSize", str(image.length))
+        content.set("medium", "image")
+        etree.SubElement(element, f"{{{MEDIA_NS}}}thumbnail", url=image.url)
 
 
 class _RssNamespaces(BaseExtension):
@@ -128,7 +137,11 @@ class _Channel(BaseExtension):
 
     def extend_ns(self) -> dict[str, str]:
         names = {"fh": FH_NS, "sy": SY_NS}
-        return names | {"webfeeds": WEBFEEDS_NS} if self.meta and self.meta.webfeeds else names
+        if self.meta and self.meta.webfeeds:
+            names["webfeeds"] = WEBFEEDS_NS
+        if self.meta and self.meta.podcast:
+            names |= podcast_xml.NAMESPACES
+        return names
 
     def _archive(self, parent: etree._Element) -> None:
         if self.meta and self.meta.complete:
@@ -162,6 +175,8 @@ class _Channel(BaseExtension):
             xml_elem(f"{{{ATOM_NS}}}link", channel, href=hub, rel="hub")
         self._archive(channel)
         self._webfeeds(channel)
+        if meta.podcast:
+            podcast_xml.channel(channel, meta, meta.podcast)
         if meta.schedule:
             period, frequency = meta.schedule.update_period
             xml_elem(f"{{{SY_NS}}}updatePeriod", channel).text = period
@@ -235,6 +250,7 @@ def _add_item(fg: FeedGenerator, item: FeedItem, meta: FeedMeta, fmt: str) -> No
     if item.categories:
         fe.category([{"term": category} for category in item.categories])
     fe.item = item  # RSS: authors, enclosure, media; both: the source feed
+    fe.episode = meta.podcast is not None
     if fmt == "rss":
         return
     fe.language = meta.language_of(item)

@@ -8,6 +8,7 @@ from lxml import etree
 
 from feedsvc.core.layout import FEED_MEDIA_TYPES
 from feedsvc.core.model import FeedItem, FeedMeta
+from feedsvc.feeds.formats import podcast_xml
 from feedsvc.feeds.formats.base import Format, Read, absolute, children, every, text, xml_root
 from feedsvc.feeds.formats.feedgen_xml import FEEDGEN_LOCK, generator
 
@@ -80,6 +81,7 @@ def read(body: bytes, found: list[str]) -> list[Read]:
     if root.tag != "rss" or root.get("version") != "2.0" or channel is None:
         found.append("not an RSS 2.0 document")
         return []
+    podcast_xml.check(channel, found)
     return _items(channel, found)
 
 
