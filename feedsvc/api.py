@@ -10,7 +10,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -131,6 +131,12 @@ class Site:
         from feedsvc.site.stats import report
 
         return report(self.settings, self.state)
+
+    def audience(self, since: date) -> list[str]:
+        """Each feed's readers: aggregators' latest counts, direct clients a day."""
+        from feedsvc.site.audience import table
+
+        return table(self.state, since, self.clock())
 
     def takedown(
         self, ref: str, reason: str = "", *, undo: bool = False

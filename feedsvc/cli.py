@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 
@@ -198,6 +200,28 @@ def stats(ctx: click.Context) -> None:
     """Print the store's size, the feeds, what is published, and the last build's stages."""
     with _site(ctx, publishing=False) as site:
         for line in site.stats():
+            click.echo(line)
+
+
+def _since(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
+    """A day (2026-11-01) or a number of days back (7d)."""
+    if found := re.fullmatch(r"(\d{1,4})d", value):
+        return datetime.now(UTC).date() - timedelta(days=int(found.group(1)))
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: give a day like 2026-11-01, or 7d") from None
+
+
+@main.command()
+@click.option(
+    "--since", default="7d", callback=_since, help="A day (2026-11-01) or days back (30d)."
+)
+@click.pass_context
+def audience(ctx: click.Context, since: date) -> None:
+    """Print each feed's readers: aggregators' subscriber counts, direct clients a day."""
+    with _site(ctx, publishing=False) as site:
+        for line in site.audience(since):
             click.echo(line)
 
 

@@ -23,6 +23,10 @@ SINCE_BASELINE = (
     "ALTER TABLE feed_members DROP COLUMN inputs",
     "ALTER TABLE articles DROP COLUMN taken_down",
     "ALTER TABLE articles DROP COLUMN takedown_reason",
+    "DELETE FROM labels WHERE kind IN ('language', 'medium')",
+    "DELETE FROM meta WHERE name = 'site_language'",
+    "DROP TABLE audience_reports",
+    "DROP TABLE audience_days",
 )
 
 
@@ -58,7 +62,11 @@ def test_a_state_from_before_migrations_keeps_its_guids_and_subscriptions(site: 
     with sqlite3.connect(site.root / "state.db") as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
         assert "changed" in columns
-        assert db.execute("SELECT kind, slug FROM labels").fetchall() == [("category", "economy")]
+        # (and the language every article is in, as a first build of 0006 labels it)
+        assert sorted(db.execute("SELECT kind, slug FROM labels")) == [
+            ("category", "economy"),
+            ("language", "en"),
+        ]
         assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
         assert db.execute("SELECT callback FROM subscriptions").fetchall() == [
             ("http://127.0.0.1:9/",)
@@ -96,9 +104,13 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
     site: Site, backend: str, request
 ):
     url = request.getfixturevalue("pg_database") if backend == "postgresql" else None
-    if url:
-        site.configure(extra=f'[state]\nurl = "{url}"\n')
-    site.write("a.md", md("Bank Rate Held"))
+    # A podcast feed: without the labels revisions since gave its article, it would lose it.
+    podcast = (
+        '[[feeds]]\nname = "radio"\nkind = "podcast"\n[feeds.podcast]\n'
+        'image = "https://example.org/radio.png"\nimage_size = 1400\ncategory = "News"\n'
+    )
+    site.configure(extra=(f'[state]\nurl = "{url}"\n' if url else "") + podcast)
+    site.write("a.md", md("Bank Rate Held", media='[{ url = "https://cdn.example.org/r.mp3" }]'))
     assert site.build().ok
     url = site.settings().state.url
     engine = create_engine(url)
@@ -115,6 +127,7 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
         assert "delivered" in columns
     engine.dispose()
     assert site.build().written == []
+    assert b"r.mp3" in (site.feeds / "radio.rss").read_bytes()
 
 
 def test_the_newest_revision_file_is_alembics_head():

@@ -8,6 +8,7 @@ from feedsvc.core.config import Settings
 from feedsvc.core.layout import published_files
 from feedsvc.core.stages import STAGES
 from feedsvc.feeds.specs import is_feed, is_topic
+from feedsvc.site import audience
 from feedsvc.state.builds import BuildRecord
 from feedsvc.state.database import State
 
@@ -64,6 +65,7 @@ def report(settings: Settings, state: State) -> list[str]:
     )
     lines.append(f"published: {_size(files.bytes)} in {settings.public_dir}")
     lines.append(f"subscribers (built-in hub): {state.subscriptions.count(now):,}")
+    lines.append(audience.summary(state, now))
     last = state.last_build()
     if last is None:
         lines.append("last build: none yet")

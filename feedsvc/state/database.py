@@ -21,6 +21,7 @@ from feedsvc.core.model import Article
 from feedsvc.state import backup, continuity, locks, transfer
 from feedsvc.state.archive import Archive
 from feedsvc.state.articles import ArticleQueries
+from feedsvc.state.audience import Audience
 from feedsvc.state.builds import BuildLog, Held
 from feedsvc.state.history import FeedHistory, Removals
 from feedsvc.state.migrate import migrate
@@ -101,6 +102,10 @@ class State(ScanRecords, ArticleQueries, BuildLog):
     @cached_property
     def removals(self) -> Removals:
         return Removals(self.engine)
+
+    @cached_property
+    def audience(self) -> Audience:
+        return Audience(self.engine)
 
     @cached_property
     def subscriptions(self) -> Subscriptions:

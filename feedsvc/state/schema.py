@@ -263,6 +263,27 @@ published_files = Table(
     Column("written", UTCDateTime, nullable=False),
 )
 
+# Readers: the latest subscriber count each aggregator stated polling a feed (per feed
+# id it gave), and a sketch of the distinct other clients each day (no addresses:
+# feedsvc.core.sketch), merged by every worker and replica.
+audience_reports = Table(
+    "audience_reports",
+    metadata,
+    Column("feed", String(400), primary_key=True),  # a published path: feeds/main.rss
+    Column("aggregator", String(100), primary_key=True),
+    Column("feed_id", String(100), primary_key=True),  # empty: it gave none
+    Column("subscribers", Integer, nullable=False),
+    Column("seen", UTCDateTime, nullable=False),
+)
+audience_days = Table(
+    "audience_days",
+    metadata,
+    Column("feed", String(400), primary_key=True),
+    Column("day", String(10), primary_key=True),  # UTC, YYYY-MM-DD
+    Column("clients", Integer, nullable=False),  # the sketch's count, kept to list fast
+    Column("sketch", Text, nullable=False),
+)
+
 meta = Table(
     "meta",
     metadata,

@@ -4,6 +4,7 @@ import asyncio
 import contextlib
 import os
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from feedsvc.state.locks import FileLease
 from feedsvc.store import Store
 from feedsvc.web import metrics
 from feedsvc.web.accesslog import AccessLog
+from feedsvc.web.audience import AudienceTally
 from feedsvc.web.fastlane import FastLane
 from feedsvc.web.health import health, targets
 from feedsvc.web.hub import Hub
@@ -41,6 +43,7 @@ from feedsvc.websub.deliver import Deliverer
 
 FOLLOW_FILE = ".feedsvc-follow.lock"  # the worker that copies builds into the folder
 HOUSEKEEPING = 0.25  # seconds: counters and log lines flushed, a new build looked for
+AUDIENCE_FLUSH = 5.0  # seconds between a worker's writes of the readers it saw
 
 
 def create_app(
@@ -64,6 +67,7 @@ def create_app(
     )
     files = ReadyFiles(settings.public_dir, serving, server.ready_cache * 2**20)
     tally = metrics.RequestTally()
+    audience = AudienceTally()
     access_log = AccessLog() if server.access_log else None
     clients = hub_clients(settings)
     websub = WebSubContext(settings, state, clients)
@@ -96,12 +100,20 @@ def create_app(
         return JSONResponse(report, status_code=200 if healthy else 503)
 
     def gauges() -> Iterable[Metric]:
-        subscribers = state.subscriptions.count(datetime.now(UTC))
+        now = datetime.now(UTC)
+        subscribers = state.subscriptions.count(now)
         owing = deliverer.owed.failing(settings.websub.hubs)
-        return metrics.gauges(subscribers, targets(state), owing, files.held_bytes)
+        found = metrics.gauges(subscribers, targets(state), owing, files.held_bytes)
+        return [*found, *metrics.readers(state.audience, now)]
+
+    async def flush_audience() -> None:
+        """What this worker saw of its readers, into the state (every worker's adds up)."""
+        if taken := audience.take():
+            await asyncio.to_thread(state.audience.record, *taken, datetime.now(UTC).date())
 
     async def metrics_page(_request: Request) -> Response:
         tally.flush()  # here, on the event loop's thread, where the fast lane counts
+        await flush_audience()
         body = await asyncio.to_thread(metrics.exposition, gauges)
         return Response(body, media_type=metrics.CONTENT_TYPE)
 
@@ -113,9 +125,13 @@ def create_app(
         routes += Ingest(settings, state, rebuilder).routes()
 
     async def housekeeping() -> None:
+        flushed = time.monotonic()
         while True:
             await asyncio.sleep(HOUSEKEEPING)
             tally.flush()
+            if time.monotonic() - flushed >= AUDIENCE_FLUSH:
+                flushed = time.monotonic()
+                await flush_audience()
             if access_log is not None:
                 access_log.flush()
             if files.changed():
@@ -146,6 +162,7 @@ def create_app(
             for mirror in mirrors:
                 mirror.stop()
             tally.flush()
+            await flush_audience()
             if access_log is not None:
                 access_log.flush()
 
@@ -158,6 +175,7 @@ def create_app(
         clients=ClientAddress(server.trusted_proxies),
         tally=tally,
         access_log=access_log,
+        audience=audience,
     )
 
 

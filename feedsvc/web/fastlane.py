@@ -15,6 +15,7 @@ from typing import Any
 
 from feedsvc.core.layout import CORS, PREFLIGHT
 from feedsvc.web.accesslog import AccessLog
+from feedsvc.web.audience import AudienceTally
 from feedsvc.web.conditional import accepts, unmodified_since
 from feedsvc.web.metrics import RequestTally
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
@@ -66,8 +67,10 @@ class FastLane:
         clients: ClientAddress,
         tally: RequestTally,
         access_log: AccessLog | None,
+        audience: AudienceTally | None = None,
     ) -> None:
         self.files = files
+        self.audience = audience
         self.app = app
         self.limiter = limiter
         self.clients = clients
@@ -100,8 +103,10 @@ class FastLane:
         # counts under "", or every path an attacker makes up would be a new series.
         published_file = reply.status in (200, 304, 429)
         self.tally.add(relative if published_file else "", reply.status, sent)
+        agent = headers.get(b"user-agent", b"")
+        if self.audience is not None and reply.status in (200, 304):
+            self.audience.saw(relative, agent, client, time.time())
         if self.access_log is not None:
-            agent = headers.get(b"user-agent", b"")
             took = time.monotonic() - started
             self.access_log.add(client, method, path, reply.status, sent, agent, took)
         return reply

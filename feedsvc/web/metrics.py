@@ -5,6 +5,7 @@ what every worker counted (PROMETHEUS_MULTIPROC_DIR, set by `feedsvc run`)."""
 import os
 from collections import Counter as Tally
 from collections.abc import Callable, Iterable
+from datetime import datetime
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -16,6 +17,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from feedsvc.core.counters import LIMITED, REQUESTS, SENT
+from feedsvc.state.audience import FRESH, Audience
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -90,6 +92,26 @@ def gauges(
     )
     held.add_metric([], ready_bytes)
     return [count, up, owed, held]
+
+
+def readers(audience: Audience, now: datetime) -> list[Metric]:
+    """Subscribers aggregators reported lately, and today's distinct direct clients."""
+    subscribers = GaugeMetricFamily(
+        "feedsvc_subscribers",
+        "Subscribers an aggregator last reported for a feed (within a week)",
+        labels=["feed", "aggregator"],
+    )
+    for found in audience.readers(now - FRESH):
+        subscribers.add_metric([found.feed, found.aggregator], found.subscribers)
+    direct = GaugeMetricFamily(
+        "feedsvc_direct_clients",
+        "Distinct clients (address and User-Agent) that polled a feed today (UTC) and "
+        "stated no subscriber count",
+        labels=["feed"],
+    )
+    for (feed, _day), clients in audience.direct(now.date()).items():
+        direct.add_metric([feed], clients)
+    return [subscribers, direct]
 
 
 def exposition(gauges: Callable[[], Iterable[Metric]]) -> bytes:
