@@ -136,6 +136,18 @@ FIELD_VALUES = {
     "image": _field(_USUAL_IMAGES, _EDGE_IMAGES),
     "media": _field(_USUAL_MEDIA, _EDGE_MEDIA),
     "draft": _field(st.just(False), st.just(True) | WRONG_TYPES),
+    "episode": _field(
+        st.integers(1, 100_000), st.sampled_from([0, -1, 100_001, True]) | WRONG_TYPES
+    ),
+    "season": _field(st.integers(1, 50), st.sampled_from([0, 2**70]) | WRONG_TYPES),
+    "episode_type": _field(
+        st.sampled_from(["full", "trailer", "bonus"]), st.sampled_from(["pilot", ""]) | hostile
+    ),
+    "explicit": _field(st.booleans(), st.sampled_from(["yes", 1]) | WRONG_TYPES),
+    "transcript": _field(
+        st.sampled_from(["/t/ep.vtt", "https://cdn.example/ep.srt", "ep.json?v=2"]),
+        st.sampled_from(["/t/ep.docx", "javascript:x.vtt"]) | _EDGE_URLS,
+    ),
 }
 REQUIRED = {
     "title": _field(hostile.map(lambda t: f"Новость {t}"[:500]), _around(500) | WRONG_TYPES),

@@ -30,6 +30,13 @@ name = "tagged"
 tag = ["x", "Привет"]
 region = "😀"
 match = "any"
+[[feeds]]
+name = "radio"
+kind = "podcast"
+[feeds.podcast]
+image = "https://news.example/radio.jpg"
+image_size = 1400
+category = "News"
 """
 
 records = st.fixed_dictionaries(
