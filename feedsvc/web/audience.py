@@ -16,6 +16,9 @@ from feedsvc.state.audience import Days, Reports
 AGENTS_REMEMBERED = 4096  # User-Agents whose reading is kept (pollers repeat theirs)
 REPORTS_HELD = 1000  # aggregator reports held between flushes; more wait for the next
 PATHS_REMEMBERED = 65_536  # paths known to be feeds or not
+# Direct clients remembered between takes, so that a client polling again (a browser
+# reader, a load test) is not hashed again: a set, cleared when it grows past this.
+RECENT_HELD = 65_536
 EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
@@ -26,6 +29,7 @@ class AudienceTally:
         self._read: dict[bytes, Reported | None] = {}
         self._topics: dict[str, bool] = {}
         self._day, self._day_ends = date.min, 0.0  # the UTC day, and when it ends
+        self._recent: set[tuple[str, str, bytes]] = set()  # direct clients since the take
 
     def _reading(self, agent: bytes) -> Reported | None:
         if agent in self._read:
@@ -57,6 +61,12 @@ class AudienceTally:
         if at >= self._day_ends:
             self._day = datetime.fromtimestamp(at, UTC).date()
             self._day_ends = (self._day.toordinal() - EPOCH_DAY + 1) * 86400.0
+        pair = (path, client, agent)
+        if pair in self._recent:  # polled again since the last take: already added
+            return
+        if len(self._recent) >= RECENT_HELD:
+            self._recent.clear()
+        self._recent.add(pair)
         sketch = self.days.get((path, self._day))
         if sketch is None:
             sketch = self.days[path, self._day] = Sketch()
@@ -68,4 +78,5 @@ class AudienceTally:
             return None
         taken = self.reports, self.days
         self.reports, self.days = {}, {}
+        self._recent.clear()
         return taken
