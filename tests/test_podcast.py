@@ -12,7 +12,7 @@ from conftest import Site, md
 from lxml import etree
 
 from feedsvc.core.config import ConfigError, load
-from feedsvc.core.podcast import ITUNES_NS
+from feedsvc.core.podcast import ITUNES_NS, PODCAST_NS
 from feedsvc.feeds.formats import rss
 
 ART = "https://example.org/art/radio-3000.jpg"
@@ -117,13 +117,13 @@ def test_a_podcast_feed_reads_alike_in_podcastparser_feedparser_and_the_strict_c
     assert [e.href for e in by_title["The flood, one week on"].enclosures] == [EPISODE_ONE]
     assert by_title["Бонус: разговор с гидрологом"].itunes_episodetype == "bonus"
 
-    channel = etree.fromstring(body).find("channel")
-    guid = channel.findtext(
-        "{https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md}guid"
-    )
+    # The podcast namespace's GUID of the feed's URL, on its archive page too (one show).
+    guid = etree.fromstring(body).find("channel").findtext(f"{{{PODCAST_NS}}}guid")
     assert guid == str(
         uuid.uuid5(uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6"), url.split("://")[1])
     )
+    page = etree.fromstring((site.feeds / "radio" / "archive" / "1.rss").read_bytes())
+    assert page.find("channel").findtext(f"{{{PODCAST_NS}}}guid") == guid
 
     # The other formats carry the same episodes; the news feed takes every article and
     # speaks no itunes:.

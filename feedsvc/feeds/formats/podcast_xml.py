@@ -54,7 +54,9 @@ def channel(parent: etree._Element, meta: FeedMeta, show: Show) -> None:
         _add(parent, "itunes:block", "Yes")
     if show.complete:
         _add(parent, "itunes:complete", "Yes")
-    _add(parent, "podcast:guid", show.guid or feed_guid(meta.links["self"]["rss"]))
+    # An archive page's is its feed's ("current"), so that apps take it for the same show.
+    current = meta.link("current", "rss") or meta.links["self"]["rss"]
+    _add(parent, "podcast:guid", show.guid or feed_guid(current))
     locked = _add(parent, "podcast:locked", _yes_no(show.locked))
     if show.owner_email:
         locked.set("owner", show.owner_email)
