@@ -9,7 +9,7 @@ from test_upgrade import SINCE_BASELINE
 
 from feedsvc.state.database import State
 from feedsvc.state.migrate import head
-from feedsvc.state.schema import articles
+from feedsvc.state.schema import articles, published_files
 
 SECTIONS = '[[feeds]]\nname = "main"\n[[feeds]]\nname = "section"\nper = "category"\n'
 
@@ -207,3 +207,33 @@ def test_a_replica_deletes_what_the_builder_removed_and_answers_410_alike(
         assert (tmp_path / "replica" / "feeds" / "section" / "economy.rss").exists()
     finally:
         state.close()
+
+
+def test_a_replicas_state_with_its_published_files_moves_to_another_database(
+    site: Site, tmp_path, pg_database: str, postgres_url: str
+):
+    """A PostgreSQL state holds every published file's bytes for the replicas: they go
+    through an export and an import whole."""
+    on(site, pg_database)
+    site.write("a.md", md("Трамвай пойдёт ночью", categories="['Город']"))
+    assert site.build().ok
+    export = tmp_path / "state.jsonl"
+    out = feedsvc("--config", str(site.config), "state", "export", str(export))
+    assert out.returncode == 0, out.stderr
+    second = pg_database + "_copy"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{second.rpartition("/")[2]}"')
+    admin.dispose()
+    into = feedsvc("--config", str(site.config), "state", "import", str(export), "--url", second)
+    assert into.returncode == 0, into.stderr
+
+    def files(url: str) -> dict[str, bytes]:
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            found = dict(conn.execute(select(published_files.c.path, published_files.c.body)).all())
+        engine.dispose()
+        return found
+
+    copied = files(second)
+    assert copied == files(pg_database) and "feeds/main.rss" in copied

@@ -7,12 +7,14 @@ the same revision (a fresh one is migrated when opened), keeps every id, GUID an
 subscription as it was, and moves PostgreSQL's id sequences past the imported ids.
 """
 
+import base64
 import json
 from collections.abc import Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, Integer, func, insert, select, text
+from sqlalchemy import Connection, Engine, Integer, LargeBinary, func, insert, select, text
 
 from feedsvc.state.migrate import revision
 from feedsvc.state.schema import UTCDateTime, metadata
@@ -26,7 +28,11 @@ class TransferError(Exception):
 
 
 def _encode(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):  # a replica's copy of a published file
+        return base64.b64encode(value).decode()
+    return value
 
 
 def export_state(engine: Engine, out: IO[str]) -> dict[str, int]:
@@ -52,11 +58,13 @@ def export_state(engine: Engine, out: IO[str]) -> dict[str, int]:
 
 def _decoders(table_name: str) -> dict[str, Callable[[Any], Any]]:
     table = metadata.tables[table_name]
-    return {
-        column.name: datetime.fromisoformat
-        for column in table.columns
-        if isinstance(column.type, UTCDateTime)
-    }
+    found: dict[str, Callable[[Any], Any]] = {}
+    for column in table.columns:
+        if isinstance(column.type, UTCDateTime):
+            found[column.name] = datetime.fromisoformat
+        elif isinstance(column.type, LargeBinary):
+            found[column.name] = partial(base64.b64decode, validate=True)
+    return found
 
 
 def _records(lines: IO[str], source: str) -> Iterator[tuple[int, str, dict]]:
