@@ -8,7 +8,7 @@ import uuid
 import feedparser
 import podcastparser
 import pytest
-from conftest import Site, md
+from conftest import Site, feedsvc, md
 from lxml import etree
 
 from feedsvc.core.config import ConfigError, load
@@ -162,6 +162,9 @@ def test_an_article_joins_the_podcast_when_it_gains_audio_and_leaves_when_it_los
     assert sorted(titles()) == ["Бонус: разговор с гидрологом", "Су деңгейі төмендеді"]
     enclosure = etree.fromstring((site.feeds / "radio.rss").read_bytes()).find(".//enclosure")
     assert enclosure.get("url") == "https://cdn.example.org/audio/kk.mp3"
+    checked = feedsvc("--config", str(site.config), "check")
+    assert "drone.md: warning: audio, but none podcast apps play" in checked.stdout
+    assert "text.md: warning" not in checked.stdout
 
 
 def _broken(body: bytes) -> bytes:

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import Article, Moment, Problem, digest
+from feedsvc.core.podcast import EPISODE_MEDIUM
 from feedsvc.core.stages import Stages
 from feedsvc.core.text import headline_key
 from feedsvc.feeds import pool
@@ -57,6 +58,7 @@ class BuildReport:
 
 
 SPILL_BYTES = 64 * 2**20
+UNPLAYED_SHOWN = 20  # articles `feedsvc check` names whose audio podcast apps don't play
 
 
 @dataclass
@@ -382,6 +384,17 @@ def _empty_feeds(settings: Settings, state: State, now: datetime) -> list[Proble
     return found
 
 
+def _unplayed_episodes(settings: Settings, state: State, now: datetime) -> list[Problem]:
+    """Articles with audio that a podcast feed leaves out: none of it is a type podcast
+    apps play (an Ogg or WebM only)."""
+    if not any(feed.kind == "podcast" for feed in settings.feeds):
+        return []
+    where = Where(needs=(("medium", "audio"),), excluded=(("medium", (EPISODE_MEDIUM,)),))
+    reason = "audio, but none podcast apps play (MP3, M4A or AAC): left out of podcast feeds"
+    found = state.newest(UNPLAYED_SHOWN, now, settings.site.article_url, where)
+    return [Problem(article.source.origin, reason, warning=True) for article in found]
+
+
 def emptied_members(settings: Settings, known: Mapping[str, Past], now: datetime) -> list[Problem]:
     """Family members whose last article went: served empty, then gone (410)."""
     families = {feed.name for feed in settings.feeds if feed.per}
@@ -420,6 +433,7 @@ def inspect(
             *selection.problems,
             *latest.unresolved(selection.latest, selection.entries),
             *_empty_feeds(settings, memory, now),
+            *_unplayed_episodes(settings, memory, now),
         ]
     finally:
         memory.close()
