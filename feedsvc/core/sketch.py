@@ -4,8 +4,8 @@ Each reader (an address and a User-Agent) is hashed to a register and a rank, an
 only the highest rank per register is kept: no address can be read back out. Two
 sketches merge by taking the higher rank of each register, so what several workers
 and replicas saw adds up to the distinct count of them all, each reader once.
-With 2**14 registers the count is exact in practice below a few hundred readers
-(linear counting) and within about 1% beyond.
+With 2**14 registers the count is within one up to about a hundred readers (linear
+counting) and within about 1.5% beyond.
 """
 
 import base64
