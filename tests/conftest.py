@@ -259,8 +259,7 @@ def postgres_url(postgres) -> str:
     return postgres.url
 
 
-@pytest.fixture
-def pg_database(postgres_url: str) -> str:
+def new_database(postgres_url: str) -> str:
     """A new, empty database on the session's PostgreSQL: its SQLAlchemy URL."""
     name = f"t_{uuid.uuid4().hex[:16]}"
     admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
@@ -268,6 +267,11 @@ def pg_database(postgres_url: str) -> str:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     admin.dispose()
     return postgres_url.rpartition("/")[0] + "/" + name
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> str:
+    return new_database(postgres_url)
 
 
 @pytest.fixture

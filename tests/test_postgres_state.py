@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import feedparser
-from conftest import Site, feedsvc, md
+from conftest import Site, feedsvc, md, new_database
 from sqlalchemy import create_engine, select
 from test_upgrade import SINCE_BASELINE
 
@@ -25,12 +25,17 @@ def entries(site: Site, path: str) -> dict[str, feedparser.FeedParserDict]:
     return {entry.title: entry for entry in feedparser.parse(file.read_bytes()).entries}
 
 
-def guids(url: str) -> dict[str, str]:
+def pairs(url: str, key, value) -> dict:
+    """Two columns of a table in the database at `url`, as a dict."""
     engine = create_engine(url)
     with engine.connect() as conn:
-        found = dict(conn.execute(select(articles.c.key, articles.c.guid)).all())
+        found = dict(conn.execute(select(key, value)).all())
     engine.dispose()
     return found
+
+
+def guids(url: str) -> dict[str, str]:
+    return pairs(url, articles.c.key, articles.c.guid)
 
 
 def test_a_site_is_built_and_kept_up_to_date_on_postgresql(site: Site, pg_database: str):
@@ -220,20 +225,9 @@ def test_a_replicas_state_with_its_published_files_moves_to_another_database(
     export = tmp_path / "state.jsonl"
     out = feedsvc("--config", str(site.config), "state", "export", str(export))
     assert out.returncode == 0, out.stderr
-    second = pg_database + "_copy"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{second.rpartition("/")[2]}"')
-    admin.dispose()
+    second = new_database(postgres_url)
     into = feedsvc("--config", str(site.config), "state", "import", str(export), "--url", second)
     assert into.returncode == 0, into.stderr
-
-    def files(url: str) -> dict[str, bytes]:
-        engine = create_engine(url)
-        with engine.connect() as conn:
-            found = dict(conn.execute(select(published_files.c.path, published_files.c.body)).all())
-        engine.dispose()
-        return found
-
-    copied = files(second)
-    assert copied == files(pg_database) and "feeds/main.rss" in copied
+    files = published_files.c.path, published_files.c.body
+    copied = pairs(second, *files)
+    assert copied == pairs(pg_database, *files) and "feeds/main.rss" in copied
