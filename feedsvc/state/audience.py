@@ -72,13 +72,13 @@ class Audience:
     def _reports(conn: Connection, reports: Reports) -> None:
         table = audience_reports.c
         keys = list(reports)
-        held: dict[tuple[str, str, str], datetime] = {}
+        held: set[tuple[str, str, str]] = set()
         per_feed: dict[str, int] = {}
         if keys:
-            query = select(table.feed, table.aggregator, table.feed_id, table.seen).where(
+            query = select(table.feed, table.aggregator, table.feed_id).where(
                 tuple_(table.feed, table.aggregator, table.feed_id).in_(keys)
             )
-            held = {(f, a, i): seen for f, a, i, seen in conn.execute(query)}
+            held = {(f, a, i) for f, a, i in conn.execute(query)}
             feeds = sorted({feed for feed, _, _ in keys})
             counted = select(table.feed, func.count()).where(table.feed.in_(feeds))
             per_feed = dict(conn.execute(counted.group_by(table.feed)).all())
@@ -112,13 +112,13 @@ class Audience:
             match = (table.feed == feed) & (table.day == day.isoformat())
             found = conn.execute(select(table.sketch).where(match).with_for_update()).scalar()
             merged = Sketch(dict(seen.ranks))
-            if found is None:
-                values = {"clients": merged.count(), "sketch": merged.to_text()}
-                conn.execute(insert(audience_days).values(feed=feed, day=day.isoformat(), **values))
-                continue
-            merged.merge(Sketch.from_text(found))
+            if found is not None:
+                merged.merge(Sketch.from_text(found))
             values = {"clients": merged.count(), "sketch": merged.to_text()}
-            conn.execute(update(audience_days).where(match).values(values))
+            if found is None:
+                conn.execute(insert(audience_days).values(feed=feed, day=day.isoformat(), **values))
+            else:
+                conn.execute(update(audience_days).where(match).values(values))
 
     def readers(self, since: datetime | None = None) -> list[Readers]:
         """Each aggregator's latest count per feed, reported `since` then (else ever)."""

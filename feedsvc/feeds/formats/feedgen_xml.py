@@ -83,7 +83,7 @@ class _Entry(FeedEntry):
         if origin := item.source_feed:
             etree.SubElement(element, "source", url=origin.url).text = origin.title
         # One enclosure (the RSS Advisory Board's advice, and what podcast apps take):
-        # the first audio, else the first media, else the lead image.
+        # see enclosure_of.
         if enclosure := enclosure_of(item):
             url, mime, length = enclosure
             # RSS wants a length; 0 is the RSS Advisory Board's "unknown".
