@@ -120,7 +120,8 @@ class Site:
 
     def check(self, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
         """Every problem a build would meet, found without writing anything."""
-        return inspect(self.settings, progress, stores=self.stores) + self.emptied()
+        problems = inspect(self.settings, progress, stores=self.stores, history=self.state.ledger())
+        return problems + self.emptied()
 
     def emptied(self) -> list[Problem]:
         """Family members whose last article went: served empty, then gone (410)."""

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from feedsvc.core.model import Problem
     from feedsvc.site.pipeline import BuildReport
     from feedsvc.state.database import State
+    from feedsvc.state.ledger import Ledger
 
 T = TypeVar("T")
 SHOWN_FILES = 12  # a first build of a big site writes thousands
@@ -271,7 +272,7 @@ def check(ctx: click.Context) -> None:
             return lambda done, total: bar.update(task, completed=done, total=total)
 
         try:
-            problems = inspect(settings, progress_of)
+            problems = inspect(settings, progress_of, history=_ledger(ctx, settings))
         except StoreError as exc:
             _fail(str(exc))
     problems += _emptied(ctx, settings)
@@ -286,10 +287,22 @@ def check(ctx: click.Context) -> None:
         sys.exit(1)
 
 
+def _has_state(settings: Settings) -> bool:
+    url = settings.state.url
+    return not url.startswith("sqlite:///") or Path(url.removeprefix("sqlite:///")).exists()
+
+
+def _ledger(ctx: click.Context, settings: Settings) -> Ledger | None:
+    """The state's history, for a check to judge ids by (None if there is no state)."""
+    if not _has_state(settings):
+        return None
+    with _site(ctx, settings) as site:
+        return site.state.ledger()
+
+
 def _emptied(ctx: click.Context, settings: Settings) -> list[Problem]:
     """What the state says of family members left empty (nothing if there is no state)."""
-    url = settings.state.url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+    if not _has_state(settings):
         return []
     with _site(ctx, settings) as site:
         return site.emptied()

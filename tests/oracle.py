@@ -1,14 +1,15 @@
 """The oracle: a build from scratch of the same inputs, to hold the incremental engine to.
 
-"From scratch" is an empty publish folder and a state that keeps only feedsvc's
-memory: what it must remember to say the same thing twice (each article's GUID and
-dates, deleted ones included; headline GUIDs; archive placement; which feeds were
-published and since when one is empty; removals for tombstones; takedowns). Every
-cache and every record of what was read, built, published or uploaded is dropped, so
-the scratch build reads every file again and renders every document.
+"From scratch" is an empty publish folder and an empty state given only the site's
+ledger (feedsvc.state.ledger): the facts of history a newsroom's feeds legitimately
+depend on (the GUID each article earned and the dates readers were told, headline
+GUIDs, archive placement, removals, since when a feed is empty, takedowns), passed
+as a JSON document. No article row, flag, parsed record, signature or cache of the
+incremental side crosses, so an article it wrongly kept, or a change it missed, is
+not copied into the judge: the scratch build reads every file again, renders every
+document, and must come to the same bytes.
 """
 
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -16,38 +17,35 @@ from pathlib import Path
 from feedsvc.core.config import Settings
 from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
-from feedsvc.state.schema import metadata
-
-# Tables that are memory; every other one is emptied.
-MEMORY = {"articles", "headlines", "archive_entries", "archive_feeds", "feed_history", "removals"}
+from feedsvc.state.ledger import Ledger
 
 
-def scratch_state(state_file: Path, into: Path) -> None:
-    """Copy the state's memory (alone) into a new SQLite file."""
-    with sqlite3.connect(state_file) as source, sqlite3.connect(into) as copy:
-        source.backup(copy)
-        for table in metadata.tables:
-            if table not in MEMORY:
-                copy.execute(f'DELETE FROM "{table}"')
-    copy.close()
+def ledger_of(state_url: str) -> str:
+    """The incremental state's ledger, as the JSON document that crosses."""
+    state = State(state_url)
+    try:
+        return state.ledger().to_json()
+    finally:
+        state.close()
 
 
 def from_scratch(
-    settings: Settings, state_file: Path, folder: Path, clock: Callable[[], datetime]
+    settings: Settings, state_url: str, folder: Path, clock: Callable[[], datetime]
 ) -> BuildReport:
-    """Build the site's inputs into `folder`/public with a scratch copy of its state."""
+    """Build the site's inputs into `folder`/public from the ledger of the state at
+    `state_url` alone."""
     folder.mkdir(parents=True)
-    copy = folder / "state.db"
-    scratch_state(state_file, copy)
     local = next(t for t in settings.publish if t.kind == "local")
     fresh = settings.model_copy(
         update={
-            "state": settings.state.model_copy(update={"url": f"sqlite:///{copy}"}),
+            "state": settings.state.model_copy(update={"url": f"sqlite:///{folder / 'state.db'}"}),
             "publish": [local.model_copy(update={"path": folder / "public"})],
         }
     )
+    history = Ledger.from_json(ledger_of(state_url))
     state = State(fresh.state.url)
     try:
+        state.seed(history, (store.label for store in fresh.store))
         return Pipeline(fresh, state, clock=clock).run()
     finally:
         state.close()

@@ -1,6 +1,8 @@
 """The feed store against real HTTP servers on 127.0.0.1: another feedsvc, and a scripted one."""
 
 import json
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -251,3 +253,31 @@ def test_a_podcast_episodes_audio_and_duration_come_through():
         9900,
         2467,
     )
+
+
+def test_a_partner_item_cannot_take_a_local_storys_guid(site: Site, origin):
+    """Wire copy whose <guid> is a story's GUID here is refused, naming the story; the
+    story stays in every feed under its own title."""
+    base, handler = origin
+    site.write("harbour.txt", page("Harbour Lights Restored", "The lamps were lit again."))
+    site.configure(extra=f'[[store]]\npath = "{site.articles}"\n')
+    site.build()
+    (genuine,) = entries(site)
+    forged = OLD_FEED.replace(b"cms-item-991", genuine.id.encode()).replace(
+        b"Budget &amp; Taxes", b"Harbour Lights Restored (FAKE)"
+    )
+    handler.routes["/rss"] = (200, {"Content-Type": "application/rss+xml"}, forged)
+    site.configure(
+        extra=f'[[store]]\npath = "{site.articles}"\n'
+        f'[[store]]\nkind = "feed"\nname = "wire"\nurl = "{base}/rss"\n'
+    )
+    report = site.build()
+    refusal = f"{base}/rss item 1: id {genuine.id!r} is the GUID of harbour.txt in store 'files'"
+    assert any(str(p).startswith(refusal) for p in report.problems), report.problems
+    assert [(e.id, e.title) for e in entries(site)] == [(genuine.id, genuine.title)]
+    checked = subprocess.run(
+        [sys.executable, "-m", "feedsvc", "--config", str(site.config), "check"],
+        capture_output=True,
+        text=True,
+    )
+    assert refusal in checked.stdout, checked.stderr[-3000:]

@@ -277,3 +277,15 @@ def test_a_future_draft_published_now_is_dated_now_not_in_the_future(site: Site)
     assert report.ok, report.failures
     item = items(site, "main.atom")["Паром назначен"]
     assert calendar.timegm(item.updated_parsed) <= time.time()
+
+
+def test_an_id_stated_later_keeps_the_guid_readers_have(site: Site):
+    path = site.write("a.md", md("Ferry Timetable Changes"))
+    site.build()
+    first = items(site)["Ferry Timetable Changes"].id
+    path.write_text(md("Ferry Timetable Changes", id="'ferry-2026'"))
+    site.build()
+    assert items(site)["Ferry Timetable Changes"].id == first
+    path.rename(site.articles / "moved.md")  # the id now finds it wherever it goes
+    site.build()
+    assert items(site)["Ferry Timetable Changes"].id == first

@@ -137,7 +137,7 @@ def test_builds_that_follow_changes_end_where_a_fresh_build_does(tmp_path_factor
                     site.write(path.name, md(title, categories=repr(sections)))
             assert running.run().ok
             scratch = tmp_path_factory.mktemp("scratch") / "site"
-            built = from_scratch(settings_, site.root / "state.db", scratch, lambda: moment[0])
+            built = from_scratch(settings_, settings_.state.url, scratch, lambda: moment[0])
             assert built.ok
             assert differences(site.root / "public", scratch / "public") == [], batch
     finally:

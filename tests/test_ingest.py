@@ -2,6 +2,7 @@
 
 import json
 
+import feedparser
 import httpx
 import pytest
 from conftest import Site, md, wait_until
@@ -179,3 +180,23 @@ def test_an_article_not_published_is_not_201(api, site: Site, extra, reason):
     assert response.status_code == 409, response.text
     assert response.json()["published"] is False and reason in response.json()["error"]
     assert "Пока нет" not in api.get("/feeds/main.rss").text
+
+
+def test_the_api_cannot_take_another_storys_guid_or_id(api, site: Site):
+    """A GUID read from the public feed, or a newsroom file's own id, posted as an API
+    article's id: 409 naming the owner, and the genuine story stays as it was."""
+    site.write("local.md", md("Мост открыт после ремонта", id="'bridge-2026'"))
+    site.write("plain.md", md("Harbour Lights Restored"))
+    assert post(site, ARTICLE).status_code == 201  # its build takes the files in too
+    guids = {e.title: e.id for e in feedparser.parse(api.get("/feeds/main.rss").content).entries}
+    for stolen in (guids["Harbour Lights Restored"], "bridge-2026"):
+        fake = {"id": stolen, "title": "Fake (FAKE)", "body_html": "<p>Forged.</p>"}
+        response = post(site, fake)
+        assert response.status_code == 409, response.text
+        assert response.json()["field"] == "id"
+        assert "store 'files'" in response.json()["error"]
+        assert delete(site, stolen).status_code == 409
+        assert ("plain.md" if stolen.startswith("urn:") else "local.md") in response.text
+    assert [p.name for p in (site.articles / "api").iterdir()] == ["2026-11-28-river.json"]
+    after = {e.title: e.id for e in feedparser.parse(api.get("/feeds/main.rss").content).entries}
+    assert after == guids, "the genuine stories keep their GUIDs and titles"

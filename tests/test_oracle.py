@@ -334,7 +334,7 @@ class Newsroom(RuleBasedStateMachine):
         self.scratches += 1
         folder = self.root / f"scratch-{self.scratches}"
         settings_ = load(self.root / "config.toml")
-        scratch = from_scratch(settings_, self.root / "state.db", folder, self.clock)
+        scratch = from_scratch(settings_, settings_.state.url, folder, self.clock)
         assert scratch.ok, scratch.failures
         found = differences(self.root / "public", folder / "public")
         assert not found, "\n".join(found[:8])

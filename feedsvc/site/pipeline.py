@@ -27,6 +27,7 @@ from feedsvc.state.builds import BuildRecord
 from feedsvc.state.database import State
 from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
+from feedsvc.state.ledger import Ledger
 from feedsvc.store import Progress, Store, StoreError, latest, no_progress
 from feedsvc.store.configured import open_stores, site_context
 from feedsvc.store.record import READER_REVISION, SiteContext, admit_scan
@@ -414,15 +415,19 @@ def inspect(
     progress: Callable[[str], Progress] | None = None,
     *,
     stores: Sequence[Store] | None = None,
+    history: Ledger | None = None,
 ) -> list[Problem]:
     """Every problem a build would meet, found without writing anything anywhere.
 
     `progress(store name)` gives the callback each store's scan reports to; stores:
-    these instead of the config's.
+    these instead of the config's; history: the site's ledger, so that what depends on
+    it (an id that is already another article's GUID) is found too.
     """
     memory = State("sqlite://")  # the checks need identities to match headlines, not to keep
     try:
         pipeline = Pipeline(settings, memory, stores=stores)
+        if history is not None:
+            memory.seed(history, (store.name for store in pipeline.stores))
         now = now_utc()
         memory.label_languages(settings.site.language)
         problems, unread = pipeline.ingest(now, progress)

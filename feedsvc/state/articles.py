@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Row
 from feedsvc.core.config import LabelKind
 from feedsvc.core.model import Article, Moment, SourceArticle
 from feedsvc.core.text import article_link, headline_key
+from feedsvc.state.identity import owner
 from feedsvc.state.labels import EVERY, Where
 from feedsvc.state.schema import (
     articles,
@@ -143,6 +144,17 @@ class ArticleQueries:
         )
         found = self._articles(query, article_url)
         return found[0] if found else None
+
+    def held_by_another(self, store: str, key: str, article_id: str) -> str | None:
+        """Who else holds `article_id` (as its explicit id in `store`, or as its GUID in
+        any store), deleted or not; None when no source but `key` of `store` does."""
+        mine = (articles.c.store == store) & (articles.c.key == key)
+        named = ((articles.c.store == store) & (articles.c.explicit_id == article_id)) | (
+            articles.c.guid == article_id
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(select(articles).where(named & ~mine).limit(1)).first()
+        return None if row is None else owner(row)
 
     def among(self, ids: Sequence[int], where: Where) -> list[int]:
         """Those of these articles (visible or not) that `where` selects."""

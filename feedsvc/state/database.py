@@ -5,6 +5,7 @@ handed out from here, so nothing outside feedsvc/state/ touches the engine.
 """
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
@@ -18,12 +19,13 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from feedsvc.core.model import Article
-from feedsvc.state import backup, continuity, locks, transfer
+from feedsvc.state import backup, continuity, ledger, locks, transfer
 from feedsvc.state.archive import Archive
 from feedsvc.state.articles import ArticleQueries
 from feedsvc.state.audience import Audience
 from feedsvc.state.builds import BuildLog, Held
 from feedsvc.state.history import FeedHistory, Removals
+from feedsvc.state.ledger import Ledger
 from feedsvc.state.migrate import migrate
 from feedsvc.state.owed import OwedAnnouncements, OwedPings
 from feedsvc.state.published import PublishedFiles
@@ -141,6 +143,14 @@ class State(ScanRecords, ArticleQueries, BuildLog):
     def lead_lease(self, folder: Path, name: str) -> locks.Lease:
         """The lease of the replica that runs the schedule."""
         return locks.lead_lease(self.engine, folder, name)
+
+    def ledger(self) -> Ledger:
+        """The facts of history a build from scratch may take (feedsvc.state.ledger)."""
+        return ledger.read(self.engine)
+
+    def seed(self, facts: Ledger, stores: Iterable[str]) -> None:
+        """Start this empty state from a ledger, for a build from scratch of `stores`."""
+        ledger.write(self.engine, facts, stores)
 
     def export_to(self, out: IO[str]) -> dict[str, int]:
         return transfer.export_state(self.engine, out)

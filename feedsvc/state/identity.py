@@ -1,9 +1,14 @@
 """Which stored article a freshly read one is, and what its GUID and dates become.
 
-An explicit id wins. Otherwise an article is the row at its key; failing that,
-a row that vanished in this scan or was deleted earlier, with the same body,
-then the same headline (a moved, renamed or re-exported file). Two sources
-claiming one id is a conflict: neither is taken until it is resolved.
+An explicit id wins, within its own store. Otherwise an article is the row at its
+key; failing that, a row that vanished in this scan or was deleted earlier, with
+the same body, then the same headline (a moved, renamed or re-exported file). Two
+sources claiming one id is a conflict: the one that holds it keeps it, a newcomer
+is not taken until it is resolved.
+
+A GUID is earned once, by the first (store, id) or (store, key) that had it, and
+kept for life: an id stated later, or changed, does not change it, and an id that
+is already another article's GUID (in any store) is refused, never resolved to it.
 Everything is loaded in a few chunked queries and written in batches, so a
 first scan of 100,000 files costs a few queries per 500 articles.
 """
@@ -17,7 +22,7 @@ from sqlalchemy import Column, Connection, Row, bindparam, insert, select, updat
 from feedsvc.core.model import Problem, SourceArticle
 from feedsvc.core.text import headline_key, slugify
 from feedsvc.state.labels import relabel
-from feedsvc.state.schema import articles, chunks, headlines, new_guid
+from feedsvc.state.schema import AWAITING, articles, chunks, headlines, new_guid
 
 
 def select_in(
@@ -27,6 +32,12 @@ def select_in(
     for chunk in chunks(sorted(set(values))):
         rows += conn.execute(select(articles).where(column.in_(chunk) & condition)).all()
     return rows
+
+
+def owner(row: Row) -> str:
+    """Who holds a row, for a message: its source within its store."""
+    gone = " (deleted)" if row.deleted is not None else ""
+    return f"{row.source} in store {row.store!r}{gone}"
 
 
 def conflicts(
@@ -43,7 +54,9 @@ def conflicts(
     touched_ids = {row.id for row in touched}
     for row in select_in(conn, articles.c.explicit_id, claims, articles.c.deleted.is_(None)):
         if row.id not in touched_ids:  # its source is unchanged and still claims the id
-            origin = SourceArticle.from_json(row.data).origin
+            origin = (
+                owner(row) if row.data == AWAITING else SourceArticle.from_json(row.data).origin
+            )
             claims[row.explicit_id].setdefault((row.store, row.key), origin)
     found = {id_ for id_, claimants in claims.items() if len(claimants) > 1}
     problems = []
@@ -63,6 +76,27 @@ def conflicts(
     return found, problems
 
 
+def taken(conn: Connection, new: Sequence[SourceArticle]) -> tuple[set[str], list[Problem]]:
+    """Explicit ids of new articles that are already another article's GUID: such an
+    article is refused (a problem naming the owner), never published as that one."""
+    owners = {
+        row.guid: row
+        for row in select_in(conn, articles.c.guid, (a.explicit_id for a in new if a.explicit_id))
+    }
+    refused, problems = set(), []
+    for article in new:
+        if (row := owners.get(article.explicit_id or "")) is not None:
+            refused.add(article.key)
+            problems.append(
+                Problem(
+                    article.origin,
+                    f"id {article.explicit_id!r} is the GUID of {owner(row)}; an article "
+                    "cannot take another's GUID: give it an id of its own",
+                )
+            )
+    return refused, problems
+
+
 class Reconciler:
     """Settles one scan's fresh articles against the rows they may already be."""
 
@@ -80,9 +114,16 @@ class Reconciler:
         return row
 
     def match(self, fresh: Sequence[SourceArticle]) -> list[Row | None]:
-        # An explicit id is always the row's guid (settle() makes it so), deleted or not.
+        # An explicit id names a row of this store only, deleted or not (a live one first).
         ids = [a.explicit_id for a in fresh if a.explicit_id]
-        by_id = {row.guid: row for row in select_in(self.conn, articles.c.guid, ids)}
+        here = articles.c.store == self.store
+        by_id = {
+            row.explicit_id: row
+            for row in sorted(
+                select_in(self.conn, articles.c.explicit_id, ids, here),
+                key=lambda r: (r.deleted is None, r.deleted or r.first_seen),
+            )
+        }
         found = [
             self._claim(
                 (by_id.get(a.explicit_id) if a.explicit_id else None) or self.by_key.get(a.key)
@@ -205,7 +246,7 @@ def settle(
             # Kept, but never after now once the article is out: a draft dated 2999 and
             # then made public undated is published now, and its 2999 must not stay.
             updated = max(min(row.updated, now), published)
-        guid = article.explicit_id or row.guid
+        guid = row.guid  # earned once: an id stated or changed later does not move it
         by_guid[guid] = article
         updates.append(
             {

@@ -20,7 +20,7 @@ from feedsvc.core.config import LabelKind
 from feedsvc.core.model import Media, SourceArticle
 from feedsvc.core.podcast import APPLE_AUDIO_TYPES, EPISODE_MEDIUM
 from feedsvc.core.text import slugify
-from feedsvc.state.schema import articles, chunks, labels, meta, put_meta
+from feedsvc.state.schema import AWAITING, articles, chunks, labels, meta, put_meta
 
 SITE_LANGUAGE = "site_language"  # meta: the language of articles that state none
 
@@ -73,7 +73,12 @@ def relanguage(conn: Connection, language: str, when: datetime) -> int:
     if site_language(conn) == language:
         return 0
     unstated: list[int] = []
-    for article_id, data in conn.execute(select(articles.c.id, articles.c.data)):
+    # Live ones as read: a deleted article, or one awaiting its source (a build from a
+    # ledger), is labelled anew when its source is read.
+    live = select(articles.c.id, articles.c.data).where(
+        articles.c.deleted.is_(None) & (articles.c.data != AWAITING)
+    )
+    for article_id, data in conn.execute(live):
         if SourceArticle.from_json(data).language is None:
             unstated.append(article_id)
     for chunk in chunks(unstated):

@@ -136,6 +136,14 @@ class ScanRecords:
         unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
         fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
         rows = reconciler.match([a for _k, a in fresh])
+        refused, claims = identity.taken(
+            conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
+        )
+        if refused:  # read again every run, like a conflict, until its id changes
+            problems += claims
+            unsettled |= {key for key, a in fresh if a.key in refused}
+            kept = [(f, r) for f, r in zip(fresh, rows, strict=True) if f[1].key not in refused]
+            fresh, rows = [f for f, _r in kept], [r for _f, r in kept]
         identity.settle(conn, fresh, rows, now)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
         for chunk in chunks(vanished):

@@ -56,6 +56,10 @@ class UTCDateTime(TypeDecorator):
 
 metadata = MetaData()
 
+# The data of an article a build from scratch knows from its ledger alone, before its
+# source is read again (feedsvc.state.ledger).
+AWAITING = "{}"
+
 articles = Table(
     "articles",
     metadata,

@@ -171,6 +171,8 @@ class Ingest:
             (parsed,) = parse_json(stored.decode(), info).articles
         except RecordError as exc:
             return _error(422, exc.reason, _field_named(exc.reason))
+        if refused := await self._held_by_another(parsed.key, article_id):
+            return refused
         path = self._folder() / name
         existed = path.exists()
         try:
@@ -188,6 +190,21 @@ class Ingest:
         if reason := await self._unpublished(parsed, article, report.ok, report.failures):
             return JSONResponse({**answer, "published": False, "error": shareable(reason)}, 409)
         return JSONResponse({**answer, "published": True}, status_code=200 if existed else 201)
+
+    async def _held_by_another(self, key: str, article_id: str) -> Response | None:
+        """409 naming the owner when the id is another source's: the API writes only the
+        articles it posted, and never takes a story's GUID."""
+        assert self.store is not None
+        holder = await asyncio.to_thread(
+            self.state.held_by_another, self.store.label, key, article_id
+        )
+        if holder is None:
+            return None
+        return _error(
+            409,
+            f"id {article_id!r} belongs to {holder}; the API changes only the articles it posted",
+            "id",
+        )
 
     async def _unpublished(
         self, parsed: SourceArticle, article, built: bool, failures: list[str]
@@ -215,9 +232,11 @@ class Ingest:
         article_id, why = normal_id(request.path_params["article_id"])
         if article_id is None:
             return _error(422, why, "id")
-        path = self._folder() / file_name(article_id)
+        name = file_name(article_id)
+        if refused := await self._held_by_another(f"{API_FOLDER}/{name}", article_id):
+            return refused
         try:
-            path.unlink()
+            (self._folder() / name).unlink()
         except FileNotFoundError:
             return _error(404, f"no article {article_id!r} was posted through the API")
         report = await self.rebuilder.build()
