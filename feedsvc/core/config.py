@@ -63,7 +63,7 @@ Secret = Annotated[SecretStr, BeforeValidator(_from_environment)]
 def _only_fields_of_kind(model: BaseModel, fields: dict[str, set[str]], noun: str) -> None:
     """A table of one kind (store or target) may not set another kind's settings."""
     kind = model.kind  # type: ignore[attr-defined]
-    mine = fields[kind] | {"kind", "name"}
+    mine = fields[kind] | {"kind", "name", "renamed_from"}
     for other in model.model_fields_set - mine:
         if getattr(model, other) != type(model).model_fields[other].default:
             raise ValueError(f"{other} is not a setting of a {kind!r} {noun}")
@@ -135,6 +135,9 @@ STORE_FIELDS = {
 class StoreSettings(_Section):
     kind: Literal["files", "sql", "feed"] = "files"
     name: str = ""  # defaults to the kind; articles remember the store they came from
+    # The store's name before: its articles keep their GUIDs under the new one (without
+    # it, a renamed store's articles leave the feeds and come back as new ones).
+    renamed_from: str = ""
     path: Path = Path("articles")
     max_file_size: Annotated[int, Field(gt=0)] = 1_048_576
     formats: dict[str, FileFormat] = {}
@@ -482,6 +485,14 @@ class Settings(_Section):
     def _unique_stores(cls, stores: list[StoreSettings]) -> list[StoreSettings]:
         if dupes := _repeated(store.label for store in stores):
             raise ValueError(f"give each store its own name; repeated: {dupes}")
+        labels = {store.label for store in stores}
+        for store in stores:
+            if store.renamed_from in labels:
+                raise ValueError(
+                    f"renamed_from: {store.renamed_from!r} is still the name of a store"
+                )
+        if dupes := _repeated(store.renamed_from for store in stores if store.renamed_from):
+            raise ValueError(f"two stores renamed from one: {dupes}")
         return stores
 
     @field_validator("publish")
@@ -632,8 +643,10 @@ related = ""
 # .txt text page; .md Markdown and .html HTML, each with TOML front matter
 # between +++ lines; .json one article or a list; .ndjson one article a line.
 kind = "files"
-# The store's name, which its articles remember (empty: the kind).
+# The store's name, which its articles remember (empty: the kind). To rename a
+# store, set renamed_from to its old name: its articles keep their GUIDs.
 name = ""
+renamed_from = ""
 path = "$articles"
 # A larger file is reported and skipped (bytes).
 max_file_size = 1048576

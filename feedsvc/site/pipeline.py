@@ -177,7 +177,7 @@ class Pipeline:
         could not be read at all: their articles stay as they were, and the
         build counts as failed.
         """
-        problems: list[Problem] = []
+        problems: list[Problem] = self._renamed_and_retired(now)
         unread: list[str] = []
         context = site_context(self.settings)
         for store, reading in zip(self.stores, self._readings(context), strict=True):
@@ -198,6 +198,31 @@ class Pipeline:
             if read_with != reading:
                 self.state.record_reading(store.name, reading)
         return problems, unread
+
+    def _renamed_and_retired(self, now: datetime) -> list[Problem]:
+        """Articles follow a store renamed (`renamed_from`); those of a store no longer
+        configured leave the feeds, with a warning saying how to keep them."""
+        for conf in self.settings.store:
+            if conf.renamed_from and (
+                moved := self.state.rename_store(conf.renamed_from, conf.label, now)
+            ):
+                log.warning(
+                    "store %r renamed to %r: its %d articles keep their GUIDs",
+                    conf.renamed_from,
+                    conf.label,
+                    moved,
+                )
+        retired = self.state.retire_stores({store.name for store in self.stores}, now)
+        return [
+            Problem(
+                "config",
+                f"store {store!r} is not configured any more: its {count} articles left "
+                f"the feeds (to keep them under a new name, set renamed_from = {store!r} "
+                "in its [store] table)",
+                warning=True,
+            )
+            for store, count in sorted(retired.items())
+        ]
 
     def _readings(self, context: SiteContext) -> list[str]:
         """What shapes the articles each store makes: when it moved (a folder's language,

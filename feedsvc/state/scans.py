@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import (
     Engine,
     delete,
+    func,
     insert,
     select,
     update,
@@ -174,6 +175,53 @@ class ScanRecords:
         ]
         if seen:
             conn.execute(insert(sources), seen)
+
+    def rename_store(self, old: str, new: str, now: datetime) -> int:
+        """The articles of store `old` become store `new`'s, GUIDs and dates kept; an
+        article `new` made meanwhile at the same key (a build before the rename was
+        declared) is deleted. Their sources are read again. Returns how many moved."""
+        with self.engine.begin() as conn:
+            moving = select(articles.c.key).where(articles.c.store == old)
+            twins = (articles.c.store == new) & articles.c.key.in_(moving)
+            conn.execute(
+                update(articles)
+                .where(twins & articles.c.deleted.is_(None))
+                .values(deleted=now, changed=datetime.now(UTC))
+            )
+            moved = conn.execute(
+                update(articles)
+                .where(articles.c.store == old)
+                .values(store=new, changed=datetime.now(UTC))
+            ).rowcount
+            if moved:
+                self._forget_store(conn, old)
+                self._forget_store(conn, new)
+                put_meta(conn, {"generation": uuid.uuid4().hex})
+        return moved
+
+    def retire_stores(self, configured: set[str], now: datetime) -> dict[str, int]:
+        """Articles of stores no longer configured leave the feeds (deleted now: tombstones
+        follow); store -> how many left."""
+        with self.engine.begin() as conn:
+            live = articles.c.deleted.is_(None) & articles.c.store.not_in(sorted(configured))
+            query = select(articles.c.store, func.count()).where(live).group_by(articles.c.store)
+            retired: dict[str, int] = {store: count for store, count in conn.execute(query)}
+            if retired:
+                conn.execute(
+                    update(articles).where(live).values(deleted=now, changed=datetime.now(UTC))
+                )
+                for store in retired:
+                    self._forget_store(conn, store)
+                put_meta(conn, {"generation": uuid.uuid4().hex})
+        return retired
+
+    @staticmethod
+    def _forget_store(conn: Connection, store: str) -> None:
+        """What a store left itself (signatures, notes, the settings it read with): its
+        sources are all read again."""
+        conn.execute(delete(sources).where(sources.c.store == store))
+        conn.execute(delete(store_notes).where(store_notes.c.store == store))
+        conn.execute(delete(meta).where(meta.c.name == f"{READING}{store}"))
 
     def reading(self, store: str) -> str | None:
         """The digest of the settings the store's articles were last read with."""
