@@ -205,7 +205,7 @@ class ScanRecords:
         with self.engine.begin() as conn:
             live = articles.c.deleted.is_(None) & articles.c.store.not_in(sorted(configured))
             query = select(articles.c.store, func.count()).where(live).group_by(articles.c.store)
-            retired: dict[str, int] = {store: count for store, count in conn.execute(query)}
+            retired: dict[str, int] = dict(conn.execute(query).all())
             if retired:
                 conn.execute(
                     update(articles).where(live).values(deleted=now, changed=datetime.now(UTC))
