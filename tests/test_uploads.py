@@ -277,7 +277,8 @@ def test_the_bucket_always_holds_what_the_publish_folder_holds(site: Site, seawe
         '[[feeds]]\nname = "main"\narchive_size = 1\nformats = {}\n'
         '[[feeds]]\nname = "section"\nper = "category"\n'
     )
-    site.configure(extra=family.format('["rss", "atom", "json"]') + local_and(target))
+    brotli = "brotli = true"
+    site.configure(brotli, family.format('["rss", "atom", "json"]') + local_and(target))
     env = {"S3_SECRET_FOR_TEST": seaweed.secret_key}
     site.write("a.md", md("Tunnel boring starts", "Tunnel body.", categories="['Transport']"))
     site.write("b.md", md("Трамвай пошёл", "Трамвай body.", categories="['Погода']", id="'tram-7'"))
@@ -294,9 +295,11 @@ def test_the_bucket_always_holds_what_the_publish_folder_holds(site: Site, seawe
     complete = client.head_object(Bucket="feeds-a", Key=page.format(1))["CacheControl"]
     assert complete == "public, max-age=86400, immutable"
     assert client.head_object(Bucket="feeds-a", Key=page.format(4))["CacheControl"] == "max-age=60"
+    assert "feeds/main.rss.br" in _bucket(client, "feeds-a", "mirror/")
     site.configure(extra=family.format('["rss", "atom"]') + local_and(target))
-    build("build")  # main.json and its copies leave the bucket
+    build("build")  # main.json and its copies leave the bucket, and every .br copy
     assert "main.json" not in str(_bucket(client, "feeds-a", "mirror/").keys())
+    assert not [key for key in _bucket(client, "feeds-a", "mirror/") if key.endswith(".br")]
     text = site.config.read_text().replace("[site]\n", "[site]\nempty_family_days = 0\n")
     site.config.write_text(text)
     (site.articles / "a.md").unlink()
@@ -305,3 +308,30 @@ def test_the_bucket_always_holds_what_the_publish_folder_holds(site: Site, seawe
     build("takedown", "tram-7", "--reason", "court order")
     stored = _bucket(client, "feeds-a", "mirror/")
     assert not any("Трамвай пошёл" in body.decode(errors="ignore") for body in stored.values())
+
+
+def test_turning_brotli_off_takes_every_br_copy_away_here_and_there(site: Site, dav):
+    """No .br copy outlives the setting, locally or on a target: a stale one would still
+    carry a story taken down since."""
+    site.configure("brotli = true", local_and(dav_target(dav)))
+    site.write("a.md", md("Ярмарка открылась", categories="['Город']"))
+    site.write("b.md", md("Ferry Strike Called Off", categories="['Город']", id="'ferry-9'"))
+    assert feedsvc("--config", str(site.config), "build").returncode == 0
+    public, remote = site.root / "public", dav.files / "site"
+    assert (public / "index.html.br").exists() and (remote / "feeds/main.rss.br").exists()
+    site.configure(extra=local_and(dav_target(dav)))
+    assert feedsvc("--config", str(site.config), "takedown", "ferry-9").returncode == 0
+    assert feedsvc("--config", str(site.config), "build").returncode == 0
+    mine, theirs = _folder(public), _folder(remote)
+    assert {p for p in mine if mine[p] != theirs.get(p)} == set(), [
+        (p, b"Ferry" in theirs.get(p, b""), b"Ferry" in mine[p])
+        for p in mine
+        if mine[p] != theirs.get(p)
+    ]
+    for root in (public, remote):
+        assert not [p for p in root.rglob("*.br")], root
+        for path in root.rglob("*"):
+            if path.is_file() and not path.name.startswith("."):
+                body = path.read_bytes()
+                text = gzip.decompress(body) if path.suffix == ".gz" else body
+                assert "Ferry Strike" not in text.decode(errors="ignore"), path

@@ -15,6 +15,8 @@ FEED_MEDIA_TYPES = {
     "atom": "application/atom+xml",
     "json": "application/feed+json",
 }
+INDEX_PAGE, OPML_FILE = "index.html", "feeds.opml"  # what a build writes beside feeds/
+SITE_PAGES = (INDEX_PAGE, OPML_FILE)
 CONTENT_TYPES = {  # what each published file is served as, by extension
     "rss": FEED_MEDIA_TYPES["rss"] + "; charset=utf-8",
     "atom": FEED_MEDIA_TYPES["atom"] + "; charset=utf-8",

@@ -59,10 +59,10 @@ def feed_id(site: SiteSettings, key: str) -> str:
     return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'{site.url}feeds/{key}')}"
 
 
-def layout_digest(feeds: Sequence[FeedSettings]) -> str:
-    """What decides which feeds and files there are: every [[feeds]] table, and the
-    renderer's release."""
-    return digest(renderer_release(), [feed.model_dump(mode="json") for feed in feeds])
+def layout_digest(feeds: Sequence[FeedSettings], brotli: bool) -> str:
+    """What decides which feeds and files there are: every [[feeds]] table, the
+    renderer's release, and whether each file has a brotli copy."""
+    return digest(renderer_release(), [feed.model_dump(mode="json") for feed in feeds], brotli)
 
 
 class MetaMaker:

@@ -35,7 +35,7 @@ class FamilyMembers:
         # Only while the feeds are configured as when the folder was last laid out: a
         # family added or refiltered since has members the history cannot know.
         complete = self.history.complete() and (
-            self.state.layout() == layout_digest(self.settings.feeds)
+            self.state.layout() == layout_digest(self.settings.feeds, self.settings.server.brotli)
         )
         self._known.clear()
         for feed in self.definitions:

@@ -10,7 +10,7 @@ from datetime import timedelta
 from html import escape
 
 from feedsvc.core.config import SiteSettings
-from feedsvc.core.layout import OutputFile
+from feedsvc.core.layout import INDEX_PAGE, OPML_FILE, OutputFile
 from feedsvc.core.model import FeedItem
 from feedsvc.feeds.formats import FORMATS
 from feedsvc.feeds.opml import opml
@@ -153,7 +153,7 @@ def index_html(
     """Every feed (`sections`, from feed_sections: kept while the feeds stay), and the
     newest stories."""
     named = [spec for spec in specs if spec.value is None]
-    opml = escape(public_url(site.base_url, "feeds.opml"))
+    opml = escape(public_url(site.base_url, OPML_FILE))
     body = f"""<h1>{escape(site.title)}: feeds</h1>
 <p>Subscribe in any feed reader: copy a feed's address, give the reader
 <a href="{escape(site.url)}">{escape(site.url)}</a>, or import
@@ -182,7 +182,7 @@ class SitePages:
             self._sections = feed_sections(self.site, specs)
             self._opml = opml(self.site, specs)
         page = index_html(self.site, specs, newest, self._sections)
-        return [OutputFile("index.html", page.encode()), OutputFile("feeds.opml", self._opml)]
+        return [OutputFile(INDEX_PAGE, page.encode()), OutputFile(OPML_FILE, self._opml)]
 
 
 def _translations(site: SiteSettings, spec: FeedSpec) -> tuple[list[str], str]:

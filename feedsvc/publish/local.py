@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from feedsvc.core.layout import OutputFile
+from feedsvc.core.layout import SITE_PAGES, OutputFile
 from feedsvc.feeds.specs import next_page
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,9 @@ class LocalTarget:
             writes.append((path, file.body))
             written.append(file.path)
         atomic_write_all(writes)
+        if not self.brotli:  # a copy from when brotli was on would be older than the file
+            for relative in written:
+                _unlinked(self.root / f"{relative}.br")
         folders = set()
         for relative in written:
             log.info("wrote %s", self.root / relative)
@@ -195,18 +198,28 @@ class LocalTarget:
             removed += self.remove(candidates)
         return removed
 
+    @property
+    def copy_suffixes(self) -> tuple[str, ...]:
+        """The compressed copies each published file has here."""
+        return COPY_SUFFIXES if self.brotli else (".gz",)
+
     def remove_except(self, expected: set[str]) -> list[str]:
         """Delete every file below feeds/ that is not expected (nor a copy of one, nor
-        one of feedsvc's dot files); return the paths deleted."""
-        strays = []
+        one of feedsvc's dot files), and every copy of a kind no longer made (.br with
+        brotli off) anywhere; return the paths deleted, copies included."""
+        unmade = [suffix for suffix in COPY_SUFFIXES if suffix not in self.copy_suffixes]
+        # The site's pages beside feeds/ (the folder may hold an operator's own files).
+        strays = [page + suffix for page in SITE_PAGES for suffix in unmade]
         for folder, _dirs, names in os.walk(self.root / FEEDS):
             relative = Path(folder).relative_to(self.root).as_posix()
             for name in names:
                 if name.startswith("."):
                     continue
                 path = f"{relative}/{name}"
-                base = path[: -len(name.rpartition(".")[2]) - 1]
-                if path not in expected and not (path.endswith(COPY_SUFFIXES) and base in expected):
+                base = path.rpartition(".")[0]
+                if path not in expected and not (
+                    path.endswith(self.copy_suffixes) and base in expected
+                ):
                     strays.append(path)
         return self.remove(strays)
 
@@ -215,7 +228,8 @@ class LocalTarget:
         removed = []
         for path in sorted(paths):
             if path.endswith(COPY_SUFFIXES):
-                (self.root / path).unlink(missing_ok=True)
+                if _unlinked(self.root / path):
+                    removed.append(path)
                 continue
             for suffix in COPY_SUFFIXES:
                 (self.root / (path + suffix)).unlink(missing_ok=True)
@@ -252,9 +266,8 @@ class LocalTarget:
 
     def _unchanged(self, file: OutputFile) -> bool:
         path = self.root / file.path
-        suffixes = (".gz", ".br") if self.brotli else (".gz",)
         return _current(path, len(file.body)) == file.body and all(
-            path.with_name(path.name + suffix).exists() for suffix in suffixes
+            path.with_name(path.name + suffix).exists() for suffix in self.copy_suffixes
         )
 
     def _remove_stale_temps(self) -> None:
@@ -267,6 +280,15 @@ class LocalTarget:
             for name in names:
                 if name.startswith(TEMP_PREFIX):
                     Path(folder, name).unlink(missing_ok=True)
+
+
+def _unlinked(path: Path) -> bool:
+    """Remove a file if it is there; whether it was."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True
 
 
 _COMPRESSING = ThreadPoolExecutor(2, thread_name_prefix="feedsvc-compress")

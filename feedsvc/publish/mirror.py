@@ -7,7 +7,9 @@ state database, so a file is uploaded only when it changed, and after a restart
 `reconcile` finds what a target missed.
 """
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from collections.abc import Iterable
@@ -29,6 +31,11 @@ log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 60.0
 COPIES = {".gz": "gzip", ".br": "br"}
+# How a file was sent, after its digest in the upload records: with which copies. A
+# change of server.brotli sends every file again, and one sent with a .br before
+# loses it there when brotli is off.
+SENT_AS = {False: ":gz", True: ":br"}
+READS = 5  # tries at reading a file and its copies as one build left them
 
 
 class Mirror:
@@ -39,9 +46,14 @@ class Mirror:
         records: UploadRecords,
         upload: "Upload",
         max_ages: tuple[int, int],
+        *,
+        brotli: bool = False,
     ) -> None:
-        """max_ages: of feeds and pages, and of complete archive pages (Cache-Control)."""
+        """max_ages: of feeds and pages, and of complete archive pages (Cache-Control);
+        brotli: whether files have a .br copy to send."""
         self.label = settings.label
+        self.brotli = brotli
+        self.copies = {suffix: COPIES[suffix] for suffix in (".gz", ".br")[: 1 + brotli]}
         self.max_ages = max_ages
         self.root = root
         self.records = records
@@ -86,7 +98,7 @@ class Mirror:
         changed = [
             relative
             for relative, path in here.items()
-            if self._sent.get(relative) != body_digest(path.read_bytes())
+            if self._sent.get(relative) != self._sent_as(path.read_bytes())
         ]
         return changed + [relative for relative in self._sent if relative not in here]
 
@@ -113,18 +125,24 @@ class Mirror:
                     return
                 reconciling, self._reconciling = self._reconciling, False
                 self._busy = True
+            batch: list[str] = []
+            done = 0
             try:
                 if reconciling:
                     self.push(self._missed())
+                # Taken out of the queue while sent: a file pushed again meanwhile (a
+                # build rewrote it) is sent again, not dropped with the batch.
                 with self._changed:
                     batch = sorted(self._pending)
+                    self._pending.clear()
                 for path in batch:
                     self._send(path)
-                    with self._changed:
-                        self._pending.discard(path)
+                    done += 1
                 self._status("")
                 self._backoff = 0
             except Exception as exc:  # any failure of the target: keep the files, try later
+                with self._changed:
+                    self._pending.update(batch[done:])
                 PUBLISH_FAILURES.labels(self.label).inc()
                 self._status(f"{type(exc).__name__}: {exc}")
                 self._backoff = min(MAX_BACKOFF, max(1.0, self._backoff * 2))
@@ -143,25 +161,45 @@ class Mirror:
         """Upload the file as it is now; one gone from the folder is deleted there."""
         path = self.root / relative
         try:
-            body = path.read_bytes()
+            body, copies = self._read(path)
         except FileNotFoundError:
             self._delete(relative)
             return
-        digest = body_digest(body)
-        if self._sent.get(relative) == digest:
+        digest, sent_as = body_digest(body), self._sent_as(body)
+        before = self._sent.get(relative)
+        if before == sent_as:
             return
         kind = content_type(relative) or "application/octet-stream"
         caching = cache_control(self.root, relative, *self.max_ages)
         # Compressed copies first, as on the local target: never newer than the feed.
-        for suffix, encoding in COPIES.items():
-            copy = path.with_name(path.name + suffix)
-            if copy.is_file():
-                data = copy.read_bytes()
-                self.upload.put(relative + suffix, data, kind, encoding, digest, caching)
+        for suffix, data in copies.items():
+            self.upload.put(relative + suffix, data, kind, self.copies[suffix], digest, caching)
+        if before is not None and not self.brotli and not before.endswith(SENT_AS[False]):
+            self.upload.delete(relative + ".br")  # sent with brotli on (or by a release before)
         self.upload.put(relative, body, kind, "", digest, caching)
-        self.records.record(relative, digest)
-        self._sent[relative] = digest
+        self.records.record(relative, sent_as)
+        self._sent[relative] = sent_as
         log.info("uploaded %s to %s", relative, self.label)
+
+    def _read(self, path: Path) -> tuple[bytes, dict[str, bytes]]:
+        """A file and its copies as one build left them: read again while a build
+        replaces them meanwhile (a reconcile runs beside the build)."""
+        for _attempt in range(READS):
+            made = os.stat(path)
+            body = path.read_bytes()
+            copies = {}
+            for suffix in self.copies:
+                with contextlib.suppress(FileNotFoundError):
+                    copies[suffix] = path.with_name(path.name + suffix).read_bytes()
+            now = os.stat(path)
+            if (now.st_ino, now.st_mtime_ns) == (made.st_ino, made.st_mtime_ns):
+                break
+        return body, copies  # (replaced every time: the build pushes it again)
+
+    def _sent_as(self, body: bytes) -> str:
+        """What the records keep: the body's digest, shortened to fit their column with
+        the mark of the copies sent."""
+        return body_digest(body)[:61] + SENT_AS[self.brotli]
 
     def _delete(self, relative: str) -> None:
         if relative not in self._sent:
@@ -193,6 +231,7 @@ def mirrors_for(settings: Settings, state: "State") -> list[Mirror]:
             state.uploads(target.label),
             upload_for(target),
             (settings.server.max_age, settings.server.archive_max_age),
+            brotli=settings.server.brotli,
         )
         for target in settings.upload_targets
     ]

@@ -332,7 +332,7 @@ class Pipeline:
         """Take down what a build from scratch would not publish: the files of family
         members gone (410), and, after the feeds' settings changed (or with --full),
         any file no feed makes any more. Upload targets delete them too."""
-        layout = layout_digest(self.settings.feeds)
+        layout = layout_digest(self.settings.feeds, self.settings.server.brotli)
         sweep = self.feeds.full or self.state.layout() != layout
         removed: list[str] = []
         gone_changed = False

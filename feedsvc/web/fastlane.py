@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from feedsvc.core.layout import CORS, PREFLIGHT
+from feedsvc.core.layout import CORS, INDEX_PAGE, OPML_FILE, PREFLIGHT
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.audience import AudienceTally
 from feedsvc.web.conditional import accepts, unmodified_since
@@ -26,7 +26,7 @@ Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-PAGES = {"/": "index.html", "/feeds.opml": "feeds.opml"}
+PAGES = {"/": INDEX_PAGE, f"/{OPML_FILE}": OPML_FILE}
 PLAIN = [(b"content-type", b"text/plain; charset=utf-8")]
 ENCODINGS_SEEN = 256  # distinct Accept-Encoding values whose choice is remembered
 
