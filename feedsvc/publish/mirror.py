@@ -9,7 +9,6 @@ state database, so a file is uploaded only when it changed, and after a restart
 
 import contextlib
 import logging
-import os
 import threading
 import time
 from collections.abc import Iterable
@@ -185,13 +184,13 @@ class Mirror:
         """A file and its copies as one build left them: read again while a build
         replaces them meanwhile (a reconcile runs beside the build)."""
         for _attempt in range(READS):
-            made = os.stat(path)
+            made = path.stat()
             body = path.read_bytes()
             copies = {}
             for suffix in self.copies:
                 with contextlib.suppress(FileNotFoundError):
                     copies[suffix] = path.with_name(path.name + suffix).read_bytes()
-            now = os.stat(path)
+            now = path.stat()
             if (now.st_ino, now.st_mtime_ns) == (made.st_ino, made.st_mtime_ns):
                 break
         return body, copies  # (replaced every time: the build pushes it again)
