@@ -168,6 +168,20 @@ class Pipeline:
         self._record(report)
         return report
 
+    def _as_of(self, clock: datetime) -> datetime:
+        """The moment a build selects at: its clock, but never before the last build's
+        (a clock behind would take published stories out of the feeds, and bring them
+        back with the next build on a clock that is right)."""
+        last = self.state.as_of()
+        if last is None or last <= clock:
+            return clock
+        log.warning(
+            "this clock is %s behind the last build's: building as of %s",
+            last - clock,
+            last.isoformat(),
+        )
+        return last
+
     def ingest(
         self, now: datetime, progress: Callable[[str], Progress] | None = None
     ) -> tuple[list[Problem], list[str]]:
@@ -262,13 +276,13 @@ class Pipeline:
         return Selection(chosen, kept, identities, problems)
 
     def _build(self, report: BuildReport, *, scan: bool) -> None:
-        now, stages = report.started, report.stages
+        now, stages = self._as_of(report.started), report.stages
         for target in self.targets:
             target.look_again()
         with stages.timing("scan"):
             self.state.label_languages(self.settings.site.language)
             problems, unread = self.ingest(now) if scan else ([], [])
-        moment = Moment(now, read=datetime.now(UTC))
+        moment = Moment(now, read=self.state.read_stamp())
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
         report.problems.extend(problems)

@@ -3,7 +3,7 @@
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Engine,
@@ -27,6 +27,7 @@ from feedsvc.state.schema import (
     new_guid,
     visible,
 )
+from feedsvc.state.stamps import stamp
 
 
 @dataclass(frozen=True)
@@ -290,7 +291,7 @@ class ArticleQueries:
                     .values(
                         taken_down=None if undo else now,
                         takedown_reason=None if undo else reason,
-                        changed=datetime.now(UTC),  # what the next build looks at
+                        changed=stamp(conn),  # what the next build looks at
                     )
                 )
         self.forget_parsed(row.id for row in found)

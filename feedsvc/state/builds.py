@@ -80,6 +80,13 @@ class BuildLog:
         with self.engine.connect() as conn:
             return _build_marks(conn) != self._recorded
 
+    def as_of(self) -> datetime | None:
+        """When the published feeds were last selected (by any process): no build goes
+        back before it, whatever its clock says."""
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(meta.c.value).where(meta.c.name == FEEDS_BUILT))
+        return None if value is None else datetime.fromisoformat(value)
+
     def last_recorded(self) -> Moment | None:
         """The last build this process recorded (None: it has not)."""
         if self._recorded is None:

@@ -14,7 +14,7 @@ first scan of 100,000 files costs a few queries per 500 articles.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
@@ -192,8 +192,10 @@ def settle(
     fresh: Sequence[tuple[str, SourceArticle]],
     rows: Sequence[Row | None],
     now: datetime,
+    changed: datetime,
 ) -> None:
-    """Insert the new articles and update the known ones, WRITE_BATCH rows at a time."""
+    """Insert the new articles and update the known ones, WRITE_BATCH rows at a time;
+    `changed`: the transaction's stamp (feedsvc.state.stamps)."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     by_guid: dict[str, SourceArticle] = {}
@@ -215,7 +217,7 @@ def settle(
             "draft": article.draft,
             "has_latest": bool(article.latest),
             "data": article.to_json(),
-            "changed": datetime.now(UTC),  # to the microsecond: see State.changed_since
+            "changed": changed,
         }
         if row is None:
             # Undated: when its file was written (never later than now), so that pages

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, insert, select
 
 from feedsvc.core.model import EPOCH
+from feedsvc.state.builds import FEEDS_BUILT
 from feedsvc.state.schema import (
     AWAITING,
     archive_entries,
@@ -32,6 +33,8 @@ from feedsvc.state.schema import (
     articles,
     feed_history,
     headlines,
+    meta,
+    put_meta,
     removals,
     sources,
 )
@@ -69,6 +72,7 @@ class Ledger:
     sealed: dict[str, int] = field(default_factory=dict)  # feed -> complete archive pages
     history: Facts = field(default_factory=list)
     removals: Facts = field(default_factory=list)
+    as_of: str | None = None  # when the feeds were last selected: no build goes back
 
     def to_json(self) -> str:
         """The ledger as a JSON document: plain data, nothing of the engine's."""
@@ -93,6 +97,7 @@ class Ledger:
             sealed=data["sealed"],
             history=dated(data["history"]),
             removals=dated(data["removals"]),
+            as_of=data["as_of"],
         )
 
 
@@ -109,6 +114,7 @@ def read(engine: Engine) -> Ledger:
     with engine.connect() as conn:
         placements = [dict(row._mapping) for row in conn.execute(placed)]
         sealed = dict(conn.execute(select(archive_feeds.c.feed, archive_feeds.c.sealed)).all())
+        as_of = conn.scalar(select(meta.c.value).where(meta.c.name == FEEDS_BUILT))
     return Ledger(
         # In the order they were first seen: of two at one key, the newer is found there.
         articles=_rows(engine, (articles.c[name] for name in ARTICLE), articles.c.id),
@@ -119,6 +125,7 @@ def read(engine: Engine) -> Ledger:
         removals=_rows(
             engine, (removals.c[name] for name in REMOVAL), removals.c.feed, removals.c.guid
         ),
+        as_of=as_of,
     )
 
 
@@ -159,6 +166,8 @@ def write(engine: Engine, ledger: Ledger, stores: Iterable[str]) -> None:
                     for feed, count in ledger.sealed.items()
                 ],
             )
+        if ledger.as_of is not None:
+            put_meta(conn, {FEEDS_BUILT: ledger.as_of})
         for table, facts in (
             (headlines, ledger.headlines),
             (feed_history, ledger.history),

@@ -2,7 +2,7 @@
 articles they made, settled into the state."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Engine,
@@ -24,6 +24,7 @@ from feedsvc.state.schema import (
     sources,
     store_notes,
 )
+from feedsvc.state.stamps import stamp
 from feedsvc.store import Memory, Scan
 
 READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
@@ -92,7 +93,7 @@ class ScanRecords:
             if labels.site_language(conn) == language:
                 return 0
         with self.engine.begin() as conn:
-            count = labels.relanguage(conn, language, datetime.now(UTC))
+            count = labels.relanguage(conn, language, stamp(conn))
             put_meta(conn, {"generation": uuid.uuid4().hex})
         return count
 
@@ -145,13 +146,14 @@ class ScanRecords:
             unsettled |= {key for key, a in fresh if a.key in refused}
             kept = [(f, r) for f, r in zip(fresh, rows, strict=True) if f[1].key not in refused]
             fresh, rows = [f for f, _r in kept], [r for _f, r in kept]
-        identity.settle(conn, fresh, rows, now)
+        changed = stamp(conn)
+        identity.settle(conn, fresh, rows, now, changed)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
         for chunk in chunks(vanished):
             conn.execute(
                 update(articles)
                 .where(articles.c.id.in_(chunk))
-                .values(deleted=now, changed=datetime.now(UTC))
+                .values(deleted=now, changed=changed)
             )
         self._remember_sources(conn, scan, gone, unsettled)
         return problems, unsettled
@@ -181,17 +183,16 @@ class ScanRecords:
         article `new` made meanwhile at the same key (a build before the rename was
         declared) is deleted. Their sources are read again. Returns how many moved."""
         with self.engine.begin() as conn:
+            changed = stamp(conn)
             moving = select(articles.c.key).where(articles.c.store == old)
             twins = (articles.c.store == new) & articles.c.key.in_(moving)
             conn.execute(
                 update(articles)
                 .where(twins & articles.c.deleted.is_(None))
-                .values(deleted=now, changed=datetime.now(UTC))
+                .values(deleted=now, changed=changed)
             )
             moved = conn.execute(
-                update(articles)
-                .where(articles.c.store == old)
-                .values(store=new, changed=datetime.now(UTC))
+                update(articles).where(articles.c.store == old).values(store=new, changed=changed)
             ).rowcount
             if moved:
                 self._forget_store(conn, old)
@@ -207,9 +208,7 @@ class ScanRecords:
             query = select(articles.c.store, func.count()).where(live).group_by(articles.c.store)
             retired: dict[str, int] = dict(conn.execute(query).all())
             if retired:
-                conn.execute(
-                    update(articles).where(live).values(deleted=now, changed=datetime.now(UTC))
-                )
+                conn.execute(update(articles).where(live).values(deleted=now, changed=stamp(conn)))
                 for store in retired:
                     self._forget_store(conn, store)
                 put_meta(conn, {"generation": uuid.uuid4().hex})
@@ -222,6 +221,12 @@ class ScanRecords:
         conn.execute(delete(sources).where(sources.c.store == store))
         conn.execute(delete(store_notes).where(store_notes.c.store == store))
         conn.execute(delete(meta).where(meta.c.name == f"{READING}{store}"))
+
+    def read_stamp(self) -> datetime:
+        """A stamp after every change recorded so far: when a build had read the stores
+        (feedsvc.state.stamps)."""
+        with self.engine.begin() as conn:
+            return stamp(conn)
 
     def reading(self, store: str) -> str | None:
         """The digest of the settings the store's articles were last read with."""

@@ -1,0 +1,43 @@
+"""Change stamps that only go forward, whatever the clocks of the processes that take
+them say.
+
+What changed since a build is what was stamped after that build's read stamp
+(`State.changed_since`, archive placement). Taken from each process's wall clock,
+a build on a machine whose clock is behind stamped its changes before the last
+build's read, and no later build ever looked at them. A stamp is taken from the
+state instead: the wall clock, but always after the last stamp any process took
+(a hybrid logical clock). The stamp row is locked by the transaction that takes it
+until that commits, so a build's read stamp comes after every change committed
+before it and before every change committed after it.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from feedsvc.state.schema import meta
+
+STAMP = "last_stamp"  # meta: the last stamp taken, ISO 8601 to the microsecond
+TICK = timedelta(microseconds=1)
+
+
+def stamp(conn: Connection) -> datetime:
+    """A stamp later than any taken before, held (locked) until `conn` commits."""
+    # The lock first (SQLite's write lock, PostgreSQL's row lock), then the value.
+    locked = conn.execute(update(meta).where(meta.c.name == STAMP).values(value=meta.c.value))
+    now = datetime.now(UTC)
+    if not locked.rowcount:  # the first stamp this state takes
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(meta).values(name=STAMP, value=now.isoformat()))
+            return now
+        except IntegrityError:  # another process took the first one meanwhile
+            conn.execute(update(meta).where(meta.c.name == STAMP).values(value=meta.c.value))
+    last = datetime.fromisoformat(
+        conn.execute(select(meta.c.value).where(meta.c.name == STAMP)).scalar_one()
+    )
+    taken = max(now, last + TICK)
+    conn.execute(update(meta).where(meta.c.name == STAMP).values(value=taken.isoformat()))
+    return taken
