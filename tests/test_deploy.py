@@ -72,6 +72,12 @@ def test_nginx_serves_the_published_feeds_as_feedsvc_does(front: Nginx, site: Si
     assert f'<{front.url}websub>; rel="hub"' in feed.headers["link"]
     assert f'<{front.url}feeds/main.rss>; rel="self"' in feed.headers["link"]
     assert httpx.get(front.url).content == (public / "index.html").read_bytes()
+    # An archive page is never announced: it names no hub, as feedsvc's server has it.
+    page = "feeds/main/archive/1.atom"
+    for base in (front.url, site.url):
+        answer = httpx.get(base + page)
+        assert answer.status_code == 200, base
+        assert answer.headers["link"] == f'<{base}{page}>; rel="self"', base
 
 
 def test_nginx_answers_conditional_and_gzip_requests(front: Nginx, site: Site):

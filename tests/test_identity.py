@@ -289,3 +289,19 @@ def test_an_id_stated_later_keeps_the_guid_readers_have(site: Site):
     path.rename(site.articles / "moved.md")  # the id now finds it wherever it goes
     site.build()
     assert items(site)["Ferry Timetable Changes"].id == first
+
+
+def test_pages_written_in_one_second_get_dates_of_their_own(site: Site, clock: Clock):
+    """Undated pages first seen together, all written in the same second (a checkout, an
+    `init --sample`): each its own date, the same in every later build."""
+    when = clock.advance()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        site.write(name, page(f"Story {name[0].upper()}", "Body."), at=when)
+    site.build(clock=clock)
+    dates = {title: entry.published for title, entry in items(site, "main.rss").items()}
+    assert len(set(dates.values())) == 3, dates
+    newest = max(dates, key=lambda title: items(site, "main.rss")[title].published_parsed)
+    assert newest == "Story C"
+    clock.advance()
+    site.build(clock=clock, full=True)
+    assert {t: e.published for t, e in items(site, "main.rss").items()} == dates

@@ -14,7 +14,7 @@ first scan of 100,000 files costs a few queries per 500 articles.
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Column, Connection, Row, bindparam, insert, select, update
@@ -199,9 +199,9 @@ def settle(
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     by_guid: dict[str, SourceArticle] = {}
-    adopted = _headline_guids(
-        conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
-    )
+    new = [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
+    adopted = _headline_guids(conn, new)
+    undated = _undated_dates(new, now)
     for (source_key, article), row in zip(fresh, rows, strict=True):
         if len(inserts) + len(updates) >= WRITE_BATCH:
             _write(conn, inserts, updates)
@@ -220,9 +220,7 @@ def settle(
             "changed": changed,
         }
         if row is None:
-            # Undated: when its file was written (never later than now), so that pages
-            # first seen together keep their own order and dates.
-            published = article.published or min(article.file_time or now, now)
+            published = article.published or undated[article.key]
             guid = (
                 article.explicit_id or adopted.pop(headline_key(article.title), None) or new_guid()
             )
@@ -262,6 +260,23 @@ def settle(
         )
     _write(conn, inserts, updates)
     relabel(conn, by_guid)
+
+
+def _undated_dates(new: Sequence[SourceArticle], now: datetime) -> dict[str, datetime]:
+    """key -> the date of each new article that states none: when its file was written
+    (never later than now), whole seconds as feeds show them, and each its own: of
+    pages written in one second, the last (by key) keeps it and the others take the
+    seconds before, so readers see them apart and in order."""
+    dates: dict[str, datetime] = {}
+    taken: set[datetime] = set()
+    undated = [a for a in new if a.published is None]
+    for article in sorted(undated, key=lambda a: (a.file_time or now, a.key), reverse=True):
+        when = min(article.file_time or now, now).replace(microsecond=0)
+        while when in taken:
+            when -= timedelta(seconds=1)
+        taken.add(when)
+        dates[article.key] = when
+    return dates
 
 
 def _headline_guids(conn: Connection, new: Sequence[SourceArticle]) -> dict[str, str]:

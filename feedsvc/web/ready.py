@@ -19,7 +19,7 @@ from pathlib import Path
 import brotli
 
 from feedsvc.core.layout import CONTENT_TYPES, content_type, conventions, link_header
-from feedsvc.feeds.specs import feed_key, is_feed, public_url
+from feedsvc.feeds.specs import feed_key, is_feed, is_topic, public_url
 from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
 from feedsvc.web.conditional import etag_matches
 
@@ -118,7 +118,9 @@ def load(root: Path, relative: str, kind: str, serving: Serving) -> Ready | None
         (b"content-type", kind.encode()),
     ]
     if is_feed(relative):
-        links = link_header(serving.hubs, public_url(serving.base_url, relative))
+        # A hub only for a feed that is announced: an archive page never is.
+        hubs = serving.hubs if is_topic(relative) else ()
+        links = link_header(hubs, public_url(serving.base_url, relative))
         described.append((b"link", links.encode()))
 
     def variant(data: bytes, tag: str, encoding: bytes | None) -> Variant:
