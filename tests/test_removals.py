@@ -396,3 +396,32 @@ def test_a_member_back_from_410_gets_its_complete_archive_pages_again(site: Site
     assert site.build(clock=at(T0 + timedelta(days=5))).ok
     # Pages 1 and 2 complete and empty now (their articles left), 3 with the newcomer.
     assert sorted(p.name for p in pages.glob("*.atom")) == ["1.atom", "2.atom", "3.atom", "4.atom"]
+
+
+def test_a_family_table_removed_is_served_empty_then_gone_like_an_emptied_member(
+    site: Site, start_server
+):
+    """Removing a whole family's [[feeds]] table: its subscribers get the removal (an
+    empty feed, tombstones in Atom) for empty_family_days, then 410 Gone, never a 404."""
+    site.configure(extra=FAMILY)
+    set_site(site, empty_family_days="3")
+    site.write("a.md", md("Ferry Back", "Ferry body.", categories="['Transport']"))
+    site.write("b.md", md("Rates Held", "Rates body.", categories="['Economy']"))
+    assert site.build(clock=at(T0)).ok
+    guid = entries(site, "category/transport.rss")[0].id
+    site.configure(extra='[[feeds]]\nname = "main"\n')
+    set_site(site, empty_family_days="3")
+    assert site.build(clock=at(T0 + timedelta(hours=1))).ok
+    for path in ("category/transport.rss", "category/economy.atom", "category/economy.json"):
+        assert entries(site, path) == [], path
+    atom = etree.fromstring((site.feeds / "category/transport.atom").read_bytes())
+    assert [t.get("ref") for t in atom.iterfind(f"{AT}deleted-entry")] == [guid]
+    assert [e.title for e in entries(site, "main.rss")] == ["Rates Held", "Ferry Back"]
+    assert site.build(clock=at(T0 + timedelta(days=2))).ok
+    assert (site.feeds / "category/transport.rss").exists()
+    report = site.build(clock=at(T0 + timedelta(days=3, hours=2)))
+    assert "feeds/category/transport.rss" in report.removed
+    server = start_server("serve")
+    assert server.get("/feeds/category/transport.rss").status_code == 410
+    assert server.get("/feeds/category/economy.atom").status_code == 410
+    assert server.get("/feeds/main.rss").status_code == 200

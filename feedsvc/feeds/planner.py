@@ -21,7 +21,7 @@ from feedsvc.feeds.documents import Document, MetaMaker
 from feedsvc.feeds.members import FamilyMembers
 from feedsvc.feeds.pages import preview_html
 from feedsvc.feeds.select import Selection
-from feedsvc.feeds.specs import FeedSpec
+from feedsvc.feeds.specs import FeedDefinition, FeedSpec
 from feedsvc.state.builds import Held
 from feedsvc.state.database import State
 from feedsvc.state.labels import EVERY
@@ -192,12 +192,22 @@ class FeedPlanner:
             if first_named:
                 built.newest = items
 
+    def _retired(self) -> list[FeedDefinition]:
+        """Families built before whose [[feeds]] table is gone, by name."""
+        configured = {feed.name for feed in self.members.definitions}
+        found = [
+            specs.retired_family(table)
+            for name, table in sorted(self.history.families().items())
+            if name not in configured
+        ]
+        return [feed for feed in found if feed is not None]
+
     def _with_past(self, live: list[FeedSpec], now: datetime) -> tuple[list[FeedSpec], list[str]]:
         """The live feeds, and the family members that were published and have no article
         now: those empty for less than `empty_family_days` are served empty (their
         subscribers must see the removal), the rest are gone. The same list object while
         nothing came or went, so that the index and OPML stay as made."""
-        feeds = self.members.definitions
+        feeds = [*self.members.definitions, *self._retired()]
         families = {feed.name: feed for feed in feeds if feed.per}
         order = {feed.name: index for index, feed in enumerate(feeds)}
         keep_for = timedelta(days=self.settings.site.empty_family_days)

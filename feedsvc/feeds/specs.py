@@ -6,6 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import quote
 
+from pydantic import ValidationError
+
 from feedsvc.core.config import FORMATS, FeedFormat, FeedSettings, LabelKind, SiteSettings
 from feedsvc.core.podcast import EPISODE_MEDIUM, Show
 from feedsvc.state.labels import Where
@@ -53,6 +55,24 @@ class FeedDefinition:
             settings=feed.model_dump(mode="json"),
             show=show,
         )
+
+
+def retired_family(settings: Mapping[str, object]) -> FeedDefinition | None:
+    """The family a removed [[feeds]] table made, from the settings it was last built
+    with (None if this release no longer reads them)."""
+    try:
+        feed = FeedSettings.model_validate(settings)
+    except ValidationError:
+        return None
+    made = FeedDefinition.of(feed)
+    # Its members are served empty, as an emptied member is, until they are gone (410):
+    # they select nothing and archive nothing, and are made again once for that.
+    return replace(
+        made,
+        archived=False,
+        where=replace(made.where, nothing=True),
+        settings={**made.settings, "retired": True},
+    )
 
 
 @dataclass(frozen=True)

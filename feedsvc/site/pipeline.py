@@ -316,6 +316,9 @@ class Pipeline:
         with stages.timing("publish"):
             self.feeds.fingerprints.update(pending.fingerprints)
             self.feeds.history.record(built.emptiness, now)
+            self.feeds.history.keep_families(
+                {feed.name: feed.settings for feed in self.feeds.members.definitions if feed.per}
+            )
             self.state.record_feeds(moment, built.held, forget=built.failed)
             self._remove(built, report)
 

@@ -7,6 +7,7 @@ the builds before it. A family member whose last article went is still a feed
 bytes do not move by themselves, and is gone (410) after `empty_family_days`.
 """
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,12 +21,14 @@ from feedsvc.state.schema import (
     chunks,
     feed_history,
     meta,
+    put_meta,
     removals,
     replace_row,
     visible,
 )
 
 COMPLETE = "feed_history_complete"  # meta: every build since this release recorded its feeds
+FAMILY = "family:"  # meta, + a family's name: the [[feeds]] table it was last built with
 
 
 @dataclass(frozen=True)
@@ -43,11 +46,13 @@ class FeedHistory:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._known: dict[str, Past] | None = None
+        self._families: dict[str, dict] | None = None
         self._complete = False  # whether this process recorded COMPLETE
 
     def forget(self) -> None:
         """Another process built: read again when asked."""
         self._known = None
+        self._families = None
 
     def known(self) -> dict[str, Past]:
         if self._known is None:
@@ -55,6 +60,27 @@ class FeedHistory:
             with self.engine.connect() as conn:
                 self._known = {key: Past(value, when) for key, value, when in conn.execute(query)}
         return self._known
+
+    def families(self) -> dict[str, dict]:
+        """name -> the [[feeds]] table of every family ever built, as last built: a
+        family whose table was removed is served empty from it until it is gone."""
+        if self._families is None:
+            query = select(meta.c.name, meta.c.value).where(meta.c.name.startswith(FAMILY))
+            with self.engine.connect() as conn:
+                self._families = {
+                    name.removeprefix(FAMILY): json.loads(value)
+                    for name, value in conn.execute(query)
+                }
+        return self._families
+
+    def keep_families(self, tables: Mapping[str, Mapping[str, object]]) -> None:
+        """Remember the tables the configured families are built with."""
+        known = self.families()
+        changed = {name: dict(table) for name, table in tables.items() if known.get(name) != table}
+        if changed:
+            with self.engine.begin() as conn:
+                put_meta(conn, {FAMILY + name: json.dumps(t) for name, t in changed.items()})
+            known.update(changed)
 
     def complete(self) -> bool:
         """Whether every feed published since this release is here (a state from before

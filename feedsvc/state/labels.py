@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, exists, insert, select, true, update
+from sqlalchemy import Connection, delete, exists, false, insert, select, true, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from feedsvc.core.config import LabelKind
@@ -146,6 +146,7 @@ class Where:
     family: tuple[LabelKind, str] | None = None  # (kind, slug), always required
     excluded: tuple[tuple[LabelKind, tuple[str, ...]], ...] = ()  # never, whatever the rest
     needs: tuple[tuple[LabelKind, str], ...] = ()  # always, whatever the rest (a podcast's audio)
+    nothing: bool = False  # no article at all (a removed family's members, served empty)
 
     @classmethod
     def of(
@@ -163,6 +164,8 @@ class Where:
         """The condition on `articles`. few: it is asked of a few articles named by id;
         else of many, and the label's articles are listed once (a thousand for a
         big category: 10 ms, against a look-up per named article)."""
+        if self.nothing:
+            return false()
         parts = [_having(kind, slugs, few=few) for kind, slugs in self.filters]
         combined = parts[0] if parts else true()
         for part in parts[1:]:

@@ -5,7 +5,10 @@ the GUID each (store, key) or (store, id) earned and the headline and body diges
 is recognised by (a moved file, a latest-news headline), with what readers were told
 of it (published, updated and the content that date is for, first seen, the slug
 its link was made from, a takedown), the GUIDs latest-news headlines earned, archive
-placement, removals (tombstones) and since when each published feed is empty.
+placement, removals (tombstones), since when each published feed is empty, the
+[[feeds]] table each family was last built with (a removed family is served empty
+from it until it is gone), and when the feeds were last selected (no build goes back
+before it).
 Every other column and table is a cache or a record of work done, and never
 crosses: no parsed data, no flags, no signatures, no record of what a build read or
 wrote. `feedsvc check` and the oracle's scratch build start from a ledger alone.
@@ -26,6 +29,7 @@ from sqlalchemy import Engine, insert, select
 
 from feedsvc.core.model import EPOCH
 from feedsvc.state.builds import FEEDS_BUILT
+from feedsvc.state.history import FAMILY
 from feedsvc.state.schema import (
     AWAITING,
     archive_entries,
@@ -73,6 +77,9 @@ class Ledger:
     history: Facts = field(default_factory=list)
     removals: Facts = field(default_factory=list)
     as_of: str | None = None  # when the feeds were last selected: no build goes back
+    # name -> the [[feeds]] table each family was last built with (a removed one's
+    # members are served empty from it until they are gone)
+    families: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The ledger as a JSON document: plain data, nothing of the engine's."""
@@ -98,6 +105,7 @@ class Ledger:
             history=dated(data["history"]),
             removals=dated(data["removals"]),
             as_of=data["as_of"],
+            families=data["families"],
         )
 
 
@@ -115,6 +123,8 @@ def read(engine: Engine) -> Ledger:
         placements = [dict(row._mapping) for row in conn.execute(placed)]
         sealed = dict(conn.execute(select(archive_feeds.c.feed, archive_feeds.c.sealed)).all())
         as_of = conn.scalar(select(meta.c.value).where(meta.c.name == FEEDS_BUILT))
+        tables = select(meta.c.name, meta.c.value).where(meta.c.name.startswith(FAMILY))
+        families = {name.removeprefix(FAMILY): value for name, value in conn.execute(tables)}
     return Ledger(
         # In the order they were first seen: of two at one key, the newer is found there.
         articles=_rows(engine, (articles.c[name] for name in ARTICLE), articles.c.id),
@@ -126,6 +136,7 @@ def read(engine: Engine) -> Ledger:
             engine, (removals.c[name] for name in REMOVAL), removals.c.feed, removals.c.guid
         ),
         as_of=as_of,
+        families=families,
     )
 
 
@@ -166,8 +177,11 @@ def write(engine: Engine, ledger: Ledger, stores: Iterable[str]) -> None:
                     for feed, count in ledger.sealed.items()
                 ],
             )
+        marks = {FAMILY + name: table for name, table in ledger.families.items()}
         if ledger.as_of is not None:
-            put_meta(conn, {FEEDS_BUILT: ledger.as_of})
+            marks[FEEDS_BUILT] = ledger.as_of
+        if marks:
+            put_meta(conn, marks)
         for table, facts in (
             (headlines, ledger.headlines),
             (feed_history, ledger.history),
