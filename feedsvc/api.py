@@ -151,13 +151,19 @@ class Site:
             return [], None
         return [TakenDown(row.guid, row.key) for row in found], self.build(scan=False)
 
-    def app(self, *, scheduled: bool = True) -> "FastLane":
+    def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> "FastLane":
         """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and
-        takes the ingest API; else it only serves, as `feedsvc serve`)."""
+        takes the ingest API; else it only serves, as `feedsvc serve`). config_path:
+        the file the settings came from, read again when it changes or on SIGHUP."""
         from feedsvc.web.app import create_app
 
         return create_app(
-            self.settings, self.state, scheduled=scheduled, stores=self.stores, clock=self.clock
+            self.settings,
+            self.state,
+            scheduled=scheduled,
+            stores=self.stores,
+            clock=self.clock,
+            config_path=config_path,
         )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
 import click
 
 from feedsvc.core import logs
-from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
+from feedsvc.core.envvars import CONFIG_ENV, LISTEN_FD_ENV, SCHEDULED_ENV
 from feedsvc.core.text import redacted_url
 
 if TYPE_CHECKING:
@@ -145,10 +146,44 @@ def init(folder: Path, sample: bool) -> None:
 )
 @click.pass_context
 def build(ctx: click.Context, full: bool) -> None:
-    """Build every feed once and write the changed ones."""
+    """Build every feed once and write the changed ones. Beside a running service on
+    another config, the service is asked to read its config again and build instead."""
+    from feedsvc.site import inforce
+
     with _site(ctx) as site:
+        if not full and inforce.refusal(site.state, site.settings):
+            _have_service_build(site, ctx.obj)
+            return
         report = _guarded(lambda: site.build(full=full))
     _print_build(report)
+
+
+def _have_service_build(site: Site, config: Path) -> None:
+    """Ask the service leading the site to take this config and build; say what it did."""
+    from feedsvc.site import inforce
+
+    try:
+        built = inforce.ask_to_reload(site.state, site.settings, config)
+    except inforce.NotTaken as exc:
+        _fail(f"{inforce.refusal(site.state, site.settings) or 'not built'}: {exc}", 1)
+    record = site.state.in_force.get()
+    assert record is not None
+    click.echo(f"built by the running service, {record.describe()}, on this config:")
+    click.echo(
+        f"{_count(built.articles, 'article')}, {_count(built.problems, 'problem')}; "
+        f"{_count(built.written, 'file')} written"
+    )
+    if not built.ok:
+        _fail(f"its build failed: {built.error}", 1)
+
+
+@main.command()
+@click.pass_context
+def reload(ctx: click.Context) -> None:
+    """Have the running service read its config file again (SIGHUP), and wait until it
+    runs on it and has built; a config that does not load is said here, not sent."""
+    with _site(ctx) as site:
+        _have_service_build(site, ctx.obj)
 
 
 def _print_build(report: BuildReport, *, counted: bool = True) -> None:
@@ -355,7 +390,7 @@ def _serve(
     }
     workers = workers or settings.server.workers
     if workers == 1:
-        uvicorn.run(_site(ctx).app(scheduled=scheduled), **listen)
+        _serve_one(ctx, scheduled, listen)
         return
     _state(ctx, settings).close()  # fail here, with a message, not in every worker
     with tempfile.TemporaryDirectory(prefix="feedsvc-metrics-") as counters:
@@ -367,6 +402,44 @@ def _serve(
             }
         )
         uvicorn.run("feedsvc.web.app:from_environment", factory=True, workers=workers, **listen)
+
+
+def _serve_one(ctx: click.Context, scheduled: bool, listen: dict[str, Any]) -> None:
+    """One process serving; when its config changed, it starts again on the new one
+    with the same listening socket (connections wait in its backlog meanwhile)."""
+    import socket
+
+    import uvicorn
+
+    # A reload asked for while starting is not needed (the config is read now), and
+    # SIGHUP's default would end the process: ignored until the service listens for it.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    host, port = listen.pop("host"), listen.pop("port")
+    handed = os.environ.pop(LISTEN_FD_ENV, None)
+    if handed is not None:
+        sock = socket.socket(fileno=int(handed))
+    else:
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        try:
+            sock = socket.create_server((host, port), family=family, backlog=2048)
+        except OSError as exc:
+            _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    app = _site(ctx).app(scheduled=scheduled, config_path=ctx.obj.resolve())
+    server = uvicorn.Server(uvicorn.Config(app, **listen))
+    restart: list[int] = []
+    if app.config_watch is not None:
+
+        def again() -> None:
+            restart.append(os.dup(sock.fileno()))  # the server closes its own on the way out
+            server.should_exit = True
+
+        app.config_watch.restart = again
+    server.run(sockets=[sock])
+    if restart:
+        os.set_inheritable(restart[0], True)
+        os.environ[LISTEN_FD_ENV] = str(restart[0])
+        logging.getLogger(__name__).warning("starting again on the new config")
+        os.execv(sys.executable, [sys.executable, "-m", "feedsvc", *sys.argv[1:]])
 
 
 _host = click.option("--host", help="Address to listen on [default: server.host].")

@@ -1,5 +1,6 @@
 """config.toml -> typed settings. Every error names the file and the key."""
 
+import hashlib
 import ipaddress
 import math
 import os
@@ -523,6 +524,11 @@ class Settings(_Section):
     def upload_targets(self) -> list[PublishSettings]:
         """The targets uploads copy the local folder to (S3, WebDAV)."""
         return [target for target in self.publish if target.kind != "local"]
+
+    @property
+    def fingerprint(self) -> str:
+        """What tells two configs apart (secrets masked): one is in force at a time."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     @property
     def hubs(self) -> list[str]:

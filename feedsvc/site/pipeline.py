@@ -23,6 +23,7 @@ from feedsvc.feeds.specs import topics
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep
+from feedsvc.site import inforce
 from feedsvc.state.builds import BuildRecord
 from feedsvc.state.database import State
 from feedsvc.state.history import Past
@@ -159,13 +160,20 @@ class Pipeline:
         published at once; what changed in the stores waits for the next build)."""
         report = BuildReport(started=self.clock())
         with self._lock, self.state.building(self.settings.public_dir, LOCK_FILE):
-            try:
-                self._build(report, scan=scan)
-            except Exception as exc:
-                report.failures.append(f"build failed: {exc}")
-                self._record(report)
-                raise
+            in_force = self.state.in_force.get()
+            if refused := inforce.refusal(self.state, self.settings, in_force):
+                log.error("%s", refused)
+                report.failures.append(refused)
+            else:
+                try:
+                    self._build(report, scan=scan)
+                except Exception as exc:
+                    report.failures.append(f"build failed: {exc}")
+                    self._record(report)
+                    raise
         self._record(report)
+        if report.ok:
+            inforce.note_built(self.state, self.settings, in_force)
         return report
 
     def _as_of(self, clock: datetime) -> datetime:

@@ -41,6 +41,11 @@ class Rebuilder:
         assert self._report is not None
         return self._report
 
+    async def idle(self) -> None:
+        """Wait until no build runs (and none is asked for)."""
+        while self._runner is not None and not self._runner.done():
+            await asyncio.wait({self._runner})
+
     async def _run(self) -> None:
         while self._served < self._asked:
             covers = self._asked

@@ -10,6 +10,7 @@ that loses its lease (the database restarted) stops and tries again like the oth
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,12 +20,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from feedsvc.core.config import Settings
+from feedsvc.site.inforce import LEAD_FILE, may_lead, put_in_force
 from feedsvc.site.rebuild import Rebuilder
-from feedsvc.state.locks import Lease
+from feedsvc.state.database import State
 
 log = logging.getLogger(__name__)
 
-LEAD_FILE = ".feedsvc-scheduler.lock"  # the lead lease among one machine's workers
 LOCK_RETRY = 2.0  # seconds between attempts by the workers that don't hold it
 
 
@@ -57,26 +58,64 @@ class Schedule:
     """Waits for the lead lease, then builds at once and on the schedule."""
 
     def __init__(
-        self, settings: Settings, rebuilder: Rebuilder, lease: Lease, on_lead=None
+        self,
+        settings: Settings,
+        rebuilder: Rebuilder,
+        state: State,
+        config: str,
+        on_lead: Callable[[], None] | None = None,
     ) -> None:
+        """config: the config file's path, as the config in force names it."""
         self.settings = settings
         self.rebuilder = rebuilder
-        self.lease = lease
+        self.state = state
+        self.config = config
+        self.lease = state.lead_lease(settings.public_dir, LEAD_FILE)
         self.on_lead = on_lead  # called each time this process takes the lead
         self._scheduler: AsyncIOScheduler | None = None
 
+    @property
+    def leading(self) -> bool:
+        return self._scheduler is not None
+
+    async def _take_lead(self) -> None:
+        """Until this process leads: its config in force (or free to be), and the lease."""
+        said = ""
+        while True:
+            lacking = await asyncio.to_thread(may_lead, self.state, self.settings)
+            if lacking is not None:
+                if said != lacking.fingerprint:
+                    said = lacking.fingerprint
+                    log.warning(
+                        "standby: the config in force is %s, another than this one "
+                        "(`feedsvc reload` here puts this one in force)",
+                        lacking.describe(),
+                    )
+            elif await asyncio.to_thread(self.lease.try_take):
+                await asyncio.to_thread(put_in_force, self.state, self.settings, self.config)
+                return
+            elif not said:
+                said = "led"
+                log.info("standby: another process runs this site's schedule")
+            await asyncio.sleep(LOCK_RETRY)
+
     async def run(self) -> None:
         while True:
-            while not await asyncio.to_thread(self.lease.try_take):
-                await asyncio.sleep(LOCK_RETRY)
+            await self._take_lead()
             log.info("process %d runs the schedule", os.getpid())
             self._start()
-            while await asyncio.to_thread(self.lease.held):
+            while await asyncio.to_thread(self._leads):
                 await asyncio.sleep(LOCK_RETRY)
             log.warning(
                 "process %d lost the lead; it stops scheduling and tries again", os.getpid()
             )
             self._stop_scheduler()
+            self.lease.release()
+
+    def _leads(self) -> bool:
+        """Still the lead: the lease held, and its config still the one in force (a
+        replica's reload may have put another there)."""
+        return self.lease.held() and may_lead(self.state, self.settings) is None
 
     def _start(self) -> None:
         if self.on_lead is not None:

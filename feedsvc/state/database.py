@@ -25,6 +25,7 @@ from feedsvc.state.articles import ArticleQueries
 from feedsvc.state.audience import Audience
 from feedsvc.state.builds import BuildLog, Held
 from feedsvc.state.history import FeedHistory, Removals
+from feedsvc.state.inforce import ConfigInForce
 from feedsvc.state.ledger import Ledger
 from feedsvc.state.migrate import migrate
 from feedsvc.state.owed import OwedAnnouncements, OwedPings
@@ -96,6 +97,10 @@ class State(ScanRecords, ArticleQueries, BuildLog):
     @cached_property
     def archive(self) -> Archive:
         return Archive(self.engine)
+
+    @cached_property
+    def in_force(self) -> ConfigInForce:
+        return ConfigInForce(self.engine)
 
     @cached_property
     def history(self) -> FeedHistory:

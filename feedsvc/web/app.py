@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import os
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -24,7 +25,7 @@ from feedsvc.publish.mirror import mirrors_for
 from feedsvc.publish.shared import Follower
 from feedsvc.site.pipeline import BuildReport, Pipeline, now_utc
 from feedsvc.site.rebuild import Rebuilder
-from feedsvc.site.schedule import LEAD_FILE, LOCK_RETRY, Schedule
+from feedsvc.site.schedule import LOCK_RETRY, Schedule
 from feedsvc.state.database import State
 from feedsvc.state.locks import FileLease
 from feedsvc.store import Store
@@ -37,6 +38,7 @@ from feedsvc.web.hub import Hub
 from feedsvc.web.ingest import Ingest
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import ReadyFiles, Serving
+from feedsvc.web.reload import ConfigWatch
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
 from feedsvc.websub.deliver import Deliverer
@@ -53,9 +55,11 @@ def create_app(
     scheduled: bool,
     stores: Sequence[Store] | None = None,
     clock: Callable[[], datetime] = now_utc,
+    config_path: Path | None = None,
 ) -> FastLane:
     """The whole server. `scheduled`: rebuild on the schedule and take the ingest API;
-    stores and clock: the pipeline's (feedsvc.api.Site)."""
+    stores and clock: the pipeline's (feedsvc.api.Site); config_path: the file the
+    settings came from, read again when it changes (none: settings given in code)."""
     server = settings.server
     serving = Serving(
         settings.site.base_url,
@@ -76,7 +80,7 @@ def create_app(
     follower = None
     if state.shared:  # replicas: copy what any replica's build published
         follower = Follower(state.published, LocalTarget(settings.public_dir, brotli=server.brotli))
-    rebuilder, schedule = None, None
+    rebuilder, schedule, watch = None, None, None
     if scheduled:  # `feedsvc serve` only serves: no store is opened
 
         def after(report: BuildReport) -> None:
@@ -87,16 +91,20 @@ def create_app(
         rebuilder = Rebuilder(
             Pipeline(settings, state, mirrors=mirrors, stores=stores, clock=clock), after
         )
-        lease = state.lead_lease(settings.public_dir, LEAD_FILE)
 
         def reconcile() -> None:
             for mirror in mirrors:
                 mirror.reconcile()
 
-        schedule = Schedule(settings, rebuilder, lease, on_lead=reconcile)
+        config_name = str(config_path) if config_path else "a config given in code"
+        schedule = Schedule(settings, rebuilder, state, config_name, on_lead=reconcile)
+        if config_path is not None:
+            watch = ConfigWatch(config_path, settings, state, rebuilder, schedule)
 
     def healthz(_request: Request) -> Response:
         healthy, report = health(state, server.health_max_age, settings.websub.hubs)
+        if watch is not None and watch.error:  # served and built as before, but say it
+            report["config"] = f"not reloaded: {watch.error}"
         return JSONResponse(report, status_code=200 if healthy else 503)
 
     def gauges() -> Iterable[Metric]:
@@ -128,6 +136,8 @@ def create_app(
         flushed = time.monotonic()
         while True:
             await asyncio.sleep(HOUSEKEEPING)
+            if watch is not None:
+                await watch.poll()
             tally.flush()
             if time.monotonic() - flushed >= AUDIENCE_FLUSH:
                 flushed = time.monotonic()
@@ -142,6 +152,8 @@ def create_app(
         for mirror in mirrors:
             mirror.start()
         tasks = [asyncio.create_task(housekeeping())]
+        if watch is not None and threading.current_thread() is threading.main_thread():
+            watch.listen()
         stop_following = threading.Event()
         if follower is not None:
             lease = FileLease(settings.public_dir / FOLLOW_FILE)
@@ -168,7 +180,7 @@ def create_app(
 
     app = Starlette(routes=routes, lifespan=lifespan)
     limiter = RateLimiter(server.rate_limit, server.rate_window) if server.rate_limit else None
-    return FastLane(
+    lane = FastLane(
         files,
         app,
         limiter=limiter,
@@ -177,6 +189,8 @@ def create_app(
         access_log=access_log,
         audience=audience,
     )
+    lane.config_watch = watch
+    return lane
 
 
 async def follow(follower: Follower, lease: FileLease, stop: threading.Event) -> None:
@@ -195,7 +209,14 @@ async def follow(follower: Follower, lease: FileLease, stop: threading.Event) ->
 def from_environment() -> FastLane:
     """The app of one worker process (`feedsvc run --workers N`): config from the environment."""
     logs.setup()
-    settings = config.load(Path(os.environ[CONFIG_ENV]))
-    return create_app(
-        settings, State(settings.state.url), scheduled=os.environ[SCHEDULED_ENV] == "1"
+    path = Path(os.environ[CONFIG_ENV])
+    settings = config.load(path)
+    app = create_app(
+        settings,
+        State(settings.state.url),
+        scheduled=os.environ[SCHEDULED_ENV] == "1",
+        config_path=path,
     )
+    if app.config_watch is not None:  # uvicorn's master restarts every worker on SIGHUP
+        app.config_watch.restart = lambda: os.kill(os.getppid(), signal.SIGHUP)
+    return app

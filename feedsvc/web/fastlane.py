@@ -11,7 +11,7 @@ Everything else (/healthz, /metrics, /websub, /api) goes on to the Starlette app
 import time
 from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feedsvc.core.layout import CORS, INDEX_PAGE, OPML_FILE, PREFLIGHT
 from feedsvc.web.accesslog import AccessLog
@@ -20,6 +20,9 @@ from feedsvc.web.conditional import accepts, unmodified_since
 from feedsvc.web.metrics import RequestTally
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import Headers, Ready, ReadyFiles, Variant, encoded, header_block
+
+if TYPE_CHECKING:
+    from feedsvc.web.reload import ConfigWatch
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
@@ -77,6 +80,8 @@ class FastLane:
         self.tally = tally
         self.access_log = access_log
         self._encodings: dict[bytes, str] = {}
+        # The running service's: reads the config again (set by create_app).
+        self.config_watch: ConfigWatch | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "") if scope["type"] == "http" else ""

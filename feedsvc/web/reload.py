@@ -1,0 +1,90 @@
+"""The running service reads its config again: on SIGHUP (`feedsvc reload` sends it),
+and when the file changes.
+
+A config that does not load is reported, naming the file and key, and the service
+goes on with the one it has (`/healthz` says so until a good one comes). One that
+loads and differs is put in force (feedsvc.site.inforce), and the service restarts
+on it once the running build has finished: in one process the listening socket is
+handed to the new one, so no reader is refused meanwhile; with several workers,
+uvicorn's master restarts them all. Only the process that leads acts; the others
+follow the restart.
+"""
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from feedsvc.core import config
+from feedsvc.core.config import Settings
+from feedsvc.site.inforce import put_in_force
+from feedsvc.site.rebuild import Rebuilder
+from feedsvc.site.schedule import Schedule
+from feedsvc.state.database import State
+
+log = logging.getLogger(__name__)
+
+Stamp = tuple[int, int, int] | None  # the file's mtime, size and inode
+
+
+class ConfigWatch:
+    def __init__(
+        self,
+        path: Path,
+        settings: Settings,
+        state: State,
+        rebuilder: Rebuilder,
+        schedule: Schedule,
+    ) -> None:
+        self.path = path
+        self.fingerprint = settings.fingerprint
+        self.state = state
+        self.rebuilder = rebuilder
+        self.schedule = schedule
+        self.error = ""  # why the last config read failed ("" if it did not)
+        # Set by whoever runs the server: stop it, to start again on the new config.
+        self.restart: Callable[[], None] | None = None
+        self.restarting = False
+        self._seen = self._stamp()
+
+    def _stamp(self) -> Stamp:
+        try:
+            found = self.path.stat()
+        except OSError:
+            return None
+        return found.st_mtime_ns, found.st_size, found.st_ino
+
+    def listen(self) -> None:
+        """Reload on SIGHUP (on the event loop, in the main thread)."""
+        loop = asyncio.get_running_loop()
+        loop.add_signal_handler(
+            signal.SIGHUP, lambda: loop.create_task(self.reload("SIGHUP received"))
+        )
+
+    async def poll(self) -> None:
+        """Reload if the file changed since it was last read."""
+        stamp = self._stamp()
+        if stamp != self._seen:
+            self._seen = stamp
+            await self.reload(f"{self.path} changed")
+
+    async def reload(self, why: str) -> None:
+        if not self.schedule.leading or self.restarting:
+            return  # the lead acts, and only once
+        try:
+            fresh = await asyncio.to_thread(config.load, self.path)
+        except config.ConfigError as exc:
+            self.error = str(exc)
+            log.error("config not reloaded (%s); going on with the one read before: %s", why, exc)
+            return
+        self.error = ""
+        if fresh.fingerprint == self.fingerprint:
+            log.info("config read again (%s): nothing changed", why)
+            return
+        self.restarting = True
+        log.warning("config changed (%s): restarting on it after the running build", why)
+        await self.rebuilder.idle()
+        await asyncio.to_thread(put_in_force, self.state, fresh, str(self.path))
+        if self.restart is not None:
+            self.restart()
