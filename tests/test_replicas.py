@@ -215,3 +215,27 @@ def test_replicas_serve_through_a_database_restart_and_then_build_again(
 
     wait_until(both_have_it, 30, what="a build after the restart, on both replicas")
     assert all(r.process.poll() is None for r in pair)
+
+
+def test_a_replica_on_another_config_does_not_lead_until_it_is_put_in_force(
+    site: Site, replicas: list[Replica]
+):
+    """Two configs never publish in turn: the leader's config is in force; a replica
+    started with another title stands by, also when the leader dies, until an operator
+    puts its config in force (SIGHUP, as `systemctl reload` sends)."""
+    site.write("first.md", md("Harbour Cranes Replaced"))
+    first, other = replicas[0], replicas[1]
+    first.start()
+    wait_until(lambda: first.feed().status_code == 200, 30, what="the first replica's build")
+    text = other.config.read_text(encoding="utf-8")
+    other.config.write_text(text.replace("[site]\n", '[site]\ntitle = "Другая редакция"\n'))
+    other.start()
+    wait_until(lambda: "standby: the config in force is" in other.log.read_text(), 20, what="it")
+    first.stop(signal.SIGKILL)
+    time.sleep(6)  # three lease attempts: the lead is free, and not taken
+    assert not other.leads()
+    other.process.send_signal(signal.SIGHUP)
+    wait_until(other.leads, 20, what="the replica put in force to lead")
+    wait_until(
+        lambda: "Другая редакция" in other.feed().text, 30, what="its build on its own config"
+    )

@@ -2,6 +2,7 @@
 
 import hashlib
 import ipaddress
+import json
 import math
 import os
 import re
@@ -527,8 +528,12 @@ class Settings(_Section):
 
     @property
     def fingerprint(self) -> str:
-        """What tells two configs apart (secrets masked): one is in force at a time."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """What tells two configs of one site apart (one is in force at a time): all but
+        what each machine or process has its own of, its [server] table, the state's
+        address and the local folders (secrets are masked)."""
+        shared = self.model_dump(mode="json", exclude={"server", "state"})
+        shared["publish"] = [t for t in shared["publish"] if t["kind"] != "local"]
+        return hashlib.sha256(json.dumps(shared, sort_keys=True).encode()).hexdigest()[:16]
 
     @property
     def hubs(self) -> list[str]:

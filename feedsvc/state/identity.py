@@ -266,11 +266,12 @@ def _undated_dates(new: Sequence[SourceArticle], now: datetime) -> dict[str, dat
     """key -> the date of each new article that states none: when its file was written
     (never later than now), whole seconds as feeds show them, and each its own: of
     pages written in one second, the last (by key) keeps it and the others take the
-    seconds before, so readers see them apart and in order."""
-    dates: dict[str, datetime] = {}
+    seconds before, so readers see them apart and in order. A record with no file is
+    dated now, when it was first seen."""
+    dates = {a.key: now for a in new if a.published is None and a.file_time is None}
     taken: set[datetime] = set()
-    undated = [a for a in new if a.published is None]
-    for article in sorted(undated, key=lambda a: (a.file_time or now, a.key), reverse=True):
+    written = [a for a in new if a.published is None and a.file_time is not None]
+    for article in sorted(written, key=lambda a: (a.file_time, a.key), reverse=True):
         when = min(article.file_time or now, now).replace(microsecond=0)
         while when in taken:
             when -= timedelta(seconds=1)

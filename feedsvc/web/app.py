@@ -56,10 +56,12 @@ def create_app(
     stores: Sequence[Store] | None = None,
     clock: Callable[[], datetime] = now_utc,
     config_path: Path | None = None,
+    follows_master: bool = False,
 ) -> FastLane:
     """The whole server. `scheduled`: rebuild on the schedule and take the ingest API;
     stores and clock: the pipeline's (feedsvc.api.Site); config_path: the file the
-    settings came from, read again when it changes (none: settings given in code)."""
+    settings came from, read again when it changes (none: settings given in code);
+    follows_master: a worker of several, which uvicorn's master restarts."""
     server = settings.server
     serving = Serving(
         settings.site.base_url,
@@ -99,7 +101,9 @@ def create_app(
         config_name = str(config_path) if config_path else "a config given in code"
         schedule = Schedule(settings, rebuilder, state, config_name, on_lead=reconcile)
         if config_path is not None:
-            watch = ConfigWatch(config_path, settings, state, rebuilder, schedule)
+            watch = ConfigWatch(
+                config_path, settings, state, rebuilder, schedule, follows_master=follows_master
+            )
 
     def healthz(_request: Request) -> Response:
         healthy, report = health(state, server.health_max_age, settings.websub.hubs)
@@ -216,6 +220,7 @@ def from_environment() -> FastLane:
         State(settings.state.url),
         scheduled=os.environ[SCHEDULED_ENV] == "1",
         config_path=path,
+        follows_master=True,
     )
     if app.config_watch is not None:  # uvicorn's master restarts every worker on SIGHUP
         app.config_watch.restart = lambda: os.kill(os.getppid(), signal.SIGHUP)

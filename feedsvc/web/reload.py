@@ -6,8 +6,9 @@ goes on with the one it has (`/healthz` says so until a good one comes). One tha
 loads and differs is put in force (feedsvc.site.inforce), and the service restarts
 on it once the running build has finished: in one process the listening socket is
 handed to the new one, so no reader is refused meanwhile; with several workers,
-uvicorn's master restarts them all. Only the process that leads acts; the others
-follow the restart.
+uvicorn's master restarts them all, when the worker that leads asks. Only the
+process that leads puts a config in force, but for an operator's SIGHUP to a
+replica standing by for its config while no replica leads.
 """
 
 import asyncio
@@ -18,7 +19,7 @@ from pathlib import Path
 
 from feedsvc.core import config
 from feedsvc.core.config import Settings
-from feedsvc.site.inforce import put_in_force
+from feedsvc.site.inforce import put_in_force, service_leads
 from feedsvc.site.rebuild import Rebuilder
 from feedsvc.site.schedule import Schedule
 from feedsvc.state.database import State
@@ -36,8 +37,12 @@ class ConfigWatch:
         state: State,
         rebuilder: Rebuilder,
         schedule: Schedule,
+        *,
+        follows_master: bool = False,
     ) -> None:
+        """follows_master: one of uvicorn's workers, which its master restarts."""
         self.path = path
+        self.follows_master = follows_master
         self.fingerprint = settings.fingerprint
         self.state = state
         self.rebuilder = rebuilder
@@ -59,7 +64,7 @@ class ConfigWatch:
         """Reload on SIGHUP (on the event loop, in the main thread)."""
         loop = asyncio.get_running_loop()
         loop.add_signal_handler(
-            signal.SIGHUP, lambda: loop.create_task(self.reload("SIGHUP received"))
+            signal.SIGHUP, lambda: loop.create_task(self.reload("SIGHUP received", asked=True))
         )
 
     async def poll(self) -> None:
@@ -69,9 +74,11 @@ class ConfigWatch:
             self._seen = stamp
             await self.reload(f"{self.path} changed")
 
-    async def reload(self, why: str) -> None:
-        if not self.schedule.leading or self.restarting:
-            return  # the lead acts, and only once
+    async def reload(self, why: str, *, asked: bool = False) -> None:
+        """Read the config again; `asked`: by an operator (SIGHUP), not a file change."""
+        leading = self.schedule.leading
+        if self.restarting or (self.follows_master and not leading):
+            return  # once; and of a master's workers, the lead acts for all
         try:
             fresh = await asyncio.to_thread(config.load, self.path)
         except config.ConfigError as exc:
@@ -80,11 +87,20 @@ class ConfigWatch:
             return
         self.error = ""
         if fresh.fingerprint == self.fingerprint:
-            log.info("config read again (%s): nothing changed", why)
+            if asked and not leading and await asyncio.to_thread(self._unled):
+                # A replica standing by for its config: the operator puts it in force.
+                await asyncio.to_thread(put_in_force, self.state, fresh, str(self.path))
+                log.warning("config put in force (%s): this process may now lead", why)
+            else:
+                log.info("config read again (%s): nothing changed", why)
             return
         self.restarting = True
         log.warning("config changed (%s): restarting on it after the running build", why)
-        await self.rebuilder.idle()
-        await asyncio.to_thread(put_in_force, self.state, fresh, str(self.path))
+        if leading:
+            await self.rebuilder.idle()
+            await asyncio.to_thread(put_in_force, self.state, fresh, str(self.path))
         if self.restart is not None:
             self.restart()
+
+    def _unled(self) -> bool:
+        return not service_leads(self.state, self.schedule.settings)
