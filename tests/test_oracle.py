@@ -12,12 +12,15 @@ FEEDSVC_ORACLE_EXAMPLES and FEEDSVC_ORACLE_STEPS set how far it goes (CI runs a 
 count; a long run is `FEEDSVC_ORACLE_EXAMPLES=200 FEEDSVC_ORACLE_STEPS=40 pytest ...`).
 """
 
+import gzip
+import json
 import os
 import shutil
 import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import brotli
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -80,7 +83,19 @@ SETTINGS = {
     "latest.limit": ["5", "3"],
     "radio.category": ['"News"', '"History"'],
     "radio.explicit": ["false", "true"],
+    "server.brotli": ["false", "true"],
+    "websub.builtin": ["true", "false"],
+    "section.per": ['"category"', '"region"'],
+    "section.archive": ["true", "false"],
+    "tag.table": ["present", "removed", "renamed"],
+    # A second store: not there, there, renamed (declared), renamed without saying so.
+    "wire.store": ["none", "wire", "agency-declared", "agency"],
 }
+
+
+def marker(name: str) -> str:
+    """A word in the article's body no other article has: where it is published."""
+    return "mk" + "".join(c for c in name if c.isalnum())
 
 
 def config_text(chosen: dict[str, str]) -> str:
@@ -92,12 +107,16 @@ def config_text(chosen: dict[str, str]) -> str:
 [site]
 {site}
 url = "https://example.org/"
-[store]
+[[store]]
 languages = {chosen["store.languages"]}
+{wire_store(chosen["wire.store"])}
 [schedule]
 interval = {chosen["schedule.interval"]}
+[server]
+brotli = {chosen["server.brotli"]}
 [websub]
 hubs = {chosen["websub.hubs"]}
+builtin = {chosen["websub.builtin"]}
 [[feeds]]
 name = "main"
 limit = {chosen["main.limit"]}
@@ -112,14 +131,11 @@ limit = {chosen["latest.limit"]}
 [[feeds]]
 name = "section"
 title = {chosen["section.title"]}
-per = "category"
+per = {chosen["section.per"]}
+archive = {chosen["section.archive"]}
 archive_size = {chosen["section.archive_size"]}
 tag = {chosen["section.tag"]}
-[[feeds]]
-name = "tag"
-per = "tag"
-formats = {chosen["tag.formats"]}
-archive = false
+{tag_table(chosen["tag.table"], chosen["tag.formats"])}
 [[feeds]]
 name = "economy"
 category = "Economy"
@@ -141,6 +157,23 @@ explicit = {chosen["radio.explicit"]}
 """
 
 
+def wire_store(choice: str) -> str:
+    """The second store's [[store]] table (its articles are in wire/)."""
+    if choice == "none":
+        return ""
+    name, _, declared = choice.partition("-")
+    renamed = 'renamed_from = "wire"\n' if declared else ""
+    return f'[[store]]\nname = "{name}"\n{renamed}path = "wire"\nlanguages = {{}}'
+
+
+def tag_table(choice: str, formats: str) -> str:
+    """The tag family's [[feeds]] table: there, removed, or there under another name."""
+    if choice == "removed":
+        return ""
+    name = "tag" if choice == "present" else "topic"
+    return f'[[feeds]]\nname = "{name}"\nper = "tag"\nformats = {formats}\narchive = false'
+
+
 class Newsroom(RuleBasedStateMachine):
     """A site on disk, a running pipeline, and a clock that moves a minute a step."""
 
@@ -150,6 +183,12 @@ class Newsroom(RuleBasedStateMachine):
         super().__init__()
         self.root = Path(tempfile.mkdtemp(prefix="feedsvc-oracle-"))
         (self.root / "articles").mkdir()
+        (self.root / "wire").mkdir()
+        # Each article's marker (in its body, so in summaries too) while it is gone or
+        # taken down: no published byte may hold it.
+        self.gone: dict[str, str] = {}  # file -> its marker
+        self.taken: dict[str, str] = {}
+        self.owners: dict[str, tuple[str, str]] = {}  # GUID -> (store, key) that earned it
         self.now = START
         self.chosen = {key: values[0] for key, values in SETTINGS.items()}
         self.written = 0  # files written, for distinct modification times
@@ -177,7 +216,8 @@ class Newsroom(RuleBasedStateMachine):
         shutil.rmtree(self.root, ignore_errors=True)
 
     def write(self, name: str, text: str) -> None:
-        path = self.root / "articles" / name
+        path = self.root / name if name.startswith("wire/") else self.root / "articles" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         self.written += 1
         # A modification time of its own (whole seconds apart): the store sees the change,
@@ -201,7 +241,7 @@ class Newsroom(RuleBasedStateMachine):
             "title": repr(headline),
             "categories": repr([SECTIONS[number % len(SECTIONS)]]),
             "tags": repr([TAGS[number % len(TAGS)]]),
-            "body": f"{headline}: the {number}th story, as first written.",
+            "body": f"{marker(name)} {headline}: the {number}th story, as first written.",
         }
         if with_date:
             fields["published"] = (self.now - timedelta(hours=number)).isoformat()
@@ -220,18 +260,67 @@ class Newsroom(RuleBasedStateMachine):
         name = f"ru/p{number}-{self.written}.txt"
         (self.root / "articles" / "ru").mkdir(exist_ok=True)
         self.write(
-            name, f"{headline}\n\nПервый абзац о событии.\nOriginal Author: Мария Лебедева\n"
+            name,
+            f"{headline}\n\n{marker(name)} Первый абзац о событии.\n"
+            "Original Author: Мария Лебедева\n",
         )
         return name
+
+    @rule(
+        target=articles,
+        number=st.integers(0, 7),
+        kind=st.sampled_from(["html", "json", "ndjson", "wire"]),
+    )
+    def add_other_format(self, number: int, kind: str) -> str:
+        """An article as HTML with front matter, a JSON or NDJSON record, or a Markdown
+        file of the second store (published only while it is configured)."""
+        headline = HEADLINES[number % len(HEADLINES)]
+        stem = f"o{number}-{self.written}"
+        if kind == "html":
+            name = f"{stem}.html"
+            text = f'+++\ntitle = "{headline}"\n+++\n<p>{marker(name)} <b>Wire</b> copy.</p>\n'
+        elif kind == "wire":
+            name = f"wire/{stem}.md"
+            text = f'+++\ntitle = "{headline}"\n+++\n{marker(name)} From the agency.\n'
+        else:
+            name = f"{stem}.{kind}"
+            record = {"title": headline, "body_html": f"<p>{marker(name)} A record.</p>"}
+            text = json.dumps(record, ensure_ascii=False) + "\n"
+        self.write(name, text)
+        return name
+
+    @rule(target=articles, name=consumes(articles), folder=st.sampled_from(["", "2026/", "ru/"]))
+    def move(self, name: str, folder: str) -> str:
+        """A file renamed or moved to another folder (of the same store)."""
+        if name.startswith("wire/") or not (self.root / "articles" / name).exists():
+            return name
+        moved = f"{folder}m{self.written}-{Path(name).name}"
+        (self.root / "articles" / moved).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / "articles" / name).rename(self.root / "articles" / moved)
+        if name in self.fields:
+            self.fields[moved] = self.fields.pop(name)
+        for kept in (self.gone, self.taken):
+            if name in kept:
+                kept[moved] = kept.pop(name)
+        return moved
+
+    @rule(name=articles, article_id=st.sampled_from([None, "x-1", "x-2"]))
+    def set_id(self, name: str, article_id: str | None) -> None:
+        """An explicit id stated, changed or dropped (two files may claim one)."""
+        if name in self.fields:
+            self.fields[name].pop("id", None)
+            if article_id:
+                self.fields[name]["id"] = repr(article_id)
+            self.write_markdown(name)
 
     @rule(name=articles, text=st.sampled_from(["Rewritten.", "Обновлено: новые подробности."]))
     def edit_body(self, name: str, text: str) -> None:
         if name in self.fields:
-            self.fields[name]["body"] = text
+            self.fields[name]["body"] = f"{marker(name)} {text}"
             self.write_markdown(name)
-        elif (self.root / "articles" / name).exists():
+        elif name.endswith(".txt") and (self.root / "articles" / name).exists():
             lines = (self.root / "articles" / name).read_text(encoding="utf-8").split("\n")
-            self.write(name, "\n".join([lines[0], "", text, *lines[3:]]))
+            self.write(name, "\n".join([lines[0], "", f"{marker(name)} {text}", *lines[3:]]))
 
     @rule(name=articles, headline=st.sampled_from(HEADLINES))
     def edit_title(self, name: str, headline: str) -> None:
@@ -241,7 +330,10 @@ class Newsroom(RuleBasedStateMachine):
 
     @rule(name=consumes(articles))
     def delete(self, name: str) -> None:
-        (self.root / "articles" / name).unlink(missing_ok=True)
+        path = self.root / name if name.startswith("wire/") else self.root / "articles" / name
+        if path.exists():
+            self.gone[name] = marker(name)
+        path.unlink(missing_ok=True)
         self.fields.pop(name, None)
 
     @rule(name=articles, sections=st.lists(st.sampled_from(SECTIONS), max_size=2, unique=True))
@@ -303,7 +395,11 @@ class Newsroom(RuleBasedStateMachine):
     @rule(name=articles, undo=st.booleans())
     def takedown(self, name: str, undo: bool) -> None:
         assert self.state is not None
-        self.state.takedown(name, "legal request", self.now, undo=undo)
+        if self.state.takedown(name, "legal request", self.now, undo=undo):
+            if undo:
+                self.taken.pop(name, None)
+            else:
+                self.taken[name] = marker(name)
 
     @rule()
     def restart_process(self) -> None:
@@ -321,9 +417,58 @@ class Newsroom(RuleBasedStateMachine):
         finally:
             state.close()
 
+    @rule()
+    def another_process_builds_on_another_config(self) -> None:
+        """A build on a config with another title (an edit the running process has not
+        taken): the running process's next build must undo all of it."""
+        other = self.root / "other.toml"
+        chosen = {**self.chosen, "site.title": '"Другая редакция"'}
+        other.write_text(config_text(chosen), encoding="utf-8")
+        settings_ = load(other)
+        state = State(settings_.state.url)
+        try:
+            Pipeline(settings_, state, clock=self.clock).run()
+        finally:
+            state.close()
+
     @rule(days=st.sampled_from([0, 1, 4, 40]))
     def time_passes(self, days: int) -> None:
         self.now += timedelta(days=days, minutes=7)
+
+    @rule(seconds=st.sampled_from([10, 90, 3600]))
+    def clock_steps_back(self, seconds: int) -> None:
+        """The next build's machine has a clock behind the last one's."""
+        self.now -= timedelta(seconds=seconds)
+
+    def no_gone_or_taken_down_story_is_published_and_guids_keep_owners(self) -> None:
+        assert self.state is not None
+        published = self.published_text()
+        for name, found in {**self.gone, **self.taken}.items():
+            if name in self.taken or not self._exists(name):
+                assert found not in published, f"{name} still published"
+        for fact in self.state.ledger().articles:
+            owner = (fact["store"], fact["guid"])
+            earned = self.owners.setdefault(fact["guid"], owner)
+            renamed = {earned[0], owner[0]} <= {"wire", "agency"}
+            assert earned == owner or renamed, f"{fact['guid']} moved from {earned} to {owner}"
+
+    def _exists(self, name: str) -> bool:
+        path = self.root / name if name.startswith("wire/") else self.root / "articles" / name
+        return path.exists()
+
+    def published_text(self) -> str:
+        """Every published file (compressed copies decompressed) as text."""
+        texts = []
+        for path in (self.root / "public").rglob("*"):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            body = path.read_bytes()
+            if path.suffix == ".gz":
+                body = gzip.decompress(body)
+            elif path.suffix == ".br":
+                body = brotli.decompress(body)
+            texts.append(body.decode("utf-8", errors="replace"))
+        return "\n".join(texts)
 
     @invariant()
     def published_equals_a_build_from_scratch(self) -> None:
@@ -339,6 +484,7 @@ class Newsroom(RuleBasedStateMachine):
         found = differences(self.root / "public", folder / "public")
         assert not found, "\n".join(found[:8])
         shutil.rmtree(folder)
+        self.no_gone_or_taken_down_story_is_published_and_guids_keep_owners()
 
 
 # A step takes about 0.2 s; shrinking a failure takes long too.

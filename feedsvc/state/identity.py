@@ -42,9 +42,12 @@ def owner(row: Row) -> str:
 
 def conflicts(
     conn: Connection, fresh: Sequence[SourceArticle], touched: Sequence[Row]
-) -> tuple[set[str], list[Problem]]:
-    """Ids claimed by more than one record (of other files, or of one file); a problem
-    for each file that claims one."""
+) -> tuple[set[tuple[str, str]], set[str], list[Problem]]:
+    """Ids claimed by more than one record (of other files, or of one file): ((store, key)
+    of each fresh article refused, the ids none of the claimants holds, a problem for each
+    refused claimant). The claimant whose row holds the id (earned it first) keeps it,
+    read again or not; when none does, neither is taken, and rows that had the id stay
+    as they were."""
     claims: dict[str, dict[tuple[str, str], str]] = {}  # id: {(store, key): origin}
     for article in fresh:
         if article.explicit_id:
@@ -52,28 +55,43 @@ def conflicts(
                 article.origin
             )
     touched_ids = {row.id for row in touched}
-    for row in select_in(conn, articles.c.explicit_id, claims, articles.c.deleted.is_(None)):
-        if row.id not in touched_ids:  # its source is unchanged and still claims the id
+    holders: dict[str, tuple[str, str]] = {}
+    for row in sorted(
+        select_in(conn, articles.c.explicit_id, claims), key=lambda r: r.deleted is None
+    ):
+        if row.deleted is None and row.id not in touched_ids:
+            # Its source is unchanged and still claims the id.
             origin = (
                 owner(row) if row.data == AWAITING else SourceArticle.from_json(row.data).origin
             )
             claims[row.explicit_id].setdefault((row.store, row.key), origin)
+        if (row.store, row.key) in claims[row.explicit_id]:
+            holders[row.explicit_id] = (row.store, row.key)  # a live one last: it wins
     found = {id_ for id_, claimants in claims.items() if len(claimants) > 1}
+    fresh_keys = {(a.store, a.key) for a in fresh}
+    refused: set[tuple[str, str]] = set()
     problems = []
     for id_ in sorted(found):
-        origins = list(claims[id_].values())
-        for origin in sorted(set(origins)):
-            others = sorted({other for other in origins if other != origin})
-            if origins.count(origin) > 1:
+        holder = holders.get(id_)
+        for claimant, origin in sorted(claims[id_].items()):
+            if claimant == holder:
+                continue
+            others = sorted({other for key, other in claims[id_].items() if key != claimant})
+            if origin in others:
+                others.remove(origin)
                 others.insert(0, "another record of the same file")
-            problems.append(
-                Problem(
-                    origin,
-                    f"id {id_!r} is also claimed by {', '.join(others)}; "
-                    "neither is published until one of them changes it",
-                )
+            if claimant in fresh_keys:
+                refused.add(claimant)
+            outcome = (
+                "neither is published until one of them changes it"
+                if holder is None
+                else f"it stays with {claims[id_][holder]}, and this one is not published"
             )
-    return found, problems
+            said = Problem(origin, f"id {id_!r} is also claimed by {', '.join(others)}; {outcome}")
+            if said not in problems:  # two records of one file: said once
+                problems.append(said)
+    unresolved = {id_ for id_ in found if id_ not in holders}
+    return refused, unresolved, problems
 
 
 def taken(conn: Connection, new: Sequence[SourceArticle]) -> tuple[set[str], list[Problem]]:

@@ -130,21 +130,21 @@ class ScanRecords:
         live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
         touched = identity.select_in(conn, articles.c.source, touched_keys, live_here)
         fresh = [(s.key, a) for s in scan.changed for a in s.articles]
-        conflicts, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
+        refused, unresolved, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
         reconciler = identity.Reconciler(conn, scan.store, touched)
-        # A conflicted article stays as it was, and its sources are read again every
-        # run, until the conflict is resolved.
-        reconciler.claimed |= {row.id for row in touched if row.explicit_id in conflicts}
-        unsettled = {key for key, a in fresh if a.explicit_id in conflicts}
-        fresh = [(key, a) for key, a in fresh if a.explicit_id not in conflicts]
+        # A refused article is not taken, and its source is read again every run, until
+        # the conflict is resolved; an article whose id no claimant holds stays as it was.
+        reconciler.claimed |= {row.id for row in touched if row.explicit_id in unresolved}
+        unsettled = {key for key, a in fresh if (a.store, a.key) in refused}
+        fresh = [(key, a) for key, a in fresh if (a.store, a.key) not in refused]
         rows = reconciler.match([a for _k, a in fresh])
-        refused, claims = identity.taken(
+        claimed, claims = identity.taken(
             conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
         )
-        if refused:  # read again every run, like a conflict, until its id changes
+        if claimed:  # read again every run, like a conflict, until its id changes
             problems += claims
-            unsettled |= {key for key, a in fresh if a.key in refused}
-            kept = [(f, r) for f, r in zip(fresh, rows, strict=True) if f[1].key not in refused]
+            unsettled |= {key for key, a in fresh if a.key in claimed}
+            kept = [(f, r) for f, r in zip(fresh, rows, strict=True) if f[1].key not in claimed]
             fresh, rows = [f for f, _r in kept], [r for _f, r in kept]
         changed = stamp(conn)
         identity.settle(conn, fresh, rows, now, changed)
