@@ -17,6 +17,7 @@ import gzip
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -97,6 +98,8 @@ SETTINGS = {
     "tag.table": ["present", "removed", "renamed"],
     # A second store: not there, there, renamed (declared), renamed without saying so.
     "wire.store": ["none", "wire", "agency-declared", "agency"],
+    # A newsroom database's table (SQLite), read as a sql store, or not configured.
+    "cms.store": ["none", "cms"],
 }
 
 
@@ -117,6 +120,7 @@ url = "https://example.org/"
 [[store]]
 languages = {chosen["store.languages"]}
 {wire_store(chosen["wire.store"])}
+{cms_store(chosen["cms.store"])}
 [schedule]
 interval = {chosen["schedule.interval"]}
 [server]
@@ -173,6 +177,13 @@ def wire_store(choice: str) -> str:
     return f'[[store]]\nname = "{name}"\n{renamed}path = "wire"\nlanguages = {{}}'
 
 
+def cms_store(choice: str) -> str:
+    """The sql store's [[store]] table: the rows of cms.db's stories."""
+    if choice == "none":
+        return ""
+    return '[[store]]\nkind = "sql"\nname = "cms"\nurl = "sqlite:///cms.db"\ntable = "stories"'
+
+
 def tag_table(choice: str, formats: str) -> str:
     """The tag family's [[feeds]] table: there, removed, or there under another name."""
     if choice == "removed":
@@ -191,6 +202,9 @@ class Newsroom(RuleBasedStateMachine):
         self.root = Path(tempfile.mkdtemp(prefix="feedsvc-oracle-"))
         (self.root / "articles").mkdir()
         (self.root / "wire").mkdir()
+        with sqlite3.connect(self.root / "cms.db") as db:
+            db.execute("CREATE TABLE stories (id TEXT PRIMARY KEY, title TEXT, body_html TEXT)")
+        db.close()
         # Each article's marker (in its body, so in summaries too) while it is gone or
         # taken down: no published byte may hold it.
         self.gone: dict[str, str] = {}  # file -> its marker
@@ -305,6 +319,23 @@ class Newsroom(RuleBasedStateMachine):
             text = json.dumps(record, ensure_ascii=False) + "\n"
         self.write(name, text)
         return name
+
+    @rule(row=st.integers(0, 5), action=st.sampled_from(["put", "edit", "delete"]))
+    def cms_row(self, row: int, action: str) -> None:
+        """A row of the newsroom's database added, edited or deleted."""
+        name = f"cms:{row}"
+        with sqlite3.connect(self.root / "cms.db") as db:
+            if action == "delete":
+                if db.execute("DELETE FROM stories WHERE id = ?", (str(row),)).rowcount:
+                    self.gone[name] = marker(name)
+            else:
+                body = f"<p>{marker(name)} {'Edited' if action == 'edit' else 'Filed'}.</p>"
+                db.execute(
+                    "INSERT OR REPLACE INTO stories VALUES (?, ?, ?)",
+                    (str(row), HEADLINES[row % len(HEADLINES)], body),
+                )
+                self.gone.pop(name, None)
+        db.close()
 
     @rule(target=articles, name=consumes(articles), folder=st.sampled_from(["", "2026/", "ru/"]))
     def move(self, name: str, folder: str) -> str:
@@ -463,6 +494,11 @@ class Newsroom(RuleBasedStateMachine):
         """After the running process's build: what its upload targets hold (none here)."""
 
     def _exists(self, name: str) -> bool:
+        if name.startswith("cms:"):
+            with sqlite3.connect(self.root / "cms.db") as db:
+                found = db.execute("SELECT 1 FROM stories WHERE id = ?", (name[4:],)).fetchone()
+            db.close()
+            return found is not None
         path = self.root / name if name.startswith("wire/") else self.root / "articles" / name
         return path.exists()
 

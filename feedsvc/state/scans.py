@@ -181,7 +181,8 @@ class ScanRecords:
     def rename_store(self, old: str, new: str, now: datetime) -> int:
         """The articles of store `old` become store `new`'s, GUIDs and dates kept; an
         article `new` made meanwhile at the same key (a build before the rename was
-        declared) is deleted. Their sources are read again. Returns how many moved."""
+        declared) is deleted. Their sources are read again, and say which are live.
+        Returns how many moved."""
         with self.engine.begin() as conn:
             changed = stamp(conn)
             moving = select(articles.c.key).where(articles.c.store == old)
@@ -191,8 +192,13 @@ class ScanRecords:
                 .where(twins & articles.c.deleted.is_(None))
                 .values(deleted=now, changed=changed)
             )
+            # Live again, all of them: the scan that follows reads every source, and
+            # deletes again those whose source is gone (a build under the new name alone
+            # had retired them all).
             moved = conn.execute(
-                update(articles).where(articles.c.store == old).values(store=new, changed=changed)
+                update(articles)
+                .where(articles.c.store == old)
+                .values(store=new, deleted=None, changed=changed)
             ).rowcount
             if moved:
                 self._forget_store(conn, old)
