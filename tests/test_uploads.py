@@ -330,3 +330,25 @@ def test_turning_brotli_off_takes_every_br_copy_away_here_and_there(site: Site, 
                 body = path.read_bytes()
                 text = gzip.decompress(body) if path.suffix == ".gz" else body
                 assert "Ferry Strike" not in text.decode(errors="ignore"), path
+
+
+def test_turning_brotli_on_gives_every_file_its_br_copy_here_and_there(site: Site, dav):
+    """Found by a long oracle run: documents no change touched, complete archive pages
+    among them, were left without a .br copy when brotli was turned on."""
+    feeds = '[[feeds]]\nname = "main"\narchive_size = 1\n'
+    site.configure(extra=feeds + local_and(dav_target(dav)))
+    for number in range(3):
+        site.write(f"{number}.md", md(f"Story {number}", published=f"'2026-11-0{number + 1}'"))
+    assert feedsvc("--config", str(site.config), "build").returncode == 0
+    site.configure("brotli = true", feeds + local_and(dav_target(dav)))
+    assert feedsvc("--config", str(site.config), "build").returncode == 0
+    public, remote = site.root / "public", dav.files / "site"
+    bases = [
+        p
+        for p in public.rglob("*")
+        if p.is_file() and p.suffix in {".rss", ".atom", ".json", ".html", ".opml"}
+    ]
+    assert any("archive" in str(p) for p in bases)
+    for path in bases:
+        assert path.with_name(path.name + ".br").exists(), path
+    assert _folder(remote) == _folder(public)

@@ -73,14 +73,23 @@ class MetaMaker:
         site: SiteSettings,
         schedule: Schedule,
         hubs: Sequence[str] = (),
+        *,
+        brotli: bool = False,
     ) -> None:
+        """brotli: files have a .br copy (one made before it was turned on lacks it, so
+        every document is made again once; a part only when on, so that the digests
+        of sites without it stay as they were)."""
         self.site = site
         self.schedule = schedule
         self.hubs = tuple(hubs)
         webfeeds = Webfeeds(site.icon, site.logo, site.cover, site.accent_color, site.related)
         self.webfeeds = webfeeds if webfeeds != Webfeeds() else None
         self._common = digest(
-            renderer_release(), site.model_dump(mode="json"), schedule.minutes, self.hubs
+            renderer_release(),
+            site.model_dump(mode="json"),
+            schedule.minutes,
+            self.hubs,
+            *(["brotli"] if brotli else []),
         )
         self._of_settings: dict[int, tuple[FeedDefinition, str]] = {}
         # (key, title, description, value) -> (its feed, digest): asked of thousands

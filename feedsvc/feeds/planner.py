@@ -99,7 +99,10 @@ class FeedPlanner:
         self.archive = state.archive
         site = settings.site
         self.metas = MetaMaker(
-            site, Schedule(settings.schedule.minutes(site.timezone)), settings.hubs
+            site,
+            Schedule(settings.schedule.minutes(site.timezone)),
+            settings.hubs,
+            brotli=settings.server.brotli,
         )
         self.fingerprints: dict[str, bytes] = {}  # document name -> what was last published
         self.history = state.history

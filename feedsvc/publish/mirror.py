@@ -164,7 +164,9 @@ class Mirror:
         except FileNotFoundError:
             self._delete(relative)
             return
-        digest, sent_as = body_digest(body), self._sent_as(body)
+        # As sent: a copy not made yet (a build writing it meanwhile) is sent with the
+        # build's own push, which must not find the file sent already.
+        digest, sent_as = body_digest(body), self._sent_as(body, ".br" in copies)
         before = self._sent.get(relative)
         if before == sent_as:
             return
@@ -195,10 +197,10 @@ class Mirror:
                 break
         return body, copies  # (replaced every time: the build pushes it again)
 
-    def _sent_as(self, body: bytes) -> str:
+    def _sent_as(self, body: bytes, brotli: bool | None = None) -> str:
         """What the records keep: the body's digest, shortened to fit their column with
-        the mark of the copies sent."""
-        return body_digest(body)[:61] + SENT_AS[self.brotli]
+        the mark of the copies sent (by default, those this target sends)."""
+        return body_digest(body)[:61] + SENT_AS[self.brotli if brotli is None else brotli]
 
     def _delete(self, relative: str) -> None:
         if relative not in self._sent:
