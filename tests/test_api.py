@@ -49,7 +49,7 @@ class ListStore:
 def article(key: str, title: str, body: str = "<p>Body.</p>", **fields) -> SourceArticle:
     return SourceArticle(
         store="cms", key=key, origin=f"cms:{key}", title=title, body_html=body,
-        summary_html="", **fields,
+        **{"summary_html": "", **fields},
     )  # fmt: skip
 
 
@@ -119,3 +119,22 @@ def test_the_sites_app_serves_what_it_built(config: Path):
         assert answer.status_code == 200
         assert feedparser.parse(answer.content).entries[0].title == "Served Story"
         assert asyncio.run(ask(app, "/healthz")).json()["status"] == "ok"
+
+
+def test_a_custom_stores_record_of_wrong_types_is_skipped_not_the_build(config: Path):
+    """The door every record goes through does not raise: None where text is due, None
+    where a list is due, a media entry that is no Media; each is that record's problem."""
+    bad = [
+        article("n", "No Summary", summary_html=None),
+        article("a", "No Authors", authors=None),
+        article("m", "Odd Media", media=(object(),)),
+    ]
+    store = ListStore(article("ok", "Ferry Timetable Changes"), *bad)
+    with open_site(config, stores=[store], clock=lambda: NOON) as site:
+        report = site.build()
+    assert report.ok, report.failures
+    skipped = sorted(p.path for p in report.problems if not p.warning)
+    assert skipped == ["cms:a", "cms:m", "cms:n"]
+    assert all("cannot be read as an article" in p.reason for p in report.problems)
+    feed = feedparser.parse((config.parent / "public/feeds/main.rss").read_bytes())
+    assert [e.title for e in feed.entries] == ["Ferry Timetable Changes"]

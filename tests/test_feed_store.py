@@ -281,3 +281,15 @@ def test_a_partner_item_cannot_take_a_local_storys_guid(site: Site, origin):
         text=True,
     )
     assert refusal in checked.stdout, checked.stderr[-3000:]
+
+
+def test_an_enclosure_length_of_odd_digits_is_dropped_not_the_build(site: Site, origin):
+    """ "²" is a digit to str.isdigit, not to int: the length is left out, the item in."""
+    base, handler = origin
+    feed = OLD_FEED.replace(b'length="1234"', 'length="²"'.encode())
+    handler.routes["/rss"] = (200, {"Content-Type": "application/rss+xml"}, feed)
+    feed_store(site, base + "/rss")
+    report = site.build()
+    assert report.ok, report.failures
+    (item,) = entries(site)
+    assert item.title == "Budget & Taxes" and item.enclosures[0].length == "0"  # unknown

@@ -200,3 +200,10 @@ def test_the_api_cannot_take_another_storys_guid_or_id(api, site: Site):
     assert [p.name for p in (site.articles / "api").iterdir()] == ["2026-11-28-river.json"]
     after = {e.title: e.id for e in feedparser.parse(api.get("/feeds/main.rss").content).entries}
     assert after == guids, "the genuine stories keep their GUIDs and titles"
+
+
+def test_a_huge_integer_is_422_naming_the_field_not_500(api, site: Site):
+    body = json.dumps({**ARTICLE, "id": "huge"})[:-1] + ', "episode": ' + "9" * 5000 + "}"
+    response = post(site, body.encode())
+    assert response.status_code == 422, response.text
+    assert response.json()["field"] == "episode"

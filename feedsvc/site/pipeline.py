@@ -215,6 +215,10 @@ class Pipeline:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
                 continue
+            except Exception as exc:  # a store's own fault: that store unread, not the build
+                log.exception("store %r failed", store.name)
+                unread.append(f"store {store.name!r} not read: {type(exc).__name__}: {exc}")
+                continue
             problems += scan.problems
             problems += self.state.apply_scan(scan, memory, now)
             if read_with != reading:

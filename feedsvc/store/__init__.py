@@ -21,6 +21,12 @@ class RecordError(ValueError):
         self.line = line
 
 
+def unreadable(exc: Exception) -> str:
+    """A record or file that broke its reader in a way no check foresaw: said, and
+    skipped like any bad record (the door every record goes through does not raise)."""
+    return f"cannot be read as an article: {type(exc).__name__}: {str(exc)[:200]}"
+
+
 class StoreError(RuntimeError):
     """The store as a whole cannot be read (as opposed to one bad file or record in it)."""
 
@@ -74,6 +80,9 @@ class Scan:
             source.articles.append(make())
         except RecordError as exc:
             source.problems.append(Problem(origin, exc.reason))
+            source.signature = None
+        except Exception as exc:
+            source.problems.append(Problem(origin, unreadable(exc)))
             source.signature = None
         self.changed.append(source)
 

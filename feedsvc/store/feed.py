@@ -51,7 +51,11 @@ def _enclosure(enclosure: dict[str, Any]) -> dict[str, Any]:
     return {
         "url": enclosure["href"],
         "type": enclosure["type"],
-        "length": int(length) if length.isdigit() else None,
+        # ASCII digits only ("²" is a digit to str.isdigit, not to int), and no more
+        # than a byte count needs.
+        "length": int(length)
+        if length.isascii() and length.isdigit() and len(length) <= 13
+        else None,
     }
 
 

@@ -18,6 +18,7 @@ from feedsvc.store import (
     StoreError,
     no_progress,
     textpage,
+    unreadable,
 )
 from feedsvc.store.formats import FORMATS, SUFFIXES, FileInfo
 from feedsvc.store.record import SiteContext
@@ -200,6 +201,8 @@ class FilesStore:
             source.problems.append(Problem(origin, exc.reason, exc.line))
         except OSError as exc:
             source.problems.append(Problem(origin, f"cannot read: {exc.strerror}"))
+        except Exception as exc:
+            source.problems.append(Problem(origin, unreadable(exc)))
         else:
             source.articles, source.problems = parsed.articles, parsed.problems
             language = _for_folder(self.languages, key)

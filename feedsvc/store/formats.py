@@ -22,6 +22,9 @@ from feedsvc.store.record import SiteContext
 TOO_DEEP = "nested too deep to read"
 _TOML_LINE = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)")
 _FIELD_NAME = re.compile(r"^([\w.]+):")
+MAX_DIGITS = 30  # an integer field never needs more (a length in bytes takes 13)
+LONG_DIGITS = re.compile(rf"\d{{{MAX_DIGITS + 1}}}")
+NUMBER_TOO_LONG = "a number too long to read (over 4,300 digits)"
 
 
 @dataclass(frozen=True)
@@ -76,20 +79,32 @@ def _field_line(reason: str, front: str) -> int | None:
     return None
 
 
+def _toml_error(exc: tomllib.TOMLDecodeError, front: str) -> RecordError:
+    message = str(exc)
+    match = _TOML_LINE.search(message)
+    # A line number counts from the first front matter line; "end of document" is the +++.
+    line = int(match.group(1)) + 1 if match and match.group(1) else front.count("\n") + 3
+    return RecordError(f"front matter is not valid TOML: {_TOML_LINE.sub('', message)}", line)
+
+
+def bounded_int(digits: str) -> int | str:
+    """A JSON integer, converted only when it is short: a longer one stays its text,
+    which every field refuses by name (Python refuses to convert over 4,300 digits)."""
+    return int(digits) if len(digits) <= MAX_DIGITS else digits
+
+
 def parse_front_matter(text: str, info: FileInfo, *, markdown: bool) -> Parsed:
     front, body, _ = split_front_matter(text)
     try:
         fields = tomllib.loads(front)
     except RecursionError:
         raise RecordError(f"front matter is {TOO_DEEP}", 2) from None
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc)
-        match = _TOML_LINE.search(message)
-        # A line number counts from the first front matter line; "end of document" is the +++.
-        line = int(match.group(1)) + 1 if match and match.group(1) else front.count("\n") + 3
-        raise RecordError(
-            f"front matter is not valid TOML: {_TOML_LINE.sub('', message)}", line
-        ) from None
+    except ValueError as exc:  # not a TOMLDecodeError: an integer too long to convert
+        if isinstance(exc, tomllib.TOMLDecodeError):
+            raise _toml_error(exc, front) from None
+        lines = enumerate(front.split("\n"), start=2)
+        line = next((number for number, said in lines if LONG_DIGITS.search(said)), 2)
+        raise RecordError(f"front matter: {NUMBER_TOO_LONG}", line) from None
     body_html = record.render_markdown(body) if markdown else body
     try:
         return Parsed([_build(info, fields, info.key, body_html=body_html)])
@@ -116,7 +131,7 @@ def _line_at(text: str, offset: int) -> int:
 
 def _json_values(text: str) -> tuple[bool, Iterator[tuple[int, Any]]]:
     """(a single object?, each top-level record with the line it starts on)."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=bounded_int)
     whitespace = re.compile(r"\s*")
     start = whitespace.match(text).end()  # type: ignore[union-attr]
     try:
@@ -156,7 +171,7 @@ def parse_ndjson(text: str, info: FileInfo) -> Parsed:
     for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             try:
-                values.append((number, json.loads(line)))
+                values.append((number, json.loads(line, parse_int=bounded_int)))
             except json.JSONDecodeError as exc:
                 bad.append(Problem(info.origin, f"not valid JSON: {exc.msg}", number))
             except RecursionError:

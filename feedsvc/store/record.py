@@ -20,7 +20,7 @@ from feedsvc.core.media import MEDIA_TYPE, guessed_type
 from feedsvc.core.model import Image, Media, Problem, SourceArticle
 from feedsvc.core.podcast import EPISODE_TYPES, TRANSCRIPT_TYPES, Episode
 from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
-from feedsvc.store import RecordError, Scan
+from feedsvc.store import RecordError, Scan, unreadable
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -423,6 +423,9 @@ def admit_scan(scan: Scan, site: SiteContext) -> Scan:
                 admitted.append(admit(article, site))
             except RecordError as exc:
                 source.problems.append(Problem(article.origin, exc.reason))
+                source.signature = None
+            except Exception as exc:
+                source.problems.append(Problem(getattr(article, "origin", "?"), unreadable(exc)))
                 source.signature = None
         source.articles = admitted
     return scan

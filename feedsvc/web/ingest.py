@@ -29,7 +29,7 @@ from feedsvc.site.rebuild import Rebuilder
 from feedsvc.state.database import State
 from feedsvc.store import RecordError
 from feedsvc.store.configured import site_context
-from feedsvc.store.formats import FileInfo, parse_json
+from feedsvc.store.formats import FileInfo, bounded_int, parse_json
 from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS
 from feedsvc.web.bodies import TooLarge, read_body
 
@@ -153,7 +153,7 @@ class Ingest:
         if _nesting(text) > MAX_NESTING:
             return _error(422, f"JSON nested over {MAX_NESTING} deep")
         try:
-            record = json.loads(text)
+            record = json.loads(text, parse_int=bounded_int)
         except json.JSONDecodeError as exc:
             return _error(422, f"not valid JSON: {exc}")
         if not isinstance(record, dict):
