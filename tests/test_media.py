@@ -293,3 +293,11 @@ def test_a_body_over_a_megabyte_is_cut_with_a_link_and_a_warning_naming_the_arti
         '<p><a href="https://example.org/a-very-long-account/">Continue reading\u2026</a></p>'
     )
     assert long["content_html"].startswith("<p>Свидетель")
+
+
+def test_the_words_between_images_with_no_address_survive_in_order():
+    """Each image with no address goes and the words after it stay where they were: one
+    pass, however many (the join was once quadratic: 31 s for 100,000)."""
+    body = "<p>Start." + "".join(f"<img> w{i}" for i in range(5000)) + " End.</p>"
+    text = html.fromstring(sanitize(body, "https://example.org/")[0]).text_content()
+    assert text == "Start." + "".join(f" w{i}" for i in range(5000)) + " End."
