@@ -262,3 +262,19 @@ def test_a_bad_episode_field_skips_that_article_only_and_names_it(site: Site):
     assert [e.title for e in feedparser.parse((site.feeds / "radio.rss").read_bytes()).entries] == [
         "Good"
     ]
+
+
+def test_m4a_is_enclosed_as_apple_spells_it_and_bare_aac_stays_out_with_a_warning(site: Site):
+    """Apple lists audio/x-m4a, not audio/mp4 (what .m4a is guessed as), and no bare
+    AAC: an .m4a episode is enclosed as audio/x-m4a; an .aac-only one stays out of the
+    podcast feed, and `check` says why."""
+    site.configure(extra=SHOW)
+    _episodes(site)
+    site.write("aac.md", md("AAC only", media='[{ url = "https://cdn.example.org/a/x.aac" }]'))
+    assert site.build().ok
+    feed = etree.fromstring((site.feeds / "radio.rss").read_bytes())
+    types = {e.get("url"): e.get("type") for e in feed.iter("enclosure")}
+    assert types[EPISODE_TWO] == "audio/x-m4a"
+    assert "https://cdn.example.org/a/x.aac" not in types
+    checked = feedsvc("--config", str(site.config), "check")
+    assert "aac.md: warning: audio, but none podcast apps play" in checked.stdout

@@ -60,10 +60,15 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 # Image sizes Apple takes: square, 1400 to 3000 pixels a side.
 IMAGE_MIN, IMAGE_MAX = 1400, 3000
 # Enclosure types Apple Podcasts plays: audio, and the rest.
-APPLE_AUDIO_TYPES = frozenset({"audio/mpeg", "audio/x-m4a", "audio/mp4", "audio/aac"})
-APPLE_ENCLOSURE_TYPES = APPLE_AUDIO_TYPES | {
-    "video/mp4", "video/quicktime", "video/x-m4v", "application/pdf",
-}  # fmt: skip
+# The enclosure types Apple Podcasts lists (MP3, M4A, MOV, MP4, M4V, PDF), and other
+# spellings of them, which an enclosure is written with Apple's instead. AAC outside
+# an M4A file (audio/aac) is not listed: such an article stays out of a podcast feed.
+APPLE_ENCLOSURE_TYPES = frozenset({
+    "audio/mpeg", "audio/x-m4a", "video/mp4", "video/quicktime", "video/x-m4v",
+    "application/pdf",
+})  # fmt: skip
+APPLE_SPELLING = {"audio/mp4": "audio/x-m4a", "audio/m4a": "audio/x-m4a"}
+APPLE_AUDIO_TYPES = frozenset({"audio/mpeg", "audio/x-m4a", *APPLE_SPELLING})
 # The "medium" label of an article with audio that podcast apps play: what a podcast
 # feed selects (an article whose only audio is Ogg stays out, and the feed publishes).
 EPISODE_MEDIUM = "episode"

@@ -24,7 +24,7 @@ from feedsvc.feeds.specs import FeedDefinition, FeedSpec, archive_path, feed_pat
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
 # by an earlier revision is then made again, complete archive pages included.
-RENDERER_REVISION = 4
+RENDERER_REVISION = 5
 MADE_KEPT = 100_000  # feeds whose input digests are kept
 FIT_ROUNDS = 8  # renderings of a document over the size limit, at most
 

@@ -40,7 +40,7 @@ MEDIA_FIELDS = frozenset({"url", "type", "length", "duration", "title"})
 _URL = re.compile(r"^https?://[^/\s]+")
 # Raised whenever the same record makes another article (the sanitiser keeps more, say):
 # every store's sources are then read again, so what is published equals a fresh build.
-READER_REVISION = 2
+READER_REVISION = 3
 
 # The most characters a one-line field may have, and the most values a list field.
 LENGTHS = {

@@ -18,6 +18,7 @@ from lxml import etree
 from feedsvc.core.layout import FEED_MEDIA_TYPES
 from feedsvc.core.media import enclosed, image_type
 from feedsvc.core.model import FeedItem, FeedMeta
+from feedsvc.core.podcast import APPLE_SPELLING
 from feedsvc.feeds.formats import podcast_xml
 
 # feedgen's RFC 822 date formatter sets the process-wide locale (pitfall 11).
@@ -39,7 +40,7 @@ def enclosure_of(item: FeedItem) -> tuple[str, str, int | None] | None:
     """(url, type, length) of an RSS item's one enclosure: its first audio podcast apps
     play, else its first audio, else its first other media, else its lead image."""
     if first := enclosed(item.media):
-        return first.url, first.type, first.length
+        return first.url, APPLE_SPELLING.get(first.type, first.type), first.length
     if image := item.image:
         return image.url, image_type(image), image.length
     return None
