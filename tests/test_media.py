@@ -301,3 +301,14 @@ def test_the_words_between_images_with_no_address_survive_in_order():
     body = "<p>Start." + "".join(f"<img> w{i}" for i in range(5000)) + " End.</p>"
     text = html.fromstring(sanitize(body, "https://example.org/")[0]).text_content()
     assert text == "Start." + "".join(f" w{i}" for i in range(5000)) + " End."
+
+
+def test_a_quotations_source_is_absolute_http_or_dropped():
+    body = (
+        '<blockquote cite="javascript:alert(1)">One.</blockquote>'
+        '<q cite="data:text/html,x">Two.</q><blockquote cite="/statement">Three.</blockquote>'
+    )
+    cleaned = sanitize(body, "https://example.org/news/")[0]
+    assert "javascript" not in cleaned and "data:" not in cleaned
+    assert 'cite="https://example.org/statement"' in cleaned
+    assert "One." in cleaned and "Two." in cleaned and "Three." in cleaned

@@ -40,6 +40,11 @@ def titles(site: Site) -> list[str]:
         ({"media": [{"url": "data:audio/mpeg;base64,AA"}]}, "media[0].url: must be an absolute"),
         ({"media": [{"url": f"/{n}.mp3"} for n in range(21)]}, "media: 21 given, over the 20"),
         ({"media": "not json"}, "media: not a JSON list"),
+        # URLs browsers and Python read apart (issue 26): a backslash, a space, userinfo.
+        ({"image": "https://example.org\\@evil.com/x.png"}, "image.url: no backslash, space"),
+        ({"media": [{"url": "https://cdn.example.org/a b.mp3"}]}, "media[0].url: no backslash"),
+        ({"transcript": "https://example.org\\x.vtt", "episode": 1}, "transcript: no backslash"),
+        ({"image": "https://user:pw@example.org/x.png"}, "image.url: no user name or password"),
     ],
 )  # fmt: skip
 def test_a_record_that_would_break_a_feed_is_refused_by_name(site: Site, fields, reason):
