@@ -312,3 +312,30 @@ def test_a_quotations_source_is_absolute_http_or_dropped():
     assert "javascript" not in cleaned and "data:" not in cleaned
     assert 'cite="https://example.org/statement"' in cleaned
     assert "One." in cleaned and "Two." in cleaned and "Three." in cleaned
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        (
+            '<p>Intro.</p><embed src="https://example.org/r.pdf"><p>Second.</p>',
+            ["Intro.", "Second.", "Embedded content"],
+        ),
+        (
+            '<p>See the chart <embed src="https://example.org/c.svg"> which shows growth.</p>',
+            ["See the chart Embedded content: example.org which shows growth."],
+        ),
+        (
+            '<object><param name="movie" value="https://www.youtube.com/v/dQw4w9WgXcQ">'
+            '<embed src="https://www.youtube.com/v/dQw4w9WgXcQ"></object><p>After.</p>',
+            ["Watch on YouTube", "After."],
+        ),
+    ],
+)
+def test_an_embed_takes_no_words_with_it(body: str, words: list[str]):
+    """<embed> is void (HTML5): what follows it is not its content, and an <object> of
+    the classic YouTube shape leaves a link to the video."""
+    cleaned = sanitize(body, "https://example.org/")[0]
+    text = " ".join(html.fromstring(f"<div>{cleaned}</div>").text_content().split())
+    for said in words:
+        assert said in text, (said, cleaned)

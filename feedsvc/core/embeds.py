@@ -21,6 +21,15 @@ from feedsvc.core.media import media_type
 from feedsvc.core.model import Media
 
 # Bodies without any of these go to nh3 untouched: most paragraphs of text.
+# An <embed> start tag (quoted attribute values may hold ">"), and <object> parameters
+# that name what it plays.
+_EMBED = re.compile(r"""<embed\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+_OBJECT_PARAMS = frozenset({"movie", "src", "url", "filename", "data"})
+# Elements whose content is a sentence: a paragraph put in one would split it.
+_PHRASING = frozenset({
+    "p", "span", "a", "em", "strong", "b", "i", "u", "small", "q", "cite", "li", "td",
+    "th", "dt", "dd", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
+})  # fmt: skip
 _TRIGGER = re.compile(
     r"<(?:img|picture|iframe|video|audio|blockquote|noscript|embed|object|script|div)\b",
     re.IGNORECASE,
@@ -182,8 +191,17 @@ class _Rewrite:
     # -- players, posts, audio and video ---------------------------------------
 
     def frame(self, frame: etree._Element) -> None:
-        """An <iframe>, <embed> or <object>: a link to what it showed, never nothing."""
+        """An <iframe>, <embed> or <object>: a link to what it showed, never nothing (an
+        <object> says it in its data, a <param> or the <embed> inside it)."""
         src = self.first_url(frame, ("data-src", "src", "data"))
+        if not src and frame.tag == "object":
+            movies = [
+                param.get("value")
+                for param in frame.iter("param")
+                if (param.get("name") or "").lower() in _OBJECT_PARAMS
+            ]
+            inner = [embed.get("src") for embed in frame.iter("embed")]
+            src = next(filter(None, map(self.url, [*movies, *inner])), "")
         if not src:
             self.tails.drop(frame)
             return
@@ -309,9 +327,13 @@ class _Tails:
         parent.remove(element)
 
     def replace(self, element: etree._Element, new: etree._Element) -> None:
+        """`element` becomes `new`; a paragraph of a link, where a paragraph may not
+        stand (inside a sentence), becomes the link alone."""
         parent = element.getparent()
         if parent is None:
             return
+        if new.tag == "p" and len(new) == 1 and parent.tag in _PHRASING:
+            new = new[0]
         new.tail = element.tail
         if element in self.after:
             self.after[new] = self.after.pop(element)
@@ -354,6 +376,8 @@ def rewrite(body_html: str, base_url: str) -> tuple[str, list[Media]]:
     """The body with its media made plain, and the audio and video it holds."""
     if not _TRIGGER.search(body_html):
         return body_html, []
+    # HTML5 knows <embed> as void; libxml2 does not, and took what follows for its content.
+    body_html = _EMBED.sub(lambda found: found.group(0) + "</embed>", body_html)
     try:
         root = lxml.html.fragment_fromstring(body_html, create_parent="div")
     except (etree.ParserError, ValueError):  # nothing lxml can parse: nh3 has the last word
