@@ -339,3 +339,33 @@ def test_an_embed_takes_no_words_with_it(body: str, words: list[str]):
     text = " ".join(html.fromstring(f"<div>{cleaned}</div>").text_content().split())
     for said in words:
         assert said in text, (said, cleaned)
+
+
+def test_srcset_is_split_as_browsers_split_it():
+    """A data: placeholder's base64 holds commas: it is one candidate, and goes; the real
+    candidates stay whole (a comma inside a CDN's URL too)."""
+    body = (
+        '<img src="/a.jpg" srcset="data:image/gif;base64,R0lGODlhAQABAIAAAP,//yH5BAEAAAAALAAA 1x, '
+        '/img/w_400,h_300/a.jpg 400w, /img/a-800.jpg 800w">'
+    )
+    img = html.fromstring(sanitize(body, "https://example.org/story/")[0])
+    srcset = img.get("srcset")
+    assert "data:" not in srcset and "R0lGOD" not in srcset and "AAAA" not in srcset
+    assert srcset == (
+        "https://example.org/img/w_400,h_300/a.jpg 400w, https://example.org/img/a-800.jpg 800w"
+    )
+
+
+def test_lazysizes_pictures_and_noscript_copies_publish_each_image_once():
+    body = (
+        '<picture><source type="image/webp" srcset="data:image/gif;base64,R0lGOD,AAAA" '
+        'data-srcset="https://cdn.example.org/real.webp 1200w"><img src="data:image/gif;base64,x" '
+        'data-src="https://cdn.example.org/real.jpg"></picture>'
+        '<p><span class="wrap"><img class="lazyload" src="data:image/gif;base64,x" '
+        'data-src="https://cdn.example.org/harbour.jpg"></span> Caption words '
+        '<noscript><img src="https://cdn.example.org/harbour.jpg"></noscript></p>'
+    )
+    cleaned = sanitize(body, "https://example.org/")[0]
+    assert "https://cdn.example.org/real.webp 1200w" in cleaned
+    assert cleaned.count("harbour.jpg") == 1, cleaned
+    assert "Caption words" in cleaned and "data:" not in cleaned

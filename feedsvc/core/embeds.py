@@ -125,12 +125,12 @@ class _Rewrite:
         return next(filter(None, map(self.url, map(element.get, names))), "")
 
     def srcset(self, value: str | None) -> str:
-        """A srcset with every candidate absolute; candidates that are not http(s) go."""
+        """A srcset with every candidate absolute; candidates that are not http(s) go
+        (a data: placeholder among them, commas and all)."""
         kept = []
-        for candidate in (value or "").split(","):
-            url, _, descriptor = candidate.strip().partition(" ")
+        for url, descriptor in srcset_candidates(value or ""):
             if absolute := self.url(url):
-                kept.append(f"{absolute} {descriptor.strip()}".strip())
+                kept.append(f"{absolute} {descriptor}".strip())
         return ", ".join(kept)
 
     # -- images ---------------------------------------------------------------
@@ -159,8 +159,8 @@ class _Rewrite:
         img = next(picture.iter("img"), None)
         if img is None:
             img = etree.Element("img")
-        sources = [
-            self.srcset(source.get("srcset") or source.get("data-srcset"))
+        sources = [  # a lazy-load plugin's real sources over its placeholder
+            self.srcset(source.get("data-srcset")) or self.srcset(source.get("srcset"))
             for source in picture.iter("source")
             if (source.get("type") or "").lower() in _PICTURE_TYPES
         ]
@@ -177,8 +177,8 @@ class _Rewrite:
     def noscript(self, noscript: etree._Element) -> None:
         """A lazy-load plugin's <noscript><img></noscript> copy of the image before it goes
         (lending its address if the image has none); a lone one is unwrapped."""
-        before = noscript.getprevious()
         copy = next(noscript.iter("img"), None)
+        before = self._copied(noscript, copy)
         if copy is None:
             self.tails.drop(noscript)
         elif before is not None and before.tag == "img":
@@ -187,6 +187,21 @@ class _Rewrite:
             self.tails.drop(noscript)
         else:
             self.tails.replace(noscript, copy)
+
+    def _copied(
+        self, noscript: etree._Element, copy: etree._Element | None
+    ) -> etree._Element | None:
+        """The image a <noscript> copies: the one just before it, or a lazy one before it
+        in the same parent (in a wrapper of its own, or words between) with its address."""
+        before = noscript.getprevious()
+        if copy is None or (before is not None and before.tag == "img"):
+            return before
+        address = self.url(copy.get("src"))
+        for sibling in noscript.itersiblings(preceding=True):
+            for img in sibling.iter("img"):
+                if address and address in {self.url(img.get(n)) for n in ("src", *_LAZY_SRC)}:
+                    return img
+        return before
 
     # -- players, posts, audio and video ---------------------------------------
 
@@ -284,6 +299,32 @@ class _Rewrite:
         self.tails.join()
 
 
+def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
+    """(URL, descriptor) of each image candidate, split as the HTML standard does: a
+    URL runs to whitespace (a comma inside it, as in a data: URL, is its own), a comma
+    ending it ends the candidate, and descriptors run to a comma outside parentheses."""
+    found: list[tuple[str, str]] = []
+    position, end = 0, len(srcset)
+    while position < end:
+        while position < end and (srcset[position].isspace() or srcset[position] == ","):
+            position += 1
+        start = position
+        while position < end and not srcset[position].isspace():
+            position += 1
+        url = srcset[start:position]
+        if not url:
+            break
+        if url.endswith(","):
+            found.append((url.rstrip(","), ""))
+            continue
+        start, depth = position, 0
+        while position < end and (srcset[position] != "," or depth):
+            depth += {"(": 1, ")": -1}.get(srcset[position], 0)
+            position += 1
+        found.append((url, " ".join(srcset[start:position].split())))
+    return found
+
+
 def _largest(srcset: str) -> str:
     """The candidate with the largest width or density descriptor."""
 
@@ -292,7 +333,7 @@ def _largest(srcset: str) -> str:
         number = descriptor.strip()[:-1]
         return float(number) if re.fullmatch(r"\d+(\.\d+)?", number) else 1.0
 
-    candidates = [c for c in srcset.split(",") if c.strip()]
+    candidates = [f"{url} {descriptor}" for url, descriptor in srcset_candidates(srcset)]
     return max(candidates, key=size).split()[0] if candidates else ""
 
 
