@@ -103,3 +103,20 @@ def test_long_articles_give_way_to_summaries_rather_than_freeze_the_feed(site: S
     atom = etree.fromstring((site.feeds / "main.atom").read_bytes())
     whole = [e for e in atom.iter(f"{ATOM}entry") if e.find(f"{ATOM}content") is not None]
     assert 0 < len(whole) < 50
+
+
+def test_audio_found_in_a_body_is_held_to_the_media_limits_and_the_feed_publishes(site: Site):
+    """Ten <audio> in a body, each with a 90 KB address, made main.rss 4.96 MB, held
+    back for size, with every later post refused: they are left out of the item's
+    media now (their links stay in the body, cut at the body limit), with a warning."""
+    long = "https://cdn.example.org/a.mp3?" + "&" * 90_000
+    body = "".join(f'<p>Часть {n}.</p><audio src="{long}{n}"></audio>' for n in range(10))
+    site.write("good.md", GOOD)
+    site.write("long.json", json.dumps({"title": "Десять записей", "body_html": body}))
+    report = site.build()
+    assert report.ok, report.failures
+    assert "feeds/main.rss" in report.written
+    assert (site.feeds / "main.rss").stat().st_size < 2 * 2**20
+    assert set(titles(site)) == {"Паром снова ходит через залив", "Десять записей"}
+    (warned,) = [p for p in report.problems if "long.json" in p.path and "media:" in p.reason]
+    assert warned.warning and "10 of the audio and video in the body left out" in warned.reason

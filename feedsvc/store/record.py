@@ -340,11 +340,27 @@ def build(
     body, found_media = content.sanitize(body_html, base)
     media = _media(fields.get("media"), base)
     stated_urls = {m.url for m in media}
-    media += tuple(m for m in found_media if m.url not in stated_urls)[: COUNTS["media"]]
+    # Audio and video found in the body are held to the limits of stated media: one
+    # past them is left out (its link stays in the body), with a warning.
+    fitting = [
+        m
+        for m in found_media
+        if m.url not in stated_urls
+        and len(m.url) <= LENGTHS["media.url"]
+        and len(m.title) <= LENGTHS["media.title"]
+    ]
+    kept = fitting[: max(0, COUNTS["media"] - len(media))]
+    media += tuple(kept)
     warnings: tuple[str, ...] = ()
+    if left_out := len({m.url for m in found_media} - stated_urls) - len(kept):
+        warnings += (
+            f"media: {left_out} of the audio and video in the body left out of the item's "
+            f"media (over {COUNTS['media']} in all, or a URL over "
+            f"{LENGTHS['media.url']:,} characters); their links stay in the body",
+        )
     if (size := len(body.encode())) > ITEM_BODY_MAX:
         body = content.capped(body, ITEM_BODY_MAX, base)
-        warnings = (
+        warnings += (
             f"body: {size:,} bytes as published, over the {ITEM_BODY_MAX:,} feed readers "
             "take; cut after the last whole block that fits, with a link to the article",
         )
