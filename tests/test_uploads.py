@@ -352,3 +352,36 @@ def test_turning_brotli_on_gives_every_file_its_br_copy_here_and_there(site: Sit
     for path in bases:
         assert path.with_name(path.name + ".br").exists(), path
     assert _folder(remote) == _folder(public)
+
+
+def test_a_target_gets_the_running_process_bytes_after_a_build_beside_it(site: Site, dav):
+    """Found by the oracle's bucket run: a `feedsvc build` on another config uploaded
+    its bytes, then the running process wrote its own back, and its uploader, trusting
+    its memory of what it had sent, left the target holding the other build's."""
+    from feedsvc.api import Site as Publisher
+    from feedsvc.core.config import load
+    from feedsvc.publish.mirror import mirrors_for
+    from feedsvc.site.pipeline import Pipeline
+    from feedsvc.state.database import State
+
+    site.configure(extra=local_and(dav_target(dav)))
+    site.write("a.md", md("Ярмарка открылась"))
+    settings = load(site.config)
+    state = State(settings.state.url)
+    mirrors = mirrors_for(settings, state)
+    for mirror in mirrors:
+        mirror.start()
+    try:
+        running = Pipeline(settings, state, mirrors=mirrors)
+        assert running.run().ok and not mirrors[0].drain(30)
+        other = site.root / "other.toml"
+        other.write_text(site.config.read_text().replace("[site]\n", '[site]\ntitle = "Другая"\n'))
+        with Publisher(load(other), State(settings.state.url)) as beside:
+            assert beside.build().ok
+        assert running.run().ok and not mirrors[0].drain(30)
+    finally:
+        for mirror in mirrors:
+            mirror.stop()
+        state.close()
+    assert _folder(dav.files / "site") == _folder(site.root / "public")
+    assert "Другая" not in (dav.files / "site/feeds/main.rss").read_text(encoding="utf-8")

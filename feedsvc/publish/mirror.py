@@ -93,6 +93,7 @@ class Mirror:
 
     def _missed(self) -> list[str]:
         """Files this target lacks as they are now, and files it has that are gone here."""
+        self._sent = self.records.sent()  # other processes may have sent files since
         here = dict(published_files(self.root))
         changed = [
             relative
@@ -167,8 +168,11 @@ class Mirror:
         # As sent: a copy not made yet (a build writing it meanwhile) is sent with the
         # build's own push, which must not find the file sent already.
         digest, sent_as = body_digest(body), self._sent_as(body, ".br" in copies)
-        before = self._sent.get(relative)
+        # From the records, not this process's memory of them: another process (a
+        # `feedsvc build` beside this one) may have sent other bytes since.
+        before = self.records.of(relative)
         if before == sent_as:
+            self._sent[relative] = sent_as
             return
         kind = content_type(relative) or "application/octet-stream"
         caching = cache_control(self.root, relative, *self.max_ages)
@@ -203,13 +207,13 @@ class Mirror:
         return body_digest(body)[:61] + SENT_AS[self.brotli if brotli is None else brotli]
 
     def _delete(self, relative: str) -> None:
-        if relative not in self._sent:
-            return
+        if relative not in self._sent and self.records.of(relative) is None:
+            return  # never sent there, by this process or another
         for suffix in COPIES:
             self.upload.delete(relative + suffix)
         self.upload.delete(relative)
         self.records.forget(relative)
-        del self._sent[relative]
+        self._sent.pop(relative, None)
         log.info("deleted %s from %s", relative, self.label)
 
     def _status(self, error: str) -> None:

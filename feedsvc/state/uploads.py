@@ -27,6 +27,12 @@ class UploadRecords:
             query = select(uploads.c.path, uploads.c.digest).where(uploads.c.target == self.target)
             return dict(conn.execute(query).all())
 
+    def of(self, path: str) -> str | None:
+        """What the target took at `path` last, whichever process sent it."""
+        mine = (uploads.c.target == self.target) & (uploads.c.path == path)
+        with self.engine.connect() as conn:
+            return conn.scalar(select(uploads.c.digest).where(mine))
+
     def record(self, path: str, digest: str) -> None:
         with self.engine.begin() as conn:
             replace_row(conn, uploads, {"target": self.target, "path": path}, digest=digest)
