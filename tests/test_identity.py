@@ -6,6 +6,9 @@ import time
 
 import feedparser
 from conftest import Clock, Site, md, page
+from oracle import differences, from_scratch
+
+from feedsvc.site.pipeline import now_utc
 
 
 def items(site: Site, feed: str = "main.atom") -> dict[str, dict]:
@@ -305,3 +308,26 @@ def test_pages_written_in_one_second_get_dates_of_their_own(site: Site, clock: C
     clock.advance()
     site.build(clock=clock, full=True)
     assert {t: e.published for t, e in items(site, "main.rss").items()} == dates
+
+
+def test_when_the_holder_lets_an_id_go_two_claimants_are_both_held_back(site: Site, tmp_path):
+    """Found by a long oracle run: the holder of an id took another, leaving two files
+    claiming it and none holding it. Neither is published (until one changes), and the
+    former holder keeps its GUID, once, under its new id."""
+    site.write("one.md", md("Ferry Returns", id="'x-2'"))
+    site.write("two.md", md("Bridge Opens"))
+    site.write("three.md", md("Snow Closes Pass"))
+    site.build()
+    site.write("two.md", md("Bridge Opens", id="'x-2'"))
+    site.write("three.md", md("Snow Closes Pass", id="'x-2'"))
+    site.build()
+    assert set(items(site, "main.rss")) == {"Ferry Returns"}
+    site.write("one.md", md("Ferry Returns", id="'x-1'"))
+    report = site.build()
+    assert report.ok, report.failures
+    assert {t: e.id for t, e in items(site, "main.rss").items()} == {"Ferry Returns": "x-2"}
+    assert sum("neither is published" in p.reason for p in report.problems) == 2
+    settings = site.settings()
+    scratch = from_scratch(settings, settings.state.url, tmp_path / "scratch", now_utc)
+    assert scratch.ok, scratch.failures
+    assert differences(site.root / "public", tmp_path / "scratch" / "public") == []

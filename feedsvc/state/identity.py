@@ -42,12 +42,12 @@ def owner(row: Row) -> str:
 
 def conflicts(
     conn: Connection, fresh: Sequence[SourceArticle], touched: Sequence[Row]
-) -> tuple[set[tuple[str, str]], set[str], list[Problem]]:
+) -> tuple[set[tuple[str, str]], list[Problem]]:
     """Ids claimed by more than one record (of other files, or of one file): ((store, key)
-    of each fresh article refused, the ids none of the claimants holds, a problem for each
-    refused claimant). The claimant whose row holds the id (earned it first) keeps it,
-    read again or not; when none does, neither is taken, and rows that had the id stay
-    as they were."""
+    of each fresh article refused, a problem for each refused claimant). The claimant
+    whose row holds the id (earned it first) keeps it, read again or not; when none
+    does, neither is published (as a build from scratch has it: what they said before
+    is not kept)."""
     claims: dict[str, dict[tuple[str, str], str]] = {}  # id: {(store, key): origin}
     for article in fresh:
         if article.explicit_id:
@@ -90,8 +90,7 @@ def conflicts(
             said = Problem(origin, f"id {id_!r} is also claimed by {', '.join(others)}; {outcome}")
             if said not in problems:  # two records of one file: said once
                 problems.append(said)
-    unresolved = {id_ for id_ in found if id_ not in holders}
-    return refused, unresolved, problems
+    return refused, problems
 
 
 def taken(conn: Connection, new: Sequence[SourceArticle]) -> tuple[set[str], list[Problem]]:

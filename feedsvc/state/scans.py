@@ -130,11 +130,10 @@ class ScanRecords:
         live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
         touched = identity.select_in(conn, articles.c.source, touched_keys, live_here)
         fresh = [(s.key, a) for s in scan.changed for a in s.articles]
-        refused, unresolved, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
+        refused, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
         reconciler = identity.Reconciler(conn, scan.store, touched)
-        # A refused article is not taken, and its source is read again every run, until
-        # the conflict is resolved; an article whose id no claimant holds stays as it was.
-        reconciler.claimed |= {row.id for row in touched if row.explicit_id in unresolved}
+        # A refused article is not taken (what it said before leaves the feeds), and its
+        # source is read again every run, until the conflict is resolved.
         unsettled = {key for key, a in fresh if (a.store, a.key) in refused}
         fresh = [(key, a) for key, a in fresh if (a.store, a.key) not in refused]
         rows = reconciler.match([a for _k, a in fresh])
