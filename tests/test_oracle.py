@@ -38,6 +38,7 @@ from hypothesis.stateful import (
     multiple,
     rule,
 )
+from lxml import etree
 from oracle import differences, from_scratch, published
 from servers import SeaweedS3, start_seaweed, weed_binary
 
@@ -101,6 +102,10 @@ SETTINGS = {
     # A newsroom database's table (SQLite), read as a sql store, or not configured.
     "cms.store": ["none", "cms"],
 }
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+TOMBSTONES = "{http://purl.org/atompub/tombstones/1.0}"
 
 
 def marker(name: str) -> str:
@@ -210,6 +215,10 @@ class Newsroom(RuleBasedStateMachine):
         self.gone: dict[str, str] = {}  # file -> its marker
         self.taken: dict[str, str] = {}
         self.owners: dict[str, tuple[str, str]] = {}  # GUID -> (store, key) that earned it
+        # Markers of the stories deleted or taken down by this step, and each current
+        # Atom document's entries as the last build left them: (entry id, its content).
+        self.removed_now: set[str] = set()
+        self.atom_entries: dict[str, list[tuple[str, str]]] = {}
         self.now = START
         self.chosen = {key: values[0] for key, values in SETTINGS.items()}
         self.written = 0  # files written, for distinct modification times
@@ -381,6 +390,7 @@ class Newsroom(RuleBasedStateMachine):
         path = self.root / name if name.startswith("wire/") else self.root / "articles" / name
         if path.exists():
             self.gone[name] = marker(name)
+            self.removed_now.add(marker(name))
         path.unlink(missing_ok=True)
         self.fields.pop(name, None)
 
@@ -448,6 +458,7 @@ class Newsroom(RuleBasedStateMachine):
                 self.taken.pop(name, None)
             else:
                 self.taken[name] = marker(name)
+                self.removed_now.add(marker(name))
 
     @rule()
     def restart_process(self) -> None:
@@ -532,6 +543,29 @@ class Newsroom(RuleBasedStateMachine):
         assert not found, "\n".join(found[:8])
         shutil.rmtree(folder)
         self.no_gone_or_taken_down_story_is_published_and_guids_keep_owners()
+        self.every_story_removed_is_a_tombstone_where_it_was()
+
+    def every_story_removed_is_a_tombstone_where_it_was(self) -> None:
+        """A story deleted or taken down by this step, an entry of a current Atom document
+        before it, is announced there now (RFC 6721), unless it is an entry still (a
+        latest-news headline of it stays) or the document went."""
+        now = {}
+        for path in sorted((self.root / "public" / "feeds").rglob("*.atom")):
+            if "archive" in path.relative_to(self.root / "public").parts:
+                continue
+            feed = etree.fromstring(path.read_bytes())
+            entries = [
+                (entry.findtext(f"{ATOM}id") or "", etree.tostring(entry, encoding="unicode"))
+                for entry in feed.iterfind(f"{ATOM}entry")
+            ]
+            stones = {stone.get("ref") for stone in feed.iterfind(f"{TOMBSTONES}deleted-entry")}
+            now[path.as_posix()] = entries
+            ids = {entry_id for entry_id, _ in entries}
+            for entry_id, content in self.atom_entries.get(path.as_posix(), []):
+                if entry_id not in ids and any(m in content for m in self.removed_now):
+                    assert entry_id in stones, f"{path.name}: no tombstone for {entry_id}"
+        self.atom_entries = now
+        self.removed_now = set()
 
 
 # A step takes about 0.2 s; shrinking a failure takes long too. (Each machine's own
