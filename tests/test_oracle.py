@@ -19,8 +19,10 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import ClassVar
 
@@ -101,6 +103,8 @@ SETTINGS = {
     "wire.store": ["none", "wire", "agency-declared", "agency"],
     # A newsroom database's table (SQLite), read as a sql store, or not configured.
     "cms.store": ["none", "cms"],
+    # A partner's RSS feed, read as a feed store (served on 127.0.0.1), or not configured.
+    "partner.store": ["none", "partner"],
 }
 
 
@@ -126,6 +130,7 @@ url = "https://example.org/"
 languages = {chosen["store.languages"]}
 {wire_store(chosen["wire.store"])}
 {cms_store(chosen["cms.store"])}
+{partner_store(chosen["partner.store"], chosen.get("partner.url", ""))}
 [schedule]
 interval = {chosen["schedule.interval"]}
 [server]
@@ -189,6 +194,48 @@ def cms_store(choice: str) -> str:
     return '[[store]]\nkind = "sql"\nname = "cms"\nurl = "sqlite:///cms.db"\ntable = "stories"'
 
 
+def partner_store(choice: str, url: str) -> str:
+    """The feed store's [[store]] table: the partner's feed at `url`."""
+    if choice == "none":
+        return ""
+    return f'[[store]]\nkind = "feed"\nname = "partner"\nurl = "{url}"\ntimeout = 5'
+
+
+class PartnerFeeds(BaseHTTPRequestHandler):
+    """Each machine's partner feed, at /NAME/partner.xml, from its folder."""
+
+    folders: ClassVar[dict[str, Path]] = {}
+
+    def do_GET(self) -> None:
+        name = self.path.strip("/").partition("/")[0]
+        try:
+            body = (self.folders[name] / "partner.xml").read_bytes()
+            self.send_response(200)
+        except (KeyError, OSError):
+            body = b"not found"
+            self.send_response(404)
+        self.send_header("Content-Type", "application/rss+xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+_PARTNER: list[ThreadingHTTPServer] = []
+
+
+def partner_url(root: Path) -> str:
+    """Where the partner feed of the machine at `root` is served (one server for all)."""
+    if not _PARTNER:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), PartnerFeeds)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        _PARTNER.append(server)
+    PartnerFeeds.folders[root.name] = root
+    return f"http://127.0.0.1:{_PARTNER[0].server_address[1]}/{root.name}/partner.xml"
+
+
 def tag_table(choice: str, formats: str) -> str:
     """The tag family's [[feeds]] table: there, removed, or there under another name."""
     if choice == "removed":
@@ -210,6 +257,8 @@ class Newsroom(RuleBasedStateMachine):
         with sqlite3.connect(self.root / "cms.db") as db:
             db.execute("CREATE TABLE stories (id TEXT PRIMARY KEY, title TEXT, body_html TEXT)")
         db.close()
+        self.partner: dict[int, str] = {}  # the partner feed's items: number -> body
+        self.write_partner()
         # Each article's marker (in its body, so in summaries too) while it is gone or
         # taken down: no published byte may hold it.
         self.gone: dict[str, str] = {}  # file -> its marker
@@ -221,6 +270,7 @@ class Newsroom(RuleBasedStateMachine):
         self.atom_entries: dict[str, list[tuple[str, str]]] = {}
         self.now = START
         self.chosen = {key: values[0] for key, values in SETTINGS.items()}
+        self.chosen["partner.url"] = partner_url(self.root)
         self.written = 0  # files written, for distinct modification times
         self.fields: dict[str, dict] = {}  # article file -> its front matter
         self.pipeline: Pipeline | None = None
@@ -328,6 +378,30 @@ class Newsroom(RuleBasedStateMachine):
             text = json.dumps(record, ensure_ascii=False) + "\n"
         self.write(name, text)
         return name
+
+    def write_partner(self) -> None:
+        items = "".join(
+            f"<item><title>{HEADLINES[n % len(HEADLINES)]}</title><guid>p-{n}</guid>"
+            f"<description>&lt;p&gt;{body}&lt;/p&gt;</description></item>"
+            for n, body in sorted(self.partner.items())
+        )
+        (self.root / "partner.xml").write_text(
+            '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+            f"<title>Partner</title><link>https://partner.example.org/</link>"
+            f"<description>Wire.</description>{items}</channel></rss>",
+            encoding="utf-8",
+        )
+
+    @rule(item=st.integers(0, 4), action=st.sampled_from(["put", "edit", "delete"]))
+    def partner_item(self, item: int, action: str) -> None:
+        """An item of the partner's feed added, edited or dropped (the store keeps a
+        dropped item: a feed only shows its newest)."""
+        if action == "delete":
+            self.partner.pop(item, None)
+        else:
+            said = "Edited" if action == "edit" else "Filed"
+            self.partner[item] = f"{marker(f'partner{item}')} {said} by the partner."
+        self.write_partner()
 
     @rule(row=st.integers(0, 5), action=st.sampled_from(["put", "edit", "delete"]))
     def cms_row(self, row: int, action: str) -> None:
