@@ -66,7 +66,6 @@ class Mirror:
         self._backoff = 0.0
         self._thread = threading.Thread(target=self._run, name=f"upload-{self.label}", daemon=True)
         self._reconciling = False
-        self._sent = records.sent()
 
     def start(self) -> None:
         self._status("")  # a failure recorded by an earlier process is not this one's
@@ -93,14 +92,14 @@ class Mirror:
 
     def _missed(self) -> list[str]:
         """Files this target lacks as they are now, and files it has that are gone here."""
-        self._sent = self.records.sent()  # other processes may have sent files since
+        sent = self.records.sent()  # by any process
         here = dict(published_files(self.root))
         changed = [
             relative
             for relative, path in here.items()
-            if self._sent.get(relative) != self._sent_as(path.read_bytes())
+            if sent.get(relative) != self._sent_as(path.read_bytes())
         ]
-        return changed + [relative for relative in self._sent if relative not in here]
+        return changed + [relative for relative in sent if relative not in here]
 
     def drain(self, timeout: float) -> str:
         """Wait until the queue is empty or an attempt failed; the error, or ""."""
@@ -168,11 +167,10 @@ class Mirror:
         # As sent: a copy not made yet (a build writing it meanwhile) is sent with the
         # build's own push, which must not find the file sent already.
         digest, sent_as = body_digest(body), self._sent_as(body, ".br" in copies)
-        # From the records, not this process's memory of them: another process (a
-        # `feedsvc build` beside this one) may have sent other bytes since.
+        # What the records say, read now: another process (a `feedsvc build` beside
+        # this one) may have sent other bytes since this one last did.
         before = self.records.of(relative)
         if before == sent_as:
-            self._sent[relative] = sent_as
             return
         kind = content_type(relative) or "application/octet-stream"
         caching = cache_control(self.root, relative, *self.max_ages)
@@ -183,7 +181,6 @@ class Mirror:
             self.upload.delete(relative + ".br")  # sent with brotli on (or by a release before)
         self.upload.put(relative, body, kind, "", digest, caching)
         self.records.record(relative, sent_as)
-        self._sent[relative] = sent_as
         log.info("uploaded %s to %s", relative, self.label)
 
     def _read(self, path: Path) -> tuple[bytes, dict[str, bytes]]:
@@ -207,13 +204,12 @@ class Mirror:
         return body_digest(body)[:61] + SENT_AS[self.brotli if brotli is None else brotli]
 
     def _delete(self, relative: str) -> None:
-        if relative not in self._sent and self.records.of(relative) is None:
+        if self.records.of(relative) is None:
             return  # never sent there, by this process or another
         for suffix in COPIES:
             self.upload.delete(relative + suffix)
         self.upload.delete(relative)
         self.records.forget(relative)
-        self._sent.pop(relative, None)
         log.info("deleted %s from %s", relative, self.label)
 
     def _status(self, error: str) -> None:
