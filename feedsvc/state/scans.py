@@ -209,14 +209,20 @@ class ScanRecords:
         """Articles of stores no longer configured leave the feeds (deleted now: tombstones
         follow); store -> how many left."""
         with self.engine.begin() as conn:
-            live = articles.c.deleted.is_(None) & articles.c.store.not_in(sorted(configured))
+            # Only a store that was read can hold articles: asked by name, not by a walk
+            # of every article each build (9 ms at 200,000).
+            read = select(meta.c.name).where(meta.c.name.startswith(READING))
+            gone = sorted({name.removeprefix(READING) for name in conn.scalars(read)} - configured)
+            if not gone:
+                return {}
+            live = articles.c.deleted.is_(None) & articles.c.store.in_(gone)
             query = select(articles.c.store, func.count()).where(live).group_by(articles.c.store)
             retired: dict[str, int] = dict(conn.execute(query).all())
             if retired:
                 conn.execute(update(articles).where(live).values(deleted=now, changed=stamp(conn)))
-                for store in retired:
-                    self._forget_store(conn, store)
-                put_meta(conn, {"generation": uuid.uuid4().hex})
+            for store in gone:
+                self._forget_store(conn, store)
+            put_meta(conn, {"generation": uuid.uuid4().hex})
         return retired
 
     @staticmethod
