@@ -20,7 +20,6 @@ from lxml import etree
 from feedsvc.core.media import media_type
 from feedsvc.core.model import Media
 
-# Bodies without any of these go to nh3 untouched: most paragraphs of text.
 # An <embed> start tag (quoted attribute values may hold ">"), and <object> parameters
 # that name what it plays.
 _EMBED = re.compile(r"""<embed\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
@@ -30,6 +29,7 @@ _PHRASING = frozenset({
     "p", "span", "a", "em", "strong", "b", "i", "u", "small", "q", "cite", "li", "td",
     "th", "dt", "dd", "figcaption", "caption", "h1", "h2", "h3", "h4", "h5", "h6",
 })  # fmt: skip
+# Bodies without any of these go to nh3 untouched: most paragraphs of text.
 _TRIGGER = re.compile(
     r"<(?:img|picture|iframe|video|audio|blockquote|noscript|embed|object|script|div)\b",
     re.IGNORECASE,
@@ -103,11 +103,54 @@ def player(url: str) -> Player | None:
     return None
 
 
+class _Tails:
+    """Removing and replacing elements, the text after a removed one kept: joined onto
+    what stood before it once, at the end. Joined as each went, the growing text was
+    copied every time (31 s for a body of 100,000 images with no address)."""
+
+    def __init__(self) -> None:
+        self.after: dict[etree._Element, list[str]] = {}  # element -> text after its tail
+        self.inside: dict[etree._Element, list[str]] = {}  # parent -> text after its text
+
+    def drop(self, element: etree._Element) -> None:
+        parent = element.getparent()
+        if parent is None:
+            return
+        moved = [element.tail or "", *self.after.pop(element, [])]
+        previous = element.getprevious()
+        if previous is not None:
+            self.after.setdefault(previous, []).extend(moved)
+        else:
+            self.inside.setdefault(parent, []).extend(moved)
+        parent.remove(element)
+
+    def replace(self, element: etree._Element, new: etree._Element) -> None:
+        """`element` becomes `new`; a paragraph of a link, where a paragraph may not
+        stand (inside a sentence), becomes the link alone."""
+        parent = element.getparent()
+        if parent is None:
+            return
+        if new.tag == "p" and len(new) == 1 and parent.tag in _PHRASING:
+            new = new[0]
+        new.tail = element.tail
+        if element in self.after:
+            self.after[new] = self.after.pop(element)
+        parent.replace(element, new)
+
+    def join(self) -> None:
+        for element, parts in self.after.items():
+            element.tail = (element.tail or "") + "".join(parts)
+        for element, parts in self.inside.items():
+            element.text = (element.text or "") + "".join(parts)
+        self.after.clear()
+        self.inside.clear()
+
+
 @dataclass
 class _Rewrite:
     base: str
     media: list[Media] = field(default_factory=list)
-    tails: "_Tails" = field(default_factory=lambda: _Tails())
+    tails: _Tails = field(default_factory=_Tails)
 
     def url(self, value: str | None) -> str:
         """An absolute http(s) URL, or "" for anything else (data:, javascript:, none)."""
@@ -344,49 +387,6 @@ def _point(img: etree._Element, src: str, srcset: str) -> None:
         img.set("srcset", srcset)
     else:
         img.attrib.pop("srcset", None)
-
-
-class _Tails:
-    """Removing and replacing elements, the text after a removed one kept: joined onto
-    what stood before it once, at the end. Joined as each went, the growing text was
-    copied every time (31 s for a body of 100,000 images with no address)."""
-
-    def __init__(self) -> None:
-        self.after: dict[etree._Element, list[str]] = {}  # element -> text after its tail
-        self.inside: dict[etree._Element, list[str]] = {}  # parent -> text after its text
-
-    def drop(self, element: etree._Element) -> None:
-        parent = element.getparent()
-        if parent is None:
-            return
-        moved = [element.tail or "", *self.after.pop(element, [])]
-        previous = element.getprevious()
-        if previous is not None:
-            self.after.setdefault(previous, []).extend(moved)
-        else:
-            self.inside.setdefault(parent, []).extend(moved)
-        parent.remove(element)
-
-    def replace(self, element: etree._Element, new: etree._Element) -> None:
-        """`element` becomes `new`; a paragraph of a link, where a paragraph may not
-        stand (inside a sentence), becomes the link alone."""
-        parent = element.getparent()
-        if parent is None:
-            return
-        if new.tag == "p" and len(new) == 1 and parent.tag in _PHRASING:
-            new = new[0]
-        new.tail = element.tail
-        if element in self.after:
-            self.after[new] = self.after.pop(element)
-        parent.replace(element, new)
-
-    def join(self) -> None:
-        for element, parts in self.after.items():
-            element.tail = (element.tail or "") + "".join(parts)
-        for element, parts in self.inside.items():
-            element.text = (element.text or "") + "".join(parts)
-        self.after.clear()
-        self.inside.clear()
 
 
 def _link(href: str, words: str) -> etree._Element:

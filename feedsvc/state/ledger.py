@@ -29,7 +29,7 @@ from sqlalchemy import Engine, insert, select
 
 from feedsvc.core.model import EPOCH
 from feedsvc.state.builds import FEEDS_BUILT
-from feedsvc.state.history import FAMILY
+from feedsvc.state.history import FeedHistory
 from feedsvc.state.schema import (
     AWAITING,
     archive_entries,
@@ -79,13 +79,11 @@ class Ledger:
     as_of: str | None = None  # when the feeds were last selected: no build goes back
     # name -> the [[feeds]] table each family was last built with (a removed one's
     # members are served empty from it until they are gone)
-    families: dict[str, str] = field(default_factory=dict)
+    families: dict[str, dict] = field(default_factory=dict)
 
     def to_json(self) -> str:
         """The ledger as a JSON document: plain data, nothing of the engine's."""
-        return json.dumps(
-            {**vars(self)}, default=lambda value: value.isoformat(), ensure_ascii=False
-        )
+        return json.dumps(vars(self), default=lambda value: value.isoformat(), ensure_ascii=False)
 
     @classmethod
     def from_json(cls, text: str) -> "Ledger":
@@ -123,8 +121,6 @@ def read(engine: Engine) -> Ledger:
         placements = [dict(row._mapping) for row in conn.execute(placed)]
         sealed = dict(conn.execute(select(archive_feeds.c.feed, archive_feeds.c.sealed)).all())
         as_of = conn.scalar(select(meta.c.value).where(meta.c.name == FEEDS_BUILT))
-        tables = select(meta.c.name, meta.c.value).where(meta.c.name.startswith(FAMILY))
-        families = {name.removeprefix(FAMILY): value for name, value in conn.execute(tables)}
     return Ledger(
         # In the order they were first seen: of two at one key, the newer is found there.
         articles=_rows(engine, (articles.c[name] for name in ARTICLE), articles.c.id),
@@ -136,7 +132,7 @@ def read(engine: Engine) -> Ledger:
             engine, (removals.c[name] for name in REMOVAL), removals.c.feed, removals.c.guid
         ),
         as_of=as_of,
-        families=families,
+        families=FeedHistory(engine).families(),
     )
 
 
@@ -177,11 +173,8 @@ def write(engine: Engine, ledger: Ledger, stores: Iterable[str]) -> None:
                     for feed, count in ledger.sealed.items()
                 ],
             )
-        marks = {FAMILY + name: table for name, table in ledger.families.items()}
         if ledger.as_of is not None:
-            marks[FEEDS_BUILT] = ledger.as_of
-        if marks:
-            put_meta(conn, marks)
+            put_meta(conn, {FEEDS_BUILT: ledger.as_of})
         for table, facts in (
             (headlines, ledger.headlines),
             (feed_history, ledger.history),
@@ -189,3 +182,4 @@ def write(engine: Engine, ledger: Ledger, stores: Iterable[str]) -> None:
         ):
             if facts:
                 conn.execute(insert(table), facts)
+    FeedHistory(engine).keep_families(ledger.families)
