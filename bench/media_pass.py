@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import lxml.html
 
-from feedsvc.core.content import sanitize
+from feedsvc.content.markup import sanitize
 
 SHAPES: dict[str, str] = {
     "images with no address": "<img>aaaaa",

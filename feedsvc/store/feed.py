@@ -14,7 +14,7 @@ from typing import Any
 import feedparser
 import httpx
 
-from feedsvc.core import content
+from feedsvc.content import markup
 from feedsvc.core.model import FeedSource, Problem, digest
 from feedsvc.core.text import one_line
 from feedsvc.store import Memory, Progress, RecordError, Scan, no_progress
@@ -93,7 +93,7 @@ def entry_fields(entry: dict[str, Any]) -> tuple[dict[str, Any], str]:
     fields = {
         "id": guid,
         "title": entry.get("title"),
-        "summary": content.first_paragraph_text(summary) if summary else None,
+        "summary": markup.first_paragraph_text(summary) if summary else None,
         "author": authors or None,
         "categories": [t["term"] for t in entry.get("tags", []) if t.get("term")] or None,
         "url": entry.get("link"),

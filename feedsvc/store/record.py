@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
-from feedsvc.core import content
-from feedsvc.core.media import MEDIA_TYPE, guessed_type
+from feedsvc.content import markup
+from feedsvc.content.media import MEDIA_TYPE, guessed_type
 from feedsvc.core.model import Image, Media, Problem, SourceArticle
 from feedsvc.core.podcast import EPISODE_TYPES, TRANSCRIPT_TYPES, Episode
 from feedsvc.core.text import LANGUAGE_TAG, article_link, one_line, slugify
@@ -337,7 +337,7 @@ def build(
     slug = _text("slug", fields.get("slug"))
     url = _url("url", fields.get("url"))
     base = url or article_link(site.article_url, slugify(slug or title))
-    body, found_media = content.sanitize(body_html, base)
+    body, found_media = markup.sanitize(body_html, base)
     media = _media(fields.get("media"), base)
     stated_urls = {m.url for m in media}
     # Audio and video found in the body are held to the limits of stated media: one
@@ -359,7 +359,7 @@ def build(
             f"{LENGTHS['media.url']:,} characters); their links stay in the body",
         )
     if (size := len(body.encode())) > ITEM_BODY_MAX:
-        body = content.capped(body, ITEM_BODY_MAX, base)
+        body = markup.capped(body, ITEM_BODY_MAX, base)
         warnings += (
             f"body: {size:,} bytes as published, over the {ITEM_BODY_MAX:,} feed readers "
             "take; cut after the last whole block that fits, with a link to the article",
@@ -370,7 +370,7 @@ def build(
         origin=origin,
         title=title,
         body_html=body,
-        summary_html=content.summary_html(
+        summary_html=markup.summary_html(
             _text("summary", fields.get("summary")), body, site.summary_length
         ),
         authors=_texts("author", fields.get("author")),
@@ -410,7 +410,7 @@ def admit(article: SourceArticle, site: SiteContext) -> SourceArticle:
     image = article.image
     fields = {
         "title": article.title,
-        "summary": content.first_paragraph_text(article.summary_html) or None,
+        "summary": markup.first_paragraph_text(article.summary_html) or None,
         "author": list(article.authors),
         "categories": list(article.categories),
         "tags": list(article.tags),

@@ -15,8 +15,8 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 from lxml import etree
 
+from feedsvc.content.media import enclosed, image_type
 from feedsvc.core.layout import FEED_MEDIA_TYPES
-from feedsvc.core.media import enclosed, image_type
 from feedsvc.core.model import FeedItem, FeedMeta
 from feedsvc.core.podcast import APPLE_SPELLING
 from feedsvc.feeds.formats import podcast_xml

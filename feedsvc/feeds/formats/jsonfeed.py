@@ -10,8 +10,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from feedsvc.content.media import image_type
 from feedsvc.core.layout import FEED_MEDIA_TYPES
-from feedsvc.core.media import image_type
 from feedsvc.core.model import FeedItem, FeedMeta
 from feedsvc.feeds.formats.base import Format, Read, absolute, rfc3339
 

@@ -7,7 +7,7 @@ import uuid
 
 from lxml import etree
 
-from feedsvc.core.media import enclosed, image_type
+from feedsvc.content.media import enclosed, image_type
 from feedsvc.core.model import FeedItem, FeedMeta
 from feedsvc.core.podcast import (
     APPLE_ENCLOSURE_TYPES,

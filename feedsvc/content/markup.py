@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 import lxml.html
 import nh3
 
-from feedsvc.core import embeds
+from feedsvc.content import embeds
 from feedsvc.core.model import Media
 from feedsvc.core.text import clean_text, collapse_spaces
 
@@ -32,7 +32,7 @@ ATTRIBUTES = {
     "time": {"datetime"},
 }
 # Removed with everything inside them; other unknown tags lose only the tag. (Players,
-# audio and video are links by then: core.embeds.)
+# audio and video are links by then: content.embeds.)
 DROPPED_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "embed", "template", "noscript", "video", "audio"}
 )

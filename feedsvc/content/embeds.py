@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import lxml.html
 from lxml import etree
 
-from feedsvc.core.media import media_type
+from feedsvc.content.media import media_type
 from feedsvc.core.model import Media
 
 # An <embed> start tag (quoted attribute values may hold ">"), and <object> parameters

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree, html
 
-from feedsvc.core.content import sanitize
+from feedsvc.content.markup import sanitize
 from feedsvc.store.record import ITEM_BODY_MAX
 
 BASE = "https://news.example.kz/2026/11/flood/"
