@@ -83,6 +83,22 @@ def test_any_record_is_an_article_within_the_limits_or_a_refusal_naming_its_fiel
         assert media.url.startswith(("http://", "https://")) and "/" in media.type
 
 
+def _stored(fields: dict) -> SourceArticle | None:
+    """The article a record makes once written to a JSON file and read back: a number
+    of over 30 digits is no field's value (the store reads it as no number nor text)."""
+    if any(_too_long(value) for value in fields.values()):
+        return None
+    return _article(json.loads(json.dumps(fields, default=str)))
+
+
+def _too_long(value: object) -> bool:
+    if isinstance(value, dict):
+        return any(map(_too_long, value.values()))
+    if isinstance(value, list | tuple):
+        return any(map(_too_long, value))
+    return isinstance(value, int) and len(str(abs(value))) > 30
+
+
 def _visible(article: SourceArticle | None, now: datetime) -> bool:
     return article is not None and not article.draft and (article.published or now) <= now
 
@@ -96,7 +112,7 @@ def test_any_records_in_a_store_go_in_or_are_refused_and_every_feed_passes(batch
         site = new_site(Path(folder))
         site.write("export.ndjson", "".join(json.dumps(r, default=str) + "\n" for r in batch))
         now = datetime.now(UTC)
-        made = [_article(json.loads(json.dumps(r, default=str))) for r in batch]
+        made = [_stored(r) for r in batch]
         report = site.build()  # the strict check, round trip and second parsers, every feed
         assert report.ok, report.failures
         # An id claimed by two records keeps both out (reported); drafts claim theirs too.

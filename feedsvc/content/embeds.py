@@ -11,18 +11,16 @@ for the item's enclosures.
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import lxml.html
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from feedsvc.content.media import media_type
 from feedsvc.core.model import Media
 
-# An <embed> start tag (quoted attribute values may hold ">"), and <object> parameters
-# that name what it plays.
-_EMBED = re.compile(r"""<embed\b(?:[^>"']|"[^"]*"|'[^']*')*>""", re.IGNORECASE)
+# <object> parameters that name what it plays.
 _OBJECT_PARAMS = frozenset({"movie", "src", "url", "filename", "data"})
 # Elements whose content is a sentence: a paragraph put in one would split it.
 _PHRASING = frozenset({
@@ -103,54 +101,22 @@ def player(url: str) -> Player | None:
     return None
 
 
-class _Tails:
-    """Removing and replacing elements, the text after a removed one kept: joined onto
-    what stood before it once, at the end. Joined as each went, the growing text was
-    copied every time (31 s for a body of 100,000 images with no address)."""
+def _element(markup: str) -> LexborNode:
+    """The one element this markup (made here, escaped) stands for."""
+    node = LexborHTMLParser(markup, is_fragment=True).root
+    assert node is not None
+    return node
 
-    def __init__(self) -> None:
-        self.after: dict[etree._Element, list[str]] = {}  # element -> text after its tail
-        self.inside: dict[etree._Element, list[str]] = {}  # parent -> text after its text
 
-    def drop(self, element: etree._Element) -> None:
-        parent = element.getparent()
-        if parent is None:
-            return
-        moved = [element.tail or "", *self.after.pop(element, [])]
-        previous = element.getprevious()
-        if previous is not None:
-            self.after.setdefault(previous, []).extend(moved)
-        else:
-            self.inside.setdefault(parent, []).extend(moved)
-        parent.remove(element)
-
-    def replace(self, element: etree._Element, new: etree._Element) -> None:
-        """`element` becomes `new`; a paragraph of a link, where a paragraph may not
-        stand (inside a sentence), becomes the link alone."""
-        parent = element.getparent()
-        if parent is None:
-            return
-        if new.tag == "p" and len(new) == 1 and parent.tag in _PHRASING:
-            new = new[0]
-        new.tail = element.tail
-        if element in self.after:
-            self.after[new] = self.after.pop(element)
-        parent.replace(element, new)
-
-    def join(self) -> None:
-        for element, parts in self.after.items():
-            element.tail = (element.tail or "") + "".join(parts)
-        for element, parts in self.inside.items():
-            element.text = (element.text or "") + "".join(parts)
-        self.after.clear()
-        self.inside.clear()
+def _images(node: LexborNode) -> list[LexborNode]:
+    """The node if it is an image, else the images inside it, in document order."""
+    return [node] if node.tag == "img" else node.css("img")
 
 
 @dataclass
 class _Rewrite:
     base: str
     media: list[Media] = field(default_factory=list)
-    tails: _Tails = field(default_factory=_Tails)
 
     def url(self, value: str | None) -> str:
         """An absolute http(s) URL, or "" for anything else (data:, javascript:, none)."""
@@ -163,9 +129,10 @@ class _Rewrite:
             return ""
         return absolute if _HTTP.match(absolute) else ""
 
-    def first_url(self, element: etree._Element, names: tuple[str, ...]) -> str:
+    def first_url(self, element: LexborNode, names: tuple[str, ...]) -> str:
         """The first of these attributes that holds a usable URL, made absolute, or ""."""
-        return next(filter(None, map(self.url, map(element.get, names))), "")
+        attributes = element.attributes
+        return next(filter(None, (self.url(attributes.get(name)) for name in names)), "")
 
     def srcset(self, value: str | None) -> str:
         """A srcset with every candidate absolute; candidates that are not http(s) go
@@ -176,116 +143,130 @@ class _Rewrite:
                 kept.append(f"{absolute} {descriptor}".strip())
         return ", ".join(kept)
 
+    @staticmethod
+    def replace(element: LexborNode, markup: str) -> None:
+        """`element` becomes this markup; a paragraph of a link, where a paragraph may not
+        stand (inside a sentence), becomes the link alone."""
+        parent = element.parent
+        if parent is not None and parent.tag in _PHRASING:
+            markup = markup.removeprefix("<p>").removesuffix("</p>")
+        element.replace_with(_element(markup))
+
     # -- images ---------------------------------------------------------------
 
-    def address(self, img: etree._Element) -> tuple[str, str]:
+    def address(self, img: LexborNode) -> tuple[str, str]:
         """(src, srcset) of an image: a lazy-load attribute's over a placeholder src."""
-        src = self.url(img.get("src"))
+        attributes = img.attributes
+        src = self.url(attributes.get("src"))
         for name in _LAZY_SRC:
-            if lazy := self.url(img.get(name)):
+            if lazy := self.url(attributes.get(name)):
                 src = lazy  # the lazy one is the real image; src is a placeholder
                 break
-        srcset = next((img.get(n) for n in _LAZY_SRCSET if img.get(n)), img.get("srcset"))
+        srcset = next(
+            (attributes[n] for n in _LAZY_SRCSET if attributes.get(n)), attributes.get("srcset")
+        )
         srcset = self.srcset(srcset)
         return src or _largest(srcset), srcset
 
-    def image(self, img: etree._Element) -> None:
+    def image(self, img: LexborNode) -> None:
         src, srcset = self.address(img)
         if src:
             _point(img, src, srcset)
         else:
-            self.tails.drop(img)
+            img.decompose()
 
-    def picture(self, picture: etree._Element) -> None:
+    def picture(self, picture: LexborNode) -> None:
         """<picture> becomes its <img>, with the first source readers can show as srcset
         and that source's largest image when the <img> has none of its own."""
-        img = next(picture.iter("img"), None)
-        if img is None:
-            img = etree.Element("img")
+        img = picture.css_first("img")
         sources = [  # a lazy-load plugin's real sources over its placeholder
-            self.srcset(source.get("data-srcset")) or self.srcset(source.get("srcset"))
-            for source in picture.iter("source")
-            if (source.get("type") or "").lower() in _PICTURE_TYPES
+            self.srcset(source.attributes.get("data-srcset"))
+            or self.srcset(source.attributes.get("srcset"))
+            for source in picture.css("source")
+            if (source.attributes.get("type") or "").lower() in _PICTURE_TYPES
         ]
         sources = [srcset for srcset in sources if srcset]
-        src, srcset = self.address(img)
+        src, srcset = self.address(img) if img is not None else ("", "")
         if sources:
             src, srcset = src or _largest(sources[0]), srcset or sources[0]
         if not src:
-            self.tails.drop(picture)
+            picture.decompose()
             return
-        _point(img, src, srcset)
-        self.tails.replace(picture, img)
+        alt = (img.attributes.get("alt") or "") if img is not None else ""
+        attributes = f' srcset="{_quoted(srcset)}"' if srcset else ""
+        picture.replace_with(
+            _element(f'<img src="{_quoted(src)}"{attributes} alt="{_quoted(alt)}">')
+        )
 
-    def noscript(self, noscript: etree._Element) -> None:
+    def noscript(self, noscript: LexborNode) -> None:
         """A lazy-load plugin's <noscript><img></noscript> copy of the image before it goes
         (lending its address if the image has none); a lone one is unwrapped."""
-        copy = next(noscript.iter("img"), None)
+        copy = noscript.css_first("img")
         before = self._copied(noscript, copy)
         if copy is None:
-            self.tails.drop(noscript)
+            noscript.decompose()
         elif before is not None and before.tag == "img":
-            if not self.url(before.get("src")) and not any(before.get(n) for n in _LAZY_SRC):
-                before.set("src", copy.get("src") or "")
-            self.tails.drop(noscript)
+            attributes = before.attributes
+            if not self.url(attributes.get("src")) and not any(
+                attributes.get(n) for n in _LAZY_SRC
+            ):
+                before.attrs["src"] = copy.attributes.get("src") or ""
+            noscript.decompose()
         else:
-            self.tails.replace(noscript, copy)
+            noscript.unwrap()
 
-    def _copied(
-        self, noscript: etree._Element, copy: etree._Element | None
-    ) -> etree._Element | None:
+    def _copied(self, noscript: LexborNode, copy: LexborNode | None) -> LexborNode | None:
         """The image a <noscript> copies: the one just before it, or a lazy one before it
         in the same parent (in a wrapper of its own, or words between) with its address."""
-        before = noscript.getprevious()
+        before = _previous_element(noscript)
         if copy is None or (before is not None and before.tag == "img"):
             return before
-        address = self.url(copy.get("src"))
-        for sibling in noscript.itersiblings(preceding=True):
-            for img in sibling.iter("img"):
-                if address and address in {self.url(img.get(n)) for n in ("src", *_LAZY_SRC)}:
+        address = self.url(copy.attributes.get("src"))
+        sibling = before
+        while address and sibling is not None:
+            for img in _images(sibling):
+                if address in {self.url(img.attributes.get(n)) for n in ("src", *_LAZY_SRC)}:
                     return img
+            sibling = _previous_element(sibling)
         return before
 
     # -- players, posts, audio and video ---------------------------------------
 
-    def frame(self, frame: etree._Element) -> None:
+    def frame(self, frame: LexborNode) -> None:
         """An <iframe>, <embed> or <object>: a link to what it showed, never nothing (an
         <object> says it in its data, a <param> or the <embed> inside it)."""
         src = self.first_url(frame, ("data-src", "src", "data"))
         if not src and frame.tag == "object":
             movies = [
-                param.get("value")
-                for param in frame.iter("param")
-                if (param.get("name") or "").lower() in _OBJECT_PARAMS
+                param.attributes.get("value")
+                for param in frame.css("param")
+                if (param.attributes.get("name") or "").lower() in _OBJECT_PARAMS
             ]
-            inner = [embed.get("src") for embed in frame.iter("embed")]
+            inner = [embed.attributes.get("src") for embed in frame.css("embed")]
             src = next(filter(None, map(self.url, [*movies, *inner])), "")
         if not src:
-            self.tails.drop(frame)
+            frame.decompose()
             return
-        title = (frame.get("title") or "").strip()
+        title = (frame.attributes.get("title") or "").strip()
         if found := player(src):
-            self.tails.replace(frame, _watch(found, title))
+            self.replace(frame, _watch(found, title))
         else:
             host = urlsplit(src).hostname or src
-            self.tails.replace(frame, _link(src, f"Embedded content: {title or host}"))
+            self.replace(frame, _link(src, f"Embedded content: {title or host}"))
 
-    def wrapper(self, div: etree._Element) -> None:
+    def wrapper(self, div: LexborNode) -> None:
         """A WordPress embed block as saved: a bare page URL in a wrapper div."""
-        if "wp-block-embed__wrapper" not in (div.get("class") or "") or len(div):
+        classes = div.attributes.get("class") or ""
+        if "wp-block-embed__wrapper" not in classes or next(div.iter(), None) is not None:
             return
-        url = self.url(div.text)
-        if not url:
-            return
-        div.text = None
-        if found := player(url):
-            div.append(_watch(found))
-        else:
-            div.append(_link(url, url))
+        url = self.url(div.text(deep=False))
+        if url:
+            found = player(url)
+            div.inner_html = _watch(found) if found else _link(url, url)
 
-    def post(self, element: etree._Element) -> None:
+    def post(self, element: LexborNode) -> None:
         """A social post embed: its text stays, and a link to the post is made sure of."""
-        classes = (element.get("class") or "").split()
+        classes = (element.attributes.get("class") or "").split()
         platform = next((_POST_CLASSES[c] for c in classes if c in _POST_CLASSES), None)
         if platform is None:
             return
@@ -293,53 +274,64 @@ class _Rewrite:
         if not address:
             return
         host = urlsplit(address).hostname
-        links = [a for a in element.iter("a") if urlsplit(self.url(a.get("href"))).hostname == host]
+        links = [
+            a
+            for a in element.css("a")
+            if urlsplit(self.url(a.attributes.get("href"))).hostname == host
+        ]
         if not links:
-            element.append(_link(address, f"View the post on {platform}"))
+            element.insert_child(_element(_link(address, f"View the post on {platform}")))
 
-    def script(self, script: etree._Element) -> None:
+    def script(self, script: LexborNode) -> None:
         """Telegram's post widget is a script alone: it becomes a link to the post."""
-        post = script.get("data-telegram-post") or ""
+        post = script.attributes.get("data-telegram-post") or ""
         if re.fullmatch(r"\w{3,64}/\d{1,12}", post):
-            self.tails.replace(script, _link(f"https://t.me/{post}", "View the post on Telegram"))
+            self.replace(script, _link(f"https://t.me/{post}", "View the post on Telegram"))
 
-    def playable(self, element: etree._Element) -> None:
+    def playable(self, element: LexborNode) -> None:
         """<video> and <audio>: kept as media of the item and as a link in the text."""
-        kind = element.tag
-        sources = [(element.get("src") or element.get("data-src"), element.get("type"))]
-        sources += [(s.get("src"), s.get("type")) for s in element.iter("source")]
+        kind, attributes = element.tag, element.attributes
+        sources = [(attributes.get("src") or attributes.get("data-src"), attributes.get("type"))]
+        sources += [
+            (s.attributes.get("src"), s.attributes.get("type")) for s in element.css("source")
+        ]
         found = [(url, type_) for src, type_ in sources if (url := self.url(src))]
         if not found:
-            self.tails.drop(element)
+            element.decompose()
             return
         url, stated = found[0]
-        title = (element.get("title") or element.get("aria-label") or "").strip()
-        self.media.append(Media(url, media_type(url, stated, kind), title=title))
-        poster = self.url(element.get("poster")) if kind == "video" else ""
+        title = (attributes.get("title") or attributes.get("aria-label") or "").strip()
+        self.media.append(Media(url, media_type(url, stated, kind or ""), title=title))
+        poster = self.url(attributes.get("poster")) if kind == "video" else ""
         words = f"{_PLAY} the video" if kind == "video" else f"{_LISTEN} to the audio"
-        self.tails.replace(
-            element, _play_link(url, poster, f"{words}: {title}" if title else words)
-        )
+        self.replace(element, _play_link(url, poster, f"{words}: {title}" if title else words))
 
-    def run(self, root: etree._Element) -> None:
+    def run(self, tree: LexborHTMLParser) -> None:
         # Whole constructs first (their own images inside are theirs to settle).
-        for element in list(root.iter("picture")):
-            self.picture(element)
-        for element in list(root.iter("video", "audio")):
-            self.playable(element)
-        for element in list(root.iter("iframe", "embed", "object")):
-            self.frame(element)
-        for element in list(root.iter("script")):
+        _each_outermost(tree, "picture", self.picture)
+        _each_outermost(tree, "video, audio", self.playable)
+        _each_outermost(tree, "iframe, embed, object", self.frame)
+        for element in tree.css("script"):
             self.script(element)
-        for element in list(root.iter("div")):
+        for element in tree.css("div"):
             self.wrapper(element)
-        for element in list(root.iter("blockquote", "div")):
+        for element in tree.css("blockquote, div"):
             self.post(element)
-        for element in list(root.iter("noscript")):
-            self.noscript(element)
-        for element in list(root.iter("img")):
+        _each_outermost(tree, "noscript", self.noscript)
+        for element in tree.css("img"):
             self.image(element)
-        self.tails.join()
+
+
+def _each_outermost(
+    tree: LexborHTMLParser, selector: str, handle: Callable[[LexborNode], None]
+) -> None:
+    """Handle each element the selector finds, in document order, except those inside
+    one handled before: that one's handling replaced or removed them with it."""
+    inside: set[int] = set()
+    for element in tree.css(selector):
+        if element.mem_id not in inside:
+            inside.update(node.mem_id for node in element.css(selector))
+            handle(element)
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
@@ -380,54 +372,52 @@ def _largest(srcset: str) -> str:
     return max(candidates, key=size).split()[0] if candidates else ""
 
 
-def _point(img: etree._Element, src: str, srcset: str) -> None:
+def _point(img: LexborNode, src: str, srcset: str) -> None:
     """Set an image's addresses; no srcset attribute when it has none."""
-    img.set("src", src)
+    img.attrs["src"] = src
     if srcset:
-        img.set("srcset", srcset)
-    else:
-        img.attrib.pop("srcset", None)
+        img.attrs["srcset"] = srcset
+    elif "srcset" in img.attributes:
+        del img.attrs["srcset"]
 
 
-def _link(href: str, words: str) -> etree._Element:
-    paragraph = etree.Element("p")
-    link = etree.SubElement(paragraph, "a", href=href)
-    link.text = words
-    return paragraph
+def _previous_element(node: LexborNode) -> LexborNode | None:
+    before = node.prev
+    while before is not None and not before.is_element_node:
+        before = before.prev
+    return before
 
 
-def _play_link(href: str, poster: str, words: str) -> etree._Element:
+def _quoted(value: str) -> str:
+    return html.escape(value, quote=True)
+
+
+def _link(href: str, words: str, image: str = "") -> str:
+    """A paragraph of one link, an image (a poster) before its words when known."""
+    return f'<p><a href="{_quoted(href)}">{image}{html.escape(words, quote=False)}</a></p>'
+
+
+def _play_link(href: str, poster: str, words: str) -> str:
     """A link to the player, its poster image in it when known."""
-    paragraph = _link(href, words)
-    if poster:
-        link = paragraph[0]
-        image = etree.Element("img", src=poster, alt="")
-        image.tail, link.text = words, None
-        link.insert(0, image)
-    return paragraph
+    return _link(href, words, f'<img src="{_quoted(poster)}" alt="">' if poster else "")
 
 
-def _watch(found: Player, title: str = "") -> etree._Element:
+def _watch(found: Player, title: str = "") -> str:
     """ "▶ Watch on YouTube: its title", linking the platform's page, with its poster."""
     words = f"{_PLAY} on {found.platform}" + (f": {title}" if title else "")
     return _play_link(found.page, found.poster, words)
 
 
 def rewrite(body_html: str, base_url: str) -> tuple[str, list[Media]]:
-    """The body with its media made plain, and the audio and video it holds."""
+    """The body with its media made plain, and the audio and video it holds. Parsed as
+    a browser with scripting off parses it (lexbor: the HTML standard's algorithm), so
+    <embed> is void, <noscript> holds markup, misnested tags nest as they show."""
     if not _TRIGGER.search(body_html):
         return body_html, []
-    # HTML5 knows <embed> as void; libxml2 does not, and took what follows for its content.
-    body_html = _EMBED.sub(lambda found: found.group(0) + "</embed>", body_html)
-    try:
-        root = lxml.html.fragment_fromstring(body_html, create_parent="div")
-    except (etree.ParserError, ValueError):  # nothing lxml can parse: nh3 has the last word
-        return body_html, []
+    tree = LexborHTMLParser(body_html, is_fragment=True)
     work = _Rewrite(base_url)
-    work.run(root)
-    inner = html.escape(root.text or "", quote=False)
-    inner += "".join(etree.tostring(child, encoding="unicode", method="html") for child in root)
+    work.run(tree)
     media: dict[str, Media] = {}
     for found in work.media:
         media.setdefault(found.url, found)
-    return inner, list(media.values())
+    return tree.html or "", list(media.values())

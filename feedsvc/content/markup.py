@@ -9,6 +9,7 @@ import lxml.html
 import nh3
 
 from feedsvc.content import embeds
+from feedsvc.content.depth import flattened
 from feedsvc.core.model import Media
 from feedsvc.core.text import clean_text, collapse_spaces
 
@@ -43,7 +44,7 @@ _SENTENCE_STOP = re.compile(r"[\s,;:.!?\u2026-]+$")
 def sanitize(body_html: str, base_url: str) -> tuple[str, list[Media]]:
     """Only what news needs survives; relative links and images resolve against base_url.
     Returns the HTML and the audio and video it held (now links in it)."""
-    body, media = embeds.rewrite(clean_text(body_html), base_url)
+    body, media = embeds.rewrite(flattened(clean_text(body_html)), base_url)
     cleaned = nh3.clean(
         body,
         tags=set(TAGS),

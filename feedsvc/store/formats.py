@@ -87,10 +87,21 @@ def _toml_error(exc: tomllib.TOMLDecodeError, front: str) -> RecordError:
     return RecordError(f"front matter is not valid TOML: {_TOML_LINE.sub('', message)}", line)
 
 
-def bounded_int(digits: str) -> int | str:
-    """A JSON integer, converted only when it is short: a longer one stays its text,
-    which every field refuses by name (Python refuses to convert over 4,300 digits)."""
-    return int(digits) if len(digits) <= MAX_DIGITS else digits
+class NumberTooLong:
+    """A JSON integer too long for any field, kept as its digits: neither a number nor
+    a string, so every field refuses it by name (as text it passed as a title)."""
+
+    def __init__(self, digits: str) -> None:
+        self.digits = digits
+
+    def __repr__(self) -> str:
+        return f"a number of {len(self.digits.lstrip('-')):,} digits"
+
+
+def bounded_int(digits: str) -> int | NumberTooLong:
+    """A JSON integer, converted only when it is short (Python refuses to convert over
+    4,300 digits, and no field takes over MAX_DIGITS)."""
+    return int(digits) if len(digits) <= MAX_DIGITS else NumberTooLong(digits)
 
 
 def parse_front_matter(text: str, info: FileInfo, *, markdown: bool) -> Parsed:

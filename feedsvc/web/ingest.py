@@ -29,7 +29,7 @@ from feedsvc.site.rebuild import Rebuilder
 from feedsvc.state.database import State
 from feedsvc.store import RecordError
 from feedsvc.store.configured import site_context
-from feedsvc.store.formats import FileInfo, bounded_int, parse_json
+from feedsvc.store.formats import FileInfo, NumberTooLong, bounded_int, parse_json
 from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS
 from feedsvc.web.bodies import TooLarge, read_body
 
@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 API_FOLDER = "api"
 MAX_NESTING = 32  # an article nests two deep (image); anything deeper is refused
 NAME_MAX = 240  # bytes of a file name made from an id; most file systems allow 255
+
+
+def _holds_too_long(value: object) -> bool:
+    """Whether a JSON value is or holds a number too long to convert (and to store)."""
+    if isinstance(value, dict):
+        return any(map(_holds_too_long, value.values()))
+    if isinstance(value, list):
+        return any(map(_holds_too_long, value))
+    return isinstance(value, NumberTooLong)
 
 
 def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
@@ -162,13 +171,15 @@ class Ingest:
         if article_id is None:
             return _error(422, why, "id")
         record["id"] = article_id
+        if too_long := next((k for k, v in record.items() if _holds_too_long(v)), None):
+            return _error(422, f"{too_long}: a number longer than any field takes", too_long)
         stored = json.dumps(record, ensure_ascii=False).encode()
         if len(stored) > limit:
             return _error(413, f"the article is {len(stored):,} bytes as stored, over {limit:,}")
         name = file_name(article_id)
         info = FileInfo(self.store.label, f"{API_FOLDER}/{name}", "request body", self.context)
-        try:
-            (parsed,) = parse_json(stored.decode(), info).articles
+        try:  # off the event loop: sanitising a body of megabytes takes a good part of a second
+            (parsed,) = (await asyncio.to_thread(parse_json, stored.decode(), info)).articles
         except RecordError as exc:
             return _error(422, exc.reason, _field_named(exc.reason))
         if refused := await self._held_by_another(parsed.key, article_id):
