@@ -22,16 +22,21 @@ from selectolax.lexbor import LexborHTMLParser
 from feedsvc.content.depth import flattened
 from feedsvc.content.markup import sanitize
 
+# Players each with an address of its own (addresses are remembered, 4,096 of them).
+UNIQUE_PLAYERS = '<iframe src="https://www.youtube.com/embed/ab{:06d}"></iframe>w '
 SHAPES: dict[str, str] = {
     "images with no address": "<img>aaaaa",
     "paragraphs": "<p>The council met on Tuesday and agreed the budget.</p>",
     "lazy images": '<img src="data:image/gif;base64,R0lGOD" data-src="/i/1.jpg">word ',
     "unclosed divs": "<div><span>word</span>",
+    "players, each its own address": UNIQUE_PLAYERS,
     "players": '<iframe src="https://www.youtube.com/embed/abcdEFGH"></iframe><embed src=x>w ',
 }
 
 
 def body(unit: str, size: int) -> str:
+    if unit == UNIQUE_PLAYERS:
+        return "".join(unit.format(n) for n in range(size // len(unit.format(0))))
     return unit * (size // len(unit))
 
 

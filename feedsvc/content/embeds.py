@@ -9,6 +9,7 @@ each becomes what a feed reader can show: an <img> with a usable src, or a link
 for the item's enclosures.
 """
 
+import functools
 import html
 import re
 from collections.abc import Callable
@@ -36,6 +37,12 @@ _LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "da
 _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _PICTURE_TYPES = frozenset({"", "image/jpeg", "image/png", "image/gif", "image/webp"})
 _HTTP = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
+_PLAIN_ABSOLUTE = re.compile(r"https?://[^/\s\\?#@]+(?:[/?#](?!.*/\.)[^\s\\]*)?\Z")
+# Marks for made markup: control characters no article text keeps (XML cannot carry
+# them: clean_text drops them, and so does rewrite()).
+_MARK_START, _MARK_END = "\x01", "\x02"
+_MARK = re.compile(f"{_MARK_START}(\\d+){_MARK_END}")
+_NO_MARKS = str.maketrans("", "", _MARK_START + _MARK_END)
 _PLAY, _LISTEN = "\u25b6 Watch", "\u25b6 Listen"
 
 # Social posts that embed as a blockquote or an empty div with the post's address in an
@@ -72,6 +79,22 @@ def _youtube(video: str) -> Player:
 _VIDEO_ID = r"([\w-]{4,64})"
 
 
+@functools.lru_cache(maxsize=4096)
+def _absolute(base: str, value: str) -> str:
+    """`value` made absolute against `base` if it is or makes an http(s) URL, else ""
+    (remembered: a body repeats its addresses, and joining is most of the pass)."""
+    if not value or value[:5].lower() == "data:":
+        return ""
+    if _PLAIN_ABSOLUTE.match(value):  # what joining would give back as it is
+        return value
+    try:
+        absolute = urljoin(base, value)
+    except ValueError:
+        return ""
+    return absolute if _HTTP.match(absolute) else ""
+
+
+@functools.lru_cache(maxsize=4096)
 def player(url: str) -> Player | None:
     """The platform page of a player or page address on a video platform, if it is one."""
     parts = urlsplit(url)
@@ -101,13 +124,6 @@ def player(url: str) -> Player | None:
     return None
 
 
-def _element(markup: str) -> LexborNode:
-    """The one element this markup (made here, escaped) stands for."""
-    node = LexborHTMLParser(markup, is_fragment=True).root
-    assert node is not None
-    return node
-
-
 def _images(node: LexborNode) -> list[LexborNode]:
     """The node if it is an image, else the images inside it, in document order."""
     return [node] if node.tag == "img" else node.css("img")
@@ -117,17 +133,20 @@ def _images(node: LexborNode) -> list[LexborNode]:
 class _Rewrite:
     base: str
     media: list[Media] = field(default_factory=list)
+    made: list[str] = field(default_factory=list)  # markup put in as marks, in order
+
+    def mark(self, markup: str) -> str:
+        """A text mark standing for markup made here, put in place after serialising:
+        one pass over the text, where parsing each new link cost 15 us a player."""
+        self.made.append(markup)
+        return f"{_MARK_START}{len(self.made) - 1}{_MARK_END}"
+
+    def markup(self, serialised: str) -> str:
+        return _MARK.sub(lambda found: self.made[int(found.group(1))], serialised)
 
     def url(self, value: str | None) -> str:
         """An absolute http(s) URL, or "" for anything else (data:, javascript:, none)."""
-        value = (value or "").strip()
-        if not value or value.lower().startswith("data:"):
-            return ""
-        try:
-            absolute = urljoin(self.base, value)
-        except ValueError:
-            return ""
-        return absolute if _HTTP.match(absolute) else ""
+        return _absolute(self.base, (value or "").strip())
 
     def first_url(self, element: LexborNode, names: tuple[str, ...]) -> str:
         """The first of these attributes that holds a usable URL, made absolute, or ""."""
@@ -143,14 +162,13 @@ class _Rewrite:
                 kept.append(f"{absolute} {descriptor}".strip())
         return ", ".join(kept)
 
-    @staticmethod
-    def replace(element: LexborNode, markup: str) -> None:
+    def replace(self, element: LexborNode, markup: str) -> None:
         """`element` becomes this markup; a paragraph of a link, where a paragraph may not
         stand (inside a sentence), becomes the link alone."""
         parent = element.parent
         if parent is not None and parent.tag in _PHRASING:
             markup = markup.removeprefix("<p>").removesuffix("</p>")
-        element.replace_with(_element(markup))
+        element.replace_with(self.mark(markup))
 
     # -- images ---------------------------------------------------------------
 
@@ -169,7 +187,7 @@ class _Rewrite:
         return src or _largest(srcset), srcset
 
     def image(self, img: LexborNode) -> None:
-        src, srcset = self.address(img)
+        src, srcset = self.address(img) if img.attributes else ("", "")
         if src:
             _point(img, src, srcset)
         else:
@@ -192,11 +210,12 @@ class _Rewrite:
         if not src:
             picture.decompose()
             return
-        alt = (img.attributes.get("alt") or "") if img is not None else ""
-        attributes = f' srcset="{_quoted(srcset)}"' if srcset else ""
-        picture.replace_with(
-            _element(f'<img src="{_quoted(src)}"{attributes} alt="{_quoted(alt)}">')
-        )
+        if img is None:
+            attributes = f' srcset="{_quoted(srcset)}"' if srcset else ""
+            picture.replace_with(self.mark(f'<img src="{_quoted(src)}"{attributes} alt="">'))
+            return
+        _point(img, src, srcset)
+        picture.replace_with(img, move=True)
 
     def noscript(self, noscript: LexborNode) -> None:
         """A lazy-load plugin's <noscript><img></noscript> copy of the image before it goes
@@ -259,10 +278,11 @@ class _Rewrite:
         classes = div.attributes.get("class") or ""
         if "wp-block-embed__wrapper" not in classes or next(div.iter(), None) is not None:
             return
-        url = self.url(div.text(deep=False))
-        if url:
+        text = div.text(deep=False)
+        url = "" if _MARK_START in text else self.url(text)  # a player made a link already
+        if url and div.first_child is not None:
             found = player(url)
-            div.inner_html = _watch(found) if found else _link(url, url)
+            div.first_child.replace_with(self.mark(_watch(found) if found else _link(url, url)))
 
     def post(self, element: LexborNode) -> None:
         """A social post embed: its text stays, and a link to the post is made sure of."""
@@ -280,7 +300,7 @@ class _Rewrite:
             if urlsplit(self.url(a.attributes.get("href"))).hostname == host
         ]
         if not links:
-            element.insert_child(_element(_link(address, f"View the post on {platform}")))
+            element.insert_child(self.mark(_link(address, f"View the post on {platform}")))
 
     def script(self, script: LexborNode) -> None:
         """Telegram's post widget is a script alone: it becomes a link to the post."""
@@ -329,9 +349,11 @@ def _each_outermost(
     one handled before: that one's handling replaced or removed them with it."""
     inside: set[int] = set()
     for element in tree.css(selector):
-        if element.mem_id not in inside:
+        if element.mem_id in inside:
+            continue
+        if next(element.iter(), None) is not None:  # elements inside: it may hold its kind
             inside.update(node.mem_id for node in element.css(selector))
-            handle(element)
+        handle(element)
 
 
 def srcset_candidates(srcset: str) -> list[tuple[str, str]]:
@@ -414,10 +436,10 @@ def rewrite(body_html: str, base_url: str) -> tuple[str, list[Media]]:
     <embed> is void, <noscript> holds markup, misnested tags nest as they show."""
     if not _TRIGGER.search(body_html):
         return body_html, []
-    tree = LexborHTMLParser(body_html, is_fragment=True)
+    tree = LexborHTMLParser(body_html.translate(_NO_MARKS), is_fragment=True)
     work = _Rewrite(base_url)
     work.run(tree)
     media: dict[str, Media] = {}
     for found in work.media:
         media.setdefault(found.url, found)
-    return tree.html or "", list(media.values())
+    return work.markup(tree.html or ""), list(media.values())
