@@ -71,10 +71,16 @@ def _only_fields_of_kind(model: BaseModel, fields: dict[str, set[str]], noun: st
             raise ValueError(f"{other} is not a setting of a {kind!r} {noun}")
 
 
+# A feed's own words, bounded so that a document always fits the size readers take once
+# its items give way (feeds/documents.py).
+Title = Annotated[str, Field(max_length=500)]
+Description = Annotated[str, Field(max_length=10_000)]
+
+
 class SiteSettings(_Section):
-    title: str = "Example News"
+    title: Title = "Example News"
     url: str = "https://example.org/"
-    description: str = "The latest stories from Example News."
+    description: Description = "The latest stories from Example News."
     language: str = "en"
     article_url: str = "https://example.org/{slug}/"
     base_url: str = "http://127.0.0.1:8080/"
@@ -333,8 +339,8 @@ class PodcastSettings(_Section):
     category: str
     subcategory: str = ""
     explicit: bool = False
-    author: str = ""  # empty: the site's title
-    owner_name: str = ""
+    author: Title = ""  # empty: the site's title
+    owner_name: Title = ""
     owner_email: Annotated[str, Field(pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$")] = ""
     type: Literal["episodic", "serial"] = "episodic"
     block: bool = False  # kept out of directories
@@ -364,8 +370,8 @@ class FeedSettings(_Section):
     # "podcast": an RSS feed Apple Podcasts and Spotify take, of articles with audio.
     kind: Literal["news", "podcast"] = "news"
     podcast: PodcastSettings | None = None
-    title: str = ""  # in a family, {value} is the category, tag, author or region
-    description: str = ""
+    title: Title = ""  # in a family, {value} is the category, tag, author or region
+    description: Description = ""
     select: Literal["all", "latest"] = "all"
     category: Values = []
     tag: Values = []

@@ -5,7 +5,6 @@ rendered again: its fingerprint (a digest of what it says and lists) is kept.
 """
 
 import hashlib
-import math
 import pickle
 import uuid
 from collections.abc import Sequence
@@ -14,9 +13,18 @@ from datetime import datetime
 from functools import cache
 from importlib.metadata import version
 
+from feedsvc.content.media import enclosed
 from feedsvc.core.config import FeedFormat, FeedSettings, SiteSettings
 from feedsvc.core.layout import OutputFile
-from feedsvc.core.model import FeedItem, FeedMeta, Schedule, Tombstone, Webfeeds, digest
+from feedsvc.core.model import (
+    FeedItem,
+    FeedMeta,
+    Problem,
+    Schedule,
+    Tombstone,
+    Webfeeds,
+    digest,
+)
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
 from feedsvc.feeds.formats import FORMATS
@@ -26,7 +34,7 @@ from feedsvc.feeds.specs import FeedDefinition, FeedSpec, archive_path, feed_pat
 # by an earlier revision is then made again, complete archive pages included.
 RENDERER_REVISION = 5
 MADE_KEPT = 100_000  # feeds whose input digests are kept
-FIT_ROUNDS = 8  # renderings of a document over the size limit, at most
+FIT_ROUNDS = 4  # renderings of a document over the size limit, estimated, before the last
 
 
 @cache
@@ -179,58 +187,128 @@ class MetaMaker:
         )
 
 
-def _weight(item: FeedItem) -> int:
-    return len(item.body_html or "") + sum(map(len, item.categories))
+# What gives way, level by level, when a document is over the size readers accept.
+GIVE_WAY = (
+    "",
+    "published as its summary",
+    "published without its categories, with one author and only its enclosure",
+    "published as its title, link and enclosure only",
+)
 
 
-def _leaner(item: FeedItem) -> FeedItem:
-    """The item with its body left to its summary, or, without a body, its categories."""
-    if item.body_html is not None:
-        return replace(item, body_html=None)
-    return replace(item, categories=())
+def _given_way(item: FeedItem, level: int) -> FeedItem:
+    """The item at a level of GIVE_WAY."""
+    if level >= 1:
+        item = replace(item, body_html=None)
+    if level >= 2:  # the enclosure stays: an episode is its audio
+        enclosure = enclosed(item.media)
+        media = (enclosure,) if enclosure else ()
+        item = replace(item, categories=(), authors=item.authors[:1], media=media)
+    if level >= 3:
+        item = replace(item, summary_html=None, authors=(), image=None)
+    return item
 
 
-def _fitted(items: Sequence[FeedItem], excess: int) -> Sequence[FeedItem]:
-    """The items with the heaviest made leaner until about `excess` characters are gone."""
-    lean = list(items)
-    # Heaviest first; of equal weight, the oldest (items run newest first).
-    for index in sorted(range(len(lean)), key=lambda i: (-_weight(lean[i]), -i)):
-        if excess <= 0 or not _weight(lean[index]):
-            break
-        before, lean[index] = _weight(lean[index]), _leaner(lean[index])
-        excess -= before - _weight(lean[index])
-    return lean
+def _rung(items: Sequence[FeedItem], step: int) -> list[tuple[FeedItem, int]]:
+    """The items at a step of the ladder, each with its level: oldest items give way
+    first, one more each step, level by level; past the last level the oldest are left
+    out (level len(GIVE_WAY)), down to the newest alone as its title and link."""
+    count, last = len(items), len(GIVE_WAY) - 1
+    stage, more = divmod(min(step, last * count), count)
+    levels = [stage + (index >= count - more) for index in range(count)]
+    kept = count - max(0, step - last * count)
+    rung = [(_given_way(item, level), level) for item, level in zip(items, levels, strict=True)]
+    return rung[:kept]
 
 
-def _rendered(fmt: FeedFormat, meta: FeedMeta, items: Sequence[FeedItem]) -> tuple[bytes, Sequence]:
-    """The document's bytes, kept under the size readers accept: long bodies give way to
-    summaries, heaviest first, so that no article's length can stop a feed."""
+def _rendered(
+    fmt: FeedFormat, meta: FeedMeta, items: Sequence[FeedItem]
+) -> tuple[bytes, Sequence[FeedItem], list[str]]:
+    """The document's bytes within the size readers accept, by construction: when over,
+    the fewest items give way (GIVE_WAY, oldest first, then the oldest left out) found
+    by bisection; with what gave way, by article. No article's size can stop a feed."""
     render = FORMATS[fmt].render
     body = render(meta, items)
-    # Bytes a character of weight costs: first the most it can (JSON's \uXXXX), so a
-    # round never takes more than it must; then as each round measures it.
-    per_character = 6.0
+    if len(body) <= check.MAX_BYTES or not items:
+        return body, items, []
+    last = len(GIVE_WAY) * len(items) - 1  # the newest item's title and link alone
+    bare = len(render(meta, []))
+    if bare > check.MAX_BYTES:  # the feed's own words are over: the check says so
+        return body, items, []
+    # Bisection on an estimate (characters, escapes counted, times the bytes a character
+    # was measured to cost), each guess rendered once: two or three renders, not ten.
+    over, size, fitting = 0, len(body), None  # step `over` measured `size` bytes, too many
     for _ in range(FIT_ROUNDS):
-        if len(body) <= check.MAX_BYTES or not any(map(_weight, items)):
+        per_weight = (size - bare) / max(1, _rung_weight(items, over))
+        step = _first_under(items, over, last, bare, per_weight)
+        rung = _rung(items, step)
+        made = render(meta, [item for item, _ in rung])
+        if len(made) <= check.MAX_BYTES:
+            fitting = made, rung
             break
-        excess = len(body) - check.MAX_BYTES * 9 // 10
-        lean = _fitted(items, math.ceil(excess / per_character))
-        lean_body = render(meta, lean)
-        gone = sum(map(_weight, items)) - sum(map(_weight, lean))
-        per_character = max(1.0, (len(body) - len(lean_body)) / max(gone, 1))
-        items, body = lean, lean_body
-    return body, items
+        over, size = step, len(made)
+    if fitting is None:
+        rung = _rung(items, last)
+        fitting = render(meta, [item for item, _ in rung]), rung
+    body, rung = fitting
+    given = {item.guid: level for item, level in rung}
+    notes = [
+        f"{item.title!r} ({item.guid}): "
+        + (GIVE_WAY[given[item.guid]] if item.guid in given else "left out")
+        + f" to keep the document within {check.MAX_BYTES:,} bytes"
+        for item in items
+        if given.get(item.guid, len(GIVE_WAY))
+    ]
+    return body, [item for item, _ in rung], notes
 
 
-def render(
-    document: Document, now: datetime, stages: Stages, *, full_check: bool
-) -> tuple[list[OutputFile], list[str]]:
-    """(files, failures): every format of the document, each checked. A format that
-    fails is left out and named, and then so are the document's other files."""
-    outputs, failures = [], []
+def _weight(item: FeedItem) -> int:
+    """Characters an item takes to write, its markup's escapes counted double."""
+    texts = [
+        item.title, item.link, item.summary_html or "", item.body_html or "",
+        *item.authors, *item.categories,
+        *(text for media in item.media for text in (media.url, media.url, media.title)),
+        *((item.image.url, item.image.alt) if item.image else ()),
+    ]  # fmt: skip
+    return sum(len(text) + 4 * sum(map(text.count, '&<>"')) for text in texts)
+
+
+def _rung_weight(items: Sequence[FeedItem], step: int) -> int:
+    return sum(_weight(item) for item, _ in _rung(items, step))
+
+
+def _first_under(
+    items: Sequence[FeedItem], over: int, last: int, bare: int, per_weight: float
+) -> int:
+    """The first step after `over` (the last at most) whose estimated size, `bare` and
+    `per_weight` bytes a character, is within the limit, aiming 3% under it."""
+    low, high = over + 1, last
+    while low < high:
+        step = (low + high) // 2
+        if bare + per_weight * _rung_weight(items, step) <= check.MAX_BYTES * 0.97:
+            high = step
+        else:
+            low = step + 1
+    return low
+
+
+@dataclass
+class Made:
+    """A document's files (those of its formats that passed), failures, what gave way."""
+
+    outputs: list[OutputFile]
+    failures: list[str]
+    notes: list[Problem]
+
+
+def render(document: Document, now: datetime, stages: Stages, *, full_check: bool) -> Made:
+    """Every format of the document, each checked. A format that fails is left out and
+    named, and then so are the document's other files."""
+    outputs, failures, notes = [], [], []
     for fmt, path in document.paths.items():
         with stages.timing("render"):
-            body, items = _rendered(fmt, document.meta, document.items)
+            body, items, gave_way = _rendered(fmt, document.meta, document.items)
+        notes += [Problem(path, note, warning=True) for note in gave_way]
         with stages.timing("validate"):
             found = check.problems(body, items, fmt, now)
             if not found and full_check:
@@ -242,4 +320,4 @@ def render(
             failures.append(f"{path}: not published: {'; '.join(found[:5])}")
             continue
         outputs.append(OutputFile(path, body))
-    return (outputs, failures) if failures else ([*outputs, *document.extra], [])
+    return Made(outputs if failures else [*outputs, *document.extra], failures, notes)

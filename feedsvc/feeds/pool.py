@@ -19,32 +19,30 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
 
-from feedsvc.core.layout import OutputFile
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import documents
-from feedsvc.feeds.documents import Document
+from feedsvc.feeds.documents import Document, Made
 
 POOL_AFTER = 64
 POOL_FEEDS = 1000
 PER_WORKER = 8  # documents in flight per process: enough to keep it busy, few to hold
 
-Done = Callable[[list[OutputFile], list[str]], None]  # (files, failures) of one document
+Done = Callable[[Made], None]
 
 
 @dataclass
 class Rendered:
-    outputs: list[OutputFile]
-    failures: list[str]
+    made: Made
     seconds: dict[str, float]
 
 
 def render_elsewhere(document: Document, now: datetime, full_check: bool, brotli: bool) -> Rendered:
     """In a pool process: render and check, and make the compressed copies while here."""
     stages = Stages()
-    outputs, failures = documents.render(document, now, stages, full_check=full_check)
+    made = documents.render(document, now, stages, full_check=full_check)
     with stages.timing("publish"):
-        outputs = [output.with_copies(brotli=brotli) for output in outputs]
-    return Rendered(outputs, failures, stages.seconds)
+        made.outputs = [output.with_copies(brotli=brotli) for output in made.outputs]
+    return Rendered(made, stages.seconds)
 
 
 def ready() -> None:
@@ -68,7 +66,7 @@ class Renderer:
         if self._submitted > POOL_AFTER:
             self._start()
         if self._pool is None:
-            done(*documents.render(document, now, stages, full_check=self.full_check))
+            done(documents.render(document, now, stages, full_check=self.full_check))
             return
         try:
             work = self._pool.submit(render_elsewhere, document, now, self.full_check, self.brotli)
@@ -132,4 +130,4 @@ class Renderer:
             self._discard()
             raise
         stages.add(rendered.seconds)
-        done(rendered.outputs, rendered.failures)
+        done(rendered.made)

@@ -15,7 +15,7 @@ from feedsvc.core.podcast import EPISODE_MEDIUM
 from feedsvc.core.stages import Stages
 from feedsvc.core.text import headline_key
 from feedsvc.feeds import pool
-from feedsvc.feeds.documents import layout_digest
+from feedsvc.feeds.documents import Made, layout_digest
 from feedsvc.feeds.pages import SitePages
 from feedsvc.feeds.planner import Built, FeedPlanner, Planned
 from feedsvc.feeds.select import Selection
@@ -69,6 +69,7 @@ class Pending:
 
     outputs: list[OutputFile] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    gave_way: list[Problem] = field(default_factory=list)  # items that gave way to fit
     fingerprints: dict[str, bytes] = field(default_factory=dict)
     stages: Stages = field(default_factory=Stages)
     held_bytes: int = 0
@@ -86,16 +87,17 @@ class Pending:
         return taken
 
 
-def _made(
-    planned: Planned, pending: Pending, outputs: list[OutputFile], failures: list[str]
-) -> None:
+def _made(planned: Planned, pending: Pending, made: Made) -> None:
     """A document rendered and checked: its files held for publishing, or its feed marked
     as not published (it is done again next build) and the failures logged."""
-    pending.add(outputs)
-    for failure in failures:
+    pending.add(made.outputs)
+    for failure in made.failures:
         log.error("%s", failure)
-    pending.failures += failures
-    if failures:
+    for note in made.notes:
+        log.warning("%s", note)
+    pending.failures += made.failures
+    pending.gave_way += made.notes
+    if made.failures:
         planned.outcome.ok = False
     else:
         pending.fingerprints[planned.document.name] = planned.fingerprint
@@ -324,6 +326,7 @@ class Pipeline:
         with stages.timing("render"):
             pending.outputs += self.pages.files(built.specs, built.newest)
         report.failures.extend(pending.failures)
+        report.problems.extend(pending.gave_way)
         self._publish(pending.outputs, report)
         with stages.timing("publish"):
             self.feeds.fingerprints.update(pending.fingerprints)
