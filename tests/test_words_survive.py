@@ -9,6 +9,7 @@ from conftest import Site
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from test_fuzz import _examples
 from words import missing_words
 
 from feedsvc.content.markup import sanitize
@@ -74,7 +75,7 @@ def cms_markup(draw, depth: int = 0) -> str:
     return "".join(parts)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=_examples(400), deadline=None)
 @given(cms_markup())
 def test_every_shown_word_of_any_cms_markup_is_published(markup: str):
     published, _media = sanitize(markup, BASE)
