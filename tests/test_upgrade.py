@@ -27,6 +27,7 @@ SINCE_BASELINE = (
     "DELETE FROM meta WHERE name = 'site_language'",
     "DROP TABLE audience_reports",
     "DROP TABLE audience_days",
+    "DROP TABLE media_facts",
 )
 
 
@@ -110,7 +111,10 @@ def test_a_database_at_an_earlier_revision_gets_the_revisions_since(
         'image = "https://example.org/radio.png"\nimage_size = 1400\ncategory = "News"\n'
     )
     site.configure(extra=(f'[state]\nurl = "{url}"\n' if url else "") + podcast)
-    site.write("a.md", md("Bank Rate Held", media='[{ url = "https://cdn.example.org/r.mp3" }]'))
+    site.write(
+        "a.md",
+        md("Bank Rate Held", media='[{ url = "https://cdn.example.org/r.mp3", length = 1 }]'),
+    )
     assert site.build().ok
     url = site.settings().state.url
     engine = create_engine(url)

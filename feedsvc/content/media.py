@@ -36,8 +36,9 @@ def image_type(image: Image) -> str:
 
 
 def enclosed(media: Sequence[Media]) -> Media | None:
-    """The one of an item's media that RSS encloses: its first audio podcast apps play,
-    else its first audio, else its first media."""
+    """The one of an item's media that RSS encloses: its first audio podcast apps play
+    of a known length, else of any, else its first audio, else its first media."""
     audio = [item for item in media if item.kind == "audio"]
     playable = [item for item in audio if item.type in APPLE_AUDIO_TYPES]
-    return next(iter((*playable, *audio, *media)), None)
+    known = [item for item in playable if item.length is not None]
+    return next(iter((*known, *playable, *audio, *media)), None)

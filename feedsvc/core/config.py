@@ -94,6 +94,10 @@ class SiteSettings(_Section):
     empty_family_days: Annotated[int, Field(ge=0, le=36500)] = 30
     # Atom feeds list an article removed from them (RFC 6721) this many days.
     tombstone_days: Annotated[int, Field(ge=0, le=36500)] = 30
+    # Audio found in article bodies, of unknown length: "off" leaves it out of podcast
+    # feeds; "public" learns its length and duration by a range request to public
+    # addresses (once, kept in the state); "any" to private ones as well.
+    media_probe: Literal["off", "public", "any"] = "off"
     # X-Robots-Tag on feed documents (not the HTML pages): search engines leave feeds
     # out of their results. Empty: no header.
     robots: Annotated[str, Field(pattern=r"^[\w ,:-]{0,200}$")] = "noindex"
@@ -643,6 +647,11 @@ empty_family_days = 30
 # Atom feeds announce articles removed from them (RFC 6721 at:deleted-entry)
 # this many days.
 tombstone_days = 30
+# Audio found in article bodies (<audio src=...>) has no stated length, which
+# podcast apps need: "off" leaves such episodes out of podcast feeds (with a
+# warning); "public" asks the audio's server once, by a 64 KB range request, for
+# its length and duration (kept in the state); "any" also asks private addresses.
+media_probe = "off"
 # X-Robots-Tag sent with feed documents (not the HTML pages), so search engines
 # list the site's pages rather than its feeds. Empty: no header.
 robots = "noindex"

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
-from feedsvc.core.model import Article, Moment, Problem, digest
+from feedsvc.core.model import Article, Media, Moment, Problem, digest
 from feedsvc.core.podcast import EPISODE_MEDIUM
 from feedsvc.core.stages import Stages
 from feedsvc.core.text import headline_key
@@ -23,7 +23,7 @@ from feedsvc.feeds.specs import topics
 from feedsvc.publish.local import GONE_FILE, LocalTarget
 from feedsvc.publish.mirror import Mirror
 from feedsvc.publish.shared import keep
-from feedsvc.site import inforce
+from feedsvc.site import inforce, probe
 from feedsvc.state.builds import BuildRecord
 from feedsvc.state.database import State
 from feedsvc.state.history import Past
@@ -213,6 +213,9 @@ class Pipeline:
                 scan = store.scan(memory, progress(store.name) if progress else no_progress)
                 if self._admitting:
                     scan = admit_scan(scan, context)
+                scan = probe.learn(
+                    scan, self.state.media_facts, self.settings.site.media_probe, now
+                )
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
@@ -254,12 +257,13 @@ class Pipeline:
 
     def _readings(self, context: SiteContext) -> list[str]:
         """What shapes the articles each store makes: when it moved (a folder's language,
-        the summary length, the article URL, what this release's reader keeps), every
-        source is read again."""
+        the summary length, the article URL, what this release's reader keeps, whether
+        audio may be asked its length), every source is read again."""
+        asking = self.settings.site.media_probe  # what it may learn of audio in bodies
         if self._admitting:
-            return [digest(store.name, context, READER_REVISION) for store in self.stores]
+            return [digest(store.name, context, READER_REVISION, asking) for store in self.stores]
         return [
-            digest(conf.model_dump(mode="json"), context, READER_REVISION)
+            digest(conf.model_dump(mode="json"), context, READER_REVISION, asking)
             for conf in self.settings.store
         ]
 
@@ -444,13 +448,21 @@ def _empty_feeds(settings: Settings, state: State, now: datetime) -> list[Proble
 
 def _unplayed_episodes(settings: Settings, state: State, now: datetime) -> list[Problem]:
     """Articles with audio that a podcast feed leaves out: none of it is a type podcast
-    apps play (an Ogg or WebM only)."""
+    apps play (an Ogg or WebM only), or its length is not known."""
     if not any(feed.kind == "podcast" for feed in settings.feeds):
         return []
     where = Where(needs=(("medium", "audio"),), excluded=(("medium", (EPISODE_MEDIUM,)),))
-    reason = "audio, but none podcast apps play (MP3, M4A or AAC): left out of podcast feeds"
     found = state.newest(UNPLAYED_SHOWN, now, settings.site.article_url, where)
-    return [Problem(article.source.origin, reason, warning=True) for article in found]
+    return [Problem(a.source.origin, _unplayed(a.source.media), warning=True) for a in found]
+
+
+def _unplayed(media: Sequence[Media]) -> str:
+    if not probe.unknown(media):
+        return "audio, but none podcast apps play (MP3, M4A or AAC): left out of podcast feeds"
+    return (
+        "audio of unknown length (podcast apps need it): left out of podcast feeds; state"
+        " its media length, or set site.media_probe to learn it"
+    )
 
 
 def emptied_members(settings: Settings, known: Mapping[str, Past], now: datetime) -> list[Problem]:

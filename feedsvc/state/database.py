@@ -27,6 +27,7 @@ from feedsvc.state.builds import BuildLog, Held
 from feedsvc.state.history import FeedHistory, Removals
 from feedsvc.state.inforce import ConfigInForce
 from feedsvc.state.ledger import Ledger
+from feedsvc.state.mediafacts import MediaFacts
 from feedsvc.state.migrate import migrate
 from feedsvc.state.owed import OwedAnnouncements, OwedPings
 from feedsvc.state.published import PublishedFiles
@@ -113,6 +114,10 @@ class State(ScanRecords, ArticleQueries, BuildLog):
     @cached_property
     def audience(self) -> Audience:
         return Audience(self.engine)
+
+    @cached_property
+    def media_facts(self) -> MediaFacts:
+        return MediaFacts(self.engine)
 
     @cached_property
     def subscriptions(self) -> Subscriptions:

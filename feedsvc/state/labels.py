@@ -47,9 +47,9 @@ def labels_of(source: SourceArticle, site_language: str) -> dict[tuple[LabelKind
 
 def mediums(media: Iterable[Media]) -> list[str]:
     """The "medium" labels of an article with these media: each kind, and EPISODE_MEDIUM
-    when one is audio podcast apps play."""
+    when one is audio podcast apps play, of a known length (they need it)."""
     found = list(dict.fromkeys(item.kind for item in media))
-    if any(item.type in APPLE_AUDIO_TYPES for item in media):
+    if any(item.type in APPLE_AUDIO_TYPES and item.length is not None for item in media):
         found.append(EPISODE_MEDIUM)
     return found
 

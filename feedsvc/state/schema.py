@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -286,6 +287,18 @@ audience_days = Table(
     Column("day", String(10), primary_key=True),  # UTC, YYYY-MM-DD
     Column("clients", Integer, nullable=False),  # the sketch's count, kept to list fast
     Column("sketch", Text, nullable=False),
+)
+
+# What a range request learned of an audio file an article's body plays (its length
+# and how long it plays, for podcast apps), or when it last failed to.
+media_facts = Table(
+    "media_facts",
+    metadata,
+    Column("url", String(2000), primary_key=True),
+    Column("length", BigInteger),  # bytes; NULL: not learned (yet)
+    Column("duration", Integer),  # seconds; NULL: the head did not say
+    Column("tried", UTCDateTime, nullable=False),
+    Column("tries", Integer, nullable=False),
 )
 
 meta = Table(
