@@ -369,3 +369,29 @@ def test_lazysizes_pictures_and_noscript_copies_publish_each_image_once():
     assert "https://cdn.example.org/real.webp 1200w" in cleaned
     assert cleaned.count("harbour.jpg") == 1, cleaned
     assert "Caption words" in cleaned and "data:" not in cleaned
+
+
+def test_every_address_in_a_body_is_read_alike_by_browsers_and_python():
+    """A backslash makes https://example.org\\@evil.com example.org's to a browser and
+    evil.com's to Python's parser (which readers in Python use): such a link, image or
+    source is not published; nor a user name, a port out of range or a space."""
+    body, _ = sanitize(
+        '<p><a href="https://example.org\\@evil.com/">a</a>'
+        '<a href="https://user:pw@news.example.kz/">b</a>'
+        '<a href="#fn-1">c</a><a href="mailto:desk@news.example.kz">d</a></p>'
+        '<img src="https://example.org\\@evil.com/x.png"><img src="https://h.example:99999/y.png">'
+        '<img src="https://cdn.example.kz/ok.png" srcset="https://cdn.example.kz/ok.png 1x, '
+        'https://a\\@b/2x.png 2x"><blockquote cite="https://example.org\\@evil.com/">q</blockquote>',
+        BASE,
+    )
+    assert "evil.com" not in body and "user:pw" not in body and "99999" not in body
+    anchors = html.fragment_fromstring(body, create_parent="div").iter("a")
+    assert [(a.get("href"), a.text) for a in anchors] == [
+        (None, "a"),
+        (None, "b"),
+        (f"{BASE}#fn-1", "c"),
+        ("mailto:desk@news.example.kz", "d"),
+    ]
+    assert [(i.get("src"), i.get("srcset")) for i in images(body)] == [
+        ("https://cdn.example.kz/ok.png", "https://cdn.example.kz/ok.png 1x")
+    ]

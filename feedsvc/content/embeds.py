@@ -14,11 +14,12 @@ import html
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from feedsvc.content.media import media_type
+from feedsvc.content.urls import UnsafeURL, http_url
 from feedsvc.core.model import Media
 
 # <object> parameters that name what it plays.
@@ -37,7 +38,11 @@ _LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "da
 _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _PICTURE_TYPES = frozenset({"", "image/jpeg", "image/png", "image/gif", "image/webp"})
 _HTTP = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
-_PLAIN_ABSOLUTE = re.compile(r"https?://[^/\s\\?#@]+(?:[/?#](?!.*/\.)[^\s\\]*)?\Z")
+# An absolute address the URL test takes as it is: a plain host, a short port, no
+# backslash, space or control character (others go through the whole test).
+_PLAIN_ABSOLUTE = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::\d{1,4})?(?:[/?#](?!.*/\.)[^\s\\\x00-\x1f\x7f]*)?\Z"
+)
 # Marks for made markup: control characters no article text keeps (XML cannot carry
 # them: clean_text drops them, and so does rewrite()).
 _MARK_START, _MARK_END = "\x01", "\x02"
@@ -85,13 +90,12 @@ def _absolute(base: str, value: str) -> str:
     (remembered: a body repeats its addresses, and joining is most of the pass)."""
     if not value or value[:5].lower() == "data:":
         return ""
-    if _PLAIN_ABSOLUTE.match(value):  # what joining would give back as it is
+    if _PLAIN_ABSOLUTE.match(value):  # what the test would give back as it is
         return value
     try:
-        absolute = urljoin(base, value)
-    except ValueError:
+        return http_url(value, base)
+    except UnsafeURL:
         return ""
-    return absolute if _HTTP.match(absolute) else ""
 
 
 @functools.lru_cache(maxsize=4096)

@@ -3,13 +3,13 @@
 import functools
 import html
 import re
-from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 import nh3
 
 from feedsvc.content import embeds
 from feedsvc.content.depth import flattened
+from feedsvc.content.urls import UnsafeURL, http_url
 from feedsvc.core.model import Media
 from feedsvc.core.text import clean_text, collapse_spaces
 
@@ -53,21 +53,25 @@ def sanitize(body_html: str, base_url: str) -> tuple[str, list[Media]]:
         url_schemes=set(URL_SCHEMES),
         link_rel=None,
         url_relative=("rewrite_with_base", base_url),
-        attribute_filter=functools.partial(_quoted_source, base_url),
+        attribute_filter=functools.partial(_checked_address, base_url),
     ).strip()
     return cleaned, media
 
 
-def _quoted_source(base_url: str, _tag: str, attribute: str, value: str) -> str | None:
-    """A quotation's `cite`, which the sanitiser does not take for a URL: absolute, and
-    only http(s) (never javascript: or data:); other attributes as they are."""
-    if attribute != "cite":
+def _checked_address(base_url: str, _tag: str, attribute: str, value: str) -> str | None:
+    """Every address in the published markup passes the one URL test (content.urls):
+    links, images and a quotation's `cite` (which the sanitiser does not take for a
+    URL) absolute http(s) read alike by browsers and Python, or dropped; a mailto:
+    link stays. Other attributes as they are."""
+    if attribute not in ("href", "src", "cite"):
+        return value
+    value = value.strip()
+    if attribute == "href" and value[:7].lower() == "mailto:":
         return value
     try:
-        absolute = urljoin(base_url, value.strip())
-    except ValueError:
+        return http_url(value, base_url)
+    except UnsafeURL:
         return None
-    return absolute if urlsplit(absolute).scheme in {"http", "https"} else None
 
 
 def first_paragraph_text(body_html: str) -> str:
