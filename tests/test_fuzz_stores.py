@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from test_api import ListStore, article
 from test_feed_store import feed_store, origin  # noqa: F401 (origin: the fixture)
 from test_fuzz import _examples, _stored, _visible
+from test_sql_store import configure as configure_sql
 
 from feedsvc import open_site
 
@@ -98,18 +99,6 @@ def test_any_front_matter_goes_in_or_its_file_is_named(batch: list[dict]):
         in_main_or_named(site, site.build(), names, held_back(batch))
 
 
-SQL_STORE = """
-[[store]]
-kind = "files"
-path = "articles"
-
-[[store]]
-kind = "sql"
-name = "cms"
-url = "sqlite:///{path}"
-table = "stories"
-columns = {{ id = "id", title = "title", body_html = "body", author = "author", categories = "section", published = "published" }}
-"""
 SQL_VALUES = (
     st.none() | st.integers(-(2**63), 2**63 - 1) | st.floats(allow_nan=True) | st.text(max_size=40)
     | st.binary(max_size=20) | st.sampled_from(["²", "٣٤", "2026-13-45", "9" * 40, "<p>x</p>"])
@@ -132,11 +121,15 @@ def test_any_sql_row_goes_in_or_is_named(rows: list[dict]):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "cms.db"
         with sqlite3.connect(path) as db:
-            db.execute("CREATE TABLE stories (id, title, body, author, section, published)")
+            db.execute(
+                "CREATE TABLE stories"
+                " (article_id, headline, text_html, written_by, section, created_at)"
+            )
             for number, row in enumerate(rows):
                 db.execute("INSERT INTO stories VALUES (?, ?, ?, ?, ?, ?)", (number, *row.values()))
         db.close()
-        site = new_site(Path(folder), SQL_STORE.format(path=path))
+        site = new_site(Path(folder))
+        configure_sql(site, f"sqlite:///{path}", 'table = "stories"')
         in_main_or_named(site, site.build(), [f"row id={n} " for n in range(len(rows))])
 
 
