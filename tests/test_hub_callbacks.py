@@ -94,7 +94,15 @@ def test_a_name_rebound_to_a_private_address_after_the_check_is_not_called(callb
     assert Callback.seen == [], "nothing reached the private address"
 
 
-@pytest.mark.parametrize("address", ["10.0.0.7", "169.254.169.254", "::1", "fd00::1"])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "10.0.0.7", "169.254.169.254", "::1", "fd00::1",
+        # IPv4 inside IPv6, as NAT64, 6to4, IPv4-compatible and Teredo carry it
+        "64:ff9b::a9fe:a9fe", "64:ff9b:1::a00:1", "2002:a00:5::1", "::7f00:1",
+        "2001:0:4136:e378:8000:63bf:80ff:fffe",
+    ],
+)  # fmt: skip
 def test_every_call_to_a_callback_is_vetted(address: str, callback_port: int):
     resolve, _ = lookups([address])
     settings = Settings.model_validate({})

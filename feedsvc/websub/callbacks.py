@@ -20,8 +20,23 @@ Resolve = Callable[[str, int], Awaitable[list[str]]]  # (host, port) -> addresse
 PRIVATE = "resolves to a loopback or private address, which this hub won't call"
 
 
+# IPv6 prefixes that carry an IPv4 address a gateway or the host translates to: NAT64
+# (RFC 6052, RFC 8215) and the deprecated IPv4-compatible form (::a.b.c.d).
+_CARRY_IPV4 = tuple(
+    ipaddress.ip_network(prefix) for prefix in ("64:ff9b::/96", "64:ff9b:1::/48", "::/96")
+)
+
+
 def _special(address: str) -> bool:
+    """Not a global unicast address, or one that reaches such an address: IPv4 inside
+    IPv6 (mapped, 6to4, Teredo, NAT64, IPv4-compatible) is judged by its IPv4 address."""
     ip = ipaddress.ip_address(address.split("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address):
+        inside = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inside is None and any(ip in prefix for prefix in _CARRY_IPV4):
+            inside = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if inside is not None and _special(str(inside)):
+            return True
     return not ip.is_global or ip.is_multicast
 
 
