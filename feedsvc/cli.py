@@ -41,8 +41,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+def echo(message: object = "", *, err: bool = False) -> None:
+    """Every line a command prints, with no configured URL's secrets (redacted_url)."""
+    click.echo(redacted_url(str(message)), err=err)
+
+
 def _fail(message: str, code: int = 2) -> NoReturn:
-    click.echo(f"feedsvc: {redacted_url(message)}", err=True)
+    echo(f"feedsvc: {message}", err=True)
     sys.exit(code)
 
 
@@ -133,8 +138,8 @@ def init(folder: Path, sample: bool) -> None:
     except (scaffold.SiteExistsError, OSError) as exc:
         _fail(str(exc))
     for path in made:
-        click.echo(f"created {path}")
-    click.echo(f"next: feedsvc --config {folder / 'config.toml'} run")
+        echo(f"created {path}")
+    echo(f"next: feedsvc --config {folder / 'config.toml'} run")
 
 
 @main.command()
@@ -168,8 +173,8 @@ def _have_service_build(site: Site, config: Path) -> None:
         _fail(f"{inforce.refusal(site.state, site.settings) or 'not built'}: {exc}", 1)
     record = site.state.in_force.get()
     assert record is not None
-    click.echo(f"built by the running service, {record.describe()}, on this config:")
-    click.echo(
+    echo(f"built by the running service, {record.describe()}, on this config:")
+    echo(
         f"{_count(built.articles, 'article')}, {_count(built.problems, 'problem')}; "
         f"{_count(built.written, 'file')} written"
     )
@@ -189,16 +194,16 @@ def reload(ctx: click.Context) -> None:
 def _print_build(report: BuildReport, *, counted: bool = True) -> None:
     """What a build did; counted: it read the stores, and says how many articles."""
     for problem in report.problems:
-        click.echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
+        echo(str(problem) if problem.warning else f"skipped {problem}", err=True)
     for failure in report.failures:
-        click.echo(failure, err=True)
+        echo(failure, err=True)
     shown = report.written[:SHOWN_FILES]
     written = ", ".join(shown) or "nothing changed"
     if more := len(report.written) - len(shown):
         written += f" and {more} more"
     removed = f"; removed: {_count(len(report.removed), 'file')}" if report.removed else ""
     articles = f"{_count(report.articles, 'article')}; " if counted else ""
-    click.echo(f"{articles}written: {written}{removed}")
+    echo(f"{articles}written: {written}{removed}")
     if not report.ok:
         sys.exit(1)
 
@@ -216,7 +221,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
         if listing:
             for row in site.state.taken_down():
                 said = f" ({row.takedown_reason})" if row.takedown_reason else ""
-                click.echo(f"{row.taken_down:%Y-%m-%d %H:%M} {row.guid} {row.key}{said}")
+                echo(f"{row.taken_down:%Y-%m-%d %H:%M} {row.guid} {row.key}{said}")
             return
         if not ref:
             _fail("give the article's GUID, id or file path (or --list)")
@@ -226,7 +231,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
             _fail(f"no article has the GUID, id or path {ref!r}")
         done = "published again" if undo else "taken down"
         for article in found:
-            click.echo(f"{done}: {article.guid} ({article.key})")
+            echo(f"{done}: {article.guid} ({article.key})")
     _print_build(report, counted=False)
 
 
@@ -236,7 +241,7 @@ def stats(ctx: click.Context) -> None:
     """Print the store's size, the feeds, what is published, and the last build's stages."""
     with _site(ctx, publishing=False) as site:
         for line in site.stats():
-            click.echo(line)
+            echo(line)
 
 
 def _since(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
@@ -258,7 +263,7 @@ def audience(ctx: click.Context, since: date) -> None:
     """Print each feed's readers: aggregators' subscriber counts, direct clients a day."""
     with _site(ctx, publishing=False) as site:
         for line in site.audience(since):
-            click.echo(line)
+            echo(line)
 
 
 @main.command()
@@ -272,7 +277,7 @@ def snippet(ctx: click.Context) -> None:
     definitions = [FeedDefinition.of(feed) for feed in settings.feeds]
     feeds = expand(definitions, settings.site, lambda _kind, _where: [])  # no families
     for line in discovery_links(settings.site.base_url, feeds):
-        click.echo(line)
+        echo(line)
 
 
 @main.command()
@@ -312,9 +317,9 @@ def check(ctx: click.Context) -> None:
             _fail(str(exc))
     problems += _emptied(ctx, settings)
     for problem in problems:
-        click.echo(str(problem))
+        echo(str(problem))
     errors = sum(not p.warning for p in problems)
-    click.echo(
+    echo(
         f"checked {len(settings.store)} store(s) in {time.monotonic() - started:.1f} s: "
         f"{_count(errors, 'error')}, {_count(len(problems) - errors, 'warning')}"
     )
@@ -480,9 +485,9 @@ def migrate(ctx: click.Context) -> None:
     before, now = state.migrated
     state.close()
     if before == now:
-        click.echo(f"the state is at revision {now}, the newest: nothing to do")
+        echo(f"the state is at revision {now}, the newest: nothing to do")
     else:
-        click.echo(f"the state was at revision {before or 'none'}, now at {now}")
+        echo(f"the state was at revision {before or 'none'}, now at {now}")
 
 
 _url = click.option("--url", help="This database instead of the config's state.url.")
@@ -505,7 +510,7 @@ def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
         counts = state.export_to(file)
     finally:
         state.close()
-    click.echo(f"exported {_rows(counts)}", err=True)
+    echo(f"exported {_rows(counts)}", err=True)
 
 
 @state_group.command("import")
@@ -524,7 +529,7 @@ def state_import(ctx: click.Context, file: IO[str], url: str | None) -> None:
         _fail(f"{exc}; nothing imported")
     finally:
         state.close()
-    click.echo(f"imported {_rows(counts)}")
+    echo(f"imported {_rows(counts)}")
 
 
 @state_group.command("backup")
@@ -548,7 +553,7 @@ def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
         _fail(f"{file}: cannot write the copy: {exc}")
     finally:
         state.close()
-    click.echo(f"copied the state to {file} ({file.stat().st_size:,} bytes)")
+    echo(f"copied the state to {file} ({file.stat().st_size:,} bytes)")
 
 
 def _with_state_url(ctx: click.Context, url: str | None) -> Settings:

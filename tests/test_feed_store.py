@@ -293,3 +293,17 @@ def test_an_enclosure_length_of_odd_digits_is_dropped_not_the_build(site: Site, 
     assert report.ok, report.failures
     (item,) = entries(site)
     assert item.title == "Budget & Taxes" and item.enclosures[0].length == "0"  # unknown
+
+
+def test_a_feed_stores_secrets_never_reach_the_commands_output(site: Site):
+    """build and check name the feed that cannot be read, not its password or key."""
+    feed_store(site, f"http://reader:PASS@127.0.0.1:{free_port()}/rss?api_key=s3cr3t")
+    for command in ("build", "check"):
+        out = subprocess.run(
+            [sys.executable, "-m", "feedsvc", "--config", str(site.config), command],
+            capture_output=True,
+            text=True,
+        )
+        said = out.stdout + out.stderr
+        assert "127.0.0.1" in said and "cannot fetch" in said, said
+        assert "PASS" not in said and "s3cr3t" not in said, said

@@ -249,9 +249,10 @@ def test_configured_hubs_are_pinged_and_advertised_instead(site, start_server, s
 
 
 def test_a_hub_that_was_down_is_reported_and_gets_what_it_missed_once_back(site, start_server):
+    """Its URL carries a password and a token: /healthz and /metrics name it without."""
     port = free_port()
-    hub_url = f"http://127.0.0.1:{port}/ok/hub"
-    configure(site, f"hubs = ['{hub_url}']\n")
+    configure(site, f"hubs = ['http://relay:PASS@127.0.0.1:{port}/ok/hub?token=s3cr3t']\n")
+    hub_url = f"http://***@127.0.0.1:{port}/ok/hub?token=***"  # as it is shown
     site.write("a.md", md("Market square repaved"))
     server = start_server("run")
     wait_until(lambda: server.get("/feeds/main.rss").status_code == 200, 20, what="a build")
@@ -267,6 +268,8 @@ def test_a_hub_that_was_down_is_reported_and_gets_what_it_missed_once_back(site,
     owed = health.json()["hubs"][hub_url]["topics"]
     assert owed >= 3  # the main feed's RSS, Atom and JSON at least
     assert metric(server.get("/metrics").text, "feedsvc_hub_pings_owed", hub=hub_url) == owed
+    for shown in (health.text, server.get("/metrics").text, server.output()):
+        assert "PASS" not in shown and "s3cr3t" not in shown
     assert server.get("/feeds/main.rss").status_code == 200
 
     # It comes back. No article changes, yet the next scheduled build pays what it owed.

@@ -24,6 +24,13 @@ LANGUAGE_TAG = r"^([A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*)?$"
 # A URL's user information (RFC 3986 3.2.1, "user:password@"), which may be a secret:
 # config URLs of WebDAV targets and databases carry one.
 _USERINFO = re.compile(r"(?<=//)[^/?#\s]*@")
+# A query parameter whose name says it is a secret (?token=, &api_key=, &sig=): hubs
+# and feeds are often configured with one.
+_SECRET_PARAMETER = re.compile(
+    r"(?<=[?&;])([\w.-]*(?:token|key|secret|pass|auth|sig|credential|session)[\w.-]*=)"
+    r"[^&#;\s\"'<>]+",
+    re.IGNORECASE,
+)
 
 # The folders of an absolute file path ("/srv/news/public/" of ".../main.rss"), not
 # the path part of a URL (after a host name) nor a relative path.
@@ -72,9 +79,10 @@ def article_link(pattern: str, slug: str) -> str:
 
 
 def redacted_url(text: str) -> str:
-    """The text with the user information of every URL in it replaced by "***": what a
-    log line, an error or a health report may show of a configured URL."""
-    return _USERINFO.sub("***@", text)
+    """The text with the user information of every URL in it, and the value of every
+    query parameter named as a secret, replaced by "***": what a log line, an error, a
+    command's output, /healthz or /metrics may show of a configured URL."""
+    return _SECRET_PARAMETER.sub(r"\1***", _USERINFO.sub("***@", text))
 
 
 def shareable(text: str) -> str:

@@ -2,6 +2,7 @@
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import threading
@@ -14,12 +15,13 @@ from pathlib import Path
 from prometheus_client.core import Metric
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
 from feedsvc.core import config, logs
 from feedsvc.core.config import Settings
 from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
+from feedsvc.core.text import redacted_url
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
 from feedsvc.publish.shared import Follower
@@ -109,7 +111,8 @@ def create_app(
         healthy, report = health(state, server.health_max_age, settings.websub.hubs)
         if watch is not None and watch.error:  # served and built as before, but say it
             report["config"] = f"not reloaded: {watch.error}"
-        return JSONResponse(report, status_code=200 if healthy else 503)
+        body = redacted_url(json.dumps(report, ensure_ascii=False))  # hubs' URLs among it
+        return Response(body, 200 if healthy else 503, media_type="application/json")
 
     def gauges() -> Iterable[Metric]:
         now = datetime.now(UTC)
@@ -127,7 +130,7 @@ def create_app(
         tally.flush()  # here, on the event loop's thread, where the fast lane counts
         await flush_audience()
         body = await asyncio.to_thread(metrics.exposition, gauges)
-        return Response(body, media_type=metrics.CONTENT_TYPE)
+        return Response(redacted_url(body.decode()), media_type=metrics.CONTENT_TYPE)
 
     routes = [Route("/healthz", healthz), Route("/metrics", metrics_page)]
     if settings.websub.builtin:
