@@ -61,12 +61,15 @@ def _settings(ctx: click.Context) -> Settings:
         _fail(str(exc))
 
 
-def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -> State:
+def _state(
+    ctx: click.Context, settings: Settings, *, publishing: bool = True, reading: bool = False
+) -> State:
     """The state; for a command that publishes, never an empty one where a state was, and
-    only with a publish folder it can write in."""
+    only with a publish folder it can write in; for one that only reads (`reading`),
+    never made, migrated or marked."""
     from feedsvc.publish.local import check_writable
     from feedsvc.state.continuity import StateLost
-    from feedsvc.state.database import State, StateUnavailable
+    from feedsvc.state.database import State, StateNotBuilt, StateUnavailable
 
     if publishing:
         folder = settings.public_dir
@@ -75,7 +78,11 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
         except OSError as exc:
             _fail(f"{ctx.obj}: publish.path: cannot write in {folder}: {exc.strerror or exc}", 1)
     try:
-        return State(settings.state.url, settings.public_dir if publishing else None)
+        return State(
+            settings.state.url, settings.public_dir if publishing else None, read_only=reading
+        )
+    except StateNotBuilt as exc:
+        _fail(f"{ctx.obj}: state.url: {exc}", 1)
     except StateLost as exc:
         _fail(f"{ctx.obj}: state.url: {exc}")
     except StateUnavailable as exc:
@@ -86,13 +93,14 @@ def _state(ctx: click.Context, settings: Settings, *, publishing: bool = True) -
         )
 
 
-def _site(ctx: click.Context, settings: Settings | None = None, *, publishing: bool = True) -> Site:
+def _site(ctx: click.Context, settings: Settings | None = None, *, reading: bool = False) -> Site:
     """The site of the config the command was given (feedsvc.api, as an embedder has it);
-    `settings`: that config, when the command has read it already."""
+    `settings`: that config, when the command has read it already; `reading`: for a
+    command that only reads it."""
     from feedsvc.api import Site
 
     settings = settings or _settings(ctx)
-    return Site(settings, _state(ctx, settings, publishing=publishing))
+    return Site(settings, _state(ctx, settings, publishing=not reading, reading=reading))
 
 
 def _guarded(work: Callable[[], T]) -> T:
@@ -239,7 +247,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
 @click.pass_context
 def stats(ctx: click.Context) -> None:
     """Print the store's size, the feeds, what is published, and the last build's stages."""
-    with _site(ctx, publishing=False) as site:
+    with _site(ctx, reading=True) as site:
         for line in site.stats():
             echo(line)
 
@@ -261,7 +269,7 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
 @click.pass_context
 def audience(ctx: click.Context, since: date) -> None:
     """Print each feed's readers: aggregators' subscriber counts, direct clients a day."""
-    with _site(ctx, publishing=False) as site:
+    with _site(ctx, reading=True) as site:
         for line in site.audience(since):
             echo(line)
 
@@ -505,7 +513,7 @@ def state_group() -> None:
 def state_export(ctx: click.Context, file: IO[str], url: str | None) -> None:
     """Write the whole state to FILE (JSON Lines; - for standard output)."""
     root = ctx.find_root()
-    state = _state(root, _with_state_url(root, url), publishing=False)
+    state = _state(root, _with_state_url(root, url), publishing=False, reading=True)
     try:
         counts = state.export_to(file)
     finally:
@@ -544,7 +552,7 @@ def state_backup(ctx: click.Context, file: Path, url: str | None) -> None:
     from feedsvc.state import backup
 
     root = ctx.find_root()
-    state = _state(root, _with_state_url(root, url), publishing=False)
+    state = _state(root, _with_state_url(root, url), publishing=False, reading=True)
     try:
         state.backup_to(file)
     except backup.BackupError as exc:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import Site, feedsvc, md
+from conftest import Site, feedsvc, free_port, md
 
 
 def _guids(site: Site) -> set[str]:
@@ -48,6 +48,18 @@ def test_a_zero_byte_state_stops_the_build_and_a_backup_restores_it(site: Site):
         assert refused.returncode == 2, command
         assert "state.url" in refused.stderr and "is empty" in refused.stderr
         assert "feedsvc state import" in refused.stderr and "Traceback" not in refused.stderr
+    # Commands that only read never make a fresh state of it (after which the build's
+    # refusal said "not the one" instead of "empty").
+    size = database.stat().st_size  # (a refused build opened it: SQLite's header)
+    for command in (
+        ["stats"], ["audience"], ["state", "export", "x.json"], ["state", "backup", "y.db"],
+    ):  # fmt: skip
+        refused = feedsvc("--config", str(site.config), *command, cwd=site.root)
+        assert refused.returncode == 1, (command, refused.stderr)
+        assert "state.url" in refused.stderr and "is empty" in refused.stderr, command
+        assert database.stat().st_size == size, command
+    refused = feedsvc("--config", str(site.config), "build", cwd=site.root)
+    assert "is empty" in refused.stderr
     assert (site.feeds / "main.rss").read_bytes() == before, "nothing published"
 
     database.write_bytes(copy.read_bytes())
@@ -61,10 +73,13 @@ def test_another_state_is_refused_and_its_export_imported_is_taken(site: Site):
     export = site.root / "state.jsonl"
     cli = ("--config", str(site.config))
     assert feedsvc(*cli, "state", "export", str(export), cwd=site.root).returncode == 0
-    _empty_the_state(site)
-    # Something that fills the empty database with empty tables first (an export here)
-    # does not make it pass for the state the feeds came from.
-    assert feedsvc(*cli, "state", "export", str(site.root / "empty.jsonl")).returncode == 0
+    # Another site's state put in its place is not taken for the one the feeds came from.
+    other = Site(site.root.parent / "other", free_port())
+    other.articles.mkdir(parents=True)
+    other.configure()
+    other.write("x.md", md("Другая новость"))
+    assert feedsvc("--config", str(other.config), "build", cwd=other.root).returncode == 0
+    _empty_the_state(site).write_bytes((other.root / "state.db").read_bytes())
     refused = feedsvc(*cli, "build", cwd=site.root)
     assert refused.returncode == 2 and "is not the one" in refused.stderr
 
@@ -110,6 +125,7 @@ def test_a_migration_keeps_a_copy_of_the_database_as_it_was(site: Site):
         db.execute("DROP TABLE removals")
         db.execute("DROP TABLE audience_reports")  # ... and 0008
         db.execute("DROP TABLE audience_days")
+        db.execute("DROP TABLE media_facts")  # ... and 0009
     migrated = feedsvc("--config", str(site.config), "migrate", cwd=site.root)
     assert migrated.returncode == 0, migrated.stderr
     kept = site.root / "state.db.at-0003"

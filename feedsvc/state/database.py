@@ -28,7 +28,7 @@ from feedsvc.state.history import FeedHistory, Removals
 from feedsvc.state.inforce import ConfigInForce
 from feedsvc.state.ledger import Ledger
 from feedsvc.state.mediafacts import MediaFacts
-from feedsvc.state.migrate import migrate
+from feedsvc.state.migrate import migrate, newest_file, revision
 from feedsvc.state.owed import OwedAnnouncements, OwedPings
 from feedsvc.state.published import PublishedFiles
 from feedsvc.state.scans import ScanRecords, explicit_ids_are_unique
@@ -48,18 +48,49 @@ class StateUnavailable(Exception):
     """The state database cannot be opened; the message says why (the driver's words)."""
 
 
+class StateNotBuilt(StateUnavailable):
+    """A command that only reads met no state to read: empty, missing or not migrated."""
+
+
 class State(ScanRecords, ArticleQueries, BuildLog):
     """feedsvc's memory: opened (and migrated) once, its parts by job."""
 
-    def __init__(self, url: str, published: Path | None = None) -> None:
+    migrated: tuple[str | None, str]  # its schema revision before opening, and now
+
+    def __init__(self, url: str, published: Path | None = None, *, read_only: bool = False) -> None:
         """Open (and migrate) the state at `url`. With `published`, the publish folder
         made from it: another state than the one it was published from, or an empty
         one, raises StateLost; otherwise the folder is marked as made from this one.
+        `read_only`: for a command that only reads, which never makes, migrates or
+        marks a state (an empty or missing one, or one of another revision, raises).
         A database that cannot be opened raises StateUnavailable."""
         try:
-            self._open(url, published)
+            if read_only:
+                self._open_to_read(url)
+            else:
+                self._open(url, published)
         except (SQLAlchemyError, ImportError, ValueError, OSError) as exc:
             raise StateUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
+
+    def _open_to_read(self, url: str) -> None:
+        self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        database = self.engine.url.database
+        if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
+            path = Path(database)
+            if not path.is_file() or path.stat().st_size == 0:
+                self.engine.dispose()
+                raise StateNotBuilt(f"{path} is empty: nothing has been built with it yet")
+        with self.engine.connect() as conn:
+            found, wanted = revision(conn), newest_file()
+        if found != wanted:
+            self.engine.dispose()
+            if found is None:
+                raise StateNotBuilt("it is empty: nothing has been built with it yet")
+            raise StateNotBuilt(
+                f"it is at revision {found}, this release reads {wanted}: run `feedsvc migrate`"
+            )
+        self.migrated = (wanted, wanted)
+        self._init_caches()
 
     def _open(self, url: str, published: Path | None) -> None:
         # A server's connections die with a restart: each is tried before use (SQLite's
@@ -81,6 +112,9 @@ class State(ScanRecords, ArticleQueries, BuildLog):
         if self.engine.dialect.name == "sqlite":
             with self.engine.begin() as conn:
                 explicit_ids_are_unique(conn)  # statistics an earlier release left
+        self._init_caches()
+
+    def _init_caches(self) -> None:
         self._memories: dict[str, tuple[str, Memory]] = {}
         # What the feeds held after the last build this process recorded, and the meta
         # values it recorded then: reread only when another process has built since.
