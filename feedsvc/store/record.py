@@ -50,6 +50,7 @@ LENGTHS = {
     "transcript": 2000, "episode_type": 20,
 }  # fmt: skip
 COUNTS = {"author": 20, "categories": 50, "tags": 50, "media": 20}
+LATEST_MAX = 200  # headlines of a page's own latest-news list
 BODY_MAX = 4 * 1024 * 1024  # characters of article HTML or Markdown
 # Bytes of an item's body as published: what Google News takes. A longer one is cut at a
 # block, with a link to the article, and the article is named in a warning.
@@ -418,7 +419,17 @@ def admit(article: SourceArticle, site: SiteContext) -> SourceArticle:
         site=site,
         body_html=article.body_html,
     )
-    return replace(made, latest=article.latest, file_time=article.file_time)
+    if article.file_time is not None and not isinstance(article.file_time, datetime):
+        raise RecordError(f"file_time: must be a date-time, got {type(article.file_time).__name__}")
+    return replace(made, latest=_latest(article.latest), file_time=article.file_time)
+
+
+def _latest(value: Any) -> tuple[str, ...]:
+    """A page's own latest-news headlines: strings, each a clean title, so many at most."""
+    if not isinstance(value, tuple | list) or not all(isinstance(h, str) for h in value):
+        raise RecordError(f"latest: must be a list of headlines, got {type(value).__name__}")
+    headlines = (one_line(headline)[: LENGTHS["title"]] for headline in value)
+    return tuple(filter(None, headlines))[:LATEST_MAX]
 
 
 def admit_scan(scan: Scan, site: SiteContext) -> Scan:
