@@ -2,6 +2,7 @@
 clients a day, counted by every worker and replica into one state, with no address kept."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -11,6 +12,8 @@ from hypothesis import strategies as st
 
 from feedsvc.core.audience import Reported, reported
 from feedsvc.core.sketch import Sketch
+from feedsvc.state.audience import AGGREGATORS_PER_FEED
+from feedsvc.state.database import State
 
 # As these aggregators and readers send them (feed ids and counts changed).
 FEEDLY = (
@@ -197,3 +200,23 @@ def test_readers_over_replicas_on_postgresql_add_up_each_reader_once(site: Site,
     finally:
         for replica in replicas:
             replica.stop()
+
+
+def test_a_stranger_cannot_inflate_the_counts_nor_fill_the_table_for_good(tmp_path):
+    """100 polls claiming 10,000,000 Feedly subscribers under 100 feed ids counted 1e9
+    (a sum over the ids), and their rows filled the feed's places for ever: a count is
+    the largest single report, and reports a week old are deleted, freeing places."""
+    state = State(f"sqlite:///{tmp_path / 'state.db'}")
+    feed, first = "feeds/main.rss", datetime(2026, 11, 2, 8, tzinfo=UTC)
+    fakes = {
+        (feed, name, f"x{n}"): (10_000_000, first)
+        for n in range(100)
+        for name in (f"Fake{n}", "Feedly")
+    }
+    assert state.audience.record(fakes, {}, first.date())
+    shown = {r.aggregator: r.subscribers for r in state.audience.readers()}
+    assert shown.get("Feedly", 0) <= 10_000_000 and len(shown) <= AGGREGATORS_PER_FEED
+    real = {(feed, "Inoreader", ""): (56, first + timedelta(days=8))}
+    assert state.audience.record(real, {}, (first + timedelta(days=8)).date())
+    assert [(r.aggregator, r.subscribers) for r in state.audience.readers()] == [("Inoreader", 56)]
+    state.close()

@@ -93,17 +93,26 @@ def test_brotli_when_asked_and_the_same_bytes_as_the_file(running, site: Site):
     assert again.status == 304
 
 
-def test_full_fetches_are_limited_and_304s_never(running, site: Site):
+def test_full_fetches_are_limited_and_304s_count_a_tenth(running, site: Site):
+    """A 304 costs a tenth of a full fetch: a poller asking each minute is never near
+    the limit, and a flood of conditional polls (never limited before) is."""
     first = running.get("/feeds/main.atom")
     etag = first.headers["etag"]
-    for _ in range(10):  # a well-behaved poller: never limited
+    for _ in range(9):  # a well-behaved poller
         assert running.get("/feeds/main.atom", headers={"If-None-Match": etag}).status_code == 304
     codes = [running.get("/feeds/main.atom").status_code for _ in range(3)]
-    assert codes == [200, 200, 429]  # limit 3 a minute: the first fetch was one
+    assert codes == [200, 429, 429]  # limit 3 a minute: 1 + 0.9 spent, one more full
+
     refused = running.get("/feeds/main.atom")
     assert refused.status_code == 429
     assert 1 <= int(refused.headers["retry-after"]) <= 20
     assert running.get("/feeds/main.rss").status_code == 200, "each file has its own allowance"
+    json_tag = running.get("/feeds/main.json").headers["etag"]
+    flood = [
+        running.get("/feeds/main.json", headers={"If-None-Match": json_tag}).status_code
+        for _ in range(40)
+    ]
+    assert flood[:19] == [304] * 19 and 429 in flood, "a flood of 304s is limited too"
 
 
 def test_forwarded_for_counts_only_from_a_trusted_proxy(site: Site, start_server):
@@ -130,7 +139,7 @@ def test_forwarded_for_is_ignored_without_trusted_proxies(running):
 
 def test_each_request_is_one_json_line_in_the_access_log(running):
     running.get("/feeds/main.rss", headers={"User-Agent": "NewsReader/2.0 (+https://r.example)"})
-    running.get("/feeds/missing.rss")
+    running.get("/feeds/missing.rss", headers={"User-Agent": "Flood/1.0 " + "x" * 16_000})
 
     def logged() -> list[dict]:
         lines = [json.loads(line) for line in running.output().splitlines() if line.startswith("{")]
@@ -141,7 +150,9 @@ def test_each_request_is_one_json_line_in_the_access_log(running):
     assert hit["status"] == 200 and hit["client"] == "127.0.0.1"
     assert hit["agent"] == "NewsReader/2.0 (+https://r.example)"
     assert hit["bytes"] > 0 and hit["ms"] >= 0 and re.match(r"\d{4}-\d\d-\d\dT", hit["time"])
-    assert any(e["path"] == "/feeds/missing.rss" and e["status"] == 404 for e in entries)
+    (missing,) = [e for e in entries if e["path"] == "/feeds/missing.rss"]
+    assert missing["status"] == 404
+    assert missing["agent"] == "Flood/1.0 " + "x" * 190, "a User-Agent's first 200 characters"
 
 
 def metric(text: str, name: str, **labels) -> float:

@@ -38,7 +38,7 @@ _FEED_ID = re.compile(r"feed-?id[=:] ?([\w.:/-]{1,100})", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z][\w.-]{1,39}")
 _FILLER = {"mozilla", "compatible"}
 MOST = 10_000_000  # subscribers one report may claim
-AGENT_MOST = 1000  # characters of a User-Agent looked at
+AGENT_MOST = 200  # characters of a User-Agent looked at (what aggregators write fits)
 
 
 @dataclass(frozen=True)

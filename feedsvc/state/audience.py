@@ -7,10 +7,10 @@ polled two replicas counts once.
 """
 
 import logging
-import time
+import time as clock
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -20,8 +20,10 @@ from feedsvc.state.schema import audience_days, audience_reports
 
 log = logging.getLogger(__name__)
 
-# Aggregators kept per feed: a User-Agent can claim any name, and the table stays small.
-AGGREGATORS_PER_FEED = 100
+# Reports kept per feed (one per aggregator and feed id it gave): a User-Agent can claim
+# any name and id, so the table, and /metrics, stay within this per published document;
+# reports older than FRESH are deleted, which frees their places.
+AGGREGATORS_PER_FEED = 20
 DAYS_KEPT = 400  # of direct-client sketches
 # An aggregator's count stands this long after its last poll (they poll hourly or so);
 # one that stopped polling drops out of /metrics and `feedsvc stats`.
@@ -31,7 +33,8 @@ TRIES = 5  # a flush that meets another's write (SQLite's lock, a racing insert)
 
 @dataclass(frozen=True)
 class Readers:
-    """The latest count one aggregator reported for one feed (summed over its feed ids)."""
+    """One aggregator's count for one feed: the largest of its latest reports per feed id
+    (never their sum: ids are the reporter's own words, so a sum could be grown)."""
 
     feed: str
     aggregator: str
@@ -56,6 +59,8 @@ class Audience:
         for attempt in range(TRIES):
             try:
                 with self.engine.begin() as conn:
+                    stale = datetime.combine(today, time.min, UTC) - FRESH
+                    conn.execute(delete(audience_reports).where(audience_reports.c.seen < stale))
                     self._reports(conn, reports)
                     self._days(conn, days)
                     cutoff = date.fromordinal(today.toordinal() - DAYS_KEPT).isoformat()
@@ -65,7 +70,7 @@ class Audience:
                 if attempt == TRIES - 1:
                     log.warning("readers seen lately not recorded: %s", getattr(exc, "orig", exc))
                     return False
-                time.sleep(0.05 * (attempt + 1))
+                clock.sleep(0.05 * (attempt + 1))
         return False
 
     @staticmethod
@@ -124,7 +129,7 @@ class Audience:
         """Each aggregator's latest count per feed, reported `since` then (else ever)."""
         table = audience_reports.c
         query = select(
-            table.feed, table.aggregator, func.sum(table.subscribers), func.max(table.seen)
+            table.feed, table.aggregator, func.max(table.subscribers), func.max(table.seen)
         )
         if since is not None:
             query = query.where(table.seen >= since)

@@ -13,12 +13,13 @@ from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from feedsvc.core.audience import AGENT_MOST
 from feedsvc.core.layout import CORS, INDEX_PAGE, OPML_FILE, PREFLIGHT
 from feedsvc.web.accesslog import AccessLog
 from feedsvc.web.audience import AudienceTally
 from feedsvc.web.conditional import accepts, unmodified_since
 from feedsvc.web.metrics import RequestTally
-from feedsvc.web.ratelimit import ClientAddress, RateLimiter
+from feedsvc.web.ratelimit import NOT_MODIFIED_COST, ClientAddress, RateLimiter
 from feedsvc.web.ready import Headers, Ready, ReadyFiles, Variant, encoded, header_block
 
 if TYPE_CHECKING:
@@ -108,7 +109,7 @@ class FastLane:
         # counts under "", or every path an attacker makes up would be a new series.
         published_file = reply.status in (200, 304, 429)
         self.tally.add(relative if published_file else "", reply.status, sent)
-        agent = headers.get(b"user-agent", b"")
+        agent = headers.get(b"user-agent", b"")[:AGENT_MOST]  # all that is read or logged
         if self.audience is not None and reply.status in (200, 304):
             self.audience.saw(relative, agent, client, time.time())
         if self.access_log is not None:
@@ -126,14 +127,16 @@ class FastLane:
         if ready is None:
             return GONE if self.files.gone(relative) else NOT_FOUND
         variant = self._variant(ready, headers.get(b"accept-encoding"))
-        if _unchanged(ready, headers):
+        unchanged = _unchanged(ready, headers)
+        if self.limiter is not None:
+            cost = NOT_MODIFIED_COST if unchanged else 1.0
+            wait = self.limiter.wait(client, relative, time.monotonic(), cost)
+            if wait:
+                text = f"too many fetches of this file; retry in {wait} s\n"
+                return _message(429, text, [(b"retry-after", str(wait).encode())])
+        if unchanged:
             # No Content-Length: on a 304 it would have to be the full body's (RFC 9110).
             return Reply(304, variant.not_modified, variant.not_modified_block, b"")
-        if self.limiter is not None:
-            wait = self.limiter.wait(client, relative, time.monotonic())
-            if wait:
-                text = f"too many full fetches of this file; retry in {wait} s\n"
-                return _message(429, text, [(b"retry-after", str(wait).encode())])
         body = b"" if method == "HEAD" else variant.body
         return Reply(200, variant.full, variant.full_block, body)
 

@@ -1,10 +1,13 @@
-"""Full fetches per client and file: a token bucket each, refilled over the window."""
+"""Fetches per client and file: a token bucket each, refilled over the window. A full
+fetch costs a token, a conditional one answered 304 a tenth: a well-behaved poller is
+never near the limit, and a flood of conditional polls is limited all the same."""
 
 import ipaddress
 import math
 from collections.abc import Sequence
 
 MAX_BUCKETS = 100_000  # past this many clients x files, idle buckets are dropped
+NOT_MODIFIED_COST = 0.1  # of a token: what a 304 costs
 
 
 class RateLimiter:
@@ -13,17 +16,18 @@ class RateLimiter:
         self.rate = limit / window  # tokens regained per second
         self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
 
-    def wait(self, client: str, relative: str, now: float) -> int:
-        """0 when a full fetch is allowed now (and counted); else the seconds to wait."""
+    def wait(self, client: str, relative: str, now: float, cost: float = 1.0) -> int:
+        """0 when a fetch costing `cost` tokens is allowed now (and counted); else the
+        seconds to wait."""
         key = (client, relative)
         tokens, last = self._buckets.get(key, (self.limit, now))
         tokens = min(self.limit, tokens + (now - last) * self.rate)
-        if tokens < 1:
+        if tokens < cost:
             self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1 - tokens) / self.rate))
+            return max(1, math.ceil((cost - tokens) / self.rate))
         if len(self._buckets) >= MAX_BUCKETS and key not in self._buckets:
             self._drop_idle(now)
-        self._buckets[key] = (tokens - 1, now)
+        self._buckets[key] = (tokens - cost, now)
         return 0
 
     def _drop_idle(self, now: float) -> None:
