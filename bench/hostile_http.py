@@ -2,17 +2,19 @@
 
 Starts `feedsvc run` on a small site with the default limits (but no rate limit:
 the reader polls every 20 ms from one address), then, for --seconds each, runs
-every attack of tests/attacks.py (slow headers, slow bodies, an idle-connection
-flood, huge headers, huge bodies; raw sockets to 127.0.0.1, bounded in count and
-time) while a reader polls /feeds/main.rss on a new connection each time. The
-baseline is the same reader with no attack, measured in the same run. Prints, for
-each: the reader's median and p99 (goal: p99 under 100 ms), failures, the server's
-peak resident memory and sockets.
+every attack of tests/attacks.py (1,000 slow heads, 1,000 slow bodies, an
+idle-connection flood, huge headers, huge bodies, conditional polls with 16 KB
+User-Agents; raw sockets to 127.0.0.1, bounded in count and time) while a reader
+polls /feeds/main.rss on a new connection each time. The baseline is the same
+reader with no attack, measured in the same run. Prints, for each: the reader's
+median and p99 (goal: p99 under 100 ms), failures, the server's peak resident
+memory and sockets.
 
     .venv/bin/python bench/hostile_http.py [--seconds 10] [--rounds 3]
 """
 
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,13 +34,22 @@ def no_attack(_port: int, stop_event: threading.Event) -> None:
     stop_event.wait()
 
 
+def slow_headers(port: int, stop_event: threading.Event) -> None:
+    attacks.slow_headers(port, stop_event, count=1000)
+
+
+def slow_bodies(port: int, stop_event: threading.Event) -> None:
+    attacks.slow_bodies(port, stop_event, count=1000)
+
+
 ATTACKS = {
     "no attack (baseline)": no_attack,
-    "slow headers (300 conns)": attacks.slow_headers,
-    "slow bodies (300 conns)": attacks.slow_bodies,
+    "slow headers (1,000 conns)": slow_headers,
+    "slow bodies (1,000 conns)": slow_bodies,
     "idle flood (2,000 conns)": attacks.idle_flood,
     "huge headers (8 MB each)": attacks.huge_headers,
     "huge bodies (64 MB each)": attacks.huge_bodies,
+    "16 KB User-Agent polls": attacks.agent_flood,
 }
 
 
@@ -64,6 +75,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # 2,000 sockets each side
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 8192), hard), hard))
     work = Path(tempfile.mkdtemp(prefix="feedsvc-bench-hostile-"))
     port = free_port()
     config = make_site(work, port)

@@ -77,7 +77,7 @@ def test_a_body_that_never_ends_is_cut_after_the_body_timeout(server, site: Site
     with attacks.connect(site.port) as sock:
         sock.sendall(b"POST /websub HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\nhub.mode")
         begun = time.monotonic()
-        attacks.answer_of(sock)
+        assert attacks.answer_of(sock).startswith(b"HTTP/1.1 408 "), "as documented"
         assert time.monotonic() - begun < 5
     under = attacks.under_attack(site.port, server.process.pid, attacks.slow_bodies, 3)
     assert_held(server, under)
@@ -134,3 +134,33 @@ def test_a_client_gone_halfway_through_its_body_is_one_info_line(server, site: S
     assert " INFO " in line
     assert "Traceback" not in server.output() and " ERROR " not in server.output()
     assert httpx.get(site.url + "feeds/main.rss", timeout=5).status_code == 200
+
+
+@pytest.fixture
+def patient_server(site: Site, start_server):
+    """The default body timeout (60 s): a slow body is cut by its rate, or gives way."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (min(max(soft, 4096), hard), hard))
+    site.configure(server=LIMITS.replace("body_timeout = 1.5", "body_timeout = 60"))
+    site.write("a.md", md("Городской парк открылся после реконструкции"))
+    started = start_server("run")
+    wait_until(lambda: started.get("/feeds/main.rss").status_code == 200, 20, what="a build")
+    return started
+
+
+def test_slow_bodies_past_the_cap_give_way_to_readers(patient_server, site: Site):
+    """400 bodies promised and sent a byte every half second, against 200 connections:
+    a body in progress was never evicted, so they held every place for the body
+    timeout and readers were refused. Now the slowest request gives way to a new
+    connection, and a body under the minimum rate is cut with 408."""
+
+    def slow_bodies(port, stop):
+        attacks.slow_bodies(port, stop, count=400)
+
+    under = attacks.under_attack(site.port, patient_server.process.pid, slow_bodies, 4)
+    assert_held(patient_server, under)
+    with attacks.connect(site.port, timeout=15) as sock:
+        sock.sendall(b"POST /websub HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\nhub")
+        begun = time.monotonic()
+        assert attacks.answer_of(sock).startswith(b"HTTP/1.1 408 ")
+        assert time.monotonic() - begun < 12, "cut by its rate, long before the timeout"

@@ -8,10 +8,13 @@ answered) takes uvicorn's usual way to the ASGI app, which has the same lane in
 front of it, so the answers are the same either way.
 
 It also holds every connection to limits uvicorn does not set (`Limits`): the
-bytes and seconds a request head may take, the seconds its body may take, and
-the connections a worker keeps. At the cap, the connection idle longest (no
-request in flight) is closed to make room, as nginx reuses idle keep-alive
-connections; with none idle, the new one is told 503.
+bytes and seconds a request head may take, the seconds its body may take and the
+rate it must keep, and the connections a worker keeps. At the cap a new
+connection is let in and another gives way: the one idle longest (no request in
+flight), as nginx reuses idle keep-alive connections; with none idle, the request
+in flight that has sent the fewest bytes for its time (a slow head or body: a
+reader's poll is answered as soon as its head is in, so it never is one); only
+when every other connection is being answered is the new one told 503.
 
 This subclasses uvicorn internals (`HttpToolsProtocol`), so pyproject.toml pins
 uvicorn's minor versions; the HTTP tests run every answer through it.
@@ -52,6 +55,11 @@ class Limits:
     header_timeout: float = 10.0
     body_timeout: float = 60.0
     max_connections: int = 1000
+    # A body must come at this many bytes a second, over each BODY_RATE_WINDOW.
+    body_min_rate: int = 1024
+
+
+BODY_RATE_WINDOW = 5.0  # seconds over which a body's rate is measured
 
 
 def _refusal(status: int, reason: str) -> bytes:
@@ -69,6 +77,11 @@ class FeedProtocol(HttpToolsProtocol):
         self._head: int | None = 0  # bytes of a head being read; None while a request runs
         self._idle_since = time.monotonic()
         self._deadline: asyncio.TimerHandle | None = None
+        self._request_began = self._idle_since  # the request being read: since when,
+        self._request_bytes = 0  # and how many of its bytes are in
+        self._in_body = False  # its head is in and its body is not yet
+        self._rate_check: asyncio.TimerHandle | None = None
+        self._rate_mark = 0  # bytes in at the last rate check
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -77,17 +90,24 @@ class FeedProtocol(HttpToolsProtocol):
             self._refuse(503, "too many connections; try again shortly")
 
     def _make_room(self) -> bool:
-        """Close the connection that has waited longest with no request in flight."""
+        """Close the connection that has waited longest with no request in flight, else
+        refuse the request being read that has sent the fewest bytes for its time."""
         # The server's connection set holds ours only (this class is its protocol).
-        idle = [
+        others = [
             c
             for c in self.connections
-            if isinstance(c, FeedProtocol) and c is not self and c._head is not None
+            if isinstance(c, FeedProtocol) and c is not self and not c.transport.is_closing()
         ]
-        if not idle:
+        idle = [c for c in others if c._head == 0]
+        if idle:
+            min(idle, key=lambda c: c._idle_since).transport.close()
+            return True
+        reading = [c for c in others if c._head or c._in_body]
+        if not reading:
             return False
-        oldest = min(idle, key=lambda c: c._idle_since)
-        oldest.transport.close()
+        now = time.monotonic()
+        slowest = min(reading, key=lambda c: c._request_bytes / max(now - c._request_began, 1.0))
+        slowest._refuse(503, "the server is full, and this request was the slowest")
         return True
 
     def _arm(self, seconds: float, status: int, reason: str) -> None:
@@ -104,12 +124,34 @@ class FeedProtocol(HttpToolsProtocol):
         self._disarm()
         if self.transport.is_closing():
             return
+        self._stop_rate_check()
         log.info("%s: %d %s", self.client[0] if self.client else "?", status, reason)
-        if self.cycle is None or self.cycle.response_complete:
+        if self.cycle is None or self.cycle.response_complete or not self.cycle.response_started:
             self.transport.write(_refusal(status, reason))
         self.transport.close()
 
+    def _check_rate(self) -> None:
+        """A body that came at less than body_min_rate over the last window is cut (408)."""
+        self._rate_check = None
+        if not self._in_body or self.transport.is_closing():
+            return
+        came = self._request_bytes - self._rate_mark
+        if came < self.limits.body_min_rate * BODY_RATE_WINDOW:
+            self._refuse(408, f"the request body came at under {self.limits.body_min_rate} B/s")
+            return
+        self._rate_mark = self._request_bytes
+        self._rate_check = self.loop.call_later(BODY_RATE_WINDOW, self._check_rate)
+
+    def _stop_rate_check(self) -> None:
+        self._in_body = False
+        if self._rate_check is not None:
+            self._rate_check.cancel()
+            self._rate_check = None
+
     def data_received(self, data: bytes) -> None:
+        if self._head == 0:  # the first bytes of a request
+            self._request_began, self._request_bytes = time.monotonic(), 0
+        self._request_bytes += len(data)
         super().data_received(data)
         if self._head is not None and not self.transport.is_closing():
             self._head += len(data)  # still in the head after this chunk
@@ -123,6 +165,7 @@ class FeedProtocol(HttpToolsProtocol):
 
     def on_message_complete(self) -> None:
         self._disarm()
+        self._stop_rate_check()
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
@@ -133,6 +176,7 @@ class FeedProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._stop_rate_check()
         super().connection_lost(exc)
 
     def on_headers_complete(self) -> None:
@@ -157,6 +201,8 @@ class FeedProtocol(HttpToolsProtocol):
                 self._answer(lane, method.decode(), path, relative)
                 return
         super().on_headers_complete()
+        self._in_body, self._rate_mark = True, self._request_bytes
+        self._rate_check = self.loop.call_later(BODY_RATE_WINDOW, self._check_rate)
 
     def _answer(self, lane: FastLane, method: str, path: str, relative: str) -> None:
         keep_alive = self.parser.get_http_version() != "1.0" and self.parser.should_keep_alive()
