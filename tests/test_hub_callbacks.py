@@ -15,6 +15,7 @@ from typing import ClassVar
 
 import httpx
 import pytest
+from subscribers import Subscribers, serve
 
 from feedsvc.core.config import Settings
 from feedsvc.state.database import State
@@ -155,3 +156,53 @@ def test_a_delivery_that_only_waited_for_a_connection_is_not_held_against_its_su
     finally:
         state.close()
     assert failures == {"hangs": 1, "waits": 0}
+
+
+SPELLINGS = ("127.0.0.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1")
+
+
+def test_subscribers_that_hang_cost_only_themselves(tmp_path, hanging_callback: str):
+    """200 subscriptions whose callbacks (spelled five ways, one address) hang on the
+    delivery: a real subscriber, added last, is told at once, and again when a later
+    body comes while the hung ones still wait (its push took 30 s, then 55 s, when 64
+    delivery places were shared by all)."""
+    settings = Settings.model_validate(
+        {"websub": {"allow_private_callbacks": True, "retries": 1, "retry_delay": 0.5,
+                    "timeout": 4}}
+    )  # fmt: skip
+    state = State(f"sqlite:///{tmp_path / 'state.db'}")
+    later = datetime.now(UTC) + timedelta(days=1)
+    topic = settings.site.base_url + "feeds/main.rss"
+    port = hanging_callback.split(":")[2].split("/")[0]
+    for number in range(200):
+        spelling = SPELLINGS[number % len(SPELLINGS)]
+        state.subscriptions.subscribe(topic, f"http://{spelling}:{port}/hang/{number}", "", later)
+    told = Subscribers()
+    server = serve(told)
+    state.subscriptions.subscribe(topic, told.url("ok", "real"), "", later)
+    waits: list[float] = []
+
+    async def two_bodies() -> None:
+        async with hub_clients(settings) as clients:
+            deliverer = Deliverer(WebSubContext(settings, state, clients))
+            subscribed = state.subscriptions.active([topic], datetime.now(UTC))
+            work = []
+            for body in (b"first", b"second"):
+                started = asyncio.get_running_loop().time()
+                work += [
+                    asyncio.create_task(deliverer._deliver(s, "feeds/main.rss", Body(body)))
+                    for s in subscribed
+                ]
+                while not [d for d in told.received("/ok/real") if d.body == body]:
+                    await asyncio.sleep(0.01)
+                waits.append(asyncio.get_running_loop().time() - started)
+            for task in work:
+                task.cancel()
+            await asyncio.gather(*work, return_exceptions=True)
+
+    try:
+        asyncio.run(asyncio.wait_for(two_bodies(), 30))
+    finally:
+        server.shutdown()
+        state.close()
+    assert max(waits) < 1.0, waits

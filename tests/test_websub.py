@@ -17,7 +17,7 @@ from test_serving import metric
 
 from feedsvc.state.database import State
 from feedsvc.state.schema import subscriptions
-from feedsvc.web.hub import PENDING_PER_HOST
+from feedsvc.web.hub import PENDING_PER_HOST, PER_TOPIC_HOST
 
 QUICK = "retries = 1\nretry_delay = 0.2\nmax_failures = 2\n"
 
@@ -400,3 +400,26 @@ def test_a_flood_of_subscriptions_to_hanging_callback_delays_no_delivery(
     )[0]
     assert delivered.at - written < 3, "the build's interval and one delivery, no queue"
     assert subscriber_count(hub) == 1
+
+
+def test_a_topic_takes_so_many_subscriptions_from_one_callback_host(hub, site, subscribers):
+    """100 subscriptions to main.rss from one host (however its address is spelt): the
+    next is refused with 429 and Retry-After, a renewal of one of them is not, and
+    another host still subscribes."""
+    port = subscribers.url("ok").split(":")[2].split("/")[0]
+    state = State(site.settings().state.url)
+    later = datetime.now(UTC) + timedelta(days=1)
+    topic = site.url + "feeds/main.rss"
+    try:
+        for number in range(PER_TOPIC_HOST):
+            spelling = ("127.0.0.1", "0x7f000001", "127.1")[number % 3]
+            callback = f"http://{spelling}:{port}/ok/{number}"
+            state.subscriptions.subscribe(topic, callback, "", later)
+    finally:
+        state.close()
+    refused = subscribe(site, f"http://2130706433:{port}/ok/one-more")
+    assert refused.status_code == 429 and refused.headers["retry-after"]
+    assert f"{PER_TOPIC_HOST} subscriptions" in refused.text
+    assert subscribe(site, f"http://127.1:{port}/ok/8").status_code == 202, "a renewal"
+    other_host = subscribe(site, subscribers.url("ok", "other").replace("127.0.0.1", "localhost"))
+    assert other_host.status_code == 202

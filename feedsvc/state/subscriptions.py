@@ -87,6 +87,14 @@ class Subscriptions:
         with self.engine.begin() as conn:
             conn.execute(delete(subscriptions).where(subscriptions.c.id == subscription_id))
 
+    def callbacks(self, topic: str, now: datetime) -> list[str]:
+        """The callbacks whose lease of this topic runs."""
+        with self.engine.connect() as conn:
+            query = select(subscriptions.c.callback).where(
+                (subscriptions.c.topic == topic) & (subscriptions.c.expires > now)
+            )
+            return list(conn.execute(query).scalars())
+
     def count(self, now: datetime) -> int:
         with self.engine.connect() as conn:
             query = select(func.count()).where(subscriptions.c.expires > now)

@@ -5,7 +5,7 @@ import logging
 import secrets
 from collections import Counter
 from datetime import UTC, datetime, timedelta
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode
 
 import httpx
 from starlette.requests import Request
@@ -14,7 +14,7 @@ from starlette.responses import PlainTextResponse, Response
 from feedsvc.core.layout import content_type
 from feedsvc.feeds.specs import is_topic, public_url
 from feedsvc.web.bodies import TooLarge, read_body
-from feedsvc.websub.callbacks import refusal
+from feedsvc.websub.callbacks import callback_host, refusal
 from feedsvc.websub.context import WebSubContext, WebSubPart
 
 log = logging.getLogger(__name__)
@@ -26,6 +26,10 @@ MAX_FORM = 16_384
 PENDING_PER_HOST = 8
 PENDING_MAX = 256
 RETRY_AFTER = 60  # seconds
+# Subscriptions one topic takes, and of those, from one callback host (each spelling of
+# an address counted as one): past them a new one is refused with 429 (a renewal never).
+PER_TOPIC = 10_000
+PER_TOPIC_HOST = 100
 
 
 class Hub(WebSubPart):
@@ -71,7 +75,7 @@ class Hub(WebSubPart):
         if not callback:
             return _bad("hub.callback: required")
         # Before the callback's name is looked up: a flood is refused without a lookup each.
-        host = _host(callback)
+        host = callback_host(callback)
         if self._pending[host] >= PENDING_PER_HOST or self._pending.total() >= PENDING_MAX:
             return PlainTextResponse(
                 f"hub.callback: {self._pending[host]} verifications of {host} (and "
@@ -82,6 +86,10 @@ class Hub(WebSubPart):
             )
         if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
             return _bad(reason)
+        if mode == "subscribe" and (full := await self._full(topic, callback, host)):
+            return PlainTextResponse(
+                full, status_code=429, headers={"Retry-After": str(RETRY_AFTER * 60)}
+            )
         secret = form.get("hub.secret", "")
         if len(secret.encode()) >= MAX_SECRET:
             return _bad(f"hub.secret: must be shorter than {MAX_SECRET} bytes")
@@ -91,6 +99,17 @@ class Hub(WebSubPart):
         self._pending[host] += 1
         self.context.start(self._verify(mode, topic, callback, secret, lease, host))
         return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
+
+    async def _full(self, topic: str, callback: str, host: str) -> str | None:
+        """Why a new subscription to `topic` is refused (its caps), or None."""
+        held = await asyncio.to_thread(self.subscriptions.callbacks, topic, datetime.now(UTC))
+        if callback in held:
+            return None  # a renewal
+        if len(held) >= PER_TOPIC:
+            return f"hub.topic: {topic} has {len(held):,} subscribers, the most it takes\n"
+        if sum(callback_host(other) == host for other in held) >= PER_TOPIC_HOST:
+            return f"hub.callback: {host} has {PER_TOPIC_HOST} subscriptions to {topic}\n"
+        return None
 
     def _lease(self, asked: str | None) -> int | None:
         websub = self.settings.websub
@@ -137,15 +156,6 @@ class Hub(WebSubPart):
         else:
             await asyncio.to_thread(self.subscriptions.unsubscribe, topic, callback)
         log.info("websub: %s %s to %s for %d s", mode + "d", callback, topic, lease)
-
-
-def _host(url: str) -> str:
-    """The URL's host, as pending verifications are counted by; "" for one that cannot
-    be taken apart (refusal() says what is wrong with it)."""
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
 
 
 def _bad(reason: str) -> Response:

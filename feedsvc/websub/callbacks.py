@@ -9,6 +9,7 @@ one a moment later (DNS rebinding) never gets the hub inside.
 """
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
@@ -38,6 +39,23 @@ def _special(address: str) -> bool:
         if inside is not None and _special(str(inside)):
             return True
     return not ip.is_global or ip.is_multicast
+
+
+def callback_host(url: str) -> str:
+    """The host a callback URL names, one spelling for each address (0x7f000001,
+    2130706433 and 127.1 are all 127.0.0.1), with its port: what the hub shares its
+    verifications and deliveries out by. "" for a URL that cannot be taken apart."""
+    try:
+        parts = urlsplit(url)
+        host, port = (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return ""
+    try:
+        host = str(ipaddress.ip_address(host))
+    except ValueError:
+        with contextlib.suppress(OSError, UnicodeError):
+            host = socket.inet_ntoa(socket.inet_aton(host))  # the forms browsers take too
+    return f"{host}:{port or (443 if parts.scheme == 'https' else 80)}"
 
 
 async def addresses(host: str, port: int) -> list[str]:

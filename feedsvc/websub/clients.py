@@ -14,7 +14,7 @@ from feedsvc.core.config import Settings
 from feedsvc.websub.callbacks import PinnedTransport, Resolve, addresses
 
 PING_CONNECTIONS = 64  # a build may tell a hub of thousands of feeds at once
-DELIVERY_CONNECTIONS = 128  # more than the deliveries in flight (deliver.AT_ONCE)
+DELIVERY_CONNECTIONS = 512  # deliveries in flight at most (deliver.PER_CALLBACK each host)
 VERIFICATION_CONNECTIONS = 32
 USER_AGENT = "feedsvc (WebSub)"
 

@@ -18,13 +18,17 @@ from feedsvc.core.layout import CONTENT_TYPES, link_header
 from feedsvc.feeds import specs
 from feedsvc.state.database import State
 from feedsvc.state.subscriptions import Subscription
+from feedsvc.websub.callbacks import callback_host
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext, WebSubPart
 from feedsvc.websub.retry import with_retries
 
 log = logging.getLogger(__name__)
 
-AT_ONCE = 64  # deliveries in flight; a slow subscriber holds one slot, not the others
+# Deliveries in flight to one callback host (and port): a subscriber that hangs or fails
+# holds its own host's places, never another's; a later body for the same subscription
+# takes the place of one still waiting (the latest content is what it needs).
+PER_CALLBACK = 2
 RECORD_EVERY = 0.05  # seconds between writes of the deliveries made
 
 
@@ -39,7 +43,9 @@ class Body:
 class Deliverer(WebSubPart):
     def __init__(self, context: WebSubContext) -> None:
         super().__init__(context)
-        self._slots = asyncio.Semaphore(AT_ONCE)
+        self._lanes: dict[str, asyncio.Semaphore] = {}  # by callback host and port
+        self._lane_users: Counter[str] = Counter()  # deliveries using each lane
+        self._newest: dict[int, str] = {}  # subscription id -> the body it is owed now
         self.owed = context.state.owed_pings
         self.announcements = context.state.announcements
         self._telling: Counter[str] = Counter()  # topics this process's announcements hold
@@ -159,10 +165,19 @@ class Deliverer(WebSubPart):
             headers["X-Hub-Signature"] = f"sha256={mac}"
 
         busy = False  # our own connections were all taken: not the subscriber's fault
+        superseded = False  # a later body for this subscription came: this one is moot
+        self._newest[subscription.id] = digest
+        host = callback_host(subscription.callback)
+        lane = self._lanes.setdefault(host, asyncio.Semaphore(PER_CALLBACK))
+
+        self._lane_users[host] += 1
 
         async def post() -> httpx.Response:
-            nonlocal busy
-            async with self._slots:
+            nonlocal busy, superseded
+            async with lane:
+                if self._newest.get(subscription.id) != digest:
+                    superseded = True
+                    return httpx.Response(204)  # nothing sent: ends the tries
                 try:
                     return await self.clients.deliveries.post(
                         subscription.callback, content=body, headers=headers
@@ -171,9 +186,21 @@ class Deliverer(WebSubPart):
                     busy = True
                     raise
 
-        answer = await with_retries(
-            post, websub.retries, websub.retry_delay, f"websub: delivery to {subscription.callback}"
-        )
+        try:
+            answer = await with_retries(
+                post,
+                websub.retries,
+                websub.retry_delay,
+                f"websub: delivery to {subscription.callback}",
+            )
+        finally:
+            if self._newest.get(subscription.id) == digest:
+                del self._newest[subscription.id]
+            self._lane_users[host] -= 1
+            if not self._lane_users[host]:
+                del self._lane_users[host], self._lanes[host]
+        if superseded:
+            return
         if answer is not None and answer.status_code == 410:  # the subscriber says it is gone
             await asyncio.to_thread(self.subscriptions.remove, subscription.id)
         elif answer is not None:
