@@ -43,9 +43,11 @@ def _texts(root: ET.Element, skip: frozenset[str]) -> list[str]:
 
 
 def shown_texts(markup: str) -> list[str]:
-    """Each text node a browser (scripting off) renders, in document order."""
+    """Each word of the text a browser (scripting off) renders, in document order (a
+    word split by markup is two: "wo<b>rd</b>"). Words, not whole text nodes: a
+    parser may join two text nodes that a removed element stood between."""
     found = _texts(_parse(markup), REMOVED)
-    return [squeezed(text) for text in found if squeezed(text)]
+    return [word for text in found for word in map(squeezed, text.split()) if word]
 
 
 def squeezed(text: str) -> str:
