@@ -138,14 +138,20 @@ def test_readers_over_several_workers_add_up_in_metrics_stats_and_audience(
     wait_until(lambda: httpx.get(json_feed, timeout=5).status_code == 200, 30, what="the feed")
     _poll(rss, FEEDLY.format(n=1234))
     _poll(atom, INOREADER.format(n=56))
-    for _ in range(3):  # each reader polls three times, over any worker
+    for _ in range(3):  # each reader polls three times, over any worker, and two feeds
         for n in range(1, 31):
             _poll(rss, NETNEWSWIRE, f"10.0.0.{n}")
+            _poll(atom, NETNEWSWIRE, f"10.0.0.{n}")
     _poll(rss, FEEDLY.format(n=1240))  # the latest count stands
     wait_until(lambda: _figures(site.url) == EXPECTED, 20, what=f"{EXPECTED} in /metrics")
 
     stats = feedsvc("--config", str(site.config), "stats")
     assert "readers: 1,296 subscribers reported by aggregators (Feedly 1,240, Inoreader 56)" in (
+        stats.stdout
+    )
+    # 30 readers of two feeds, and this test's own client that waited for the first build:
+    # 31 readers of the site (the feeds' counts added up made 61).
+    assert "direct clients of the site (each counted once, whatever it polls) 31 today" in (
         stats.stdout
     )
     table = feedsvc("--config", str(site.config), "audience", "--since", "1d")
@@ -154,6 +160,7 @@ def test_readers_over_several_workers_add_up_in_metrics_stats_and_audience(
     assert rows[2][:3] == ["feeds/main.atom", "Inoreader", "56"]
     assert rows[3][:3] == ["feeds/main.rss", "Feedly", "1,240"]
     assert any(row[:1] == ["feeds/main.rss"] and row[-1] == "30" for row in rows[6:])
+    assert any(row[:4] == ["the", "site,", "each", "once"] and row[-1] == "31" for row in rows)
     assert feedsvc("--config", str(site.config), "audience", "--since", "soon").returncode == 2
 
     # No reader's address is kept anywhere in the state.

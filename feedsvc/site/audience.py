@@ -20,12 +20,10 @@ def summary(state: State, now: datetime) -> str:
         reported += f" ({named})"
     today = now.date()
     yesterday = today - timedelta(days=1)
-    direct: Counter[date] = Counter()
-    for (_feed, day), clients in state.audience.direct(yesterday, today).items():
-        direct[day] += clients
+    direct = state.audience.site_direct(yesterday, today)
     return (
-        f"readers: {reported}; direct clients {direct[today]:,} today (UTC), "
-        f"{direct[yesterday]:,} yesterday"
+        f"readers: {reported}; direct clients of the site (each counted once, whatever it"
+        f" polls) {direct.get(today, 0):,} today (UTC), {direct.get(yesterday, 0):,} yesterday"
     )
 
 
@@ -48,9 +46,11 @@ def table(state: State, since: date, now: datetime) -> list[str]:
     days = state.audience.direct(since, now.date())
     lines.append("Direct clients a day (distinct address and User-Agent, UTC days):")
     if days:
-        width = max(len(feed) for feed, _day in days)
+        site = {("the site, each once", day): n for day, n in state.audience.site_direct(
+            since, now.date()).items()}  # fmt: skip
+        width = max(len(feed) for feed, _day in (*days, *site))
         lines.append(f"  {'feed':<{width}}  {'day':<10} {'clients':>8}")
-        for (feed, day), clients in days.items():
+        for (feed, day), clients in (*days.items(), *sorted(site.items())):
             lines.append(f"  {feed:<{width}}  {day.isoformat():<10} {clients:>8,}")
     else:
         lines.append("  none yet")

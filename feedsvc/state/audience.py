@@ -137,6 +137,17 @@ class Audience:
         with self.engine.connect() as conn:
             return [Readers(*row) for row in conn.execute(query)]
 
+    def site_direct(self, since: date, until: date) -> dict[date, int]:
+        """Distinct direct clients of the whole site per UTC day: the union of every
+        feed's sketch (a reader of three feeds is one reader of the site)."""
+        table = audience_days.c
+        where = (table.day >= since.isoformat()) & (table.day <= until.isoformat())
+        merged: dict[str, Sketch] = {}
+        with self.engine.connect() as conn:
+            for day, text in conn.execute(select(table.day, table.sketch).where(where)):
+                merged.setdefault(day, Sketch()).merge(Sketch.from_text(text))
+        return {date.fromisoformat(day): sketch.count() for day, sketch in merged.items()}
+
     def direct(self, since: date, until: date | None = None) -> dict[tuple[str, date], int]:
         """Distinct direct clients (address and User-Agent) per feed and UTC day."""
         table = audience_days.c
