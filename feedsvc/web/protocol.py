@@ -82,6 +82,7 @@ class FeedProtocol(HttpToolsProtocol):
         self._in_body = False  # its head is in and its body is not yet
         self._rate_check: asyncio.TimerHandle | None = None
         self._rate_mark = 0  # bytes in at the last rate check
+        self._heads_read = 0  # request heads parsed on this connection
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -152,9 +153,13 @@ class FeedProtocol(HttpToolsProtocol):
         if self._head == 0:  # the first bytes of a request
             self._request_began, self._request_bytes = time.monotonic(), 0
         self._request_bytes += len(data)
+        heads_before = self._heads_read
         super().data_received(data)
         if self._head is not None and not self.transport.is_closing():
-            self._head += len(data)  # still in the head after this chunk
+            # Still in a head after this chunk: all of it is that head's when no head
+            # ended in it; when one did (requests pipelined in one read), what follows
+            # is the start of the next, counted from the next chunk on.
+            self._head = 0 if self._heads_read != heads_before else self._head + len(data)
             if self._head > self.limits.header_bytes:
                 self._refuse(431, f"request head over {self.limits.header_bytes:,} bytes")
 
@@ -181,6 +186,7 @@ class FeedProtocol(HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head = None
+        self._heads_read += 1
         self._arm(self.limits.body_timeout, 408, "the request body took too long")
         lane = self.app
         method = self.parser.get_method()
