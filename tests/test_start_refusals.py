@@ -166,3 +166,26 @@ def test_a_read_only_publish_folder_is_one_line_and_exit_1(site: Site):
         f"publish.path: cannot write in {public}: Read-only file system"
     )
     assert "Traceback" not in done.stderr
+
+
+def test_a_read_only_feeds_folder_is_one_line_and_exit_1(site: Site):
+    """The publish folder writable, its feeds/ subfolder not (a read-only mount): the
+    build that must write there says so in one line and exits 1 (it was a traceback)."""
+    if shutil.which("unshare") is None:
+        pytest.skip("util-linux's unshare is not installed")
+    _published(site)
+    site.write("d.md", md("Late story"))
+    feeds = site.root / "public" / "feeds"
+    command = (
+        f"mount --bind {feeds} {feeds} && mount -o remount,bind,ro {feeds} && "
+        f"{sys.executable} -m feedsvc --config {site.config} build"
+    )
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", command],
+        capture_output=True, text=True, timeout=60, cwd=site.root,
+    )  # fmt: skip
+    if "mount:" in done.stderr:
+        pytest.skip(f"no mount namespace here: {done.stderr.strip()}")
+    assert done.returncode == 1, done.stderr
+    assert "build failed: cannot write feeds/" in done.stderr
+    assert "Read-only file system" in done.stderr and "Traceback" not in done.stderr

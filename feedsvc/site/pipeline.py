@@ -2,18 +2,20 @@
 
 import functools
 import logging
+import os
 import threading
 from collections.abc import Callable, Container, Generator, Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import Article, Media, Moment, Problem, digest
 from feedsvc.core.podcast import EPISODE_MEDIUM
 from feedsvc.core.stages import Stages
-from feedsvc.core.text import headline_key
+from feedsvc.core.text import headline_key, shareable
 from feedsvc.feeds import pool
 from feedsvc.feeds.documents import Made, layout_digest
 from feedsvc.feeds.pages import SitePages
@@ -169,6 +171,9 @@ class Pipeline:
             else:
                 try:
                     self._build(report, scan=scan)
+                except OSError as exc:  # a file that cannot be written: one line, not a crash
+                    report.failures.append(self._unwritten(exc))
+                    log.error("%s", report.failures[-1])
                 except Exception as exc:
                     report.failures.append(f"build failed: {exc}")
                     self._record(report)
@@ -177,6 +182,15 @@ class Pipeline:
         if report.ok:
             inforce.note_built(self.state, self.settings, in_force)
         return report
+
+    def _unwritten(self, exc: OSError) -> str:
+        """A write that failed, named by its path below the publish folder."""
+        where = ""
+        if exc.filename:
+            path = Path(os.fsdecode(exc.filename))
+            public = self.settings.public_dir
+            where = f"{path.relative_to(public) if path.is_relative_to(public) else path}: "
+        return shareable(f"build failed: cannot write {where}{exc.strerror or exc}")
 
     def _as_of(self, clock: datetime) -> datetime:
         """The moment a build selects at: its clock, but never before the last build's
