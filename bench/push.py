@@ -8,7 +8,14 @@ holding the new item. Prints medians and p99s of: the POST's answer (build and
 publish), the first subscriber, and the last one (goal: p99 under 1 s with 100
 subscribers). Bounded: each post waits at most --timeout seconds.
 
+With --hanging N and --pending M the posts are made twice in the same run: first
+as above (the baseline), then after N more subscriptions whose callbacks answer the
+verification and hang on every delivery (their addresses spelt five ways), and M
+subscription requests whose callbacks hang on the verification (goal: the real
+subscribers' p99 still under 1 s with 200 hanging and 400 pending).
+
     .venv/bin/python bench/push.py [--posts 100] [--subscribers 100] [--articles 500]
+    .venv/bin/python bench/push.py --posts 20 --subscribers 10 --hanging 200 --pending 400
 """
 
 import argparse
@@ -88,6 +95,47 @@ def subscriber_server(arrivals: Arrivals) -> ThreadingHTTPServer:
     return server
 
 
+SPELLINGS = ("127.0.0.1", "0x7f000001", "2130706433", "127.1", "0177.0.0.1")
+HANG_MOST = 120.0  # seconds a hanging callback holds a request, at most
+
+
+def hanging_server(stop_event: threading.Event, *, on_verification: bool) -> ThreadingHTTPServer:
+    """Callbacks that hang: on the verification, or (answering it) on every delivery."""
+
+    class Hanging(BaseHTTPRequestHandler):
+        def log_message(self, *_args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if on_verification:
+                stop_event.wait(HANG_MOST)
+                return
+            challenge = parse_qs(urlsplit(self.path).query)["hub.challenge"][0].encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(challenge)))
+            self.end_headers()
+            self.wfile.write(challenge)
+
+        def do_POST(self) -> None:
+            stop_event.wait(HANG_MOST)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hanging)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def subscribe_until_taken(client: httpx.Client, base: str, callback: str) -> None:
+    """Subscribe, waiting out 429s (8 verifications may wait on one host), 60 s at most."""
+    form = {"hub.mode": "subscribe", "hub.callback": callback, "hub.topic": base + "feeds/main.rss"}
+    deadline = time.monotonic() + 60
+    while (status := client.post(base + "websub", data=form).status_code) == 429:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{callback}: still refused after 60 s")
+        time.sleep(0.05)
+    assert status == 202, status
+
+
 def make_site(root: Path, port: int, articles: int) -> Path:
     folder = root / "articles"
     folder.mkdir(parents=True)
@@ -121,12 +169,45 @@ def show(name: str, seconds: list[float]) -> None:
     )
 
 
+class Posts:
+    """Articles posted one after another, each timed to every real subscriber."""
+
+    def __init__(self, client: httpx.Client, base: str, arrivals: Arrivals, args) -> None:
+        self.client, self.base, self.arrivals, self.args = client, base, arrivals, args
+        self.made = 0
+
+    def run(self, label: str) -> None:
+        answered, first, last = [], [], []
+        headers = {"Authorization": f"Bearer {TOKEN}"}
+        for _ in range(self.args.posts):
+            item, self.made = self.made, self.made + 1
+            article = {
+                "id": f"bench-{item}",
+                "title": f"Bench item {item}",
+                "body_html": f"<p>Breaking: item {item} of the push benchmark.</p>",
+            }
+            started = time.monotonic()
+            response = self.client.post(self.base + "api/articles", json=article, headers=headers)
+            answered.append(time.monotonic() - started)
+            assert response.status_code == 201, response.text
+            times = self.arrivals.wait_all(item, self.args.subscribers, self.args.timeout)
+            if times is None:
+                raise SystemExit(f"item {item} did not reach every subscriber in time")
+            first.append(min(times) - started)
+            last.append(max(times) - started)
+        show(f"{label}POST answered (built)", answered)
+        show(f"{label}first subscriber has it", first)
+        show(f"{label}all {self.args.subscribers} have it", last)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--posts", type=int, default=100)
     parser.add_argument("--subscribers", type=int, default=100)
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--timeout", type=float, default=30)
+    parser.add_argument("--hanging", type=int, default=0)
+    parser.add_argument("--pending", type=int, default=0)
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="feedsvc-bench-push-"))
@@ -135,6 +216,7 @@ def main() -> None:
     config = make_site(work, port, args.articles)
     arrivals = Arrivals()
     callbacks = subscriber_server(arrivals)
+    stop_hanging = threading.Event()
     log = (work / "run.log").open("w")
     service = subprocess.Popen(
         [sys.executable, "-m", "feedsvc", "-q", "--config", str(config), "run"],
@@ -161,27 +243,36 @@ def main() -> None:
             f"feed, {args.posts} posts one after another\n"
         )
 
-        answered, first, last = [], [], []
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        for item in range(args.posts):
-            article = {
-                "id": f"bench-{item}",
-                "title": f"Bench item {item}",
-                "body_html": f"<p>Breaking: item {item} of the push benchmark.</p>",
-            }
-            started = time.monotonic()
-            response = client.post(base + "api/articles", json=article, headers=headers)
-            answered.append(time.monotonic() - started)
-            assert response.status_code == 201, response.text
-            times = arrivals.wait_all(item, args.subscribers, args.timeout)
-            if times is None:
-                raise SystemExit(f"item {item} did not reach every subscriber in {args.timeout} s")
-            first.append(min(times) - started)
-            last.append(max(times) - started)
-        show("POST answered (built)", answered)
-        show("first subscriber has it", first)
-        show(f"all {args.subscribers} subscribers have it", last)
+        posts = Posts(client, base, arrivals, args)
+        posts.run("")
+        if args.hanging or args.pending:
+            hangs = [hanging_server(stop_hanging, on_verification=False)
+                     for _ in range(-(-args.hanging // 100))]  # fmt: skip
+            for number in range(args.hanging):
+                server = hangs[number // 100]
+                spelling = SPELLINGS[number % len(SPELLINGS)]
+                callback = f"http://{spelling}:{server.server_address[1]}/hang/{number}"
+                subscribe_until_taken(client, base, callback)
+            stuck = hanging_server(stop_hanging, on_verification=True)
+            said: dict[int, int] = {}
+            for number in range(args.pending):
+                spelling = SPELLINGS[number % len(SPELLINGS)]
+                form = {
+                    "hub.mode": "subscribe",
+                    "hub.callback": f"http://{spelling}:{stuck.server_address[1]}/v/{number}",
+                    "hub.topic": base + "feeds/main.rss",
+                }
+                status = client.post(base + "websub", data=form).status_code
+                said[status] = said.get(status, 0) + 1
+            time.sleep(1)  # the hanging subscriptions are stored
+            print(
+                f"\nthe same, with {args.hanging} subscribers hanging on every delivery and "
+                f"{args.pending} subscription requests hanging on verification "
+                f"(answered {', '.join(f'{n} x {code}' for code, n in sorted(said.items()))})"
+            )
+            posts.run("(under attack) ")
     finally:
+        stop_hanging.set()
         stop(service)
         callbacks.shutdown()
         log.close()
