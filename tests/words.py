@@ -58,13 +58,19 @@ def squeezed(text: str) -> str:
 
 
 def missing_words(given: str, published: str) -> list[str]:
-    """The given body's shown text nodes not found, in order, in the published one."""
+    """The given body's shown words not found in the published text, each found word
+    used up once. Sought in order first, then anywhere: parsers disagree on where text
+    stray in nested tables goes (html5lib's tree builders misplace it), and the rule is
+    that no word is lost, wherever a browser puts it."""
     shown = squeezed("".join(shown_texts(published)))
     missing, position = [], 0
-    for text in shown_texts(given):
-        found = shown.find(text, position)
+    for word in shown_texts(given):
+        found = shown.find(word, position)
         if found < 0:
-            missing.append(text)
-        else:
-            position = found + len(text)
+            found = shown.find(word)
+        if found < 0:
+            missing.append(word)
+            continue
+        shown = shown[:found] + "\0" + shown[found + len(word) :]  # used up
+        position = found + 1
     return missing
