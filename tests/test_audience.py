@@ -14,6 +14,7 @@ from feedsvc.core.audience import Reported, reported
 from feedsvc.core.sketch import Sketch
 from feedsvc.state.audience import AGGREGATORS_PER_FEED
 from feedsvc.state.database import State
+from feedsvc.web.audience import AGENTS_PER_ADDRESS, AudienceTally
 
 # As these aggregators and readers send them (feed ids and counts changed).
 FEEDLY = (
@@ -227,3 +228,18 @@ def test_a_stranger_cannot_inflate_the_counts_nor_fill_the_table_for_good(tmp_pa
     assert state.audience.record(real, {}, (first + timedelta(days=8)).date())
     assert [(r.aggregator, r.subscribers) for r in state.audience.readers()] == [("Inoreader", 56)]
     state.close()
+
+
+def test_one_address_making_up_user_agents_is_a_few_readers_not_thousands():
+    """10,000 conditional polls from one address, each with a User-Agent of its own,
+    counted as 10,000 direct clients (one address was 203,890 readers): a feed counts
+    at most AGENTS_PER_ADDRESS User-Agents from one address a day."""
+    tally = AudienceTally()
+    now = datetime(2026, 12, 6, 12, tzinfo=UTC).timestamp()
+    for number in range(10_000):
+        tally.saw("feeds/main.rss", b"Flood/%d" % number, "203.0.113.9", now + number / 100)
+    for number in range(5):  # five readers behind another address: each counted
+        tally.saw("feeds/main.rss", b"Reader/%d" % number, "198.51.100.7", now)
+    _reports, days = tally.take()
+    (sketch,) = days.values()
+    assert sketch.count() == AGENTS_PER_ADDRESS + 5

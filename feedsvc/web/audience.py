@@ -19,6 +19,9 @@ PATHS_REMEMBERED = 65_536  # paths known to be feeds or not
 # Direct clients remembered between takes, so that a client polling again (a browser
 # reader, a load test) is not hashed again: a set, cleared when it grows past this.
 RECENT_HELD = 65_536
+# User-Agents counted as readers from one address, of one feed a day: a NAT holds a few
+# readers, and one client that makes up a User-Agent a poll is not 200,000 of them.
+AGENTS_PER_ADDRESS = 8
 EPOCH_DAY = date(1970, 1, 1).toordinal()
 
 
@@ -30,6 +33,7 @@ class AudienceTally:
         self._topics: dict[str, bool] = {}
         self._day, self._day_ends = date.min, 0.0  # the UTC day, and when it ends
         self._recent: set[tuple[str, str, bytes]] = set()  # direct clients since the take
+        self._agents: dict[tuple[str, str], set[bytes]] = {}  # (feed, address): today's
 
     def _reading(self, agent: bytes) -> Reported | None:
         if agent in self._read:
@@ -61,9 +65,17 @@ class AudienceTally:
         if at >= self._day_ends:
             self._day = datetime.fromtimestamp(at, UTC).date()
             self._day_ends = (self._day.toordinal() - EPOCH_DAY + 1) * 86400.0
+            self._agents.clear()
         pair = (path, client, agent)
         if pair in self._recent:  # polled again since the last take: already added
             return
+        if len(self._agents) >= RECENT_HELD:
+            self._agents.clear()
+        agents = self._agents.setdefault((path, client), set())
+        if agent not in agents:
+            if len(agents) >= AGENTS_PER_ADDRESS:
+                return
+            agents.add(agent)
         if len(self._recent) >= RECENT_HELD:
             self._recent.clear()
         self._recent.add(pair)
