@@ -2,11 +2,17 @@
 the hreflang links between a family's languages."""
 
 import json
+from datetime import UTC, datetime
 
 import feedparser
 import pytest
 from conftest import Site, md
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree, html
+
+from feedsvc.state.database import State
+from feedsvc.state.labels import Where
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
@@ -130,3 +136,46 @@ def test_a_new_language_reaches_every_member_and_a_site_language_change_relabels
     assert site.build().ok
     assert titles(site, "lang/kk") == {"Даладағы фестиваль", "Harbour Ferry Returns"}
     assert titles(site, "lang/en") == {"A Kazakh-folder story in English"}
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.sets(st.sampled_from("abcde"), max_size=3), st.integers(0, 5)),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 4),
+)
+def test_a_whole_family_selected_at_once_is_each_member_selected_alone(
+    tmp_path_factory, stories, limit
+):
+    """A whole-site build selects a family's members in one query: the same articles,
+    in the same order (ties on the date too), as a query per member."""
+    site = Site(tmp_path_factory.mktemp("family") / "site", 0)
+    site.articles.mkdir(parents=True)
+    site.configure()
+    for number, (sections, day) in enumerate(stories):
+        categories = "[" + ", ".join(f"'Section {s}'" for s in sorted(sections)) + "]"
+        site.write(
+            f"{number}.md",
+            md(
+                f"Story {number}",
+                categories=categories,
+                published=f'"2026-11-0{day + 1}T08:00:00Z"',
+            ),
+        )
+    assert site.build().ok
+    state = State(site.settings().state.url)
+    try:
+        now, url = datetime.now(UTC), site.settings().site.article_url
+        for base in (Where(), Where.of({"category": ["Section a"]}, "all")):
+            family = base.within("category", "")
+            together = state.newest_per_member(limit, now, family)
+            for slug in [f"section-{s}" for s in "abcde"]:
+                alone = state.newest(limit, now, url, base.within("category", slug))
+                assert together.get(slug, []) == [a.id for a in alone], slug
+    finally:
+        state.close()

@@ -113,6 +113,8 @@ class FeedPlanner:
         # (live feeds, empty members, both in order): the last list _with_past made
         self._merged: tuple[list[FeedSpec], list[FeedSpec], list[FeedSpec]] | None = None
         self._gone: set[str] | None = None  # gone at this process's last build
+        self._whole_site = False  # this build makes every document (see _documents)
+        self._selected: dict[tuple[str, str, datetime], dict[str, list[int]]] = {}
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -167,6 +169,9 @@ class FeedPlanner:
         labels: set[tuple[str, str]],
     ) -> Generator[Planned, None, None]:
         now = moment.now
+        # Every document is to be made (a first build, a redo): families are selected a
+        # whole family at a time, not member by member.
+        self._whole_site, self._selected = touched is None, {}
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
         for spec in built.specs:
@@ -339,8 +344,22 @@ class FeedPlanner:
                 entry.id for entry in latest.entries[: feed.limit] if not isinstance(entry, str)
             }
             return items, listed
-        found = self.state.newest(feed.limit, now, self.settings.site.article_url, spec.where)
+        url = self.settings.site.article_url
+        if spec.where.family and self._whole_site:
+            ids = self._members(spec, now).get(spec.where.family[1], [])
+            found = self.state.these(ids, now, url)
+        else:
+            found = self.state.newest(feed.limit, now, url, spec.where)
         return [FeedItem.from_article(a, full=full) for a in found], {a.id for a in found}
+
+    def _members(self, spec: FeedSpec, now: datetime) -> dict[str, list[int]]:
+        """The ids of every member of this spec's family, selected at once (a whole-site
+        build asks for all of them)."""
+        key = (spec.feed.name, spec.where.family[0] if spec.where.family else "", now)
+        if key not in self._selected:
+            where = spec.where
+            self._selected[key] = self.state.newest_per_member(spec.feed.limit, now, where)
+        return self._selected[key]
 
     def _archive_pages(
         self,

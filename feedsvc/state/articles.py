@@ -2,7 +2,7 @@
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import (
@@ -106,6 +106,43 @@ class ArticleQueries:
             ids = list(conn.scalars(order))
             found = self._parsed_articles(conn, ids, article_url, now)
         return [found[article_id] for article_id in ids]
+
+    def newest_per_member(self, limit: int, now: datetime, where: Where) -> dict[str, list[int]]:
+        """The ids `newest` would find for every member of a family (`where.family`
+        names the kind; its slug is ignored), newest first: one query ranking each
+        label's articles, where a query per member was most of a whole-site build's
+        selection (3,801 feeds at 20,000 articles). `these` reads them."""
+        assert where.family is not None
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=labels.c.slug,
+                order_by=(articles.c.published.desc(), articles.c.id.desc()),
+            )
+            .label("rank")
+        )
+        ranked = (
+            select(labels.c.slug, articles.c.id, rank)
+            .join(articles, articles.c.id == labels.c.article_id)
+            .where(
+                (labels.c.kind == where.family[0])
+                & visible(now)
+                & replace(where, family=None).clause()
+            )
+            .subquery()
+        )
+        query = select(ranked.c.slug, ranked.c.id).where(ranked.c.rank <= limit)
+        members: dict[str, list[int]] = {}
+        with self.engine.connect() as conn:
+            for slug, article_id in conn.execute(query.order_by(ranked.c.slug, ranked.c.rank)):
+                members.setdefault(slug, []).append(article_id)
+        return members
+
+    def these(self, ids: Sequence[int], now: datetime, article_url: str) -> list[Article]:
+        """These articles, in this order (those visible at `now`)."""
+        with self.engine.connect() as conn:
+            found = self._parsed_articles(conn, ids, article_url, now)
+        return [found[article_id] for article_id in ids if article_id in found]
 
     def _parsed_articles(
         self, conn: Connection, ids: Sequence[int], article_url: str, now: datetime
