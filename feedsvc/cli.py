@@ -113,7 +113,7 @@ def _guarded(work: Callable[[], T]) -> T:
         _fail(str(exc))
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--config",
     "config_path",
@@ -576,12 +576,21 @@ def _rows(counts: dict[str, int]) -> str:
     return f"{_count(sum(counts.values()), 'row')} ({listed or 'none'})"
 
 
+def _interrupted(_signum: int, _frame: object) -> None:
+    """Ctrl-C: leave at once with the shell's code for it, 128 + SIGINT (not click's
+    "Aborted!" and 1). What a command wrote is whole: files are renamed into place,
+    the state written in transactions."""
+    sys.stderr.flush()
+    os._exit(130)
+
+
 def program() -> None:
     """`feedsvc` as a program. A one-off command leaves without Python's teardown of
     every module and object, 0.1-0.2 s after a build: its state is closed, its uploads
     and announcements waited for, and its output and logs are flushed here. A server
     leaves as Python does."""
     code: int | str | None = 0
+    signal.signal(signal.SIGINT, _interrupted)  # (a server's own handlers replace it)
     try:
         main()
     except SystemExit as done:

@@ -1,9 +1,12 @@
 """The commands an operator types: init, build, check."""
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
-from conftest import Site, feedsvc, page
+from conftest import Site, feedsvc, page, wait_until
 
 from feedsvc.core.config import load
 
@@ -123,3 +126,31 @@ def test_a_one_off_command_leaves_at_once_with_its_output_whole_and_its_exit_cod
     checked = feedsvc("--config", str(site.config), "check")
     assert checked.returncode == 1, checked.stdout
     assert "broken.md" in checked.stdout and ": 1 error, " in checked.stdout.splitlines()[-1]
+
+
+def test_a_command_prints_what_an_operator_reads_and_takes_h_for_help(site: Site):
+    """No line of Alembic's plugins nor one per file written (the command's own line
+    says what it wrote), and -h is --help, as in its peers."""
+    site.write("a.txt", page("Harbour Ferry Returns", "The ferry runs again."))
+    built = feedsvc("--config", str(site.config), "build")
+    assert built.returncode == 0, built.stderr
+    assert "alembic" not in built.stderr and "wrote " not in built.stderr
+    assert "written: feeds/" in built.stdout
+    for args in (["-h"], ["build", "-h"]):
+        helped = feedsvc(*args)
+        assert helped.returncode == 0 and helped.stdout.startswith("Usage:"), args
+
+
+def test_ctrl_c_leaves_with_130_and_no_word(site: Site):
+    """Interrupted (here while `state import -` waits for its input): the shell's code
+    for SIGINT, not click's "Aborted!" and 1."""
+    command = [sys.executable, "-m", "feedsvc", "--config", str(site.config)]
+    waiting = subprocess.Popen(
+        [*command, "state", "import", "-"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wchan = Path(f"/proc/{waiting.pid}/wchan")
+    wait_until(lambda: "pipe_read" in wchan.read_text(), 30, what="it to wait on its input")
+    waiting.send_signal(signal.SIGINT)
+    _out, err = waiting.communicate(timeout=20)
+    assert waiting.returncode == 130 and "Aborted" not in err and "Traceback" not in err

@@ -25,5 +25,7 @@ def setup(level: int | None = None) -> None:
     logging.basicConfig(level=level, format=FORMAT)
     for handler in logging.getLogger().handlers:
         handler.setFormatter(Redacting(FORMAT))
-    # Alembic says which dialect it found each time the state is opened: not news.
-    logging.getLogger("alembic.runtime.migration").setLevel(max(level, logging.WARNING))
+    # Alembic says which dialect and plugins it found each time the state is opened:
+    # not news.
+    for name in ("alembic.runtime.migration", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(max(level, logging.WARNING))

@@ -171,7 +171,7 @@ class LocalTarget:
                 _unlinked(self.root / f"{relative}.br")
         folders = set()
         for relative in written:
-            log.info("wrote %s", self.root / relative)
+            log.debug("wrote %s", self.root / relative)  # the command says what it wrote
             folder, _, name = relative.rpartition("/")
             if folder in self._listed:
                 self._listed[folder][1].add(name)
