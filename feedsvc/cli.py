@@ -7,13 +7,14 @@ a second), and a one-off command pays only for its own.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, NoReturn, TypeVar
@@ -157,8 +158,13 @@ def init(folder: Path, sample: bool) -> None:
     help="Render every feed and every archive page again, sealed ones included, and "
     "write what differs from what is published (e.g. after the publish folder was lost).",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Exit 1 when an article was skipped (a newsroom's CI then notices a bad file).",
+)
 @click.pass_context
-def build(ctx: click.Context, full: bool) -> None:
+def build(ctx: click.Context, full: bool, strict: bool) -> None:
     """Build every feed once and write the changed ones. Beside a running service on
     another config, the service is asked to read its config again and build instead."""
     from feedsvc.site import inforce
@@ -167,8 +173,24 @@ def build(ctx: click.Context, full: bool) -> None:
         if not full and inforce.refusal(site.state, site.settings):
             _have_service_build(site, ctx.obj)
             return
-        report = _guarded(lambda: site.build(full=full))
+        with _said_once():
+            report = _guarded(lambda: site.build(full=full))
     _print_build(report)
+    if strict and any(not problem.warning for problem in report.problems):
+        sys.exit(1)
+
+
+@contextlib.contextmanager
+def _said_once() -> Iterator[None]:
+    """The build's problems and failures are printed by the command (_print_build), not
+    logged by the pipeline as well: each once."""
+    pipeline_log = logging.getLogger("feedsvc.site.pipeline")
+    level = pipeline_log.level
+    pipeline_log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        pipeline_log.setLevel(level)
 
 
 def _have_service_build(site: Site, config: Path) -> None:

@@ -85,11 +85,12 @@ def test_build_reports_skipped_files_and_still_builds(site: Site):
     (site.articles / "bad.txt").write_bytes(b"\xff\xfe\x00b")
     result = feedsvc("--config", str(site.config), "build")
     assert result.returncode == 0
-    assert f"skipped {site.articles / 'bad.txt'}: binary file" in result.stderr
+    assert result.stderr.count(f"skipped {site.articles / 'bad.txt'}: binary file") == 1, "once"
     assert result.stdout.startswith("1 article; written: ")
     assert "feeds/main.rss, feeds/main.atom, feeds/main.json" in result.stdout
-    again = feedsvc("--config", str(site.config), "build")
+    again = feedsvc("--config", str(site.config), "build", "--strict")
     assert "written: nothing changed" in again.stdout
+    assert again.returncode == 1, "--strict: a skipped article fails the command (for CI)"
 
 
 def test_a_missing_article_folder_is_an_error_not_a_traceback(site: Site):
