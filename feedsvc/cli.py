@@ -598,6 +598,27 @@ def _rows(counts: dict[str, int]) -> str:
     return f"{_count(sum(counts.values()), 'row')} ({listed or 'none'})"
 
 
+def _config_first(args: list[str]) -> list[str]:
+    """The arguments with `--config FILE` moved before the command wherever it was
+    given (`feedsvc build --config x.toml`, as peers take it)."""
+    moved, rest, index = [], [], 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest += args[index:]
+            break
+        if arg == "--config" and index + 1 < len(args):
+            moved += args[index : index + 2]
+            index += 2
+            continue
+        if arg.startswith("--config="):
+            moved.append(arg)
+        else:
+            rest.append(arg)
+        index += 1
+    return moved + rest
+
+
 def _interrupted(_signum: int, _frame: object) -> None:
     """Ctrl-C: leave at once with the shell's code for it, 128 + SIGINT (not click's
     "Aborted!" and 1). What a command wrote is whole: files are renamed into place,
@@ -614,7 +635,7 @@ def program() -> None:
     code: int | str | None = 0
     signal.signal(signal.SIGINT, _interrupted)  # (a server's own handlers replace it)
     try:
-        main()
+        main(args=_config_first(sys.argv[1:]))
     except SystemExit as done:
         if _serving:
             raise

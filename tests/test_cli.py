@@ -155,3 +155,13 @@ def test_ctrl_c_leaves_with_130_and_no_word(site: Site):
     waiting.send_signal(signal.SIGINT)
     _out, err = waiting.communicate(timeout=20)
     assert waiting.returncode == 130 and "Aborted" not in err and "Traceback" not in err
+
+
+def test_config_may_follow_the_command(site: Site):
+    """`feedsvc build --config x.toml` as peers take it ("No such option" before)."""
+    site.write("a.txt", page("Harbour Ferry Returns", "The ferry runs again."))
+    built = feedsvc("build", "--config", str(site.config))
+    assert built.returncode == 0, built.stderr
+    assert (site.feeds / "main.rss").exists()
+    counted = feedsvc("stats", f"--config={site.config}")
+    assert counted.returncode == 0 and "1 articles" in counted.stdout, counted.stderr
