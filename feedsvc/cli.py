@@ -125,12 +125,13 @@ def _guarded(work: Callable[[], T]) -> T:
     help=f"The site's config file (or ${CONFIG_ENV}).",
 )
 @click.option("-q", "--quiet", is_flag=True, help="Log warnings and errors only.")
+@click.option("-v", "--verbose", is_flag=True, help="Log what is done in detail too.")
 @click.version_option(package_name="feedsvc")
 @click.pass_context
-def main(ctx: click.Context, config_path: Path, quiet: bool) -> None:
-    """Publish a news site's articles as RSS 2.0 and Atom 1.0 feeds."""
+def main(ctx: click.Context, config_path: Path, quiet: bool, verbose: bool) -> None:
+    """Publish a news site's articles as RSS 2.0, Atom 1.0 and JSON Feed 1.1 feeds."""
     ctx.obj = config_path
-    logs.setup(logging.WARNING if quiet else logging.INFO)
+    logs.setup(logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO)
 
 
 @main.command()

@@ -131,7 +131,8 @@ def test_a_one_off_command_leaves_at_once_with_its_output_whole_and_its_exit_cod
 
 def test_a_command_prints_what_an_operator_reads_and_takes_h_for_help(site: Site):
     """No line of Alembic's plugins nor one per file written (the command's own line
-    says what it wrote), and -h is --help, as in its peers."""
+    says what it wrote) unless -v asks for the detail, and -h is --help, as in its
+    peers."""
     site.write("a.txt", page("Harbour Ferry Returns", "The ferry runs again."))
     built = feedsvc("--config", str(site.config), "build")
     assert built.returncode == 0, built.stderr
@@ -140,6 +141,10 @@ def test_a_command_prints_what_an_operator_reads_and_takes_h_for_help(site: Site
     for args in (["-h"], ["build", "-h"]):
         helped = feedsvc(*args)
         assert helped.returncode == 0 and helped.stdout.startswith("Usage:"), args
+    assert "JSON Feed" in feedsvc("-h").stdout
+    site.write("b.txt", page("Tram Line Opens", "The first tram ran."))
+    detailed = feedsvc("-v", "--config", str(site.config), "build")
+    assert "wrote " in detailed.stderr and " DEBUG " in detailed.stderr, "-v: the detail too"
 
 
 def test_ctrl_c_leaves_with_130_and_no_word(site: Site):
