@@ -287,7 +287,11 @@ def _since(_ctx: click.Context, _param: click.Parameter, value: str) -> date:
 
 @main.command()
 @click.option(
-    "--since", default="7d", callback=_since, help="A day (2026-11-01) or days back (30d)."
+    "--since",
+    default="7d",
+    show_default=True,
+    callback=_since,
+    help="A day (2026-11-01) or days back (30d).",
 )
 @click.pass_context
 def audience(ctx: click.Context, since: date) -> None:
@@ -483,7 +487,8 @@ _port = click.option("--port", type=int, help="Port to listen on [default: serve
 _workers = click.option(
     "--workers",
     type=click.IntRange(1, 64),
-    help="Processes serving requests [default: server.workers]; one runs the schedule.",
+    help="Processes serving requests [default: server.workers]; with `run`, one of them "
+    "runs the schedule.",
 )
 
 

@@ -71,7 +71,15 @@ def test_paths_are_relative_to_the_config_folder(tmp_path: Path):
     ("text", "message"),
     [
         ("[site\ntitle = 1", "not valid TOML: "),
-        ('[site]\ntitle = "x"\ntitel = "y"\n', "site.titel: unknown setting"),
+        (
+            '[site]\ntitle = "x"\ntitel = "y"\n',
+            "site.titel: unknown setting (did you mean 'title'?)",
+        ),
+        ("[sever]\nport = 8095\n", "sever: unknown setting (did you mean 'server'?)"),
+        (
+            '[[feeds]]\nname = "main"\nlimt = 5\n',
+            "feeds[0].limt: unknown setting (did you mean 'limit'?)",
+        ),
         (
             '[[feeds]]\nname = "main"\nlimit = -3\n',
             "feeds[0].limit: Input should be greater than 0",

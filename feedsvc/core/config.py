@@ -1,5 +1,6 @@
 """config.toml -> typed settings. Every error names the file and the key."""
 
+import difflib
 import hashlib
 import ipaddress
 import json
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from string import Template
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -562,8 +563,32 @@ def _key(loc: tuple[str | int, ...]) -> str:
 
 def _describe(error: ErrorDetails) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown setting"
+        return "unknown setting" + _did_you_mean(error["loc"])
     return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _did_you_mean(loc: tuple[str | int, ...]) -> str:
+    """The known setting nearest an unknown one's spelling ([sever] -> server), if any."""
+    model: type[BaseModel] | None = Settings
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if model else None
+        model = _model_in(field.annotation) if field else None
+    if model is None:
+        return ""
+    close = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _model_in(annotation: object) -> type[BaseModel] | None:
+    """The settings model a field holds (itself, or in a list or union)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        if found := _model_in(arg):
+            return found
+    return None
 
 
 def _resolve(settings: Settings, base: Path) -> Settings:
