@@ -8,6 +8,7 @@ a second), and a one-off command pays only for its own.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -257,13 +258,33 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
         if not ref:
             _fail("give the article's GUID, id or file path (or --list)")
         # Published at once, from the state: reading the whole store first is not needed.
-        found, report = _guarded(lambda: site.takedown(ref, reason, undo=undo))
-        if report is None:
-            _fail(f"no article has the GUID, id or path {ref!r}")
+        for said in _references(site.settings, ref, ctx.obj):
+            found, report = _guarded(functools.partial(site.takedown, said, reason, undo=undo))
+            if report is not None:
+                break
+        else:
+            _fail(
+                f"no article has the GUID, id or path {ref!r} (a path may be given as in "
+                "its store, from this folder, from the config's, or whole)"
+            )
         done = "published again" if undo else "taken down"
         for article in found:
             echo(f"{done}: {article.guid} ({article.key})")
     _print_build(report, counted=False)
+
+
+def _references(settings: Settings, ref: str, config: Path) -> list[str]:
+    """What `ref` may stand for: itself (a GUID, an id, a path in its store), and, read
+    as a file's path (whole, from this folder or from the config's), that file's path
+    in each files store holding it."""
+    found = [ref]
+    for base in (Path.cwd(), config.resolve().parent):
+        path = (base / ref).resolve()
+        for store in settings.store:
+            root = store.path.resolve()
+            if store.kind == "files" and path.is_relative_to(root):
+                found.append(path.relative_to(root).as_posix())
+    return list(dict.fromkeys(found))
 
 
 @main.command()

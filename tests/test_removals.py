@@ -312,6 +312,11 @@ def test_a_takedown_reaches_every_document_and_holds_until_undone(site: Site):
     missing = feedsvc("--config", config, "takedown", "no-such-story")
     assert missing.returncode == 2
     assert "no article has the GUID, id or path 'no-such-story'" in missing.stderr
+    # A file's path as an operator types it: from the site's folder, or whole.
+    by_path = feedsvc("--config", config, "takedown", "articles/b.md", cwd=site.root)
+    assert by_path.returncode == 0 and "taken down: " in by_path.stdout, by_path.stderr
+    whole = feedsvc("--config", config, "takedown", str(site.articles / "b.md"), "--undo")
+    assert whole.returncode == 0 and "published again: " in whole.stdout, whole.stderr
 
 
 def test_check_says_which_family_members_are_empty_and_when_they_go(site: Site):
