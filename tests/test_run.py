@@ -1,12 +1,15 @@
 """`feedsvc run`: serving while the scheduler rebuilds, one build at a time, surviving failures."""
 
+import contextlib
 import shutil
+import signal
 import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import feedparser
-from conftest import Site, page, wait_until
+from conftest import Site, md, page, wait_until
 
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.site.schedule import trigger
@@ -141,3 +144,34 @@ def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch
         assert again.ok and again.written == [], "held to the end, the same bytes"
     finally:
         state.close()
+
+
+def _children(pid: int) -> set[int]:
+    """Every process descended from `pid` (by /proc's parent ids)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def test_stopping_run_during_a_build_leaves_no_process_and_no_traceback(site: Site, start_server):
+    """SIGTERM while a build renders in its process pool: the pool's processes (the
+    forkserver, its workers, the resource tracker) outlived the service, and the log
+    ended with a CancelledError traceback."""
+    site.configure(extra='[[feeds]]\nname = "main"\n[[feeds]]\nname = "tag"\nper = "tag"\n')
+    for number in range(400):
+        site.write(f"{number}.md", md(f"Story {number}", tags=f"['tag {number % 200}']"))
+    server = start_server("run")
+    pool = wait_until(lambda: _children(server.process.pid), 60, what="the render pool")
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(60) in (0, -signal.SIGTERM)  # (uvicorn ends by the signal)
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pool), 20,
+               what="the pool's processes to end")  # fmt: skip
+    assert "Traceback" not in server.output()
+    assert "build stopped with the service" in server.output() or "build done" in server.output()

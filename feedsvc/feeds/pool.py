@@ -49,6 +49,10 @@ def ready() -> None:
     """Nothing: run once in each new pool process, which imports this module for it."""
 
 
+class RenderingStopped(Exception):
+    """The service stops: a build in progress ends without publishing the rest."""
+
+
 class Renderer:
     """Renders documents in order of submission; `done` is always called in this process."""
 
@@ -58,10 +62,13 @@ class Renderer:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self._pool: ProcessPoolExecutor | None = None
         self._keep = False  # the pool between builds: a site with POOL_FEEDS feeds
+        self._stopped = False  # shut down for good (the service stops)
         self._submitted = 0
         self._flight: deque[tuple[Future[Rendered], Done]] = deque()
 
     def submit(self, document: Document, now: datetime, stages: Stages, done: Done) -> None:
+        if self._stopped:
+            raise RenderingStopped("the service is stopping")
         self._submitted += 1
         if self._submitted > POOL_AFTER:
             self._start()
@@ -84,7 +91,7 @@ class Renderer:
             self._start()
 
     def _start(self) -> None:
-        if self._pool is not None or self.workers < 2:
+        if self._pool is not None or self.workers < 2 or self._stopped:
             return
         # forkserver, not fork: the serving process has threads (uploads, the web server).
         context = multiprocessing.get_context("forkserver")
@@ -108,8 +115,14 @@ class Renderer:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
+    def stop(self) -> None:
+        """From any thread: the build rendering now ends at its next document (raising
+        RenderingStopped in its own thread, which closes the pool), and no build starts
+        rendering again."""
+        self._stopped = True
+
     def shutdown(self) -> None:
-        """Stop the pool, kept or not."""
+        """Stop the pool, kept or not (from the thread that builds, or when none does)."""
         self._keep = False
         self.close()
 

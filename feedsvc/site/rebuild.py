@@ -6,6 +6,7 @@ all requests made meanwhile share that next build.
 """
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ class Rebuilder:
         self._error: BaseException | None = None
         self._done = asyncio.Condition()
         self._runner: asyncio.Task | None = None
+        self._stopping = False
 
     async def build(self) -> BuildReport:
         """A build that starts after this call; its report. Raises what the build raised."""
@@ -41,6 +43,15 @@ class Rebuilder:
         assert self._report is not None
         return self._report
 
+    async def stop(self, wait: float = 30) -> None:
+        """The service stops: a build in progress ends at its next document (one line
+        in the log), then the render processes end: none outlives the service."""
+        self._stopping = True
+        self.pipeline.renderer.stop()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.idle(), wait)
+        await asyncio.to_thread(self.pipeline.renderer.shutdown)
+
     async def idle(self) -> None:
         """Wait until no build runs (and none is asked for)."""
         while self._runner is not None and not self._runner.done():
@@ -54,7 +65,10 @@ class Rebuilder:
             try:
                 report = await asyncio.to_thread(self.pipeline.run)
             except Exception as exc:  # the waiting requests get it; the next build may work
-                log.exception("build failed")
+                if self._stopping:
+                    log.info("build stopped with the service: %s", type(exc).__name__)
+                else:
+                    log.exception("build failed")
                 error = exc
             BUILD_SECONDS.observe(time.monotonic() - started)
             BUILDS.labels("ok" if report is not None and report.ok else "failed").inc()

@@ -42,6 +42,9 @@ async def build_once(rebuilder: Rebuilder) -> None:
         report = await rebuilder.build()
     except Exception:
         return  # the rebuilder logged it
+    except asyncio.CancelledError:  # the service stops (its scheduler with it)
+        log.info("scheduled build left to finish or stop with the service")
+        return
     if not report.ok:
         log.error(
             "build failed; the next scheduled run will try again: %s", "; ".join(report.failures)

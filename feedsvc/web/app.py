@@ -175,6 +175,8 @@ def create_app(
                 task.cancel()
             if schedule is not None:
                 schedule.stop()
+            if rebuilder is not None:
+                await rebuilder.stop()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(websub.idle(), 5)
             await clients.aclose()
