@@ -286,6 +286,8 @@ def test_a_takedown_reaches_every_document_and_holds_until_undone(site: Site):
     out = feedsvc("--config", config, "takedown", "ferry-1", "--reason", "court order")
     assert out.returncode == 0, out.stderr
     assert "taken down: ferry-1 (a.md)" in out.stdout
+    stats = feedsvc("--config", config, "stats")
+    assert ", 2 articles, " in stats.stdout, "the takedown's build counts what is left (it said 0)"
     assert "Ferry Back" not in published_text(site)
     assert [e.title for e in entries(site, "latest.atom")] == ["Rates Held"]
     # A re-export of the same article does not bring it back.

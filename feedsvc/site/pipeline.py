@@ -320,8 +320,9 @@ class Pipeline:
         report.problems.extend(problems)
         report.failures.extend(unread)
         with stages.timing("select"):
-            if scan:  # what it read (a count of 200,000 takes a quarter second)
-                report.articles = self.state.count_visible(now)
+            # What the feeds may show (a count of 200,000 takes a quarter second), after
+            # a takedown's build too: /healthz and stats said it had 0 articles.
+            report.articles = self.state.count_visible(now)
             selection = self.select_latest(now)
             last, held = self.state.feeds_built()
             if self.state.built_elsewhere():
