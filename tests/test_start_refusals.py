@@ -144,15 +144,15 @@ def test_a_state_url_password_is_never_shown(site: Site):
     assert "cannot open the state database" in refused.stderr
 
 
-def test_a_read_only_publish_folder_is_one_line_and_exit_1(site: Site):
-    """The folder mounted read-only (a bind mount in a mount namespace of its own)."""
+def _build_with_read_only(site: Site, folder: Path) -> subprocess.CompletedProcess:
+    """A build after a new story, with `folder` mounted read-only (a bind mount in a
+    mount namespace of its own); skips where that cannot be made."""
     if shutil.which("unshare") is None:
         pytest.skip("util-linux's unshare is not installed")
     _published(site)
     site.write("d.md", md("Late story"))
-    public = site.root / "public"
     command = (
-        f"mount --bind {public} {public} && mount -o remount,bind,ro {public} && "
+        f"mount --bind {folder} {folder} && mount -o remount,bind,ro {folder} && "
         f"{sys.executable} -m feedsvc --config {site.config} build"
     )
     done = subprocess.run(
@@ -161,6 +161,12 @@ def test_a_read_only_publish_folder_is_one_line_and_exit_1(site: Site):
     )  # fmt: skip
     if "mount:" in done.stderr:
         pytest.skip(f"no mount namespace here: {done.stderr.strip()}")
+    return done
+
+
+def test_a_read_only_publish_folder_is_one_line_and_exit_1(site: Site):
+    public = site.root / "public"
+    done = _build_with_read_only(site, public)
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip().endswith(
         f"publish.path: cannot write in {public}: Read-only file system"
@@ -169,23 +175,9 @@ def test_a_read_only_publish_folder_is_one_line_and_exit_1(site: Site):
 
 
 def test_a_read_only_feeds_folder_is_one_line_and_exit_1(site: Site):
-    """The publish folder writable, its feeds/ subfolder not (a read-only mount): the
-    build that must write there says so in one line and exits 1 (it was a traceback)."""
-    if shutil.which("unshare") is None:
-        pytest.skip("util-linux's unshare is not installed")
-    _published(site)
-    site.write("d.md", md("Late story"))
-    feeds = site.root / "public" / "feeds"
-    command = (
-        f"mount --bind {feeds} {feeds} && mount -o remount,bind,ro {feeds} && "
-        f"{sys.executable} -m feedsvc --config {site.config} build"
-    )
-    done = subprocess.run(
-        ["unshare", "--mount", "sh", "-c", command],
-        capture_output=True, text=True, timeout=60, cwd=site.root,
-    )  # fmt: skip
-    if "mount:" in done.stderr:
-        pytest.skip(f"no mount namespace here: {done.stderr.strip()}")
+    """The publish folder writable, its feeds/ subfolder not: the build that must write
+    there says so in one line and exits 1 (it was a traceback)."""
+    done = _build_with_read_only(site, site.root / "public" / "feeds")
     assert done.returncode == 1, done.stderr
     assert "build failed: cannot write feeds/" in done.stderr
     assert "Read-only file system" in done.stderr and "Traceback" not in done.stderr
