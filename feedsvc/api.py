@@ -32,6 +32,7 @@ Clock = Callable[[], datetime]
 class TakenDown:
     guid: str
     key: str  # where the article lives in its store
+    was_down: bool = False  # taken down before this call
 
 
 class Site:
@@ -149,7 +150,8 @@ class Site:
         found = self.state.takedown(ref, reason, self.clock(), undo=undo)
         if not found:
             return [], None
-        return [TakenDown(row.guid, row.key) for row in found], self.build(scan=False)
+        said = [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
+        return said, self.build(scan=False)
 
     def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> "FastLane":
         """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and

@@ -267,8 +267,11 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
                 f"no article has the GUID, id or path {ref!r} (a path may be given as in "
                 "its store, from this folder, from the config's, or whole)"
             )
-        done = "published again" if undo else "taken down"
         for article in found:
+            if undo:
+                done = "published again" if article.was_down else "was not taken down"
+            else:
+                done = "still taken down" if article.was_down else "taken down"
             echo(f"{done}: {article.guid} ({article.key})")
     _print_build(report, counted=False)
 

@@ -307,6 +307,8 @@ def test_a_takedown_reaches_every_document_and_holds_until_undone(site: Site):
     assert "ferry-1 a.md (court order)" in listed.stdout
     out = feedsvc("--config", config, "takedown", "ferry-1", "--undo")
     assert out.returncode == 0 and "published again: ferry-1" in out.stdout
+    again = feedsvc("--config", config, "takedown", "ferry-1", "--undo")
+    assert "was not taken down: ferry-1" in again.stdout, "not 'published again' twice"
     assert [e.title for e in entries(site, "category/transport.atom")] == [
         "Tram Line Opens",
         "Ferry Back",
