@@ -209,16 +209,23 @@ def _given_way(item: FeedItem, level: int) -> FeedItem:
     return item
 
 
-def _rung(items: Sequence[FeedItem], step: int) -> list[tuple[FeedItem, int]]:
-    """The items at a step of the ladder, each with its level: oldest items give way
-    first, one more each step, level by level; past the last level the oldest are left
-    out (level len(GIVE_WAY)), down to the newest alone as its title and link."""
-    count, last = len(items), len(GIVE_WAY) - 1
+def _levels(count: int, step: int) -> list[int]:
+    """The level of each item kept at a step of the ladder: oldest items give way first,
+    one more each step, level by level; past the last level the oldest are left out,
+    down to the newest alone as its title and link."""
+    last = len(GIVE_WAY) - 1
     stage, more = divmod(min(step, last * count), count)
     levels = [stage + (index >= count - more) for index in range(count)]
-    kept = count - max(0, step - last * count)
-    rung = [(_given_way(item, level), level) for item, level in zip(items, levels, strict=True)]
-    return rung[:kept]
+    return levels[: count - max(0, step - last * count)]
+
+
+def _rung(items: Sequence[FeedItem], step: int) -> list[tuple[FeedItem, int]]:
+    """The items kept at a step of the ladder, each as it gives way, with its level."""
+    levels = _levels(len(items), step)
+    return [
+        (_given_way(item, level), level)
+        for item, level in zip(items[: len(levels)], levels, strict=True)
+    ]
 
 
 def _rendered(
@@ -237,10 +244,14 @@ def _rendered(
         return body, items, []
     # Bisection on an estimate (characters, escapes counted, times the bytes a character
     # was measured to cost), each guess rendered once: two or three renders, not ten.
+    # Each item's weight at each level is counted once (a body is a megabyte at most).
+    weights = [
+        [_weight(_given_way(item, level)) for level in range(len(GIVE_WAY))] for item in items
+    ]
     over, size, fitting = 0, len(body), None  # step `over` measured `size` bytes, too many
     for _ in range(FIT_ROUNDS):
-        per_weight = (size - bare) / max(1, _rung_weight(items, over))
-        step = _first_under(items, over, last, bare, per_weight)
+        per_weight = (size - bare) / max(1, _step_weight(weights, over))
+        step = _first_under(weights, over, last, bare, per_weight)
         rung = _rung(items, step)
         made = render(meta, [item for item, _ in rung])
         if len(made) <= check.MAX_BYTES:
@@ -273,19 +284,21 @@ def _weight(item: FeedItem) -> int:
     return sum(len(text) + 4 * sum(map(text.count, '&<>"')) for text in texts)
 
 
-def _rung_weight(items: Sequence[FeedItem], step: int) -> int:
-    return sum(_weight(item) for item, _ in _rung(items, step))
+def _step_weight(weights: Sequence[Sequence[int]], step: int) -> int:
+    """The weight of the items kept at a step, from each item's weight at each level."""
+    levels = _levels(len(weights), step)
+    return sum(weights[index][level] for index, level in enumerate(levels))
 
 
 def _first_under(
-    items: Sequence[FeedItem], over: int, last: int, bare: int, per_weight: float
+    weights: Sequence[Sequence[int]], over: int, last: int, bare: int, per_weight: float
 ) -> int:
     """The first step after `over` (the last at most) whose estimated size, `bare` and
     `per_weight` bytes a character, is within the limit, aiming 3% under it."""
     low, high = over + 1, last
     while low < high:
         step = (low + high) // 2
-        if bare + per_weight * _rung_weight(items, step) <= check.MAX_BYTES * 0.97:
+        if bare + per_weight * _step_weight(weights, step) <= check.MAX_BYTES * 0.97:
             high = step
         else:
             low = step + 1
