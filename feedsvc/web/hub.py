@@ -86,7 +86,9 @@ class Hub(WebSubPart):
             )
         if reason := await refusal(callback, self.settings.websub.allow_private_callbacks):
             return _bad(reason)
-        if mode == "subscribe" and (full := await self._full(topic, callback, host)):
+        if mode == "subscribe" and (
+            full := await asyncio.to_thread(self._full, topic, callback, host)
+        ):
             return PlainTextResponse(
                 full, status_code=429, headers={"Retry-After": str(RETRY_AFTER * 60)}
             )
@@ -100,9 +102,10 @@ class Hub(WebSubPart):
         self.context.start(self._verify(mode, topic, callback, secret, lease, host))
         return PlainTextResponse("accepted; the callback will be asked to confirm\n", 202)
 
-    async def _full(self, topic: str, callback: str, host: str) -> str | None:
-        """Why a new subscription to `topic` is refused (its caps), or None."""
-        held = await asyncio.to_thread(self.subscriptions.callbacks, topic, datetime.now(UTC))
+    def _full(self, topic: str, callback: str, host: str) -> str | None:
+        """Why a new subscription to `topic` is refused (its caps), or None. In a thread:
+        the topic's subscriptions are read, and up to 10,000 callbacks taken apart."""
+        held = self.subscriptions.callbacks(topic, datetime.now(UTC))
         if callback in held:
             return None  # a renewal
         if len(held) >= PER_TOPIC:
