@@ -2,12 +2,13 @@
 
 import asyncio
 import contextlib
+import functools
 import hashlib
 import hmac
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import httpx
@@ -40,11 +41,32 @@ class Body:
         self.digest = hashlib.sha256(data).hexdigest()
 
 
+class _Lanes:
+    """Deliveries in flight to each callback host (and port), PER_CALLBACK at most; a
+    host's lane is kept while a delivery to it waits, tries or waits to try again."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, tuple[asyncio.Semaphore, int]] = {}  # host: (lane, users)
+
+    @contextlib.contextmanager
+    def of(self, callback: str) -> Iterator[asyncio.Semaphore]:
+        host = callback_host(callback)
+        lane, users = self._held.get(host, (asyncio.Semaphore(PER_CALLBACK), 0))
+        self._held[host] = lane, users + 1
+        try:
+            yield lane
+        finally:
+            lane, users = self._held[host]
+            if users == 1:
+                del self._held[host]
+            else:
+                self._held[host] = lane, users - 1
+
+
 class Deliverer(WebSubPart):
     def __init__(self, context: WebSubContext) -> None:
         super().__init__(context)
-        self._lanes: dict[str, asyncio.Semaphore] = {}  # by callback host and port
-        self._lane_users: Counter[str] = Counter()  # deliveries using each lane
+        self._lanes = _Lanes()
         self._newest: dict[int, str] = {}  # subscription id -> the body it is owed now
         self.owed = context.state.owed_pings
         self.announcements = context.state.announcements
@@ -167,12 +189,8 @@ class Deliverer(WebSubPart):
         busy = False  # our own connections were all taken: not the subscriber's fault
         superseded = False  # a later body for this subscription came: this one is moot
         self._newest[subscription.id] = digest
-        host = callback_host(subscription.callback)
-        lane = self._lanes.setdefault(host, asyncio.Semaphore(PER_CALLBACK))
 
-        self._lane_users[host] += 1
-
-        async def post() -> httpx.Response:
+        async def post(lane: asyncio.Semaphore) -> httpx.Response:
             nonlocal busy, superseded
             async with lane:
                 if self._newest.get(subscription.id) != digest:
@@ -187,18 +205,16 @@ class Deliverer(WebSubPart):
                     raise
 
         try:
-            answer = await with_retries(
-                post,
-                websub.retries,
-                websub.retry_delay,
-                f"websub: delivery to {subscription.callback}",
-            )
+            with self._lanes.of(subscription.callback) as lane:
+                answer = await with_retries(
+                    functools.partial(post, lane),
+                    websub.retries,
+                    websub.retry_delay,
+                    f"websub: delivery to {subscription.callback}",
+                )
         finally:
             if self._newest.get(subscription.id) == digest:
                 del self._newest[subscription.id]
-            self._lane_users[host] -= 1
-            if not self._lane_users[host]:
-                del self._lane_users[host], self._lanes[host]
         if superseded:
             return
         if answer is not None and answer.status_code == 410:  # the subscriber says it is gone
