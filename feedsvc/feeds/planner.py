@@ -10,7 +10,7 @@ again. The first build, `--full`, and a feed that failed are done in full.
 """
 
 from collections.abc import Container, Generator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from feedsvc.core.config import Settings
@@ -24,7 +24,7 @@ from feedsvc.feeds.select import Selection
 from feedsvc.feeds.specs import FeedDefinition, FeedSpec
 from feedsvc.state.builds import Held
 from feedsvc.state.database import State
-from feedsvc.state.labels import EVERY
+from feedsvc.state.labels import EVERY, Where
 
 
 @dataclass
@@ -114,7 +114,7 @@ class FeedPlanner:
         self._merged: tuple[list[FeedSpec], list[FeedSpec], list[FeedSpec]] | None = None
         self._gone: set[str] | None = None  # gone at this process's last build
         self._whole_site = False  # this build makes every document (see _documents)
-        self._selected: dict[tuple[str, str, datetime], dict[str, list[int]]] = {}
+        self._selected: dict[tuple[Where, int], dict[str, list[int]]] = {}
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -354,11 +354,12 @@ class FeedPlanner:
 
     def _members(self, spec: FeedSpec, now: datetime) -> dict[str, list[int]]:
         """The ids of every member of this spec's family, selected at once (a whole-site
-        build asks for all of them)."""
-        key = (spec.feed.name, spec.where.family[0] if spec.where.family else "", now)
+        build asks for all of them): by the family's selection and limit, in this build."""
+        assert spec.where.family is not None
+        family = replace(spec.where, family=(spec.where.family[0], ""))
+        key = (family, spec.feed.limit)
         if key not in self._selected:
-            where = spec.where
-            self._selected[key] = self.state.newest_per_member(spec.feed.limit, now, where)
+            self._selected[key] = self.state.newest_per_member(spec.feed.limit, now, family)
         return self._selected[key]
 
     def _archive_pages(

@@ -104,8 +104,7 @@ class ArticleQueries:
         )
         with self.engine.connect() as conn:
             ids = list(conn.scalars(order))
-            found = self._parsed_articles(conn, ids, article_url, now)
-        return [found[article_id] for article_id in ids]
+        return self.these(ids, now, article_url)
 
     def newest_per_member(self, limit: int, now: datetime, where: Where) -> dict[str, list[int]]:
         """The ids `newest` would find for every member of a family (`where.family`
