@@ -96,8 +96,7 @@ def learn(scan: Scan, facts: MediaFacts, mode: str, now: datetime) -> Scan:
     due = [
         url
         for url in sorted(wanted)
-        if (had := known.get(url)) is None
-        or (had.length is None and had.tries < TRIES and now - had.tried >= AGAIN_AFTER)
+        if _open(had := known.get(url)) and (had is None or now - had.tried >= AGAIN_AFTER)
     ]
     if mode != "off" and due:
         asked = due[:PER_BUILD]
@@ -112,12 +111,16 @@ def learn(scan: Scan, facts: MediaFacts, mode: str, now: datetime) -> Scan:
     for source in scan.changed:
         source.articles = [_with_facts(article, known) for article in source.articles]
         if mode != "off" and any(
-            (had := known.get(url)) is None or (had.length is None and had.tries < TRIES)
-            for article in source.articles
-            for url in unknown(article.media)
+            _open(known.get(url)) for article in source.articles for url in unknown(article.media)
         ):
             source.signature = None  # read again next build, to ask again
     return scan
+
+
+def _open(had: Facts | None) -> bool:
+    """Whether a file's length may still be learned: never asked, or not answered yet
+    and tried fewer than TRIES times."""
+    return had is None or (had.length is None and had.tries < TRIES)
 
 
 def _with_facts(article: SourceArticle, known: dict[str, Facts]) -> SourceArticle:
