@@ -37,7 +37,6 @@ _TRIGGER = re.compile(
 _LAZY_SRC = ("data-src", "data-lazy-src", "data-original", "data-orig-file", "data-url")
 _LAZY_SRCSET = ("data-srcset", "data-lazy-srcset")
 _PICTURE_TYPES = frozenset({"", "image/jpeg", "image/png", "image/gif", "image/webp"})
-_HTTP = re.compile(r"^https?://[^/\s]+", re.IGNORECASE)
 # An absolute address the URL test takes as it is: a plain host, a short port, no
 # backslash, space or control character (others go through the whole test).
 _PLAIN_ABSOLUTE = re.compile(
