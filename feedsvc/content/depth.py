@@ -10,6 +10,7 @@ past MAX_DEPTH is dropped with its end tag; every word stays, in the 512th eleme
 """
 
 import re
+from collections import Counter
 
 MAX_DEPTH = 512
 
@@ -35,10 +36,15 @@ def flattened(body_html: str) -> str:
     if body_html.count("<") <= MAX_DEPTH:
         return body_html
     stack: list[str] = []
-    open_count: dict[str, int] = {}
-    dropped: dict[str, int] = {}
+    open_count: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()  # start tags left out, by name: their end tags go too
     parts: list[str] = []
     position = 0
+
+    def leave_out(tag: re.Match[str]) -> None:
+        nonlocal position
+        parts.append(body_html[position : tag.start()])
+        position = tag.end()
 
     def pop_to(name: str) -> None:
         while stack:
@@ -51,31 +57,29 @@ def flattened(body_html: str) -> str:
         closing, opening = found.group(2), found.group(3)
         if closing:
             name = closing.lower()
-            if open_count.get(name):
+            if open_count[name]:
                 pop_to(name)
-            elif dropped.get(name):
+            elif dropped[name]:
                 dropped[name] -= 1
-                parts.append(body_html[position : found.start()])
-                position = found.end()
+                leave_out(found)
         elif opening:
             name = opening.lower()
             if name in _VOID or (found.group(0).endswith("/>") and _in_foreign(open_count)):
                 continue
-            if name in _CLOSED_BY_SIBLING and open_count.get(name):
+            if name in _CLOSED_BY_SIBLING and open_count[name]:
                 pop_to(name)
             if len(stack) >= MAX_DEPTH:
-                dropped[name] = dropped.get(name, 0) + 1
-                parts.append(body_html[position : found.start()])
-                position = found.end()
+                dropped[name] += 1
+                leave_out(found)
                 continue
             stack.append(name)
-            open_count[name] = open_count.get(name, 0) + 1
+            open_count[name] += 1
     if not parts:
         return body_html
     parts.append(body_html[position:])
     return "".join(parts)
 
 
-def _in_foreign(open_count: dict[str, int]) -> bool:
+def _in_foreign(open_count: Counter[str]) -> bool:
     """Inside <svg> or <math>, where "/>" closes an element as in XML."""
-    return bool(open_count.get("svg") or open_count.get("math"))
+    return bool(open_count["svg"] or open_count["math"])
