@@ -74,10 +74,13 @@ class Site:
             **options,
         )
 
-    def build(self, *, full: bool = False, scan: bool = True) -> BuildReport:
+    def build(
+        self, *, full: bool = False, scan: bool = True, budget: float | None = None
+    ) -> BuildReport:
         """One build: changed documents published, uploads waited for, hubs and
         subscribers told. full: render everything again, sealed archive pages too;
-        scan=False: from the state as it is, the stores unread."""
+        scan=False: from the state as it is, the stores unread; budget: seconds for a
+        redo's feeds after the news (see Pipeline.run), None: the whole redo."""
         mirrors = []
         if self.settings.upload_targets:  # else their module is not even imported
             from feedsvc.publish.mirror import mirrors_for
@@ -89,7 +92,7 @@ class Site:
                 mirror.start()
                 mirror.reconcile()  # files an earlier run could not upload
             pipeline = self.pipeline(full=full, mirrors=mirrors)
-            report = pipeline.run(scan=scan)
+            report = pipeline.run(scan=scan, budget=budget)
             if self._owes_anyone(report.written):
                 self._announce(report.written)
             for mirror in mirrors:
@@ -146,12 +149,13 @@ class Site:
         """Take the article whose GUID, id or store key is `ref` out of every document
         and upload target now (undo: publish it again), and keep it out whatever its
         store says. Returns what it applied to and the build that published it
-        (None: no article has that reference)."""
+        (None: no article has that reference): the feeds the article is in, and no
+        others (a redo under way in `feedsvc run` goes on there)."""
         found = self.state.takedown(ref, reason, self.clock(), undo=undo)
         if not found:
             return [], None
         said = [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
-        return said, self.build(scan=False)
+        return said, self.build(scan=False, budget=0)
 
     def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> "FastLane":
         """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and

@@ -524,6 +524,29 @@ class Newsroom(RuleBasedStateMachine):
         self.chosen[key] = data.draw(st.sampled_from(SETTINGS[key]))
         self.restart()
 
+    @rule(
+        key=st.sampled_from(sorted(SETTINGS)),
+        data=st.data(),
+        slices=st.integers(1, 3),
+        name=articles,
+        headline=st.sampled_from(HEADLINES),
+    )
+    def redo_in_slices_with_news_between(
+        self, key: str, data, slices: int, name: str, headline: str
+    ) -> None:
+        """A setting changed and redone a feed at a time (`feedsvc run`'s slices), a story
+        edited between two slices and built with news only: the step's build finishes
+        the redo, and the invariant judges what the slices and the news build left."""
+        self.chosen[key] = data.draw(st.sampled_from(SETTINGS[key]))
+        self.restart()
+        assert self.pipeline is not None
+        for _ in range(slices):
+            self.now += timedelta(minutes=1)
+            assert self.pipeline.run(budget=1e-9).ok
+        self.edit_title(name, headline)
+        self.now += timedelta(minutes=1)
+        assert self.pipeline.run(budget=0).ok
+
     @rule(name=articles, undo=st.booleans())
     def takedown(self, name: str, undo: bool) -> None:
         assert self.state is not None

@@ -234,6 +234,9 @@ class PublishSettings(_Section):
 class ScheduleSettings(_Section):
     interval: Annotated[float, Field(gt=0)] = 60
     cron: str = ""
+    # A redo of every feed (a site-wide edit, a new release) goes on in slices of this
+    # many seconds, each published as done; news goes between them.
+    redo_slice: Annotated[float, Field(gt=0, le=60)] = 0.25
 
     @field_validator("cron")
     @classmethod

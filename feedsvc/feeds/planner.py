@@ -9,7 +9,8 @@ document whose inputs are what this process last published is not rendered
 again. The first build, `--full`, and a feed that failed are done in full.
 """
 
-from collections.abc import Container, Generator
+import time
+from collections.abc import Callable, Container, Generator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
@@ -58,6 +59,7 @@ class Built:
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # feeds redone
     gone: list[str] = field(default_factory=list)  # family members empty for too long
     newly_gone: list[str] = field(default_factory=list)  # ... since this process last looked
+    deferred: int = 0  # feeds to redo that this build left for the next (see FeedPlanner.plan)
 
     @property
     def held(self) -> dict[str, Held]:
@@ -131,6 +133,8 @@ class FeedPlanner:
         touched: set[int] | None,
         held: dict[str, Held],
         present: Container[str],
+        budget: float | None = None,
+        news_waiting: Callable[[], bool] = lambda: False,
     ) -> Plan:
         """The feeds, and the documents to make of them. `touched`: the articles changed
         or fallen due since the feeds were last built, or None to redo every feed;
@@ -139,7 +143,14 @@ class FeedPlanner:
 
         A feed is skipped only when nothing that shapes its documents moved: none of
         its articles (or archive pages' articles) changed, none joined, its settings
-        and the renderer are those it was last made with, and no tombstone expired."""
+        and the renderer are those it was last made with, and no tombstone expired.
+
+        News goes first: the feeds a changed article reaches are made before any other.
+        `budget`: seconds this build may then spend on feeds to redo for another reason
+        (settings or renderer moved, never made, files lost); those left over keep what
+        they last held, so the next build takes them up (`Built.deferred`). None: no limit.
+        `news_waiting()` true: another build is asked for, and this one ends its redo
+        work at the next feed."""
         now = moment.now
         self._present = present
         if self.full:
@@ -157,7 +168,10 @@ class FeedPlanner:
         newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
         self._gone = set(gone)
         built = Built(feeds, [], gone=gone, newly_gone=newly_gone)
-        return Plan(built, self._documents(built, moment, latest, touched, held, labels))
+        documents = self._documents(
+            built, moment, latest, touched, held, labels, budget, news_waiting
+        )
+        return Plan(built, documents)
 
     def _documents(
         self,
@@ -167,6 +181,8 @@ class FeedPlanner:
         touched: set[int] | None,
         held: dict[str, Held],
         labels: set[tuple[str, str]],
+        budget: float | None,
+        news_waiting: Callable[[], bool],
     ) -> Generator[Planned, None, None]:
         now = moment.now
         # Every document is to be made (a first build, a redo): families are selected a
@@ -174,31 +190,39 @@ class FeedPlanner:
         self._whole_site, self._selected = touched is None, {}
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
+        later: list[tuple[FeedSpec, Held | None, str]] = []
         for spec in built.specs:
             first_named = spec.value is None and not built.newest and spec.feed.select == "all"
             known = held.get(spec.key)
             inputs = self.metas.inputs(spec)
             there = all(specs.feed_path(spec.key, fmt) in self._present for fmt in spec.formats)
-            if (
-                known is not None
-                and known.inputs == inputs
-                and spec.feed.select == "all"
-                and spec.key not in expired
-                and spec.key not in on_pages
-                and not self._affected(spec, known.ids, touched, labels)
-                and there
-            ):
-                if first_named:
-                    built.newest = self._items(spec, latest, now)[0]
-                continue
+            same = known is not None and known.inputs == inputs and there
             # Settings or renderer moved, never made here, or its files gone from the
             # folder (a member back from 410, a lost folder): every page again.
-            pages = None
-            if known is not None and known.inputs == inputs and there:
-                pages = on_pages.get(spec.key, set())
-            items = yield from self._feed(spec, latest, moment, built, known, inputs, pages)
+            pages = on_pages.get(spec.key, set()) if same else None
+            now_due = (
+                (budget is None and not same)
+                or spec.feed.select != "all"
+                or spec.key in expired
+                or spec.key in on_pages
+                or self._affected(spec, known.ids if known else frozenset(), touched, labels)
+            )
+            if now_due:  # news, or no budget to keep to
+                items = yield from self._feed(spec, latest, moment, built, known, inputs, pages)
+            elif same:
+                items = self._items(spec, latest, now)[0] if first_named else []
+            else:  # made again in this build's time for it, or a later build's
+                later.append((spec, known, inputs))
+                items = self._items(spec, latest, now)[0] if first_named else []
             if first_named:
                 built.newest = items
+        # A budget makes one feed at least, whatever its length: a redo always moves on.
+        deadline = time.monotonic() + (budget or 0)
+        for index, (spec, known, inputs) in enumerate(later):
+            if budget and (index == 0 or (time.monotonic() < deadline and not news_waiting())):
+                yield from self._feed(spec, latest, moment, built, known, inputs, None)
+            else:
+                built.deferred += 1
 
     def _retired(self) -> list[FeedDefinition]:
         """Families built before whose [[feeds]] table is gone, by name."""

@@ -55,6 +55,7 @@ class BuildReport:
     failures: list[str] = field(default_factory=list)  # feeds not published, and why
     stages: Stages = field(default_factory=Stages)
     bytes_written: int = 0
+    remaining: int = 0  # feeds of a redo left for the next build
 
     @property
     def ok(self) -> bool:
@@ -153,15 +154,20 @@ class Pipeline:
         self.pages = SitePages(settings.site)
         self.announcements = state.announcements
         self._lock = threading.Lock()
+        # Set while another build is asked for: a redo's slice ends at its next feed.
+        self.news_waiting = threading.Event()
 
     def close(self) -> None:
         """Stop the render pool a big site keeps between builds."""
         self.renderer.shutdown()
 
-    def run(self, *, scan: bool = True) -> BuildReport:
+    def run(self, *, scan: bool = True, budget: float | None = None) -> BuildReport:
         """Build and publish every feed whose bytes changed; record the outcome.
         scan=False builds from the state as it is, the stores unread (a takedown is
-        published at once; what changed in the stores waits for the next build)."""
+        published at once; what changed in the stores waits for the next build).
+        budget: seconds for feeds that no changed article reaches but that must be made
+        again (a redo after a site-wide edit or a new release), after the news; what
+        is left is the next build's (`report.remaining`). None: all of them now."""
         report = BuildReport(started=self.clock())
         with self._lock, self.state.building(self.settings.public_dir, LOCK_FILE):
             in_force = self.state.in_force.get()
@@ -170,7 +176,7 @@ class Pipeline:
                 report.failures.append(refused)
             else:
                 try:
-                    self._build(report, scan=scan)
+                    self._build(report, scan=scan, budget=budget)
                 except OSError as exc:  # a file that cannot be written: one line, not a crash
                     report.failures.append(self._unwritten(exc))
                     log.error("%s", report.failures[-1])
@@ -307,7 +313,7 @@ class Pipeline:
             kept.append(entry)
         return Selection(chosen, kept, identities, problems)
 
-    def _build(self, report: BuildReport, *, scan: bool) -> None:
+    def _build(self, report: BuildReport, *, scan: bool, budget: float | None) -> None:
         now, stages = self._as_of(report.started), report.stages
         for target in self.targets:
             target.look_again()
@@ -339,9 +345,12 @@ class Pipeline:
         # Planning selects the feeds' items as it goes; each document it yields is
         # rendered and checked meanwhile (timed as such).
         with stages.timing("select"):
-            plan = self.feeds.plan(moment, selection, touched, held, self.present)
+            plan = self.feeds.plan(
+                moment, selection, touched, held, self.present, budget, self.news_waiting.is_set
+            )
             self._make(plan.documents, len(plan.built.specs), now, pending, report)
             built = plan.built
+            report.remaining = built.deferred
         with stages.timing("render"):
             pending.outputs += self.pages.files(built.specs, built.newest)
         report.failures.extend(pending.failures)
@@ -353,7 +362,7 @@ class Pipeline:
             self.feeds.history.keep_families(
                 {feed.name: feed.settings for feed in self.feeds.members.definitions if feed.per}
             )
-            self.state.record_feeds(moment, built.held, forget=built.failed)
+            self.state.record_feeds(moment, built.held, built.failed, built.deferred)
             self._remove(built, report)
 
     def _make(

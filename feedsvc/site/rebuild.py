@@ -3,6 +3,13 @@
 The schedule and the ingest API both ask for a build. A request made while a build
 runs is served by the next one (which starts after its change was written), and
 all requests made meanwhile share that next build.
+
+A redo of every feed (a site-wide edit, a new release) is done in slices: each build
+makes the feeds a changed article reaches first, then others for `schedule.redo_slice`
+seconds, and builds follow one another until none is left. A request cuts the slice
+under way short at its next feed, and the build that serves it makes only the news
+(unless the one before did too: the redo always moves on). News never waits for the
+whole redo.
 """
 
 import asyncio
@@ -29,11 +36,16 @@ class Rebuilder:
         self._done = asyncio.Condition()
         self._runner: asyncio.Task | None = None
         self._stopping = False
+        self._holding = False  # no more redo slices: the process ends (see idle)
+        self._left = 0  # feeds the last build left to redo
+        self._sliced = False  # the last build had time for the redo
+        self._redo_started = 0.0
 
     async def build(self) -> BuildReport:
         """A build that starts after this call; its report. Raises what the build raised."""
         self._asked += 1
         mine = self._asked
+        self.pipeline.news_waiting.set()
         if self._runner is None or self._runner.done():
             self._runner = asyncio.create_task(self._run())
         async with self._done:
@@ -53,26 +65,36 @@ class Rebuilder:
         await asyncio.to_thread(self.pipeline.renderer.shutdown)
 
     async def idle(self) -> None:
-        """Wait until no build runs (and none is asked for)."""
+        """Wait until no build runs and none is asked for. A redo goes no further than
+        its slice under way: the process is about to end, and the next one takes it
+        up where the state says it stopped."""
+        self._holding = True
         while self._runner is not None and not self._runner.done():
             await asyncio.wait({self._runner})
 
     async def _run(self) -> None:
-        while self._served < self._asked:
+        while self._served < self._asked or (self._left and not (self._stopping or self._holding)):
             covers = self._asked
+            self.pipeline.news_waiting.clear()
             started = time.monotonic()
             report, error = None, None
+            budget = self.pipeline.settings.schedule.redo_slice
+            if self._served < covers and self._sliced:
+                budget = 0.0  # requests wait: only their news, this time
+            self._sliced = budget > 0
             try:
-                report = await asyncio.to_thread(self.pipeline.run)
+                report = await asyncio.to_thread(self.pipeline.run, budget=budget)
             except Exception as exc:  # the waiting requests get it; the next build may work
                 if self._stopping:
                     log.info("build stopped with the service: %s", type(exc).__name__)
                 else:
                     log.exception("build failed")
                 error = exc
+                self._left = 0  # the redo goes on with the next build asked for
             BUILD_SECONDS.observe(time.monotonic() - started)
             BUILDS.labels("ok" if report is not None and report.ok else "failed").inc()
             if report is not None:
+                self._follow_redo(report.remaining)
                 try:
                     self.after(report)
                 except Exception:
@@ -80,3 +102,13 @@ class Rebuilder:
             async with self._done:
                 self._report, self._error, self._served = report, error, covers
                 self._done.notify_all()
+
+    def _follow_redo(self, left: int) -> None:
+        """Keep the redo going while feeds are left; say when it starts and ends."""
+        if left and not self._left:
+            self._redo_started = time.monotonic()
+            log.info("redoing every feed in slices: %d left after the first", left)
+        elif self._left and not left:
+            took = time.monotonic() - self._redo_started
+            log.info("redo done: every feed made again in %.1f s", took)
+        self._left = left

@@ -71,6 +71,8 @@ def report(settings: Settings, state: State) -> list[str]:
         lines.append("last build: none yet")
         return lines
     lines.append(_build_line(last))
+    if left := state.redo_left():
+        lines.append(f"  redo under way: {left:,} feeds left to make again")
     seconds, written = state.last_stages()
     timings = ", ".join(f"{stage} {seconds.get(stage, 0.0):.3f} s" for stage in STAGES)
     total = sum(seconds.get(stage, 0.0) for stage in STAGES)

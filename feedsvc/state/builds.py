@@ -31,6 +31,8 @@ LAST_STAGES = "last_build_stages"  # meta: JSON, seconds per stage of the last b
 
 LAST_BYTES = "last_build_bytes"  # meta: bytes it wrote
 
+REDO_LEFT = "redo_left"  # meta: feeds the last build left to redo (see Pipeline.run's budget)
+
 LAYOUT = "feeds_layout"  # meta: digest of the feeds' settings the publish folder was swept for
 
 
@@ -110,11 +112,15 @@ class BuildLog:
             return None, held
         return _moment(when), held
 
-    def record_feeds(self, built: Moment, held: dict[str, Held], forget: set[str]) -> None:
+    def record_feeds(
+        self, built: Moment, held: dict[str, Held], forget: set[str], left: int = 0
+    ) -> None:
         """Remember a published build, and what the feeds it redid held. A feed in
-        `forget` (it failed) is redone in full next time."""
+        `forget` (it failed) is redone in full next time; `left`: how many feeds to redo
+        it left for the next build."""
         marks = {FEEDS_BUILT: built.now.isoformat(), STORES_READ: built.read.isoformat()}
         with self.engine.begin() as conn:
+            put_meta(conn, {REDO_LEFT: str(left)})
             known = self._held if self._held and self._held[0] == _build_marks(conn) else None
             for chunk in chunks(sorted(held.keys() | forget)):
                 conn.execute(delete(feed_members).where(feed_members.c.feed.in_(chunk)))
@@ -131,6 +137,12 @@ class BuildLog:
         else:
             kept = {feed: ids for feed, ids in known[1].items() if feed not in forget}
             self._held = marks, {**kept, **held}
+
+    def redo_left(self) -> int:
+        """How many feeds a redo in slices still has to make again (0: none)."""
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(meta.c.value).where(meta.c.name == REDO_LEFT))
+        return int(value or 0)
 
     def layout(self) -> str | None:
         """The digest of the feeds' settings the publish folder last had its strays

@@ -1,0 +1,173 @@
+"""Benchmark: breaking news during a redo of every feed (issue 28).
+
+Makes the store of bench/scale.py (--articles Markdown files: 300 categories, 3,000
+tags, 500 authors), builds it once (`feedsvc build`), then edits the site's title (every
+feed must be made again) and starts `feedsvc run` on it: its builds redo the feeds in
+slices. While that redo goes on it
+- POSTs --posts articles to the ingest API, one after another, each timed until the
+  answer comes, and checked then to be in every feed document it joins;
+- runs `feedsvc takedown` on --takedowns of the newest articles, each timed as a whole
+  process, and checked then to be in none of its feeds' documents;
+and prints medians, p99 and max, how much of the redo was left at each, and how long
+the whole redo took. --feeds full: the scale bench's feeds (main full text; category,
+tag and author families in summaries; RSS, Atom and JSON Feed; archive pages);
+--feeds hugo: those of bench/hugo.py (RSS only, no archive pages).
+
+    .venv/bin/python bench/priority.py [--articles 20000] [--feeds full|hugo] [--keep DIR]
+"""
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import httpx
+from hugo import FEEDSVC_CONFIG as HUGO_FEEDS_CONFIG
+from processes import answers, free_port, stop, wait_for
+from scale import FEEDS as SCALE_FEEDS
+from scale import WORDS, write_store
+
+from feedsvc.core.text import slugify
+
+FAMILIES = (("category", "categories"), ("tag", "tags"), ("author", "author"))
+CHOICES = {
+    "full": (SCALE_FEEDS, ("rss", "atom", "json")),
+    "hugo": (HUGO_FEEDS_CONFIG[HUGO_FEEDS_CONFIG.index("[[feeds]]") :], ("rss",)),
+}
+
+
+def configure(site: Path, title: str, port: int, feeds: str) -> None:
+    (site / "config.toml").write_text(
+        f'[site]\ntitle = "{title}"\nbase_url = "http://127.0.0.1:8080/"\n'
+        f"[schedule]\ninterval = 3600\n"
+        f"[server]\nport = {port}\nrate_limit = 0\naccess_log = false\n"
+        f'[api]\ntoken = "bench"\n{feeds}',
+        encoding="utf-8",
+    )
+
+
+def feedsvc(site: Path, *args: str) -> float:
+    """Wall seconds of one `feedsvc` command, which must succeed."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "feedsvc", "-q", "--config", str(site / "config.toml"), *args],
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        sys.exit(f"feedsvc {' '.join(args)} failed: {done.stderr[-2000:]}")
+    return time.perf_counter() - started
+
+
+def documents(labels: dict[str, list[str]], formats: tuple[str, ...]) -> list[str]:
+    """The feed documents an article with these labels is in: main, and a member of
+    each family per label."""
+    keys = ["main"] + [
+        f"{family}/{slugify(value)}" for family, field in FAMILIES for value in labels[field]
+    ]
+    return [f"feeds/{key}.{fmt}" for key in keys for fmt in formats]
+
+
+def figures(what: str, seconds: list[float], left: list[int]) -> None:
+    p99 = statistics.quantiles(seconds, n=100, method="inclusive")[98]
+    print(
+        f"  {what:44} median {statistics.median(seconds):.2f} s, p99 {p99:.2f} s, "
+        f"max {max(seconds):.2f} s (feeds of the redo left: {max(left):,} to {min(left):,})",
+        flush=True,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--articles", type=int, default=20_000)
+    parser.add_argument("--feeds", choices=sorted(CHOICES), default="full")
+    parser.add_argument("--posts", type=int, default=20)
+    parser.add_argument("--takedowns", type=int, default=20)
+    parser.add_argument("--keep", type=Path, help="make the site here and leave it")
+    args = parser.parse_args()
+    feeds, formats = CHOICES[args.feeds]
+    rng = random.Random(28)
+    site = args.keep or Path(tempfile.mkdtemp(prefix="feedsvc-bench-priority-"))
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/"
+    public = site / "public"
+    print(f"generating {args.articles:,} articles in {site} ...", flush=True)
+    write_store(site / "articles", args.articles, rng)
+    configure(site, "Example News", port, feeds)
+    print(f"first build: {feedsvc(site, 'build'):.1f} s", flush=True)
+
+    configure(site, "The Evening Ledger", port, feeds)  # every feed's title moves
+    service = subprocess.Popen(
+        [sys.executable, "-m", "feedsvc", "--config", str(site / "config.toml"), "run"],
+        stdout=(site / "run.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    client = httpx.Client(timeout=120)
+
+    def left() -> int:
+        return client.get(base + "healthz").json()["redo_left"]
+
+    try:
+        wait_for(answers(base + "healthz", (200, 503)), 120, "feedsvc run answering")
+        redo_started = time.monotonic()
+        wait_for(lambda: left() > 0, 900, "the redo to start")
+        print(f"redo under way: {left():,} feeds left after its first slices", flush=True)
+        answered, answered_left = [], []
+        headers = {"Authorization": "Bearer bench"}
+        for number in range(args.posts):
+            article = {
+                "id": f"breaking-{number}",
+                "title": f"Breaking story {number}",
+                "body_html": "<p>" + " ".join(rng.choice(WORDS) for _ in range(400)) + "</p>",
+                "categories": [f"Section {c}" for c in rng.sample(range(300), 2)],
+                "tags": [f"tag-{t}" for t in rng.sample(range(3000), 3)],
+                "author": [f"Reporter {rng.randrange(500)}"],
+            }
+            started = time.monotonic()
+            reply = client.post(base + "api/articles", json=article, headers=headers)
+            answered.append(time.monotonic() - started)
+            assert reply.status_code == 201, reply.text
+            missing = [
+                path
+                for path in documents(article, formats)
+                if article["title"] not in (public / path).read_text(encoding="utf-8")
+            ]
+            assert not missing, f"answered, yet not in {missing[:3]}"
+            answered_left.append(left())
+        figures("POST answered, in every feed it joins", answered, answered_left)
+
+        taken, taken_left = [], []
+        for number in range(args.articles - 1, args.articles - 1 - args.takedowns, -1):
+            path = Path(f"{number % 200:03}") / f"{number}.md"
+            front = tomllib.loads((site / "articles" / path).read_text().split("+++")[1])
+            labels = {field: front[field] for _, field in FAMILIES[:2]}
+            labels["author"] = [front["author"]]
+            taken.append(feedsvc(site, "takedown", str(path), "--reason", "bench"))
+            still = [
+                document
+                for document in documents(labels, formats)
+                if (public / document).exists()
+                and front["title"] in (public / document).read_text(encoding="utf-8")
+            ]
+            assert not still, f"taken down, yet in {still[:3]}"
+            taken_left.append(left())
+        figures("takedown (whole process), out of every feed", taken, taken_left)
+
+        wait_for(lambda: left() == 0, 7200, "the redo to end")
+        print(
+            f"redo done {time.monotonic() - redo_started:.1f} s after the service started "
+            "(news included)",
+            flush=True,
+        )
+    finally:
+        client.close()
+        stop(service)
+
+
+if __name__ == "__main__":
+    main()

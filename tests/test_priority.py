@@ -1,0 +1,96 @@
+"""Breaking news never waits behind a redo of every feed: the feeds a posted article joins
+are published, and the POST answered, while the redo is still going on in slices."""
+
+from conftest import Site, feedsvc, md, wait_until
+from test_ingest import TOKEN, post
+
+OLD, NEW = "Вести старого города", "Вести нового города"
+SECTIONS = 60  # a category each: 60 family feeds for the redo to go through
+
+
+def described(site: Site, description: str, slice_seconds: float) -> None:
+    site.configure(
+        extra=f"[api]\ntoken = '{TOKEN}'\n",
+    )
+    text = site.config.read_text(encoding="utf-8")
+    text = text.replace("[site]\n", f'[site]\ndescription = "{description}"\n')
+    text = text.replace("interval = 1\n", f"interval = 3600\nredo_slice = {slice_seconds}\n")
+    site.config.write_text(text, encoding="utf-8")
+
+
+def redo_left(server) -> int:
+    return server.get("/healthz").json()["redo_left"]
+
+
+def feeds_saying(site: Site, words: str) -> list[str]:
+    return sorted(
+        path.name for path in (site.feeds / "category").glob("*.rss") if words in path.read_text()
+    )
+
+
+def test_a_post_during_a_redo_is_published_before_the_redo_ends(
+    site: Site, start_server, monkeypatch
+):
+    monkeypatch.setenv("FEEDSVC_TEST_TOKEN", TOKEN)
+    for number in range(SECTIONS):
+        site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
+    described(site, OLD, 0.25)
+    site.build()
+    assert len(feeds_saying(site, OLD)) == SECTIONS
+
+    # A site-wide edit: every feed's description moves, so every feed is made again,
+    # a sliver at a time (slices of 10 ms: a redo of many builds on this small site).
+    described(site, NEW, 0.01)
+    server = start_server("run")
+    wait_until(lambda: redo_left(server) > 0, 20, what="the redo to start")
+
+    answer = post(
+        site,
+        {
+            "id": "2026-12-06-flood",
+            "title": "Наводнение на набережной",
+            "body_markdown": "Вода дошла до *ступеней* собора.",
+            "categories": ["Срочно"],
+        },
+    )
+    assert answer.status_code == 201, answer.text
+    # Answered: the story is in every feed it joins, made on the new settings ...
+    main = server.get("/feeds/main.rss").text
+    assert "Наводнение на набережной" in main and NEW in main
+    breaking = server.get("/feeds/category/срочно.rss")
+    assert breaking.status_code == 200 and "Наводнение на набережной" in breaking.text
+    # ... while the redo has feeds still to make: the news did not wait for it.
+    still_old = feeds_saying(site, OLD)
+    assert still_old, "the redo ended before the news was published: nothing shows the order"
+    assert redo_left(server) > 0
+
+    # The redo goes on by itself and ends: every feed on the new settings, none left.
+    wait_until(lambda: redo_left(server) == 0, 60, what="the redo to end")
+    assert feeds_saying(site, OLD) == []
+    assert len(feeds_saying(site, NEW)) == SECTIONS + 1
+    assert "redo done" in server.output()
+
+
+def test_a_takedown_makes_its_own_feeds_and_stats_say_what_the_redo_has_left(site: Site):
+    for number in range(8):
+        site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
+    described(site, OLD, 0.25)
+    site.build()
+    described(site, NEW, 0.25)
+    config = ("--config", str(site.config))
+
+    taken = feedsvc(*config, "takedown", "s3.md", "--reason", "court order")
+    assert taken.returncode == 0, taken.stderr
+    # The feeds the story was in are made at once, on the new settings, without it ...
+    main = (site.feeds / "main.rss").read_text()
+    assert "Заметка 3" not in main and NEW in main
+    assert "Заметка 3" not in (site.feeds / "category" / "раздел-3.rss").read_text()
+    # ... and the redo the config edit asked for (the 7 other sections) is left to the
+    # next build, and said.
+    assert len(feeds_saying(site, OLD)) == 7
+    stats = feedsvc(*config, "stats")
+    assert "redo under way: 7 feeds left to make again" in stats.stdout, stats.stdout
+
+    assert feedsvc(*config, "build").returncode == 0
+    assert feeds_saying(site, OLD) == []
+    assert "redo under way" not in feedsvc(*config, "stats").stdout
