@@ -117,6 +117,7 @@ class FeedPlanner:
         self._gone: set[str] | None = None  # gone at this process's last build
         self._whole_site = False  # this build makes every document (see _documents)
         self._selected: dict[tuple[Where, int], dict[str, list[int]]] = {}
+        self._sealed: dict[str, int] | None = None  # complete pages per feed, this build
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -187,7 +188,7 @@ class FeedPlanner:
         now = moment.now
         # Every document is to be made (a first build, a redo): families are selected a
         # whole family at a time, not member by member.
-        self._whole_site, self._selected = touched is None, {}
+        self._whole_site, self._selected, self._sealed = touched is None, {}, None
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
         later: list[tuple[FeedSpec, Held | None, str]] = []
@@ -204,12 +205,14 @@ class FeedPlanner:
                 (budget is None and not same)
                 or spec.feed.select != "all"
                 or spec.key in expired
-                or spec.key in on_pages
+                or (spec.key in on_pages and not same)
                 or self._affected(spec, known.ids if known else frozenset(), touched, labels)
             )
             if now_due:  # news, or no budget to keep to
                 items = yield from self._feed(spec, latest, moment, built, known, inputs, pages)
             elif same:
+                if pages and known is not None:  # an old article's complete pages
+                    yield from self._complete_pages(spec, built, known, pages, now)
                 items = self._items(spec, latest, now)[0] if first_named else []
             else:  # made again in this build's time for it, or a later build's
                 later.append((spec, known, inputs))
@@ -335,25 +338,34 @@ class FeedPlanner:
     def _affected(
         self, spec: FeedSpec, known: frozenset[int], touched: set[int] | None, labels: set
     ) -> bool:
-        """Whether the feed may differ: it held a touched article, or one now matches it.
+        """Whether the feed's current document may differ: it held a touched article, or
+        one now matches it that is new enough to be among its newest, or that its next
+        archive placement would put on its open page.
 
         `labels`: those of the touched articles. A feed that filters on labels none of
-        them has cannot have gained one, and is not asked the database."""
+        them has cannot have gained one, and is not asked the database. An edit to an
+        old article reaches the complete archive pages holding it, not this."""
         if touched is None:
             return True
         if not touched:
             return False
-        if spec.where == EVERY or touched & known:
+        if touched & known:
             return True
-        wanted = {(kind, slug) for kind, slugs in spec.where.filters for slug in slugs}
-        if not set(spec.where.needs) <= labels:
-            return False
-        if spec.where.family:
-            if spec.where.family not in labels:
+        if spec.where != EVERY:
+            wanted = {(kind, slug) for kind, slugs in spec.where.filters for slug in slugs}
+            if not set(spec.where.needs) <= labels:
                 return False
-        elif wanted and not wanted & labels:
-            return False
-        return self.state.any_match(touched, spec.where)
+            if spec.where.family:
+                if spec.where.family not in labels:
+                    return False
+            elif wanted and not wanted & labels:
+                return False
+        # Its newest `limit` were published then or later (all the feed's articles, when
+        # it held fewer): one older, and not among them, stays out of them.
+        cut = self.state.nth_newest(known, spec.feed.limit)
+        if self.state.any_match(touched, spec.where, since=cut):
+            return True
+        return spec.archived and self.archive.any_unplaced(spec.key, touched, spec.where)
 
     def _items(
         self, spec: FeedSpec, latest: Selection, now: datetime
@@ -404,24 +416,42 @@ class FeedPlanner:
         else:
             pages = sorted({*changed, *placement.newly_sealed, placement.open_page})
             pages = [page for page in pages if page <= placement.open_page]
-        full = spec.feed.content == "full"
         members: list[int] = []
         for page in pages:
-            members = self.archive.members(spec.key, page)
-            if page <= placement.sealed:  # those that left the feed stay placed, unshown
-                members = self.state.among(members, spec.where)
-            found = self.state.by_ids(members, now, self.settings.site.article_url)
-            items = [FeedItem.from_article(a, full=full) for a in found]
-            # An empty newest page says the feed's date: stable while the feed is (it is
-            # made again with the feed); an emptied complete page, the epoch.
-            empty_date = updated if page == placement.open_page else EPOCH
-            meta = self.metas.page(
-                spec, page, placement.sealed, select.feed_updated(items) or empty_date
-            )
-            paths = {fmt: specs.archive_path(spec.key, page, fmt) for fmt in spec.formats}
-            yield from self._emit(Document(meta, items, paths), outcome)
+            document, members = self._page(spec, page, placement.sealed, updated, now)
+            yield from self._emit(document, outcome)
         outcome.ids |= set(members)
         return placement.open_page
+
+    def _page(
+        self, spec: FeedSpec, page: int, sealed: int, updated: datetime, now: datetime
+    ) -> tuple[Document, list[int]]:
+        """One archive page of the feed, and the articles placed on it."""
+        members = self.archive.members(spec.key, page)
+        if page <= sealed:  # those that left the feed stay placed, unshown
+            members = self.state.among(members, spec.where)
+        found = self.state.by_ids(members, now, self.settings.site.article_url)
+        items = [FeedItem.from_article(a, full=spec.feed.content == "full") for a in found]
+        # An empty newest page says the feed's date: stable while the feed is (it is
+        # made again with the feed); an emptied complete page, the epoch.
+        empty_date = updated if page == sealed + 1 else EPOCH
+        meta = self.metas.page(spec, page, sealed, select.feed_updated(items) or empty_date)
+        paths = {fmt: specs.archive_path(spec.key, page, fmt) for fmt in spec.formats}
+        return Document(meta, items, paths), members
+
+    def _complete_pages(
+        self, spec: FeedSpec, built: Built, known: Held, pages: set[int], now: datetime
+    ) -> Generator[Planned, None, None]:
+        """The complete archive pages holding a changed article that the feed's current
+        document does not show (see _affected): those pages alone are made again."""
+        outcome = Outcome(set(known.ids), known.inputs, spec.value, not known.ids)
+        built.outcomes[spec.key] = outcome  # (a page not published: the feed is redone)
+        if self._sealed is None:
+            self._sealed = self.archive.sealed_counts()
+        sealed = self._sealed.get(spec.key, 0)
+        for page in sorted(pages):
+            if page <= sealed:
+                yield from self._emit(self._page(spec, page, sealed, EPOCH, now)[0], outcome)
 
     def _emit(self, document: Document, outcome: Outcome) -> Generator[Planned, None, None]:
         """The document, unless it is what was last published, and still there."""

@@ -154,7 +154,8 @@ class Pipeline:
         self.pages = SitePages(settings.site)
         self.announcements = state.announcements
         self._lock = threading.Lock()
-        # Set while another build is asked for: a redo's slice ends at its next feed.
+        # Set while another build is asked for: a redo's slice ends at its next feed
+        # (see _news).
         self.news_waiting = threading.Event()
 
     def close(self) -> None:
@@ -346,7 +347,7 @@ class Pipeline:
         # rendered and checked meanwhile (timed as such).
         with stages.timing("select"):
             plan = self.feeds.plan(
-                moment, selection, touched, held, self.present, budget, self.news_waiting.is_set
+                moment, selection, touched, held, self.present, budget, self._news(moment)
             )
             self._make(plan.documents, len(plan.built.specs), now, pending, report)
             built = plan.built
@@ -364,6 +365,12 @@ class Pipeline:
             )
             self.state.record_feeds(moment, built.held, built.failed, built.deferred)
             self._remove(built, report)
+
+    def _news(self, moment: Moment) -> Callable[[], bool]:
+        """Whether news waits for this build to end: another build asked for in this
+        process, or a change another process recorded since this build read (a
+        `feedsvc takedown`, which waits for the lock)."""
+        return lambda: self.news_waiting.is_set() or self.state.changed_after(moment.read)
 
     def _make(
         self,

@@ -15,7 +15,14 @@ from sqlalchemy.engine import Connection
 
 from feedsvc.core.model import Moment, digest
 from feedsvc.state.labels import Where
-from feedsvc.state.schema import archive_entries, archive_feeds, articles, chunks, visible
+from feedsvc.state.schema import (
+    any_article,
+    archive_entries,
+    archive_feeds,
+    articles,
+    chunks,
+    visible,
+)
 
 
 @dataclass
@@ -146,6 +153,14 @@ class Archive:
         with self.engine.connect() as conn:
             query = select(archive_feeds.c.feed, archive_feeds.c.sealed)
             return dict(conn.execute(query).all())
+
+    def any_unplaced(self, feed: str, ids: set[int], where: Where) -> bool:
+        """Whether any of these articles (visible or not) is one `where` selects that is
+        on none of the feed's pages: its next placement would put it on the open page."""
+        placed = exists().where(
+            (archive_entries.c.feed == feed) & (archive_entries.c.article_id == articles.c.id)
+        )
+        return any_article(self.engine, ids, where.clause(few=True) & ~placed)
 
     def pages_holding(self, ids: set[int]) -> dict[str, set[int]]:
         """feed -> the pages these articles are on: a change to one (an edit, a

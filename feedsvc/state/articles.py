@@ -10,6 +10,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    true,
     update,
 )
 from sqlalchemy.engine import Connection, Row
@@ -20,6 +21,7 @@ from feedsvc.core.text import article_link, headline_key
 from feedsvc.state.identity import owner
 from feedsvc.state.labels import EVERY, Where
 from feedsvc.state.schema import (
+    any_article,
     articles,
     chunks,
     headlines,
@@ -62,16 +64,23 @@ class ArticleQueries:
                 found.update((kind, slug) for kind, slug in conn.execute(query))
         return found
 
-    def any_match(self, ids: set[int], where: Where) -> bool:
-        """Whether any of these articles (visible or not) is one `where` selects."""
+    def any_match(self, ids: set[int], where: Where, since: datetime | None = None) -> bool:
+        """Whether any of these articles (visible or not) is one `where` selects;
+        since: published then or later."""
+        newer = true() if since is None else articles.c.published >= since
+        return any_article(self.engine, ids, where.clause(few=True) & newer)
+
+    def nth_newest(self, ids: frozenset[int], n: int) -> datetime | None:
+        """The publication date of the n-th newest of these articles (None: fewer)."""
+        if len(ids) < n:
+            return None
         with self.engine.connect() as conn:
+            dates = []
             for chunk in chunks(sorted(ids)):
-                query = select(articles.c.id).where(
-                    articles.c.id.in_(chunk) & where.clause(few=True)
-                )
-                if conn.scalar(query.limit(1)) is not None:
-                    return True
-        return False
+                query = select(articles.c.published).where(articles.c.id.in_(chunk))
+                dates += [date for date in conn.scalars(query) if date is not None]
+        dates.sort(reverse=True)
+        return dates[n - 1] if len(dates) >= n else None
 
     def _articles(self, query, article_url: str) -> list[Article]:
         with self.engine.connect() as conn:

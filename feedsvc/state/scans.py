@@ -24,7 +24,7 @@ from feedsvc.state.schema import (
     sources,
     store_notes,
 )
-from feedsvc.state.stamps import stamp
+from feedsvc.state.stamps import stamp, stamped_after
 from feedsvc.store import Memory, Scan
 
 READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
@@ -238,6 +238,12 @@ class ScanRecords:
         (feedsvc.state.stamps)."""
         with self.engine.begin() as conn:
             return stamp(conn)
+
+    def changed_after(self, read: datetime) -> bool:
+        """Whether a change was recorded after this read stamp (by another process,
+        during this one's build: a takedown)."""
+        with self.engine.connect() as conn:
+            return stamped_after(conn, read)
 
     def reading(self, store: str) -> str | None:
         """The digest of the settings the store's articles were last read with."""

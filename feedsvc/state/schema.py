@@ -22,8 +22,9 @@ from sqlalchemy import (
     delete,
     false,
     insert,
+    select,
 )
-from sqlalchemy.engine import Connection, Dialect
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
@@ -333,3 +334,13 @@ def put_meta(conn: Connection, values: dict[str, str]) -> None:
     """Set these names in the meta table, replacing what they held."""
     conn.execute(delete(meta).where(meta.c.name.in_(sorted(values))))
     conn.execute(insert(meta), [{"name": name, "value": v} for name, v in values.items()])
+
+
+def any_article(engine: Engine, ids: set[int], condition: ColumnElement[bool]) -> bool:
+    """Whether any of these articles meets `condition` (one small query per CHUNK)."""
+    with engine.connect() as conn:
+        for chunk in chunks(sorted(ids)):
+            query = select(articles.c.id).where(articles.c.id.in_(chunk) & condition).limit(1)
+            if conn.scalar(query) is not None:
+                return True
+    return False

@@ -41,3 +41,10 @@ def stamp(conn: Connection) -> datetime:
     taken = max(now, last + TICK)
     conn.execute(update(meta).where(meta.c.name == STAMP).values(value=taken.isoformat()))
     return taken
+
+
+def stamped_after(conn: Connection, moment: datetime) -> bool:
+    """Whether a stamp was taken after `moment`: a change recorded since (in a build,
+    after its read stamp: another process's, a takedown)."""
+    last = conn.scalar(select(meta.c.value).where(meta.c.name == STAMP))
+    return last is not None and datetime.fromisoformat(last) > moment
