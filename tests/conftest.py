@@ -25,7 +25,7 @@ from feedsvc.feeds.formats import FORMATS as FEED_FORMATS
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
-SHARED_SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples"
+CORPUS = Path(__file__).resolve().parent / "corpus"  # pages and articles written for the tests
 CHROMIUM = shutil.which("chromium")
 # As the machine notes say: no sandbox as root, and no background traffic off 127.0.0.1.
 CHROMIUM_FLAGS = [

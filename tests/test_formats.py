@@ -289,9 +289,9 @@ def test_any_text_in_any_format_never_crashes(text: str, fmt: str):
         assert exc.reason
 
 
-def test_the_front_matter_example_in_the_readme_parses():
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
-    example = readme.split("```toml\n+++\n", 1)[1].split("```", 1)[0]
+def test_the_documented_front_matter_example_parses():
+    page = Path(__file__).resolve().parents[1] / "docs" / "stores.md"
+    example = page.read_text(encoding="utf-8").split("```toml\n+++\n", 1)[1].split("```", 1)[0]
     article = formats.FORMATS["markdown"]("+++\n" + example, info()).articles[0]
     assert article.title == "Tram Line Opens to the Station"
     assert article.image.url == "https://example.org/2026/tram/img/tram.jpg"

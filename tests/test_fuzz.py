@@ -2,7 +2,7 @@
 passes its check, or is refused with a message naming what is wrong; never a crash,
 never a frozen feed.
 
-Bounded here (FEEDSVC_FUZZ_SCALE multiplies the examples and seconds; the README says
+Bounded here (FEEDSVC_FUZZ_SCALE multiplies the examples and seconds; docs/development.md says
 how the long run was made): hypothesis over every field's type and range, for the
 record builder, for whole builds and for the ingest API; atheris over the files
 store's parsers (tests/fuzz_parsers.py).

@@ -3,7 +3,7 @@ SQL rows (SQLite's columns take any type), a partner's feed, and an embedder's o
 store of SourceArticles. Whatever a record holds, the build publishes every feed, and
 each record is in the main feed or named in the build's problems: one door for all.
 
-Bounded here; FEEDSVC_FUZZ_SCALE multiplies the examples (the long run: README).
+Bounded here; FEEDSVC_FUZZ_SCALE multiplies the examples (the long run: docs/development.md).
 """
 
 import json

@@ -11,7 +11,7 @@ from conftest import Site, feedsvc, md, wait_until
 
 def title(server) -> str | None:
     """The main feed's title; None when the poll met the service restarting itself to
-    take a config (a request the old process had read is reset: see the README)."""
+    take a config (a request the old process had read is reset: see docs/operations.md)."""
     try:
         return feedparser.parse(server.get("/feeds/main.rss").content).feed.title
     except httpx.TransportError:

@@ -1,26 +1,28 @@
 """The plain-text article page format, read exactly as DESIGN.md describes it."""
 
 import pytest
-from conftest import SHARED_SAMPLE, page
+from conftest import CORPUS, page
 from hypothesis import given
 from hypothesis import strategies as st
 
 from feedsvc.store import RecordError
 from feedsvc.store.textpage import decode, parse
 
+PAGE = CORPUS / "river-port-page.txt"
 
-def test_the_shared_sample_page_comes_out_right():
-    path = SHARED_SAMPLE / "refugees-kazakhstan.txt"
-    if not path.exists():
-        pytest.skip(f"the shared sample is not beside this checkout ({path})")
-    result = parse(decode(path.read_bytes()))
-    assert result.headline.startswith("Kazakhstan Hosts Over 560 Refugees")
+
+def test_a_whole_page_in_the_stores_format_comes_out_right():
+    """A page laid out as the newsroom's store writes them (our own words): headline, a
+    blank line, paragraphs (one of them wrapped over two lines), the author, the
+    latest-news list."""
+    result = parse(decode(PAGE.read_bytes()))
+    assert result.headline.startswith("River Port at Semey Reopens")
     assert len(result.paragraphs) == 5
-    joined = [p for p in result.paragraphs if "children's rights, the Ministry of Labor" in p]
+    joined = [p for p in result.paragraphs if "loaded barges, and the harbour master" in p]
     assert len(joined) == 1, "the paragraph spanning two lines is joined with a space"
-    assert result.author == "Olga Ibraeva"
+    assert result.author == "Timur Sadykov"
     assert len(result.latest) == 20
-    assert result.latest[0].startswith("EU Approves New Sanctions")
+    assert result.latest[0] == "Tram Line Reaches the New Hospital Three Months Early"
     assert not any(h.startswith("- ") for h in result.latest)
 
 

@@ -125,9 +125,9 @@ def expand(
 ) -> list[FeedSpec]:
     specs = []
     for feed in feeds:
-        description = feed.description or site.description
+        description = _site_words(feed.description or site.description, site)
         if feed.per is None:
-            title = feed.title or site.title
+            title = _site_words(feed.title or site.title, site)
             specs.append(FeedSpec(feed.name, feed, title, description, feed.where))
             continue
         found = values(feed.per, feed.where)
@@ -136,6 +136,11 @@ def expand(
             members = _translated(members)
         specs += members
     return specs
+
+
+def _site_words(text: str, site: SiteSettings) -> str:
+    """A feed's title or description with `{site.title}` said."""
+    return text.replace("{site.title}", site.title)
 
 
 def _translated(members: list[FeedSpec]) -> list[FeedSpec]:
@@ -155,8 +160,8 @@ def member(
 ) -> FeedSpec:
     """One member of a family: the feed of one category, tag, author or region."""
     assert feed.per is not None
-    title = feed.title or f"{site.title}: {{value}}"
-    description = feed.description or site.description
+    title = _site_words(feed.title or "{site.title}: {value}", site)
+    description = _site_words(feed.description or site.description, site)
     return FeedSpec(
         key=f"{feed.name}/{slug}",
         feed=feed,
