@@ -1,5 +1,6 @@
 """The state on a real PostgreSQL: builds, migrations, and moving a state from SQLite."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import feedparser
@@ -231,3 +232,18 @@ def test_a_replicas_state_with_its_published_files_moves_to_another_database(
     files = published_files.c.path, published_files.c.body
     copied = pairs(second, *files)
     assert copied == pairs(pg_database, *files) and "feeds/main.rss" in copied
+
+
+def test_a_database_made_without_a_utf8_locale_holds_the_state(site: Site, postgres_url: str):
+    """initdb with no UTF-8 locale (a minimal container) makes SQL_ASCII databases:
+    opening the state on one failed with a TypeError (text came back as bytes)."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE \"{name}\" ENCODING 'SQL_ASCII' TEMPLATE template0")
+    admin.dispose()
+    on(site, postgres_url.rpartition("/")[0] + "/" + name)
+    site.write("b.md", md("Новый мост открыт", "Мост открыли утром.", categories="['Город']"))
+    assert site.build().ok
+    assert set(entries(site, "main.atom")) == {"Новый мост открыт"}
+    assert site.build().written == []

@@ -4,16 +4,16 @@ are published, and the POST answered, while the redo is still going on in slices
 from conftest import Site, feedsvc, md, wait_until
 from test_ingest import TOKEN, post
 
-OLD, NEW = "Вести старого города", "Вести нового города"
+OLD, NEW = "Вести старого города", "Вести нового города"  # the site's title, before and after
 SECTIONS = 120  # a category each: 120 family feeds for the redo to go through
 
 
-def described(site: Site, description: str, slice_seconds: float) -> None:
+def titled(site: Site, title: str, slice_seconds: float) -> None:
     site.configure(
         extra=f"[api]\ntoken = '{TOKEN}'\n",
     )
     text = site.config.read_text(encoding="utf-8")
-    text = text.replace("[site]\n", f'[site]\ndescription = "{description}"\n')
+    text = text.replace("[site]\n", f'[site]\ntitle = "{title}"\n')
     text = text.replace("interval = 1\n", f"interval = 3600\nredo_slice = {slice_seconds}\n")
     site.config.write_text(text, encoding="utf-8")
 
@@ -31,13 +31,13 @@ def feeds_saying(site: Site, words: str) -> list[str]:
 def test_news_during_a_redo_is_published_before_the_redo_ends(site: Site, start_server):
     for number in range(SECTIONS):
         site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
-    described(site, OLD, 0.25)
+    titled(site, OLD, 0.25)
     site.build()
     assert len(feeds_saying(site, OLD)) == SECTIONS
 
-    # A site-wide edit: every feed's description moves, so every feed is made again,
+    # A site-wide edit: every feed's title moves, so every feed is made again,
     # a sliver at a time (slices of 10 ms: a redo of many builds on this small site).
-    described(site, NEW, 0.01)
+    titled(site, NEW, 0.01)
     server = start_server("run")
     wait_until(lambda: redo_left(server) > 0, 20, what="the redo to start")
 
@@ -79,9 +79,9 @@ def test_news_during_a_redo_is_published_before_the_redo_ends(site: Site, start_
 def test_a_takedown_makes_its_own_feeds_and_stats_say_what_the_redo_has_left(site: Site):
     for number in range(8):
         site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
-    described(site, OLD, 0.25)
+    titled(site, OLD, 0.25)
     site.build()
-    described(site, NEW, 0.25)
+    titled(site, NEW, 0.25)
     config = ("--config", str(site.config))
 
     taken = feedsvc(*config, "takedown", "s3.md", "--reason", "court order")

@@ -211,7 +211,7 @@ class FeedPlanner:
             if now_due:  # news, or no budget to keep to
                 items = yield from self._feed(spec, latest, moment, built, known, inputs, pages)
             elif same:
-                if pages and known is not None:  # an old article's complete pages
+                if pages and known is not None and spec.archived:  # an old article's pages
                     yield from self._complete_pages(spec, built, known, pages, now)
                 items = self._items(spec, latest, now)[0] if first_named else []
             else:  # made again in this build's time for it, or a later build's

@@ -44,6 +44,18 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _engine(url: str) -> Engine:
+    """The state's engine. A server's connections die with a restart: each is tried
+    before use (SQLite's are files, nothing to try). PostgreSQL is asked for UTF-8
+    whatever the database's own encoding: on a SQL_ASCII database (initdb without a
+    UTF-8 locale) it would send text as bytes, and opening the state failed with a
+    TypeError."""
+    if url.startswith("sqlite"):
+        return create_engine(url)
+    connect_args = {"client_encoding": "utf8"} if url.startswith("postgresql") else {}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+
+
 class StateUnavailable(Exception):
     """The state database cannot be opened; the message says why (the driver's words)."""
 
@@ -73,7 +85,7 @@ class State(ScanRecords, ArticleQueries, BuildLog):
             raise StateUnavailable(str(getattr(exc, "orig", None) or exc)) from exc
 
     def _open_to_read(self, url: str) -> None:
-        self.engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        self.engine = _engine(url)
         database = self.engine.url.database
         if self.engine.dialect.name == "sqlite" and database and database != ":memory:":
             path = Path(database)
@@ -93,9 +105,7 @@ class State(ScanRecords, ArticleQueries, BuildLog):
         self._init_caches()
 
     def _open(self, url: str, published: Path | None) -> None:
-        # A server's connections die with a restart: each is tried before use (SQLite's
-        # are files, nothing to try).
-        self.engine: Engine = create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
+        self.engine: Engine = _engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
             if database := self.engine.url.database:
