@@ -35,3 +35,31 @@ def test_the_readme_walkthrough_runs_as_written(tmp_path: Path):
     feed = (tmp_path / "mysite/public/feeds/tag/music.rss").read_text(encoding="utf-8")
     assert "<title>Tundra Courier: music</title>" in feed
     assert "http://127.0.0.1:8765/feeds/tag/music.rss" in feed
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub gives a Markdown page's headings (code blocks aside)."""
+    found, fenced = set(), False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        fenced ^= line.startswith("```")
+        if not fenced and (heading := re.match(r"^#{1,6} (.*)", line)):
+            words = re.sub(r"[^\w\- ]", "", heading.group(1).strip().lower())
+            found.add(words.replace(" ", "-"))
+    return found
+
+
+def test_every_link_between_the_readme_and_docs_finds_its_page_and_heading():
+    pages = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    broken = []
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if re.match(r"^[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.exists():
+                broken.append(f"{page.name}: {target} (no such file)")
+            elif anchor and linked.suffix == ".md" and anchor not in anchors(linked):
+                broken.append(f"{page.name}: {target} (no such heading)")
+    assert broken == []

@@ -1,5 +1,6 @@
 """Questions about the articles: what feeds select, what changed, headlines, takedowns."""
 
+import itertools
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -39,6 +40,9 @@ class HeadlineIdentity:
 
 
 PARSED = 8192  # articles kept parsed between builds (a few KB each)
+
+
+LATEST_PAGES_STEP = 100  # pages with a latest-news section looked at a time
 
 
 class ArticleQueries:
@@ -257,14 +261,24 @@ class ArticleQueries:
         return found
 
     def newest_page_with_latest(self, now: datetime, article_url: str) -> Article | None:
-        query = (
-            select(articles)
-            .where(visible(now) & articles.c.has_latest.is_(True))
-            .order_by(articles.c.first_seen.desc(), articles.c.id.desc())
-            .limit(1)
-        )
-        found = self._articles(query, article_url)
-        return found[0] if found else None
+        """The newest visible page with a latest-news section. The pages that have one are
+        walked newest first by their own (partial) index, a hundred at a time, and then
+        asked whether they are visible: given both conditions at once, SQLite walked
+        every visible article when no page had a section (its statistics know nothing
+        of an empty partial index), 0.2 s a build at 200,000 articles."""
+        newest_first = (articles.c.first_seen.desc(), articles.c.id.desc())
+        pages = select(articles.c.id).where(articles.c.has_latest == true())
+        for offset in itertools.count(0, LATEST_PAGES_STEP):
+            with self.engine.connect() as conn:
+                query = pages.order_by(*newest_first).limit(LATEST_PAGES_STEP).offset(offset)
+                ids = list(conn.scalars(query))
+            if not ids:
+                return None
+            query = select(articles).where(articles.c.id.in_(ids) & visible(now))
+            found = self._articles(query.order_by(*newest_first).limit(1), article_url)
+            if found:
+                return found[0]
+        return None
 
     def count_by_store(self) -> dict[str, tuple[int, int]]:
         """store -> (articles kept, of which deleted)."""
