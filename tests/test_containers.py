@@ -8,6 +8,7 @@ No registry is reachable here: the base images are made from Debian packages
 (tests/containers/base-image.sh, about four minutes the first time, then cached by
 tag), and PostgreSQL and nginx images from them (tests/containers/*.Dockerfile)."""
 
+import fcntl
 import json
 import os
 import shutil
@@ -68,6 +69,16 @@ def _in_docker(image: str) -> bool:
 def images() -> dict[str, str]:
     if why := _engines():
         pytest.skip(why)
+    # One builder at a time (`make test` runs two test processes): the second finds the
+    # layers made and takes them from podman's cache.
+    with Path("/tmp/feedsvc-test-images.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _build_images()
+    return {"feedsvc": "localhost/feedsvc:test", "postgres": "localhost/feedsvc-postgres:test",
+            "nginx": "localhost/feedsvc-nginx:test"}  # fmt: skip
+
+
+def _build_images() -> None:
     if subprocess.run(["podman", "image", "exists", BASE]).returncode != 0:
         run(str(HERE / "base-image.sh"), BASE, timeout=1200)
     if not _in_docker(BASE):
@@ -79,8 +90,6 @@ def images() -> dict[str, str]:
             f"--tag={image}", str(context),
         )  # fmt: skip
         run("podman", "push", "--quiet", image, f"docker-daemon:{image}")
-    return {"feedsvc": "localhost/feedsvc:test", "postgres": "localhost/feedsvc-postgres:test",
-            "nginx": "localhost/feedsvc-nginx:test"}  # fmt: skip
 
 
 @pytest.fixture

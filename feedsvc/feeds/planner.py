@@ -28,6 +28,14 @@ from feedsvc.state.database import State
 from feedsvc.state.labels import EVERY, Where
 
 
+class _SliceOver(Exception):
+    """A redo's slice ends halfway through a feed (see FeedPlanner._redo)."""
+
+
+def _never() -> bool:
+    return False
+
+
 @dataclass
 class Outcome:
     """A redone feed: the articles its documents hold, and whether all were published
@@ -118,6 +126,8 @@ class FeedPlanner:
         self._whole_site = False  # this build makes every document (see _documents)
         self._selected: dict[tuple[Where, int], dict[str, list[int]]] = {}
         self._sealed: dict[str, int] | None = None  # complete pages per feed, this build
+        self._emitted = 0  # documents yielded to be made, ever
+        self._cut: Callable[[], bool] = _never  # a redo's slice is over (see _redo)
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -219,13 +229,41 @@ class FeedPlanner:
                 items = self._items(spec, latest, now)[0] if first_named else []
             if first_named:
                 built.newest = items
-        # A budget makes one feed at least, whatever its length: a redo always moves on.
+        yield from self._redo(later, latest, moment, built, budget, news_waiting)
+
+    def _redo(
+        self,
+        later: list[tuple[FeedSpec, Held | None, str]],
+        latest: Selection,
+        moment: Moment,
+        built: Built,
+        budget: float | None,
+        news_waiting: Callable[[], bool],
+    ) -> Generator[Planned, None, None]:
+        """Feeds to make again that no news reaches, for `budget` seconds. The slice ends
+        when its time is up or news waits, between two documents: a feed cut halfway
+        keeps what it held (it is redone by a later slice, whose documents already
+        published this process remembers, and skips), and the documents made are
+        published. A budget makes one document at least: a redo always moves on."""
         deadline = time.monotonic() + (budget or 0)
-        for index, (spec, known, inputs) in enumerate(later):
-            if budget and (index == 0 or (time.monotonic() < deadline and not news_waiting())):
-                yield from self._feed(spec, latest, moment, built, known, inputs, None)
-            else:
+        emitted = self._emitted
+
+        def over() -> bool:
+            made = self._emitted > emitted
+            return not budget or (made and (time.monotonic() >= deadline or news_waiting()))
+
+        for spec, known, inputs in later:
+            if over():
                 built.deferred += 1
+                continue
+            self._cut = over
+            try:
+                yield from self._feed(spec, latest, moment, built, known, inputs, None)
+            except _SliceOver:
+                del built.outcomes[spec.key]
+                built.deferred += 1
+            finally:
+                self._cut = _never
 
     def _retired(self) -> list[FeedDefinition]:
         """Families built before whose [[feeds]] table is gone, by name."""
@@ -418,6 +456,8 @@ class FeedPlanner:
             pages = [page for page in pages if page <= placement.open_page]
         members: list[int] = []
         for page in pages:
+            if self._cut():
+                raise _SliceOver
             document, members = self._page(spec, page, placement.sealed, updated, now)
             yield from self._emit(document, outcome)
         outcome.ids |= set(members)
@@ -462,4 +502,5 @@ class FeedPlanner:
             and all(path in self._present for path in document.paths.values())
         ):
             return
+        self._emitted += 1
         yield Planned(document, outcome, fingerprint)
