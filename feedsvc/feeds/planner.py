@@ -36,6 +36,16 @@ def _never() -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class _Resume:
+    """A feed's redo cut short: the inputs it was made for, the first archive page not
+    made, and the fingerprint of each document made before it."""
+
+    inputs: str
+    page: int
+    made: dict[str, bytes]
+
+
 @dataclass
 class Outcome:
     """A redone feed: the articles its documents hold, and whether all were published
@@ -128,11 +138,14 @@ class FeedPlanner:
         self._sealed: dict[str, int] | None = None  # complete pages per feed, this build
         self._emitted = 0  # documents yielded to be made, ever
         self._cut: Callable[[], bool] = _never  # a redo's slice is over (see _redo)
+        self._resume: dict[str, _Resume] = {}  # feeds a slice cut halfway
+        self._on_pages: dict[str, set[int]] = {}  # complete pages holding a changed article
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
         remembers publishing, so every document redone is rendered."""
         self.fingerprints.clear()
+        self._resume.clear()
         self.history.forget()
         self.removals.forget()
         self._gone = None
@@ -201,6 +214,7 @@ class FeedPlanner:
         self._whole_site, self._selected, self._sealed = touched is None, {}, None
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
+        self._on_pages = on_pages
         later: list[tuple[FeedSpec, Held | None, str]] = []
         for spec in built.specs:
             first_named = spec.value is None and not built.newest and spec.feed.select == "all"
@@ -449,19 +463,37 @@ class FeedPlanner:
         articles join the outcome's)."""
         placement = self.archive.place(spec.key, spec.where, spec.feed.archive_size, moment)
         now = moment.now
-        if self.full or changed is None:
+        made: dict[str, bytes] = {}  # document name -> fingerprint, pages made so far
+        if self.full:
             pages = list(range(1, placement.open_page + 1))
+        elif changed is None:  # every page, or those a cut redo has still to make
+            first, made = self._resumed(spec.key, outcome.inputs)
+            pages = sorted(
+                {*range(first, placement.open_page + 1), *self._on_pages.get(spec.key, ())}
+            )
         else:
             pages = sorted({*changed, *placement.newly_sealed, placement.open_page})
-            pages = [page for page in pages if page <= placement.open_page]
+        pages = [page for page in pages if page <= placement.open_page]
         members: list[int] = []
         for page in pages:
             if self._cut():
+                self._resume[spec.key] = _Resume(outcome.inputs, page, made)
                 raise _SliceOver
             document, members = self._page(spec, page, placement.sealed, updated, now)
-            yield from self._emit(document, outcome)
+            made[document.name] = yield from self._emit(document, outcome)
+        self._resume.pop(spec.key, None)
         outcome.ids |= set(members)
         return placement.open_page
+
+    def _resumed(self, key: str, inputs: str) -> tuple[int, dict[str, bytes]]:
+        """Where a feed's archive pages start being made: after those a slice cut short
+        made for these inputs, if they were all published (else from the first)."""
+        resume = self._resume.pop(key, None)
+        if resume is None or resume.inputs != inputs:
+            return 1, {}
+        if any(self.fingerprints.get(name) != made for name, made in resume.made.items()):
+            return 1, {}
+        return resume.page, dict(resume.made)
 
     def _page(
         self, spec: FeedSpec, page: int, sealed: int, updated: datetime, now: datetime
@@ -493,14 +525,16 @@ class FeedPlanner:
             if page <= sealed:
                 yield from self._emit(self._page(spec, page, sealed, EPOCH, now)[0], outcome)
 
-    def _emit(self, document: Document, outcome: Outcome) -> Generator[Planned, None, None]:
-        """The document, unless it is what was last published, and still there."""
+    def _emit(self, document: Document, outcome: Outcome) -> Generator[Planned, None, bytes]:
+        """The document, unless it is what was last published, and still there; returns
+        its fingerprint."""
         fingerprint = document.fingerprint()
         if (
             not self.full
             and self.fingerprints.get(document.name) == fingerprint
             and all(path in self._present for path in document.paths.values())
         ):
-            return
+            return fingerprint
         self._emitted += 1
         yield Planned(document, outcome, fingerprint)
+        return fingerprint
