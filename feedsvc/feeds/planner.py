@@ -232,7 +232,16 @@ class FeedPlanner:
                 or (spec.key in on_pages and not same)
                 or self._affected(spec, known.ids if known else frozenset(), touched, labels)
             )
-            if now_due:  # news, or no budget to keep to
+            if now_due and budget is not None and not same and spec.archived and known:
+                # News for a feed whose redo is still to come (or cut halfway): its current
+                # document and the pages the news is on, on the new settings; the feed
+                # keeps its old inputs, so the redo still makes the rest of its pages.
+                pages = on_pages.get(spec.key, set())
+                items = yield from self._feed(
+                    spec, latest, moment, built, known, known.inputs, pages
+                )
+                built.deferred += 1
+            elif now_due:  # news, or no budget to keep to
                 items = yield from self._feed(spec, latest, moment, built, known, inputs, pages)
             elif same:
                 if pages and known is not None and spec.archived:  # an old article's pages
