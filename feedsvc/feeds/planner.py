@@ -490,7 +490,8 @@ class FeedPlanner:
                 raise _SliceOver
             document, members = self._page(spec, page, placement.sealed, updated, now)
             made[document.name] = yield from self._emit(document, outcome)
-        self._resume.pop(spec.key, None)
+        if changed is None:  # every page made: nothing to resume (news makes only some)
+            self._resume.pop(spec.key, None)
         outcome.ids |= set(members)
         return placement.open_page
 
