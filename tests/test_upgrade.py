@@ -13,6 +13,11 @@ from feedsvc.state.migrate import head, newest_file
 
 # What the revisions after the baseline (0001) added, undone: a new revision adds here.
 SINCE_BASELINE = (
+    # 0010 (undone first: the old visible index names no taken_down, dropped below)
+    "DROP INDEX ix_articles_visible",
+    "CREATE INDEX ix_articles_visible ON articles (deleted, draft, published)",
+    "DROP INDEX ix_articles_latest_pages",
+    "CREATE INDEX ix_articles_latest_pages ON articles (has_latest, first_seen)",
     "DROP TABLE published_files",
     "DROP TABLE hub_pings",
     "DROP TABLE announcements",
