@@ -24,11 +24,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BUILD = """
 import json, sys, time
+from pathlib import Path
 from feedsvc.core.config import load
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 if __name__ == "__main__":
-    settings = load(sys.argv[1])
+    settings = load(Path(sys.argv[1]))
     state = State(settings.state.url)
     started = time.perf_counter()
     report = Pipeline(settings, state, long_lived=False).run()
