@@ -13,6 +13,7 @@ Everything is loaded in a few chunked queries and written in batches, so a
 first scan of 100,000 files costs a few queries per 500 articles.
 """
 
+import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -233,7 +234,7 @@ def settle(
             "deleted": None,
             "draft": article.draft,
             "has_latest": bool(article.latest),
-            "data": article.to_json(),
+            "data": (data := article.to_json()),
             "changed": changed,
         }
         if row is None:
@@ -265,18 +266,36 @@ def settle(
             updated = max(min(row.updated, now), published)
         guid = row.guid  # earned once: an id stated or changed later does not move it
         by_guid[guid] = article
+        slug = article.slug or row.slug
+        # Read again with nothing a reader sees changed (a file saved again, touched,
+        # moved): no change for the feeds to look at, which they did, feed by feed.
+        quiet = (
+            row.deleted is None
+            and (row.published, row.updated, row.slug) == (published, updated, slug)
+            and _as_read(row.data) == _as_read(data)
+        )
         updates.append(
             {
                 "row_id": row.id,
                 "guid": guid,
-                "slug": article.slug or row.slug,
+                "slug": slug,
                 "published": published,
                 "updated": updated,
                 **values,
+                "changed": row.changed if quiet else changed,
             }
         )
     _write(conn, inserts, updates)
     relabel(conn, by_guid)
+
+
+def _as_read(data: str | None) -> dict[str, Any] | None:
+    """An article's stored record without its file's time (a save of the same words)."""
+    if data is None:
+        return None
+    found: dict[str, Any] = json.loads(data)
+    found.pop("file_time", None)
+    return found
 
 
 def _undated_dates(new: Sequence[SourceArticle], now: datetime) -> dict[str, datetime]:
