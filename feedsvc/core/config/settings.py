@@ -17,12 +17,14 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails
 
+from feedsvc.core.config.api import ApiSettings
 from feedsvc.core.config.base import Section, repeated
 from feedsvc.core.config.feeds import DEFAULT_FEEDS, FeedSettings
 from feedsvc.core.config.publish import PublishSettings
-from feedsvc.core.config.server import ApiSettings, ScheduleSettings, ServerSettings, WebSubSettings
+from feedsvc.core.config.server import ScheduleSettings, ServerSettings
 from feedsvc.core.config.site import SiteSettings
 from feedsvc.core.config.store import LatestSettings, StateSettings, StoreSettings
+from feedsvc.core.config.websub import WebSubSettings
 from feedsvc.core.envvars import CONFIG_ENV
 
 
