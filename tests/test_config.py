@@ -25,9 +25,8 @@ def test_the_init_file_has_every_setting_of_its_kinds_at_its_default():
     settings = Settings.model_validate(tomllib.loads(text))
     assert settings == Settings()
     written = set(re.findall(r"^(\w+) = ", text, re.M))
-    for model in (settings.site, settings.latest, settings.state, settings.schedule):
-        assert set(type(model).model_fields) <= written, type(model).__name__
-    for model in (settings.server, settings.websub, settings.api):
+    sections = (settings.site, settings.latest, settings.state, settings.schedule)
+    for model in (*sections, settings.server, settings.websub, settings.api):
         assert set(type(model).model_fields) <= written, type(model).__name__
     assert set(FeedSettings.model_fields) - {"podcast"} <= written
     # A files store and a local folder: the keys of sql and feed stores, and of S3 and
