@@ -13,8 +13,10 @@ debootstrap --variant=minbase --include=python3,python3-venv,python3-pip,ca-cert
     bookworm "$root" "$mirror" >/dev/null
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 # pip as this machine has it configured (its indexes, local ones included).
-for folder in /opt/pypi /opt/pypi-more; do
-    if [ -d "$folder" ]; then mkdir -p "$root$folder" && mount --bind "$folder" "$root$folder"; fi
+for folder in /opt/pypi /opt/pypi-more; do  # (where it cannot mount: PyPI alone)
+    if [ -d "$folder" ]; then
+        mkdir -p "$root$folder" && { mount --bind "$folder" "$root$folder" || true; }
+    fi
 done
 [ -f /etc/pip.conf ] && cp /etc/pip.conf "$root/etc/pip.conf"
 # This machine's certificate authorities for pip's own step (a proxy may sign for
