@@ -158,7 +158,7 @@ class FeedPlanner:
         held: dict[str, Held],
         present: Container[str],
         budget: float | None = None,
-        news_waiting: Callable[[], bool] = lambda: False,
+        news_waiting: Callable[[], bool] = _never,
     ) -> Plan:
         """The feeds, and the documents to make of them. `touched`: the articles changed
         or fallen due since the feeds were last built, or None to redo every feed;
@@ -174,7 +174,7 @@ class FeedPlanner:
         (settings or renderer moved, never made, files lost); those left over keep what
         they last held, so the next build takes them up (`Built.deferred`). None: no limit.
         `news_waiting()` true: another build is asked for, and this one ends its redo
-        work at the next feed."""
+        work at the next document (see _redo)."""
         now = moment.now
         self._present = present
         if self.full:
@@ -222,23 +222,23 @@ class FeedPlanner:
             inputs = self.metas.inputs(spec)
             there = all(specs.feed_path(spec.key, fmt) in self._present for fmt in spec.formats)
             same = known is not None and known.inputs == inputs and there
+            changed_pages = on_pages.get(spec.key, set())  # complete pages to make again
             # Settings or renderer moved, never made here, or its files gone from the
             # folder (a member back from 410, a lost folder): every page again.
-            pages = on_pages.get(spec.key, set()) if same else None
+            pages = changed_pages if same else None
             now_due = (
                 (budget is None and not same)
                 or spec.feed.select != "all"
                 or spec.key in expired
-                or (spec.key in on_pages and not same)
+                or (changed_pages and not same)
                 or self._affected(spec, known.ids if known else frozenset(), touched, labels)
             )
             if now_due and budget is not None and not same and spec.archived and known:
                 # News for a feed whose redo is still to come (or cut halfway): its current
                 # document and the pages the news is on, on the new settings; the feed
                 # keeps its old inputs, so the redo still makes the rest of its pages.
-                pages = on_pages.get(spec.key, set())
                 items = yield from self._feed(
-                    spec, latest, moment, built, known, known.inputs, pages
+                    spec, latest, moment, built, known, known.inputs, changed_pages
                 )
                 built.deferred += 1
             elif now_due:  # news, or no budget to keep to

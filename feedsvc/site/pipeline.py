@@ -154,7 +154,7 @@ class Pipeline:
         self.pages = SitePages(settings.site)
         self.announcements = state.announcements
         self._lock = threading.Lock()
-        # Set while another build is asked for: a redo's slice ends at its next feed
+        # Set while another build is asked for: a redo's slice ends at its next document
         # (see _news).
         self.news_waiting = threading.Event()
 

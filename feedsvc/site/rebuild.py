@@ -7,7 +7,7 @@ all requests made meanwhile share that next build.
 A redo of every feed (a site-wide edit, a new release) is done in slices: each build
 makes the feeds a changed article reaches first, then others for `schedule.redo_slice`
 seconds, and builds follow one another until none is left. A request cuts the slice
-under way short at its next feed, and the build that serves it makes only the news
+under way short at its next document, and the build that serves it makes only the news
 (unless the one before did too: the redo always moves on). News never waits for the
 whole redo.
 """

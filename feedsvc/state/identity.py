@@ -271,6 +271,7 @@ def settle(
         # moved): no change for the feeds to look at, which they did, feed by feed.
         quiet = (
             row.deleted is None
+            and row.content_hash == article.content_hash  # (before parsing the record)
             and (row.published, row.updated, row.slug) == (published, updated, slug)
             and _as_read(row.data) == _as_read(data)
         )

@@ -46,10 +46,15 @@ Title = Annotated[str, Field(max_length=500)]
 Description = Annotated[str, Field(max_length=10_000)]
 
 
+def own_fields(fields: dict[str, set[str]], kind: str) -> set[str]:
+    """The settings of a store or target of this kind: its own and every kind's."""
+    return fields[kind] | {"kind", "name", "renamed_from"}
+
+
 def only_fields_of_kind(model: BaseModel, fields: dict[str, set[str]], noun: str) -> None:
     """A table of one kind (store or target) may not set another kind's settings."""
     kind = model.kind  # type: ignore[attr-defined]
-    mine = fields[kind] | {"kind", "name", "renamed_from"}
+    mine = own_fields(fields, kind)
     for other in model.model_fields_set - mine:
         if getattr(model, other) != type(model).model_fields[other].default:
             raise ValueError(f"{other} is not a setting of a {kind!r} {noun}")

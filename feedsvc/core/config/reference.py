@@ -12,6 +12,7 @@ from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from feedsvc.core.config.base import own_fields
 from feedsvc.core.config.feeds import DEFAULT_FEEDS, FeedSettings
 from feedsvc.core.config.publish import PUBLISH_FIELDS
 from feedsvc.core.config.settings import Settings, model_in
@@ -82,7 +83,7 @@ def _table(header: str, model: BaseModel, keys: list[str], documented: bool) -> 
 
 def _kind_keys(section: str, model: BaseModel) -> list[str]:
     """The keys of a store's or target's own kind (and those every kind has)."""
-    mine = _KINDS[section][model.kind] | {"kind", "name", "renamed_from"}  # type: ignore[attr-defined]
+    mine = own_fields(_KINDS[section], model.kind)  # type: ignore[attr-defined]
     return [name for name in type(model).model_fields if name in mine]
 
 
