@@ -106,6 +106,10 @@ class ArticleQueries:
     def newest(
         self, limit: int, now: datetime, article_url: str, where: Where = EVERY
     ) -> list[Article]:
+        return self.these(self.newest_ids(limit, now, where), now, article_url)
+
+    def newest_ids(self, limit: int, now: datetime, where: Where = EVERY) -> list[int]:
+        """The ids of the newest `limit` articles `where` selects, visible at `now`."""
         # Ids first, then those rows: sorting a category's thousand matches with their
         # whole stored text took twice as long as sorting their ids.
         order = (
@@ -116,8 +120,7 @@ class ArticleQueries:
             .limit(limit)
         )
         with self.engine.connect() as conn:
-            ids = list(conn.scalars(order))
-        return self.these(ids, now, article_url)
+            return list(conn.scalars(order))
 
     def newest_per_member(self, limit: int, now: datetime, where: Where) -> dict[str, list[int]]:
         """The ids `newest` would find for every member of a family (`where.family`
