@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
+from feedsvc.store import Memory
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import SiteContext
 
@@ -144,3 +145,25 @@ def test_a_build_that_fails_after_its_scan_loses_no_change(site: Site, monkeypat
         assert "Second" in (site.feeds / "main.rss").read_text()
     finally:
         state.close()
+
+
+def test_a_scan_read_by_a_pool_of_processes_reads_as_one_read_here(tmp_path):
+    """Many files are read by worker processes: the same articles, problems and order as
+    when this process reads them, bad files and an article in Russian among them."""
+    root = tmp_path / "articles"
+    (root / "news").mkdir(parents=True)
+    for number in range(30):
+        title = f"Паром ходит по новому расписанию, рейс {number}"
+        (root / "news" / f"{number:02}.md").write_text(md(title, f"Текст *{number}*."), "utf-8")
+    (root / "news" / "broken.md").write_text("+++\ntitle = \n+++\nНет заголовка\n", "utf-8")
+    (root / "photo.png").write_bytes(b"\x89PNG")
+    here = FilesStore("s", root, CONTEXT, max_file_size=10**6, watch=False)
+    pooled = FilesStore("s", root, CONTEXT, max_file_size=10**6, watch=False, parallel_from=2)
+    alone, together = here.scan(Memory()), pooled.scan(Memory())
+    assert together.changed == alone.changed
+    assert len(together.changed) == 32
+    problems = {source.key for source in together.changed if source.problems}
+    assert problems == {"news/broken.md", "photo.png"}
+    first = together.changed[0].articles[0]
+    assert first.title == "Паром ходит по новому расписанию, рейс 0"
+    assert first.content_hash == alone.changed[0].articles[0].content_hash
