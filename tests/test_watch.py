@@ -1,8 +1,11 @@
 """A files store told by inotify what changed sees every change a full walk sees."""
 
 import contextlib
+import multiprocessing
 import os
+import signal
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from conftest import Site, md
@@ -167,3 +170,50 @@ def test_a_scan_read_by_a_pool_of_processes_reads_as_one_read_here(tmp_path):
     first = together.changed[0].articles[0]
     assert first.title == "Паром ходит по новому расписанию, рейс 0"
     assert first.content_hash == alone.changed[0].articles[0].content_hash
+
+
+def _children_of_the_forkserver() -> set[int]:
+    from multiprocessing import forkserver
+
+    server = forkserver._forkserver._forkserver_pid
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == server:
+            found.add(int(stat.parent.name))
+    return found
+
+
+def test_a_scan_whose_pool_process_is_killed_reads_the_rest_here(tmp_path, monkeypatch, caplog):
+    """The reading processes killed halfway (the OOM killer, an operator): the files they
+    had not returned are read by the scanning process, and nothing is lost."""
+    import feedsvc.store.files as files
+
+    monkeypatch.setattr(files, "READ_CHUNK", 2)
+    root = tmp_path / "articles"
+    root.mkdir()
+    for number in range(400):  # enough that the readers are still at work when killed
+        (root / f"{number:03}.md").write_text(md(f"Мост закрыт, день {number}", "Текст."), "utf-8")
+    here = FilesStore("s", root, CONTEXT, max_file_size=10**6, watch=False)
+    pooled = FilesStore("s", root, CONTEXT, max_file_size=10**6, watch=False, parallel_from=2)
+    before: set[int] = set()
+    killed: list[int] = []
+
+    def progress(done: int, _total: int) -> None:
+        if done == 2 and not killed:  # the first chunk is back: kill the readers
+            killed.extend(_children_of_the_forkserver() - before)
+            for pid in killed:
+                os.kill(pid, signal.SIGKILL)
+
+    started = multiprocessing.get_context("forkserver").Process(target=int)  # the server up
+    started.start()
+    started.join()
+    before.update(_children_of_the_forkserver())
+    together = pooled.scan(Memory(), progress)
+    assert killed, "no reading process was found to kill"
+    assert "reading files in worker processes failed" in caplog.text
+    assert together.changed == here.scan(Memory()).changed
+    assert len(together.changed) == 400 and not any(s.problems for s in together.changed)

@@ -6,6 +6,7 @@ import os
 import stat
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -254,22 +255,27 @@ class FilesStore:
     def _read_all(self, to_read: list[Found], progress: Progress) -> list[SourceScan]:
         """Each file read, in this order: by a pool of processes when there are many (a
         first scan of 20,000 files: parsing, Markdown and sanitising are pure CPU work,
-        one file independent of the next), else here."""
-        workers = os.cpu_count() or 1
-        if len(to_read) < self.parallel_from or workers < 2:
-            read = []
-            for done, found in enumerate(to_read):
-                progress(done, len(to_read))
-                read.append(self.reader.read(*found))
-            return read
+        one file independent of the next), else here. A pool that breaks (a process
+        killed, none can start) leaves the files it had not read to this process."""
+        read: list[SourceScan] = []
+        if len(to_read) >= self.parallel_from and (os.cpu_count() or 1) >= 2:
+            try:
+                self._read_in_pool(to_read, progress, read)
+            except (BrokenProcessPool, OSError) as exc:
+                log.warning("reading files in worker processes failed (%s): read here", exc)
+        for done in range(len(read), len(to_read)):
+            progress(done, len(to_read))
+            read.append(self.reader.read(*to_read[done]))
+        return read
+
+    def _read_in_pool(self, to_read: list[Found], progress: Progress, read: list) -> None:
+        """Read into `read`, in order, chunk by chunk as the pool returns them."""
         chunks = [
             to_read[start : start + READ_CHUNK] for start in range(0, len(to_read), READ_CHUNK)
         ]
-        read = []
         # forkserver, not fork: the serving process has threads (uploads, the web server).
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(os.cpu_count(), mp_context=context) as pool:
             for sources in pool.map(self.reader.read_all, chunks):
                 progress(len(read), len(to_read))
                 read += sources
-        return read
