@@ -652,9 +652,32 @@ def _config_first(args: list[str]) -> list[str]:
 def _interrupted(_signum: int, _frame: object) -> None:
     """Ctrl-C: leave at once with the shell's code for it, 128 + SIGINT (not click's
     "Aborted!" and 1). What a command wrote is whole: files are renamed into place,
-    the state written in transactions."""
+    the state written in transactions. The processes reading or rendering for it end
+    too: a pool's worker turns the interrupt into a result and waits for more work,
+    for ever once this process is gone."""
     sys.stderr.flush()
+    _end_descendants()
     os._exit(130)
+
+
+def _end_descendants() -> None:
+    """Kill every process descended from this one (a pool's forkserver and workers),
+    but multiprocessing's resource tracker: it ends by itself once they are gone, and
+    removes what they left (a killed tracker would leave their semaphores in /dev/shm)."""
+    from multiprocessing import resource_tracker
+
+    tracker = getattr(resource_tracker._resource_tracker, "_pid", None)
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+    found, frontier = set(), {os.getpid()}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier}
+        found |= frontier
+    for pid in found - {tracker}:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def program() -> None:
@@ -664,6 +687,9 @@ def program() -> None:
     leaves as Python does."""
     code: int | str | None = 0
     signal.signal(signal.SIGINT, _interrupted)  # (a server's own handlers replace it)
+    # Passed to the helper processes multiprocessing starts (its resource tracker): after
+    # a Ctrl-C it removes the pools' semaphores quietly, not with a warning of "leaks".
+    sys.warnoptions.append("ignore:resource_tracker:UserWarning")
     try:
         main(args=_config_first(sys.argv[1:]))
     except SystemExit as done:

@@ -1,8 +1,11 @@
 """`feedsvc run`: serving while the scheduler rebuilds, one build at a time, surviving failures."""
 
 import contextlib
+import os
 import shutil
 import signal
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime
@@ -158,6 +161,27 @@ def _children(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier}
         found |= frontier
     return found
+
+
+def test_ctrl_c_during_a_build_leaves_no_process_and_no_word(site: Site):
+    """Ctrl-C (SIGINT to the terminal's process group) while `feedsvc build` reads its
+    files in a pool of processes: it leaves with 130, and the pool's processes with it.
+    They outlived it before (a pool worker turns the interrupt into a result and waits
+    for more work), and the resource tracker then warned of leaked semaphores."""
+    for number in range(1500):  # a pool reads 1,000 files or more
+        site.write(f"{number}.md", md(f"Заметка {number}", "Текст заметки."))
+    command = [sys.executable, "-m", "feedsvc", "--config", str(site.config), "build"]
+    building = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    pool = wait_until(lambda: _children(building.pid), 60, what="the reading pool")
+    os.killpg(building.pid, signal.SIGINT)
+    _out, err = building.communicate(timeout=60)
+    assert building.returncode == 130, err
+    wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pool), 20,
+               what="the pool's processes to end")  # fmt: skip
+    assert "Traceback" not in err and "Warning" not in err, err
 
 
 def test_stopping_run_during_a_build_leaves_no_process_and_no_traceback(site: Site, start_server):

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedsvc.core.stages import Stages
+from feedsvc.core.workers import leave_interrupts_to_the_parent
 from feedsvc.feeds import documents
 from feedsvc.feeds.documents import Document, Made
 
@@ -95,7 +96,9 @@ class Renderer:
             return
         # forkserver, not fork: the serving process has threads (uploads, the web server).
         context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=leave_interrupts_to_the_parent
+        )
         for _ in range(self.workers):  # start the processes and their imports now
             self._pool.submit(ready)
 

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from feedsvc.core.model import Problem
+from feedsvc.core.workers import leave_interrupts_to_the_parent
 from feedsvc.store import (
     Memory,
     Progress,
@@ -275,7 +276,9 @@ class FilesStore:
         ]
         # forkserver, not fork: the serving process has threads (uploads, the web server).
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(os.cpu_count(), mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            os.cpu_count(), mp_context=context, initializer=leave_interrupts_to_the_parent
+        ) as pool:
             for sources in pool.map(self.reader.read_all, chunks):
                 progress(len(read), len(to_read))
                 read += sources
