@@ -666,16 +666,10 @@ def _end_descendants() -> None:
     removes what they left (a killed tracker would leave their semaphores in /dev/shm)."""
     from multiprocessing import resource_tracker
 
+    from feedsvc.core.workers import descendants
+
     tracker = getattr(resource_tracker._resource_tracker, "_pid", None)
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-    found, frontier = set(), {os.getpid()}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        found |= frontier
-    for pid in found - {tracker}:
+    for pid in descendants(os.getpid()) - {tracker}:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
 

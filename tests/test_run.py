@@ -1,6 +1,5 @@
 """`feedsvc run`: serving while the scheduler rebuilds, one build at a time, surviving failures."""
 
-import contextlib
 import os
 import shutil
 import signal
@@ -14,6 +13,7 @@ from pathlib import Path
 import feedparser
 from conftest import Site, md, page, wait_until
 
+from feedsvc.core.workers import descendants
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.site.schedule import trigger
 from feedsvc.state.database import State
@@ -149,20 +149,6 @@ def test_a_big_build_publishes_as_it_goes_with_the_same_result(site, monkeypatch
         state.close()
 
 
-def _children(pid: int) -> set[int]:
-    """Every process descended from `pid` (by /proc's parent ids)."""
-    parents: dict[int, int] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError, ValueError, IndexError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier}
-        found |= frontier
-    return found
-
-
 def test_ctrl_c_during_a_build_leaves_no_process_and_no_word(site: Site):
     """Ctrl-C (SIGINT to the terminal's process group) while `feedsvc build` reads its
     files in a pool of processes: it leaves with 130, and the pool's processes with it.
@@ -175,7 +161,7 @@ def test_ctrl_c_during_a_build_leaves_no_process_and_no_word(site: Site):
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         start_new_session=True,
     )  # fmt: skip
-    pool = wait_until(lambda: _children(building.pid), 60, what="the reading pool")
+    pool = wait_until(lambda: descendants(building.pid), 60, what="the reading pool")
     os.killpg(building.pid, signal.SIGINT)
     _out, err = building.communicate(timeout=60)
     assert building.returncode == 130, err
@@ -192,7 +178,7 @@ def test_stopping_run_during_a_build_leaves_no_process_and_no_traceback(site: Si
     for number in range(400):
         site.write(f"{number}.md", md(f"Story {number}", tags=f"['tag {number % 200}']"))
     server = start_server("run")
-    pool = wait_until(lambda: _children(server.process.pid), 60, what="the render pool")
+    pool = wait_until(lambda: descendants(server.process.pid), 60, what="the render pool")
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(60) in (0, -signal.SIGTERM)  # (uvicorn ends by the signal)
     wait_until(lambda: not any(Path(f"/proc/{pid}").exists() for pid in pool), 20,

@@ -5,13 +5,14 @@ import multiprocessing
 import os
 import signal
 from datetime import UTC, datetime
-from pathlib import Path
+from multiprocessing import forkserver
 from zoneinfo import ZoneInfo
 
 from conftest import Site, md
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from feedsvc.core.workers import descendants
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 from feedsvc.store import Memory
@@ -172,21 +173,6 @@ def test_a_scan_read_by_a_pool_of_processes_reads_as_one_read_here(tmp_path):
     assert first.content_hash == alone.changed[0].articles[0].content_hash
 
 
-def _children_of_the_forkserver() -> set[int]:
-    from multiprocessing import forkserver
-
-    server = forkserver._forkserver._forkserver_pid
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if parent == server:
-            found.add(int(stat.parent.name))
-    return found
-
-
 def test_a_scan_whose_pool_process_is_killed_reads_the_rest_here(tmp_path, monkeypatch, caplog):
     """The reading processes killed halfway (the OOM killer, an operator): the files they
     had not returned are read by the scanning process, and nothing is lost."""
@@ -204,14 +190,14 @@ def test_a_scan_whose_pool_process_is_killed_reads_the_rest_here(tmp_path, monke
 
     def progress(done: int, _total: int) -> None:
         if done == 2 and not killed:  # the first chunk is back: kill the readers
-            killed.extend(_children_of_the_forkserver() - before)
+            killed.extend(descendants(forkserver._forkserver._forkserver_pid) - before)
             for pid in killed:
                 os.kill(pid, signal.SIGKILL)
 
     started = multiprocessing.get_context("forkserver").Process(target=int)  # the server up
     started.start()
     started.join()
-    before.update(_children_of_the_forkserver())
+    before.update(descendants(forkserver._forkserver._forkserver_pid))
     together = pooled.scan(Memory(), progress)
     assert killed, "no reading process was found to kill"
     assert "reading files in worker processes failed" in caplog.text

@@ -475,15 +475,21 @@ class FeedPlanner:
     ) -> list[tuple[int, FeedItem]]:
         """(id, item) of these articles, in this order (those visible at `now`): a
         summary made once a build, whatever number of feeds show it."""
-        url = self.settings.site.article_url
         if full:
+            url = self.settings.site.article_url
             return [(a.id, FeedItem.from_article(a)) for a in self.state.these(ids, now, url)]
+        self._summarise(ids, now)
+        made = self._summaries
+        return [(article_id, made[article_id]) for article_id in ids if article_id in made]
+
+    def _summarise(self, ids: list[int], now: datetime) -> None:
+        """Make the summaries of these articles not made yet this build (those visible)."""
+        url = self.settings.site.article_url
         made = self._summaries
         missing = [article_id for article_id in ids if article_id not in made]
         for start in range(0, len(missing), READ_AT_ONCE):  # a family's: not all in memory
             for article in self.state.these(missing[start : start + READ_AT_ONCE], now, url):
                 made[article.id] = FeedItem.from_article(article, full=False)
-        return [(article_id, made[article_id]) for article_id in ids if article_id in made]
 
     def _members(self, spec: FeedSpec, now: datetime) -> dict[str, list[int]]:
         """The ids of every member of this spec's family, selected at once (a whole-site
@@ -496,7 +502,7 @@ class FeedPlanner:
             self._selected[key] = selected
             if spec.feed.content != "full":  # read in a few queries, not one a member
                 wanted = {article_id for ids in selected.values() for article_id in ids}
-                self._feed_items(sorted(wanted), now, full=False)
+                self._summarise(sorted(wanted), now)
         return self._selected[key]
 
     def _archive_pages(

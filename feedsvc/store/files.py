@@ -250,9 +250,6 @@ class FilesStore:
             self._watch.close()
             self._watch = None
 
-    def format_of(self, key: str) -> str | None:
-        return self.reader.format_of(key)
-
     def _read_all(self, to_read: list[Found], progress: Progress) -> list[SourceScan]:
         """Each file read, in this order: by a pool of processes when there are many (a
         first scan of 20,000 files: parsing, Markdown and sanitising are pure CPU work,
