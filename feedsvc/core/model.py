@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import pickle
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cached_property
@@ -196,6 +197,13 @@ class FeedItem:
     language: str | None = None
     source_feed: FeedSource | None = None
     episode: Episode | None = None
+
+    @cached_property
+    def fingerprint(self) -> bytes:
+        """A digest of everything the item says, made once however many feeds show it
+        (a summary is in the main feed, its category, tags and author): pickled, which
+        is equal for equal items within a process."""
+        return hashlib.sha256(pickle.dumps(self, protocol=5)).digest()
 
     @classmethod
     def from_article(cls, article: Article, *, full: bool = True) -> "FeedItem":

@@ -58,9 +58,14 @@ class Document:
 
     def fingerprint(self) -> bytes:
         """Equal exactly when the inputs are, within this process (where fingerprints are
-        kept): pickle, as JSON took a tenth of a one-article build on full-text pages."""
-        parts = (self.meta, self.items, sorted(self.paths.items()), self.extra)
-        return hashlib.sha256(pickle.dumps(parts, protocol=5)).digest()
+        kept): pickle, as JSON took a tenth of a one-article build on full-text pages;
+        an item's own digest, as pickling each item again for every feed it is in was
+        1.7 s of a 20,000-article first build."""
+        parts = (self.meta, sorted(self.paths.items()), self.extra)
+        made = hashlib.sha256(pickle.dumps(parts, protocol=5))
+        for item in self.items:
+            made.update(item.fingerprint)
+        return made.digest()
 
 
 def feed_id(site: SiteSettings, key: str) -> str:
