@@ -10,6 +10,7 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeGuard
 
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
@@ -32,8 +33,10 @@ from feedsvc.state.database import State
 from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
 from feedsvc.state.ledger import Ledger
-from feedsvc.store import Progress, Store, StoreError, latest, no_progress
+from feedsvc.state.scans import WholeScanNeeded
+from feedsvc.store import Memory, Progress, Scan, Store, StoreError, latest, no_progress
 from feedsvc.store.configured import open_stores, site_context
+from feedsvc.store.files import FilesStore
 from feedsvc.store.record import READER_REVISION, SiteContext, admit_scan
 
 log = logging.getLogger(__name__)
@@ -234,12 +237,8 @@ class Pipeline:
                 read_with = self.state.reading(store.name)
                 if read_with != reading:
                     memory = memory.read_again()
-                scan = store.scan(memory, progress(store.name) if progress else no_progress)
-                if self._admitting:
-                    scan = admit_scan(scan, context)
-                scan = probe.learn(
-                    scan, self.state.media_facts, self.settings.site.media_probe, now
-                )
+                told = progress(store.name) if progress else no_progress
+                problems += self._take(store, memory, context, now, told)
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
@@ -248,11 +247,46 @@ class Pipeline:
                 log.exception("store %r failed", store.name)
                 unread.append(f"store {store.name!r} not read: {type(exc).__name__}: {exc}")
                 continue
-            problems += scan.problems
-            problems += self.state.apply_scan(scan, memory, now)
             if read_with != reading:
                 self.state.record_reading(store.name, reading)
         return problems, unread
+
+    def _take(
+        self, store: Store, memory: Memory, context: SiteContext, now: datetime, told: Progress
+    ) -> list[Problem]:
+        """Read what changed in one store into the state; the problems found. A first
+        reading of a files store is taken in part by part as it is read, unless one id
+        is claimed in two parts (then it is read whole again)."""
+        mode = self.settings.site.media_probe
+        if self._in_parts(store, memory):
+            scan, parts = store.scan_in_parts(memory, told)
+            # Known audio lengths put in; none is asked ("off"), so each part alone is exact.
+            learned = (
+                probe.learn(
+                    Scan(store.name, changed=part), self.state.media_facts, mode, now
+                ).changed
+                for part in parts
+            )
+            with closing(parts):
+                try:
+                    return [*scan.warnings, *self.state.apply_parts(scan, learned, memory, now)]
+                except WholeScanNeeded as exc:
+                    log.info("store %r: %s: it is read again whole", store.name, exc)
+        scan = store.scan(memory, told)
+        if self._admitting:
+            scan = admit_scan(scan, context)
+        scan = probe.learn(scan, self.state.media_facts, mode, now)
+        return [*scan.problems, *self.state.apply_scan(scan, memory, now)]
+
+    def _in_parts(self, store: Store, memory: Memory) -> TypeGuard[FilesStore]:
+        """Whether this store's scan is a first reading that may be taken in parts."""
+        return (
+            isinstance(store, FilesStore)
+            and not self._admitting
+            and self.settings.site.media_probe == "off"
+            and not memory.signatures
+            and self.state.holds_nothing_of(store.name)
+        )
 
     def _renamed_and_retired(self, now: datetime) -> list[Problem]:
         """Articles follow a store renamed (`renamed_from`); those of a store no longer

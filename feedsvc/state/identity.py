@@ -15,6 +15,7 @@ first scan of 100,000 files costs a few queries per 500 articles.
 
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -194,15 +195,28 @@ class Reconciler:
         return None
 
 
-def _stated_updated(article: SourceArticle, published: datetime, now: datetime) -> datetime | None:
+def _stated_updated(
+    updated: datetime | None, published: datetime, now: datetime
+) -> datetime | None:
     """The source's own `updated`, kept out of the future (readers distrust such feeds,
     and our check refuses them): at most now, or the publication if that is later."""
-    if article.updated is None:
+    if updated is None:
         return None
-    return max(min(article.updated, now), published)
+    return max(min(updated, now), published)
 
 
 WRITE_BATCH = 1000  # rows made before they are written (all in the same transaction)
+
+
+@dataclass(frozen=True)
+class FileDated:
+    """A new article that states no date: when its file was written, the `updated` it
+    states, and the date it was given."""
+
+    key: str
+    file_time: datetime | None
+    updated: datetime | None
+    given: datetime | None = None
 
 
 def settle(
@@ -211,15 +225,17 @@ def settle(
     rows: Sequence[Row | None],
     now: datetime,
     changed: datetime,
-) -> None:
+) -> list[FileDated]:
     """Insert the new articles and update the known ones, WRITE_BATCH rows at a time;
-    `changed`: the transaction's stamp (feedsvc.state.stamps)."""
+    `changed`: the transaction's stamp (feedsvc.state.stamps). Returns the new articles
+    dated by their files, with the dates they were given."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     by_guid: dict[str, SourceArticle] = {}
     new = [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
     adopted = _headline_guids(conn, new)
-    undated = _undated_dates(new, now)
+    written = [FileDated(a.key, a.file_time, a.updated) for a in new if a.published is None]
+    undated = file_dates([found for found in written if found.file_time is not None], now)
     for (source_key, article), row in zip(fresh, rows, strict=True):
         if len(inserts) + len(updates) >= WRITE_BATCH:
             _write(conn, inserts, updates)
@@ -238,7 +254,7 @@ def settle(
             "changed": changed,
         }
         if row is None:
-            published = article.published or undated[article.key]
+            published = article.published or undated.get(article.key, now)
             guid = (
                 article.explicit_id or adopted.pop(headline_key(article.title), None) or new_guid()
             )
@@ -248,7 +264,7 @@ def settle(
                     "guid": guid,
                     "slug": article.slug or slugify(article.title),
                     "published": published,
-                    "updated": _stated_updated(article, published, now) or published,
+                    "updated": _stated_updated(article.updated, published, now) or published,
                     "first_seen": now,
                     **values,
                 }
@@ -256,7 +272,7 @@ def settle(
             continue
         # A draft made public without a stated date is published now, not when first seen.
         published = article.published or (now if row.draft and not article.draft else row.published)
-        if stated := _stated_updated(article, published, now):
+        if stated := _stated_updated(article.updated, published, now):
             updated = stated
         elif row.content_hash != article.content_hash:
             updated = max(now, published)
@@ -288,6 +304,11 @@ def settle(
         )
     _write(conn, inserts, updates)
     relabel(conn, by_guid)
+    return [
+        replace(found, given=undated[found.key])
+        for found in written
+        if found.file_time is not None and found.key in undated
+    ]
 
 
 def _as_read(data: str | None) -> dict[str, Any] | None:
@@ -299,22 +320,49 @@ def _as_read(data: str | None) -> dict[str, Any] | None:
     return found
 
 
-def _undated_dates(new: Sequence[SourceArticle], now: datetime) -> dict[str, datetime]:
-    """key -> the date of each new article that states none: when its file was written
+def file_dates(written: Iterable[FileDated], now: datetime) -> dict[str, datetime]:
+    """key -> the date of each new article dated by its file: when the file was written
     (never later than now), whole seconds as feeds show them, and each its own: of
     pages written in one second, the last (by key) keeps it and the others take the
-    seconds before, so readers see them apart and in order. A record with no file is
-    dated now, when it was first seen."""
-    dates = {a.key: now for a in new if a.published is None and a.file_time is None}
+    seconds before, so readers see them apart and in order. (A record with no file is
+    dated now, when it was first seen.)"""
+    dates: dict[str, datetime] = {}
     taken: set[datetime] = set()
-    written = [a for a in new if a.published is None and a.file_time is not None]
-    for article in sorted(written, key=lambda a: (a.file_time, a.key), reverse=True):
-        when = min(article.file_time or now, now).replace(microsecond=0)
+    for found in sorted(written, key=lambda f: (f.file_time or now, f.key), reverse=True):
+        when = min(found.file_time or now, now).replace(microsecond=0)
         while when in taken:
             when -= timedelta(seconds=1)
         taken.add(when)
-        dates[article.key] = when
+        dates[found.key] = when
     return dates
+
+
+def redate(conn: Connection, store: str, written: Sequence[FileDated], now: datetime) -> None:
+    """Date again the new articles of a scan taken in parts by their files, all of them
+    together: each part dated its own, and pages of one second in two parts must still
+    take seconds apart, as when the scan is taken whole."""
+    dates = file_dates(written, now)
+    moved = [
+        {
+            "at_key": found.key,
+            "new_published": dates[found.key],
+            "new_updated": _stated_updated(found.updated, dates[found.key], now)
+            or dates[found.key],
+        }
+        for found in written
+        if dates[found.key] != found.given
+    ]
+    if moved:
+        statement = (
+            update(articles)
+            .where(
+                (articles.c.store == store)
+                & (articles.c.key == bindparam("at_key"))
+                & articles.c.deleted.is_(None)
+            )
+            .values(published=bindparam("new_published"), updated=bindparam("new_updated"))
+        )
+        conn.execute(statement, moved)
 
 
 def _headline_guids(conn: Connection, new: Sequence[SourceArticle]) -> dict[str, str]:

@@ -2,6 +2,7 @@
 articles they made, settled into the state."""
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import (
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Connection
 
 from feedsvc.core.model import Problem
 from feedsvc.state import identity, labels
+from feedsvc.state.identity import FileDated
 from feedsvc.state.schema import (
     articles,
     chunks,
@@ -25,9 +27,13 @@ from feedsvc.state.schema import (
     store_notes,
 )
 from feedsvc.state.stamps import stamp, stamped_after
-from feedsvc.store import Memory, Scan
+from feedsvc.store import Memory, Scan, SourceScan
 
 READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
+
+
+class WholeScanNeeded(Exception):
+    """A scan taken in parts ties two parts in a way only the whole scan can settle."""
 
 
 def explicit_ids_are_unique(conn: Connection) -> None:
@@ -108,10 +114,23 @@ class ScanRecords:
         with self.engine.begin() as conn:
             self._keep_notes(conn, scan)
             if touched_keys:
-                problems, unsettled = self._settle(conn, scan, touched_keys, gone, now)
+                problems, unsettled, _dated = self._settle(conn, scan, touched_keys, gone, now)
             generation = uuid.uuid4().hex
             put_meta(conn, {"generation": generation})
-        if len(touched_keys) >= ANALYZE_AFTER:
+        self._remember(scan, memory, gone, unsettled, generation, len(touched_keys))
+        return problems
+
+    def _remember(
+        self,
+        scan: Scan,
+        memory: Memory,
+        gone: set[str],
+        unsettled: set[str],
+        generation: str,
+        touched: int,
+    ) -> None:
+        """Keep in this process what a recorded scan left (signatures, notes)."""
+        if touched >= ANALYZE_AFTER:
             self.analyze()
         for key in gone:
             memory.signatures.pop(key, None)
@@ -121,14 +140,73 @@ class ScanRecords:
             )
         memory.notes = dict(scan.notes)
         self._memories[scan.store] = (generation, memory)
+
+    def holds_nothing_of(self, store: str) -> bool:
+        """Whether no article of this store was ever recorded (none deleted either)."""
+        with self.engine.connect() as conn:
+            return (
+                conn.scalar(select(articles.c.id).where(articles.c.store == store).limit(1)) is None
+            )
+
+    def apply_parts(
+        self, scan: Scan, parts: Iterable[list[SourceScan]], memory: Memory, now: datetime
+    ) -> list[Problem]:
+        """`apply_scan` for the first reading of a store the state holds nothing of, taken
+        part by part as it is read, in one transaction: a scan of 200,000 files held
+        whole until the state took it was most of a first build's 3.8 GB. Each part is
+        settled as a scan of its own, which is what the whole scan would do with it
+        (there is no row for any part to be matched with), but for what ties articles of
+        two parts: pages dated by their files are dated again together at the end, and
+        one id claimed in two parts raises WholeScanNeeded (nothing is recorded; the
+        conflict's rules need every claimant at once). Returns the parts' problems: bad
+        files and records, notes, conflicts."""
+        problems: list[Problem] = []
+        unsettled: set[str] = set()
+        claimed: set[str] = set()
+        dated: list[FileDated] = []
+        taken = Scan(scan.store, notes=scan.notes)  # what is remembered of it
+        with self.engine.begin() as conn:
+            self._keep_notes(conn, scan)
+            for sources in parts:
+                part = Scan(scan.store, changed=sources)
+                problems += part.problems
+                ids = {a.explicit_id for s in sources for a in s.articles if a.explicit_id}
+                if ids & claimed:
+                    raise WholeScanNeeded(
+                        f"an id is claimed in two parts: {sorted(ids & claimed)[0]!r}"
+                    )
+                claimed |= ids
+                found, refused, more = self._settle(conn, part, set(), set(), now, new_store=True)
+                problems += found
+                unsettled |= refused
+                dated += more
+                taken.changed += [SourceScan(s.key, s.signature) for s in sources]
+            identity.redate(conn, scan.store, dated, now)
+            generation = uuid.uuid4().hex
+            put_meta(conn, {"generation": generation})
+        self._remember(taken, memory, set(), unsettled, generation, len(taken.changed))
         return problems
 
     def _settle(
-        self, conn: Connection, scan: Scan, touched_keys: set[str], gone: set[str], now: datetime
-    ) -> tuple[list[Problem], set[str]]:
-        """(id conflicts, sources to read again) after settling the changed sources."""
+        self,
+        conn: Connection,
+        scan: Scan,
+        touched_keys: set[str],
+        gone: set[str],
+        now: datetime,
+        *,
+        new_store: bool = False,
+    ) -> tuple[list[Problem], set[str], list[FileDated]]:
+        """(id conflicts, sources to read again, new articles dated by their files) after
+        settling the changed sources. new_store: a part of a store's first reading, whose
+        articles can be no row yet (not asked: with no statistics yet, SQLite looked
+        rows up by walking the store's, a part at a time)."""
         live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
-        touched = identity.select_in(conn, articles.c.source, touched_keys, live_here)
+        touched = (
+            []
+            if new_store
+            else identity.select_in(conn, articles.c.source, touched_keys, live_here)
+        )
         fresh = [(s.key, a) for s in scan.changed for a in s.articles]
         refused, problems = identity.conflicts(conn, [a for _k, a in fresh], touched)
         reconciler = identity.Reconciler(conn, scan.store, touched)
@@ -136,7 +214,7 @@ class ScanRecords:
         # source is read again every run, until the conflict is resolved.
         unsettled = {key for key, a in fresh if (a.store, a.key) in refused}
         fresh = [(key, a) for key, a in fresh if (a.store, a.key) not in refused]
-        rows = reconciler.match([a for _k, a in fresh])
+        rows = [None] * len(fresh) if new_store else reconciler.match([a for _k, a in fresh])
         claimed, claims = identity.taken(
             conn, [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
         )
@@ -146,7 +224,7 @@ class ScanRecords:
             kept = [(f, r) for f, r in zip(fresh, rows, strict=True) if f[1].key not in claimed]
             fresh, rows = [f for f, _r in kept], [r for _f, r in kept]
         changed = stamp(conn)
-        identity.settle(conn, fresh, rows, now, changed)
+        dated = identity.settle(conn, fresh, rows, now, changed)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
         for chunk in chunks(vanished):
             conn.execute(
@@ -155,7 +233,7 @@ class ScanRecords:
                 .values(deleted=now, changed=changed)
             )
         self._remember_sources(conn, scan, gone, unsettled)
-        return problems, unsettled
+        return problems, unsettled, dated
 
     @staticmethod
     def _remember_sources(

@@ -4,8 +4,9 @@ import logging
 import multiprocessing
 import os
 import stat
-from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from collections.abc import Generator, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -125,7 +126,7 @@ class FilesStore:
         folder_formats: Mapping[str, str] | None = None,
         languages: Mapping[str, str] | None = None,
         watch: bool = True,
-        parallel_from: int = PARALLEL_READS,
+        parallel_from: int | None = None,
     ) -> None:
         """watch: have inotify tell what changed, so that a scan after the first stats only
         those files (off, or where inotify cannot be had, every scan stats every file);
@@ -141,7 +142,8 @@ class FilesStore:
             _folder_rules(languages or {}),
         )
         self.watch = watch
-        self.parallel_from = parallel_from  # files to read from which a pool reads them
+        # Files to read from which a pool reads them.
+        self.parallel_from = PARALLEL_READS if parallel_from is None else parallel_from
         # Made by the first scan: a store read once (`feedsvc check`) needs none.
         self._watch: FolderWatch | None = None
         self._walked = False
@@ -153,6 +155,16 @@ class FilesStore:
     def scan(self, memory: Memory, progress: Progress = no_progress) -> Scan:
         """Stat every file (or those inotify named); read only those whose size or
         modification time moved."""
+        scan, parts = self.scan_in_parts(memory, progress)
+        scan.changed = [source for part in parts for source in part]
+        return scan
+
+    def scan_in_parts(
+        self, memory: Memory, progress: Progress = no_progress
+    ) -> tuple[Scan, Generator[list[SourceScan], None, None]]:
+        """`scan`, its sources handed over READ_CHUNK at a time as they are read (the
+        scan's `changed` stays empty): what a first reading of 200,000 files needs not
+        hold at once."""
         if not self.root.is_dir():
             raise StoreError(f"{self.root}: article folder does not exist")
         scan = Scan(self.name)
@@ -164,11 +176,16 @@ class FilesStore:
             scan.checked = told
             to_read = self._changed_among(told, memory.signatures, scan.present)
         to_read.sort()
-        scan.changed = self._read_all(to_read, progress)
-        progress(len(to_read), len(to_read))
         self._reported = dict.fromkeys(scan.gone(memory))
-        self._reported.update((source.key, source.signature or "") for source in scan.changed)
-        return scan
+        return scan, self._parts(to_read, progress)
+
+    def _parts(
+        self, to_read: list[Found], progress: Progress
+    ) -> Generator[list[SourceScan], None, None]:
+        for part in self._read_all(to_read, progress):
+            self._reported.update((source.key, source.signature or "") for source in part)
+            yield part
+        progress(len(to_read), len(to_read))
 
     def _told(self, memory: Memory) -> set[str] | None:
         """The keys to look at, or None to walk the whole folder."""
@@ -250,32 +267,43 @@ class FilesStore:
             self._watch.close()
             self._watch = None
 
-    def _read_all(self, to_read: list[Found], progress: Progress) -> list[SourceScan]:
-        """Each file read, in this order: by a pool of processes when there are many (a
-        first scan of 20,000 files: parsing, Markdown and sanitising are pure CPU work,
-        one file independent of the next), else here. A pool that breaks (a process
-        killed, none can start) leaves the files it had not read to this process."""
-        read: list[SourceScan] = []
+    def _read_all(self, to_read: list[Found], progress: Progress) -> Iterator[list[SourceScan]]:
+        """Each file read, in this order, READ_CHUNK at a time: by a pool of processes when
+        there are many (a first scan of 20,000 files: parsing, Markdown and sanitising
+        are pure CPU work, one file independent of the next), else here. A pool that
+        breaks (a process killed, none can start) leaves the files it had not read to
+        this process."""
+        done = 0
         if len(to_read) >= self.parallel_from and (os.cpu_count() or 1) >= 2:
             try:
-                self._read_in_pool(to_read, progress, read)
+                for part in self._read_in_pool(to_read):
+                    progress(done, len(to_read))
+                    done += len(part)
+                    yield part
             except (BrokenProcessPool, OSError) as exc:
                 log.warning("reading files in worker processes failed (%s): read here", exc)
-        for done in range(len(read), len(to_read)):
+        while done < len(to_read):
             progress(done, len(to_read))
-            read.append(self.reader.read(*to_read[done]))
-        return read
+            part = [self.reader.read(*found) for found in to_read[done : done + READ_CHUNK]]
+            done += len(part)
+            yield part
 
-    def _read_in_pool(self, to_read: list[Found], progress: Progress, read: list) -> None:
-        """Read into `read`, in order, chunk by chunk as the pool returns them."""
-        chunks = [
+    def _read_in_pool(self, to_read: list[Found]) -> Iterator[list[SourceScan]]:
+        """The chunks read, in order, as the pool returns them: a few ahead of the one
+        taken, not all (results waiting to be taken would be the whole scan again)."""
+        chunks = (
             to_read[start : start + READ_CHUNK] for start in range(0, len(to_read), READ_CHUNK)
-        ]
+        )
+        workers = os.cpu_count() or 2
         # forkserver, not fork: the serving process has threads (uploads, the web server).
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(
-            os.cpu_count(), mp_context=context, initializer=leave_interrupts_to_the_parent
+            workers, mp_context=context, initializer=leave_interrupts_to_the_parent
         ) as pool:
-            for sources in pool.map(self.reader.read_all, chunks):
-                progress(len(read), len(to_read))
-                read += sources
+            ahead: deque[Future[list[SourceScan]]] = deque()
+            for chunk in chunks:
+                ahead.append(pool.submit(self.reader.read_all, chunk))
+                if len(ahead) > 2 * workers:
+                    yield ahead.popleft().result()
+            while ahead:
+                yield ahead.popleft().result()
