@@ -140,7 +140,10 @@ class SourceArticle:
         """Recognises a moved file whatever its headline."""
         return hashlib.sha256(self.body_html.encode()).hexdigest()
 
-    def to_json(self) -> str:
+    @cached_property
+    def record(self) -> str:
+        """The article as the state keeps it (JSON): made where it is read, in a reading
+        process when many files are, as its hashes are."""
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["image"] = None if self.image is None else self.image.__dict__
         data["media"] = [media.__dict__ for media in self.media]

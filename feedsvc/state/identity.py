@@ -250,7 +250,7 @@ def settle(
             "deleted": None,
             "draft": article.draft,
             "has_latest": bool(article.latest),
-            "data": (data := article.to_json()),
+            "data": (data := article.record),
             "changed": changed,
         }
         if row is None:

@@ -70,11 +70,11 @@ class FileReader:
         return found or SUFFIXES.get(PurePosixPath(key).suffix.lower())
 
     def read_all(self, found: list[Found]) -> list[SourceScan]:
-        """These files read, in a pool process: with each article's hashes, which the
-        state asks for first thing, made here too (they go along with the article)."""
+        """These files read, in a pool process: with each article's hashes and record,
+        which the state asks for, made here too (they go along with the article)."""
         read = [self.read(*one) for one in found]
         for article in (article for source in read for article in source.articles):
-            _hashes = article.content_hash, article.body_hash
+            _made = article.content_hash, article.body_hash, article.record
         return read
 
     def read(self, key: str, path: str, size: int, signature: str) -> SourceScan:
