@@ -43,13 +43,19 @@ def _stage_named(path: Path, data: bytes) -> Path:
 
 
 def _fill(fd: int, temp: Path, data: bytes, *, durable: bool) -> Path:
+    """Write `data` to the open temp file and close it, readable by the web server
+    whatever the umask. Plain system calls on the descriptor: a build makes thousands,
+    from a thread that must take the interpreter's lock back after each one."""
     try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fchmod(fd, 0o644)
             if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        temp.chmod(0o644)
+                os.fsync(fd)
+        finally:
+            os.close(fd)
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
