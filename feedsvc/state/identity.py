@@ -181,6 +181,10 @@ class Reconciler:
         return found
 
     def _similar(self, article: SourceArticle, candidates: Sequence[Row]) -> Row | None:
+        """The first candidate with its body, else its headline: of equals, one that was
+        at its key (two stories of one body deleted together, one file back: it is that
+        one, not the other, which a build from its ledger would not take it for)."""
+        candidates = sorted(candidates, key=lambda row: row.key != article.key)  # (stable)
         for attribute, value in (
             ("body_hash", article.body_hash),
             ("title_key", headline_key(article.title)),
