@@ -28,6 +28,7 @@ from feedsvc.core.model import (
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import check
 from feedsvc.feeds.formats import FORMATS
+from feedsvc.feeds.pages import Preview
 from feedsvc.feeds.specs import FeedDefinition, FeedSpec, archive_path, feed_path, public_url
 
 # Raised whenever the renderers write other bytes for the same inputs: every feed made
@@ -50,7 +51,7 @@ class Document:
     meta: FeedMeta
     items: Sequence[FeedItem]
     paths: dict[FeedFormat, str]  # format -> path below the publish root
-    extra: Sequence[OutputFile] = ()  # files that go with it, e.g. its HTML preview
+    preview: Preview | None = None  # its HTML page, written where it is rendered
 
     @property
     def name(self) -> str:
@@ -61,7 +62,7 @@ class Document:
         kept): pickle, as JSON took a tenth of a one-article build on full-text pages;
         an item's own digest, as pickling each item again for every feed it is in was
         1.7 s of a 20,000-article first build."""
-        parts = (self.meta, sorted(self.paths.items()), self.extra)
+        parts = (self.meta, sorted(self.paths.items()), self.preview)
         made = hashlib.sha256(pickle.dumps(parts, protocol=5))
         for item in self.items:
             made.update(item.fingerprint)
@@ -338,4 +339,8 @@ def render(document: Document, now: datetime, stages: Stages, *, full_check: boo
             failures.append(f"{path}: not published: {'; '.join(found[:5])}")
             continue
         outputs.append(OutputFile(path, body))
-    return Made(outputs if failures else [*outputs, *document.extra], failures, notes)
+    if failures or document.preview is None:
+        return Made(outputs, failures, notes)
+    with stages.timing("render"):
+        outputs.append(document.preview.file(document.items))
+    return Made(outputs, failures, notes)

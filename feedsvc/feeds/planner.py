@@ -16,12 +16,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from feedsvc.core.config import Settings
-from feedsvc.core.layout import OutputFile
 from feedsvc.core.model import EPOCH, FeedItem, Moment, Schedule
 from feedsvc.feeds import select, specs
 from feedsvc.feeds.documents import Document, MetaMaker
 from feedsvc.feeds.members import FamilyMembers
-from feedsvc.feeds.pages import preview_html
+from feedsvc.feeds.pages import Preview
 from feedsvc.feeds.select import Selection
 from feedsvc.feeds.specs import FeedDefinition, FeedSpec
 from feedsvc.state.builds import Held
@@ -379,13 +378,12 @@ class FeedPlanner:
             now,
         )
         tombstones = self.removals.of(spec.key, now, self.settings.site.tombstone_days)
-        preview = preview_html(self.settings.site, spec, items).encode()
         yield from self._emit(
             Document(
                 self.metas.current(spec, updated, newest_page, tombstones),
                 items,
                 {fmt: specs.feed_path(spec.key, fmt) for fmt in spec.formats},
-                [OutputFile(specs.preview_path(spec.key), preview)],
+                Preview.of(self.settings.site, spec),
             ),
             outcome,
         )
