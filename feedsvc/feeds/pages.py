@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from html import escape
-from typing import Protocol
 
 from feedsvc.core.config import FeedFormat, SiteSettings
 from feedsvc.core.layout import INDEX_PAGE, OPML_FILE, OutputFile
@@ -49,43 +48,28 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
 """.strip()
 
 
-class PageSite(Protocol):
-    """What the pages say of the site: SiteSettings, or a Preview's copy of it."""
+@dataclass(frozen=True)
+class SiteNames:
+    """What a preview page says of the site, and nothing else."""
 
-    @property
-    def title(self) -> str: ...
-    @property
-    def base_url(self) -> str: ...
-    @property
-    def language(self) -> str: ...
-
-
-class PageFeed(Protocol):
-    """What a page says of a feed: a FeedSpec, or a Preview's copy of it."""
-
-    @property
-    def key(self) -> str: ...
-    @property
-    def title(self) -> str: ...
-    @property
-    def description(self) -> str: ...
-    @property
-    def formats(self) -> tuple[FeedFormat, ...]: ...
-    @property
-    def translations(self) -> tuple[tuple[str, str], ...]: ...
+    title: str
+    base_url: str
+    language: str
 
 
 @dataclass(frozen=True)
-class Named:
-    """A site's or a feed's names, as a preview page needs them, and nothing else."""
+class FeedNames:
+    """What a preview page says of its feed, and nothing else."""
 
     key: str
     title: str
     description: str
-    base_url: str
-    language: str
-    formats: tuple[FeedFormat, ...] = ()
-    translations: tuple[tuple[str, str], ...] = ()
+    formats: tuple[FeedFormat, ...]
+    translations: tuple[tuple[str, str], ...]
+
+
+PageSite = SiteSettings | SiteNames  # what the pages are told of the site
+PageFeed = FeedSpec | FeedNames  # ... and of a feed
 
 
 @dataclass(frozen=True)
@@ -95,23 +79,15 @@ class Preview:
     3,801-feed build took a second of the main process, which the build waits on)."""
 
     path: str
-    site: Named
-    feed: Named
+    site: SiteNames
+    feed: FeedNames
 
     @classmethod
     def of(cls, site: SiteSettings, spec: FeedSpec) -> "Preview":
         return cls(
             preview_path(spec.key),
-            Named("", site.title, "", site.base_url, site.language),
-            Named(
-                spec.key,
-                spec.title,
-                spec.description,
-                site.base_url,
-                site.language,
-                spec.formats,
-                spec.translations,
-            ),
+            SiteNames(site.title, site.base_url, site.language),
+            FeedNames(spec.key, spec.title, spec.description, spec.formats, spec.translations),
         )
 
     def file(self, items: Sequence[FeedItem]) -> OutputFile:

@@ -214,11 +214,11 @@ WRITE_BATCH = 1000  # rows made before they are written (all in the same transac
 
 @dataclass(frozen=True)
 class FileDated:
-    """A new article that states no date: when its file was written, the `updated` it
-    states, and the date it was given."""
+    """A new article dated by its file (it states no date): when the file was written,
+    the `updated` it states, and the date it was given."""
 
     key: str
-    file_time: datetime | None
+    file_time: datetime
     updated: datetime | None
     given: datetime | None = None
 
@@ -238,8 +238,12 @@ def settle(
     by_guid: dict[str, SourceArticle] = {}
     new = [a for (_k, a), row in zip(fresh, rows, strict=True) if row is None]
     adopted = _headline_guids(conn, new)
-    written = [FileDated(a.key, a.file_time, a.updated) for a in new if a.published is None]
-    undated = file_dates([found for found in written if found.file_time is not None], now)
+    written = [
+        FileDated(a.key, a.file_time, a.updated)
+        for a in new
+        if a.published is None and a.file_time is not None
+    ]
+    undated = file_dates(written, now)  # a record with no file is dated now, first seen
     for (source_key, article), row in zip(fresh, rows, strict=True):
         if len(inserts) + len(updates) >= WRITE_BATCH:
             _write(conn, inserts, updates)
@@ -308,11 +312,7 @@ def settle(
         )
     _write(conn, inserts, updates)
     relabel(conn, by_guid)
-    return [
-        replace(found, given=undated[found.key])
-        for found in written
-        if found.file_time is not None and found.key in undated
-    ]
+    return [replace(found, given=undated[found.key]) for found in written]
 
 
 def _as_read(data: str | None) -> dict[str, Any] | None:
@@ -328,12 +328,11 @@ def file_dates(written: Iterable[FileDated], now: datetime) -> dict[str, datetim
     """key -> the date of each new article dated by its file: when the file was written
     (never later than now), whole seconds as feeds show them, and each its own: of
     pages written in one second, the last (by key) keeps it and the others take the
-    seconds before, so readers see them apart and in order. (A record with no file is
-    dated now, when it was first seen.)"""
+    seconds before, so readers see them apart and in order."""
     dates: dict[str, datetime] = {}
     taken: set[datetime] = set()
-    for found in sorted(written, key=lambda f: (f.file_time or now, f.key), reverse=True):
-        when = min(found.file_time or now, now).replace(microsecond=0)
+    for found in sorted(written, key=lambda f: (f.file_time, f.key), reverse=True):
+        when = min(found.file_time, now).replace(microsecond=0)
         while when in taken:
             when -= timedelta(seconds=1)
         taken.add(when)

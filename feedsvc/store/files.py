@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 Found = tuple[str, str, int, str]  # a file to read: key, path, size, signature
 FolderRules = list[tuple[tuple[str, ...], str]]
 PARALLEL_READS = 1000  # fewer files to read than this: read here (a pool starts in ~0.5 s)
-READ_CHUNK = 200  # files a pool process reads at a time
+READ_CHUNK = 200  # files read at a time (by a pool process, or here): a first reading's part
 
 
 def _folder_rules(by_folder: Mapping[str, str]) -> FolderRules:
