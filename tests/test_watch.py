@@ -4,6 +4,8 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 from datetime import UTC, datetime
 from multiprocessing import forkserver
 from zoneinfo import ZoneInfo
@@ -203,3 +205,32 @@ def test_a_scan_whose_pool_process_is_killed_reads_the_rest_here(tmp_path, monke
     assert "reading files in worker processes failed" in caplog.text
     assert together.changed == here.scan(Memory()).changed
     assert len(together.changed) == 400 and not any(s.problems for s in together.changed)
+
+
+BLOCKED_IN_POOL = """
+import os
+from multiprocessing import forkserver
+from feedsvc.core.workers import process_pool
+
+def blocked(pid):
+    with open(f"/proc/{pid}/status") as status:
+        line = next(line for line in status if line.startswith("SigBlk:"))
+    return bool(int(line.split()[1], 16) & 1 << (2 - 1))  # SIGINT is signal 2
+
+if __name__ == "__main__":
+    with process_pool(1) as pool:
+        worker = pool.submit(os.getpid).result()
+        print(blocked(forkserver._forkserver._forkserver_pid), blocked(worker), blocked("self"))
+"""
+
+
+def test_pool_processes_hold_ctrl_c_from_their_first_instruction(tmp_path):
+    """Ctrl-C reaches the whole process group: one that came while the forkserver was
+    starting up printed a traceback from it. The forkserver starts with SIGINT blocked,
+    its workers keep it so, and the process starting the pool has it back."""
+    script = tmp_path / "pool.py"
+    script.write_text(BLOCKED_IN_POOL, encoding="utf-8")
+    found = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert found.stdout.split() == ["True", "True", "False"], found.stderr

@@ -1,8 +1,32 @@
-"""Pool processes: what each does first, and finding them."""
+"""Pool processes: starting them, what each does first, and finding them."""
 
 import contextlib
+import multiprocessing
 import signal
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A pool of processes that leave Ctrl-C to this one. Started by a forkserver, not
+    fork: the serving process has threads (uploads, the web server). The forkserver is
+    started with SIGINT blocked, which it and the workers it forks keep: an interrupt
+    that came while it was starting up printed a traceback ("'import warnings'
+    failed"); the process that started the pool ends them."""
+    # The resource tracker first: starting it blocks SIGINT for its own start, then
+    # unblocks it, whatever the mask was (it would unblock it here before the forkserver).
+    resource_tracker.ensure_running()
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=leave_interrupts_to_the_parent,
+    )
 
 
 def leave_interrupts_to_the_parent() -> None:

@@ -10,7 +10,6 @@ so that even a build of the few feeds one new article changed renders them on
 both cores while this process selects the next.
 """
 
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedsvc.core.stages import Stages
-from feedsvc.core.workers import leave_interrupts_to_the_parent
+from feedsvc.core.workers import process_pool
 from feedsvc.feeds import documents
 from feedsvc.feeds.documents import Document, Made
 
@@ -94,11 +93,7 @@ class Renderer:
     def _start(self) -> None:
         if self._pool is not None or self.workers < 2 or self._stopped:
             return
-        # forkserver, not fork: the serving process has threads (uploads, the web server).
-        context = multiprocessing.get_context("forkserver")
-        self._pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=leave_interrupts_to_the_parent
-        )
+        self._pool = process_pool(self.workers)
         for _ in range(self.workers):  # start the processes and their imports now
             self._pool.submit(ready)
 

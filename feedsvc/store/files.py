@@ -1,19 +1,18 @@
 """The files store: a folder of article files, read again only when a file changes."""
 
 import logging
-import multiprocessing
 import os
 import stat
 from collections import deque
 from collections.abc import Generator, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from feedsvc.core.model import Problem
-from feedsvc.core.workers import leave_interrupts_to_the_parent
+from feedsvc.core.workers import process_pool
 from feedsvc.store import (
     Memory,
     Progress,
@@ -295,11 +294,7 @@ class FilesStore:
             to_read[start : start + READ_CHUNK] for start in range(0, len(to_read), READ_CHUNK)
         )
         workers = os.cpu_count() or 2
-        # forkserver, not fork: the serving process has threads (uploads, the web server).
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=leave_interrupts_to_the_parent
-        ) as pool:
+        with process_pool(workers) as pool:
             ahead: deque[Future[list[SourceScan]]] = deque()
             for chunk in chunks:
                 ahead.append(pool.submit(self.reader.read_all, chunk))
