@@ -37,13 +37,13 @@ def build(site: Site, **options) -> BuildReport:
 def pools(monkeypatch) -> list[int]:
     """Every pool started from now on, by its number of processes; and a pool at once."""
     started = []
+    process_pool = pool.process_pool
 
-    class Recorded(pool.ProcessPoolExecutor):
-        def __init__(self, workers: int, **options) -> None:
-            started.append(workers)
-            super().__init__(workers, **options)
+    def recorded(workers: int) -> pool.ProcessPoolExecutor:
+        started.append(workers)
+        return process_pool(workers)
 
-    monkeypatch.setattr(pool, "ProcessPoolExecutor", Recorded)
+    monkeypatch.setattr(pool, "process_pool", recorded)
     monkeypatch.setattr(pool, "POOL_AFTER", 0)
     return started
 
