@@ -326,9 +326,30 @@ class Newsroom(RuleBasedStateMachine):
         lines = [f"{key} = {value}" for key, value in fields.items() if key != "body"]
         self.write(name, "+++\n" + "\n".join(lines) + "\n+++\n" + fields["body"] + "\n")
 
-    @initialize(target=articles, count=st.integers(1, 4))
-    def first_articles(self, count: int):
-        return multiple(*(self._add(number, with_date=number % 2 == 0) for number in range(count)))
+    @initialize(target=articles, count=st.integers(1, 4), cuts=st.integers(0, 2))
+    def first_articles(self, count: int, cuts: int):
+        """The first stories. `cuts`: the first build is `feedsvc run`'s, cut short by news
+        at its first document that many times, then a story comes and a build makes only
+        it; the step's build finishes the first, and the invariant judges the pieces."""
+        names = [self._add(number, with_date=number % 2 == 0) for number in range(count)]
+        if cuts:
+            self.cut_builds(cuts)
+            names.append(self._add(count, with_date=False))
+            self.now += timedelta(minutes=1)
+            assert self.pipeline is not None and self.pipeline.run(budget=0).ok
+        return multiple(*names)
+
+    def cut_builds(self, count: int) -> None:
+        """Builds of `feedsvc run` whose redo, or first build, news cuts short at its first
+        document: a feed at a time, made before or never."""
+        assert self.pipeline is not None
+        self.pipeline.news_waiting.set()
+        try:
+            for _ in range(count):
+                self.now += timedelta(minutes=1)
+                assert self.pipeline.run(budget=1e-9).ok
+        finally:
+            self.pipeline.news_waiting.clear()
 
     def _add(self, number: int, *, with_date: bool) -> str:
         headline = HEADLINES[number % len(HEADLINES)]
@@ -545,13 +566,10 @@ class Newsroom(RuleBasedStateMachine):
         the redo, and the invariant judges what the slices and the news build left."""
         self.chosen[key] = data.draw(st.sampled_from(SETTINGS[key]))
         self.restart()
-        assert self.pipeline is not None
-        for _ in range(slices):
-            self.now += timedelta(minutes=1)
-            assert self.pipeline.run(budget=1e-9).ok
+        self.cut_builds(slices)
         self.edit_title(name, headline)
         self.now += timedelta(minutes=1)
-        assert self.pipeline.run(budget=0).ok
+        assert self.pipeline is not None and self.pipeline.run(budget=0).ok
 
     @rule(name=articles, undo=st.booleans())
     def takedown(self, name: str, undo: bool) -> None:

@@ -1,8 +1,15 @@
-"""Breaking news never waits behind a redo of every feed: the feeds a posted article joins
-are published, and the POST answered, while the redo is still going on in slices."""
+"""Breaking news never waits behind a redo of every feed, nor behind the service's first
+build: the feeds a posted article joins are published, and the POST answered, while the
+rest is still being made."""
 
-from conftest import Site, feedsvc, md, wait_until
+from pathlib import Path
+
+from conftest import Clock, Site, feedsvc, md, wait_until
+from oracle import differences, from_scratch
 from test_ingest import TOKEN, post
+
+from feedsvc.site.pipeline import Pipeline
+from feedsvc.state.database import State
 
 OLD, NEW = "Вести старого города", "Вести нового города"  # the site's title, before and after
 SECTIONS = 120  # a category each: 120 family feeds for the redo to go through
@@ -100,3 +107,44 @@ def test_a_takedown_makes_its_own_feeds_and_stats_say_what_the_redo_has_left(sit
     assert feedsvc(*config, "build").returncode == 0
     assert feeds_saying(site, OLD) == []
     assert "redo under way" not in feedsvc(*config, "stats").stdout
+
+
+def test_news_during_the_first_build_goes_before_the_rest_of_it(
+    site: Site, clock: Clock, tmp_path: Path
+):
+    """The service's first build makes every feed, and none of them is news: news that
+    comes meanwhile cuts it short at its next document, its own feeds are made, and the
+    first build goes on after. It made every feed before the story could go out."""
+    for number in range(SECTIONS):
+        site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
+    titled(site, OLD, 0.25)
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state, full_check=True, clock=clock)
+    try:
+        pipeline.news_waiting.set()  # news waits from the start: one document, then it
+        first = pipeline.run(budget=0.25)
+        assert first.ok and first.remaining > 0
+        assert len(feeds_saying(site, OLD)) < SECTIONS
+
+        pipeline.news_waiting.clear()
+        clock.advance()
+        site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
+        news = pipeline.run(budget=0.0)  # the build serving the news: nothing but it
+        assert "Наводнение на набережной" in (site.feeds / "main.rss").read_text()
+        assert feeds_saying(site, "Наводнение на набережной") == ["срочно.rss"]
+        assert news.remaining > 0 and len(feeds_saying(site, OLD)) < SECTIONS, (
+            "the first build ended before the news was published: nothing shows the order"
+        )
+
+        for _ in range(SECTIONS):  # the rest, slice by slice (each makes one at least)
+            if pipeline.run(budget=0.25).remaining == 0:
+                break
+        assert len(feeds_saying(site, OLD)) == SECTIONS + 1
+    finally:
+        pipeline.close()
+        state.close()
+    # What was published, in pieces, is what one build from scratch makes.
+    scratch = tmp_path / "scratch"
+    assert from_scratch(settings, settings.state.url, scratch, clock).ok
+    assert differences(site.root / "public", scratch / "public") == []

@@ -9,6 +9,7 @@ document whose inputs are what this process last published is not rendered
 again. The first build, `--full`, and a feed that failed are done in full.
 """
 
+import functools
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Generator
@@ -182,10 +183,11 @@ class FeedPlanner:
 
         News goes first: the feeds a changed article reaches are made before any other.
         `budget`: seconds this build may then spend on feeds to redo for another reason
-        (settings or renderer moved, never made, files lost); those left over keep what
-        they last held, so the next build takes them up (`Built.deferred`). None: no limit.
-        `news_waiting()` true: another build is asked for, and this one ends its redo
-        work at the next document (see _redo)."""
+        (settings or renderer moved, files lost); those left over keep what they last
+        held, so the next build takes them up (`Built.deferred`). None: no limit. Feeds
+        never made (every feed of the service's first build, a new family) are made
+        whatever the time, until news comes. `news_waiting()` true: another build is
+        asked for, and this one ends its redo work at the next document (see _redo)."""
         now = moment.now
         self._present = present
         if self.full:
@@ -228,6 +230,9 @@ class FeedPlanner:
         on_pages = self.archive.pages_holding(touched) if touched else {}
         self._on_pages = on_pages
         later: list[tuple[FeedSpec, Held | None, str]] = []
+        # The service's first build: every feed to make, none of them news. They are made
+        # as a redo's are (_redo), so that news coming meanwhile goes first.
+        first = touched is None and budget is not None
         inputs_of = {spec.key: self.metas.inputs(spec) for spec in built.specs}
         if budget is None:  # a family redone whole is selected at once, as in a first build
             redone = Counter(
@@ -240,6 +245,7 @@ class FeedPlanner:
         for spec in built.specs:
             first_named = spec.value is None and not built.newest and spec.feed.select == "all"
             known = held.get(spec.key)
+            held_ids = known.ids if known else frozenset()
             inputs = inputs_of[spec.key]
             there = all(specs.feed_path(spec.key, fmt) in self._present for fmt in spec.formats)
             same = known is not None and known.inputs == inputs and there
@@ -252,7 +258,7 @@ class FeedPlanner:
                 or spec.feed.select != "all"
                 or spec.key in expired
                 or (changed_pages and not same)
-                or self._affected(spec, known.ids if known else frozenset(), touched, labels)
+                or (not first and self._affected(spec, held_ids, touched, labels))
             )
             if now_due and budget is not None and not same and spec.archived and known:
                 # News for a feed whose redo is still to come (or cut halfway): its current
@@ -288,19 +294,22 @@ class FeedPlanner:
         when its time is up or news waits, between two documents: a feed cut halfway
         keeps what it held (it is redone by a later slice, whose documents already
         published this process remembers, and skips), and the documents made are
-        published. A budget makes one document at least: a redo always moves on."""
+        published. A budget makes one document at least: a redo always moves on. A feed
+        never made has nothing to serve meanwhile: only news stops it, not the time."""
         deadline = time.monotonic() + (budget or 0)
         emitted = self._emitted
 
-        def over() -> bool:
+        def over(known: Held | None) -> bool:
             made = self._emitted > emitted
-            return not budget or (made and (time.monotonic() >= deadline or news_waiting()))
+            if not budget or not made:
+                return not budget
+            return news_waiting() or (known is not None and time.monotonic() >= deadline)
 
         for spec, known, inputs in later:
-            if over():
+            if over(known):
                 built.deferred += 1
                 continue
-            self._cut = over
+            self._cut = functools.partial(over, known)
             try:
                 yield from self._feed(spec, latest, moment, built, known, inputs, None)
             except _SliceOver:
