@@ -9,11 +9,14 @@ slices. While that redo goes on it
 - runs `feedsvc takedown` on --takedowns of the newest articles, each timed until it is
   out of every feed document it was in (polled) and until the command's process ends;
 and prints medians, p99 and max, how much of the redo was left at each, and how long
-the whole redo took. --feeds full: the scale bench's feeds (main full text; category,
-tag and author families in summaries; RSS, Atom and JSON Feed; archive pages);
---feeds hugo: those of bench/hugo.py (RSS only, no archive pages).
+the whole redo took. --during first: no build before, the service's first build is
+what goes on while the articles are POSTed (no takedowns: nothing is published yet).
+--feeds full: the scale bench's feeds (main full text; category, tag and author
+families in summaries; RSS, Atom and JSON Feed; archive pages); --feeds hugo: those of
+bench/hugo.py (RSS only, no archive pages).
 
     .venv/bin/python bench/priority.py [--articles 20000] [--feeds full|hugo] [--keep DIR]
+        [--during redo|first]
 """
 
 import argparse
@@ -24,13 +27,14 @@ import sys
 import tempfile
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 from hugo import FEEDSVC_CONFIG as HUGO_FEEDS_CONFIG
 from processes import answers, free_port, stop, wait_for
 from scale import FEEDS as SCALE_FEEDS
-from scale import WORDS, write_store
+from scale import posted_story, write_store
 
 from feedsvc.core.text import slugify
 
@@ -83,12 +87,89 @@ def figures(what: str, seconds: list[float], left: list[int]) -> None:
     )
 
 
+def post_news(
+    client: httpx.Client,
+    base: str,
+    public: Path,
+    formats: tuple[str, ...],
+    rng: random.Random,
+    posts: int,
+    left: Callable[[], int],
+) -> tuple[list[float], list[int]]:
+    """POST articles one after another: the seconds each took to be answered (and is
+    then in every feed document it joins), and the redo left after each."""
+    answered, answered_left = [], []
+    stamp = int(time.time())  # a site measured again holds the last run's posts
+    headers = {"Authorization": "Bearer bench"}
+    for number in range(posts):
+        name = f"{stamp}-{number}"
+        article = posted_story(rng, f"breaking-{name}", f"Breaking story {name}", 400)
+        started = time.monotonic()
+        reply = client.post(base + "api/articles", json=article, headers=headers)
+        answered.append(time.monotonic() - started)
+        assert reply.status_code == 201, reply.text
+        missing = [
+            path
+            for path in documents(article, formats)
+            if not (public / path).exists()
+            or article["title"] not in (public / path).read_text(encoding="utf-8")
+        ]
+        assert not missing, f"answered, yet not in {missing[:3]}"
+        answered_left.append(left())
+    return answered, answered_left
+
+
+def take_down_newest(
+    site: Path,
+    public: Path,
+    formats: tuple[str, ...],
+    articles: int,
+    takedowns: int,
+    left: Callable[[], int],
+) -> None:
+    """`feedsvc takedown` the newest articles still shown, one after another, each timed
+    until it is out of every feed document it was in, and until the command ends."""
+    out, whole, taken_left = [], [], []
+    for number in range(articles - 1, -1, -1):  # the newest not yet taken down
+        if len(out) == takedowns:
+            break
+        path = Path(f"{number % 200:03}") / f"{number}.md"
+        front = tomllib.loads((site / "articles" / path).read_text().split("+++")[1])
+        labels = {field: front[field] for _, field in FAMILIES[:2]}
+        labels["author"] = [front["author"]]
+        headline = f"<title>{front['title']}</title>"
+
+        def shown(labels=labels, headline=headline) -> list[str]:
+            return [
+                document
+                for document in documents(labels, formats)
+                if document.endswith(".rss")
+                and (public / document).exists()
+                and headline in (public / document).read_text(encoding="utf-8")
+            ]
+
+        if not shown():  # taken down by an earlier run on this site
+            continue
+        started = time.monotonic()
+        process = subprocess.Popen(
+            command(site, "takedown", str(path), "--reason", "bench"), stdout=subprocess.DEVNULL
+        )
+        wait_for(lambda: not shown(), 60, "the takedown published")
+        out.append(time.monotonic() - started)
+        assert process.wait(60) == 0
+        whole.append(time.monotonic() - started)
+        taken_left.append(left())
+    figures("takedown: out of every feed", out, taken_left)
+    figures("takedown: the command's whole process", whole, taken_left)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--articles", type=int, default=20_000)
     parser.add_argument("--feeds", choices=sorted(CHOICES), default="full")
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--takedowns", type=int, default=20)
+    parser.add_argument("--during", choices=("redo", "first"), default="redo")
     parser.add_argument("--keep", type=Path, help="make the site here and leave it")
     parser.add_argument(
         "--site", type=Path, help="a site --keep left (its feeds built): measure again on it"
@@ -109,9 +190,10 @@ def main() -> None:
         print(f"generating {args.articles:,} articles in {site} ...", flush=True)
         write_store(site / "articles", args.articles, rng)
         configure(site, TITLES[0], port, feeds)
-        print(f"first build: {feedsvc(site, 'build'):.1f} s", flush=True)
-        title = TITLES[1]
-    configure(site, title, port, feeds)  # every feed's title moves
+        if args.during == "redo":
+            print(f"first build: {feedsvc(site, 'build'):.1f} s", flush=True)
+        title = TITLES[1] if args.during == "redo" else TITLES[0]
+    configure(site, title, port, feeds)  # every feed's title moves (for a redo)
     service = subprocess.Popen(
         command(site, "run"),
         stdout=(site / "run.log").open("w"),
@@ -125,65 +207,14 @@ def main() -> None:
     try:
         wait_for(answers(base + "healthz", (200, 503)), 120, "feedsvc run answering")
         redo_started = time.monotonic()
-        wait_for(lambda: left() > 0, 900, "the redo to start")
-        print(f"redo under way: {left():,} feeds left after its first slices", flush=True)
-        answered, answered_left = [], []
-        stamp = int(time.time())  # a site measured again holds the last run's posts
-        headers = {"Authorization": "Bearer bench"}
-        for number in range(args.posts):
-            article = {
-                "id": f"breaking-{stamp}-{number}",
-                "title": f"Breaking story {stamp}-{number}",
-                "body_html": "<p>" + " ".join(rng.choice(WORDS) for _ in range(400)) + "</p>",
-                "categories": [f"Section {c}" for c in rng.sample(range(300), 2)],
-                "tags": [f"tag-{t}" for t in rng.sample(range(3000), 3)],
-                "author": [f"Reporter {rng.randrange(500)}"],
-            }
-            started = time.monotonic()
-            reply = client.post(base + "api/articles", json=article, headers=headers)
-            answered.append(time.monotonic() - started)
-            assert reply.status_code == 201, reply.text
-            missing = [
-                path
-                for path in documents(article, formats)
-                if article["title"] not in (public / path).read_text(encoding="utf-8")
-            ]
-            assert not missing, f"answered, yet not in {missing[:3]}"
-            answered_left.append(left())
+        if args.during == "redo":
+            wait_for(lambda: left() > 0, 900, "the redo to start")
+            print(f"redo under way: {left():,} feeds left after its first slices", flush=True)
+        answered, answered_left = post_news(client, base, public, formats, rng, args.posts, left)
         figures("POST answered, in every feed it joins", answered, answered_left)
 
-        out, whole, taken_left = [], [], []
-        for number in range(args.articles - 1, -1, -1):  # the newest not yet taken down
-            if len(out) == args.takedowns:
-                break
-            path = Path(f"{number % 200:03}") / f"{number}.md"
-            front = tomllib.loads((site / "articles" / path).read_text().split("+++")[1])
-            labels = {field: front[field] for _, field in FAMILIES[:2]}
-            labels["author"] = [front["author"]]
-            headline = f"<title>{front['title']}</title>"
-
-            def shown(labels=labels, headline=headline) -> list[str]:
-                return [
-                    document
-                    for document in documents(labels, formats)
-                    if document.endswith(".rss")
-                    and (public / document).exists()
-                    and headline in (public / document).read_text(encoding="utf-8")
-                ]
-
-            if not shown():  # taken down by an earlier run on this site
-                continue
-            started = time.monotonic()
-            process = subprocess.Popen(
-                command(site, "takedown", str(path), "--reason", "bench"), stdout=subprocess.DEVNULL
-            )
-            wait_for(lambda: not shown(), 60, "the takedown published")
-            out.append(time.monotonic() - started)
-            assert process.wait(60) == 0
-            whole.append(time.monotonic() - started)
-            taken_left.append(left())
-        figures("takedown: out of every feed", out, taken_left)
-        figures("takedown: the command's whole process", whole, taken_left)
+        if args.during == "redo":
+            take_down_newest(site, public, formats, args.articles, args.takedowns, left)
 
         wait_for(lambda: left() == 0, 7200, "the redo to end")
         print(

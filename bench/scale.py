@@ -149,6 +149,19 @@ def configure(site: Path, extra: str = "") -> config.Settings:
     return config.load(site / "config.toml")
 
 
+def posted_story(rng: random.Random, article_id: str, title: str, words: int) -> dict:
+    """An article as the ingest API takes it, with `words` words of body, in 2 of the
+    store's categories, 3 of its tags and by one of its authors."""
+    return {
+        "id": article_id,
+        "title": title,
+        "body_html": "<p>" + " ".join(rng.choice(WORDS) for _ in range(words)) + "</p>",
+        "categories": [f"Section {c}" for c in rng.sample(range(300), 2)],
+        "tags": [f"tag-{t}" for t in rng.sample(range(3000), 3)],
+        "author": [f"Reporter {rng.randrange(500)}"],
+    }
+
+
 def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
     """`feedsvc run` on the site; each posted article timed until answered, served, told."""
     port = free_port()
@@ -164,14 +177,7 @@ def served_end_to_end(site: Path, rng: random.Random, posts: int = 5) -> None:
     far = datetime.now(UTC) + timedelta(days=1)
     stamp = int(time.time()) * 100  # a reused site already holds the last run's posts
     for number in range(stamp, stamp + posts):  # a subscriber of each feed, beforehand
-        article = {
-            "id": f"posted-{number}",
-            "title": f"Posted story {number}",
-            "body_html": "<p>" + " ".join(rng.choice(WORDS) for _ in range(800)) + "</p>",
-            "categories": [f"Section {c}" for c in rng.sample(range(300), 2)],
-            "tags": [f"tag-{t}" for t in rng.sample(range(3000), 3)],
-            "author": [f"Reporter {rng.randrange(500)}"],
-        }
+        article = posted_story(rng, f"posted-{number}", f"Posted story {number}", 800)
         keys = ["main"] + [
             f"{family}/{slugify(value)}"
             for family, field in (("category", "categories"), ("tag", "tags"), ("author", "author"))
