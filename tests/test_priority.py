@@ -2,6 +2,7 @@
 build: the feeds a posted article joins are published, and the POST answered, while the
 rest is still being made."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from conftest import Clock, Site, feedsvc, md, wait_until
@@ -114,25 +115,35 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
 ):
     """The service's first build makes every feed, and none of them is news: news that
     comes meanwhile cuts it short at its next document, its own feeds are made, and the
-    first build goes on after. It made every feed before the story could go out."""
+    first build goes on after. It made every feed before the story could go out; and a
+    story posted while the first build reads the store, read with the rest, was made
+    with the rest (answered, yet in none of its feeds but main)."""
+    an_hour_ago = clock.now - timedelta(hours=1)
     for number in range(SECTIONS):
-        site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
+        text = md(f"Заметка {number}", categories=f'["Раздел {number}"]')
+        site.write(f"s{number}.md", text, at=an_hour_ago)
     titled(site, OLD, 0.25)
     settings = site.settings()
     state = State(settings.state.url)
     pipeline = Pipeline(settings, state, full_check=True, clock=clock)
     try:
-        pipeline.news_waiting.set()  # news waits from the start: one document, then it
+        # Posted as the first build starts reading: the reading takes it in with the rest.
+        pipeline.posted(settings.store[0].label, "flood.md")
+        site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
+        pipeline.news_waiting.set()  # and the ingest API waits for its build
         first = pipeline.run(budget=0.25)
         assert first.ok and first.remaining > 0
-        assert len(feeds_saying(site, OLD)) < SECTIONS
-
-        pipeline.news_waiting.clear()
-        clock.advance()
-        site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
-        news = pipeline.run(budget=0.0)  # the build serving the news: nothing but it
         assert "Наводнение на набережной" in (site.feeds / "main.rss").read_text()
         assert feeds_saying(site, "Наводнение на набережной") == ["срочно.rss"]
+        assert len(feeds_saying(site, OLD)) < SECTIONS
+
+        # A story after the reading: the build serving it makes its feeds, nothing else.
+        pipeline.news_waiting.clear()
+        clock.advance()
+        site.write("fire.md", md("Пожар на складе", categories='["Происшествия"]'))
+        news = pipeline.run(budget=0.0)
+        assert "Пожар на складе" in (site.feeds / "main.rss").read_text()
+        assert feeds_saying(site, "Пожар на складе") == ["происшествия.rss"]
         assert news.remaining > 0 and len(feeds_saying(site, OLD)) < SECTIONS, (
             "the first build ended before the news was published: nothing shows the order"
         )
@@ -140,7 +151,7 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
         for _ in range(SECTIONS):  # the rest, slice by slice (each makes one at least)
             if pipeline.run(budget=0.25).remaining == 0:
                 break
-        assert len(feeds_saying(site, OLD)) == SECTIONS + 1
+        assert len(feeds_saying(site, OLD)) == SECTIONS + 2
     finally:
         pipeline.close()
         state.close()

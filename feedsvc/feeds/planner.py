@@ -171,6 +171,7 @@ class FeedPlanner:
         present: Container[str],
         budget: float | None = None,
         news_waiting: Callable[[], bool] = _never,
+        posted: set[int] | None = None,
     ) -> Plan:
         """The feeds, and the documents to make of them. `touched`: the articles changed
         or fallen due since the feeds were last built, or None to redo every feed;
@@ -187,7 +188,8 @@ class FeedPlanner:
         held, so the next build takes them up (`Built.deferred`). None: no limit. Feeds
         never made (every feed of the service's first build, a new family) are made
         whatever the time, until news comes. `news_waiting()` true: another build is
-        asked for, and this one ends its redo work at the next document (see _redo)."""
+        asked for, and this one ends its redo work at the next document (see _redo).
+        `posted`: articles the ingest API wrote, the news of a first build."""
         now = moment.now
         self._present = present
         if self.full:
@@ -205,8 +207,10 @@ class FeedPlanner:
         newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
         self._gone = set(gone)
         built = Built(feeds, [], gone=gone, newly_gone=newly_gone)
+        if touched is None and budget is not None and posted:  # the service's first build
+            labels = self.state.label_keys(posted)
         documents = self._documents(
-            built, moment, latest, touched, held, labels, budget, news_waiting
+            built, moment, latest, touched, held, labels, budget, news_waiting, posted or set()
         )
         return Plan(built, documents)
 
@@ -220,6 +224,7 @@ class FeedPlanner:
         labels: set[tuple[str, str]],
         budget: float | None,
         news_waiting: Callable[[], bool],
+        posted: set[int],
     ) -> Generator[Planned, None, None]:
         now = moment.now
         # Every document is to be made (a first build, a redo): families are selected a
@@ -230,9 +235,11 @@ class FeedPlanner:
         on_pages = self.archive.pages_holding(touched) if touched else {}
         self._on_pages = on_pages
         later: list[tuple[FeedSpec, Held | None, str]] = []
-        # The service's first build: every feed to make, none of them news. They are made
-        # as a redo's are (_redo), so that news coming meanwhile goes first.
+        # The service's first build: every feed to make, none of them news but the feeds
+        # of articles posted meanwhile. They are made as a redo's are (_redo), so that
+        # news coming meanwhile goes first.
         first = touched is None and budget is not None
+        reaching = posted if first else touched  # the changes that make a feed news
         inputs_of = {spec.key: self.metas.inputs(spec) for spec in built.specs}
         if budget is None:  # a family redone whole is selected at once, as in a first build
             redone = Counter(
@@ -258,7 +265,7 @@ class FeedPlanner:
                 or spec.feed.select != "all"
                 or spec.key in expired
                 or (changed_pages and not same)
-                or (not first and self._affected(spec, held_ids, touched, labels))
+                or self._affected(spec, held_ids, reaching, labels)
             )
             if now_due and budget is not None and not same and spec.archived and known:
                 # News for a feed whose redo is still to come (or cut halfway): its current

@@ -164,7 +164,25 @@ class Pipeline:
         # Set while another build is asked for: a redo's slice ends at its next document
         # (see _news).
         self.news_waiting = threading.Event()
+        # (store, key) of articles the ingest API is writing: news (see posted).
+        self._posted: set[tuple[str, str]] = set()
+        self._posted_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="feedsvc-publish")
+
+    def posted(self, store: str, key: str) -> None:
+        """An article the ingest API is about to write (call before writing it): news for
+        the build that takes it in. A first build in the service reads its file with
+        every other, then makes its feeds before the rest (nothing else tells it apart
+        there: every article of a first build is new)."""
+        with self._posted_lock:
+            self._posted.add((store, key))
+
+    def _take_posted(self) -> set[int]:
+        """The ids of the articles posted since the last build asked, that the state holds:
+        asked after the reading, so that any file it took in was named before."""
+        with self._posted_lock:
+            taken, self._posted = self._posted, set()
+        return self.state.ids_at(taken) if taken else set()
 
     def close(self) -> None:
         """Stop the render pool a big site keeps between builds."""
@@ -361,6 +379,7 @@ class Pipeline:
         with stages.timing("scan"):
             self.state.label_languages(self.settings.site.language)
             problems, unread = self.ingest(now) if scan else ([], [])
+        posted = self._take_posted()
         moment = Moment(now, read=self.state.read_stamp())
         for problem in problems:
             log.warning("%s%s", "" if problem.warning else "skipped ", problem)
@@ -387,8 +406,9 @@ class Pipeline:
         # rendered and checked meanwhile (timed as such).
         with stages.timing("select"):
             plan = self.feeds.plan(
-                moment, selection, touched, held, self.present, budget, self._news(moment)
-            )
+                moment, selection, touched, held, self.present, budget, self._news(moment),
+                posted,
+            )  # fmt: skip
             self._make(plan.documents, len(plan.built.specs), now, pending, report)
             built = plan.built
             report.remaining = built.deferred

@@ -198,6 +198,19 @@ class ArticleQueries:
         found = self._articles(query, article_url)
         return found[0] if found else None
 
+    def ids_at(self, places: Iterable[tuple[str, str]]) -> set[int]:
+        """The ids of the articles these stores hold at these keys (store, key)."""
+        found: set[int] = set()
+        with self.engine.connect() as conn:
+            for store, key in places:
+                query = select(articles.c.id).where(
+                    (articles.c.store == store)
+                    & (articles.c.key == key)
+                    & articles.c.deleted.is_(None)
+                )
+                found.update(conn.execute(query).scalars())
+        return found
+
     def held_by_another(self, store: str, key: str, article_id: str) -> str | None:
         """Who else holds `article_id` (as its explicit id in `store`, or as its GUID in
         any store), deleted or not; None when no source but `key` of `store` does."""

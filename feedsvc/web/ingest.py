@@ -186,6 +186,8 @@ class Ingest:
             return refused
         path = self._folder() / name
         existed = path.exists()
+        # Named before it is written: a first build under way may read it with the rest.
+        self.rebuilder.pipeline.posted(info.store, parsed.key)
         try:
             atomic_write(path, stored)
         except OSError as exc:
