@@ -21,7 +21,9 @@ class ScheduleSettings(Section):
     """A crontab expression (`*/5 * * * *`) used instead of the interval when set."""
     redo_slice: Annotated[float, Field(gt=0, le=60)] = 0.25
     """Seconds each build of `feedsvc run` spends on a redo of every feed (a site-wide
-    edit, a new release), after the news; the redo goes on build after build."""
+    edit, a new release), after the news; the redo goes on build after build. Feeds
+    never made (the first build, a new family) are not held to it: news alone cuts them
+    short."""
 
     @field_validator("cron")
     @classmethod
