@@ -113,11 +113,12 @@ def test_a_takedown_makes_its_own_feeds_and_stats_say_what_the_redo_has_left(sit
 def test_news_during_the_first_build_goes_before_the_rest_of_it(
     site: Site, clock: Clock, tmp_path: Path
 ):
-    """The service's first build makes every feed, and none of them is news: news that
-    comes meanwhile cuts it short at its next document, its own feeds are made, and the
-    first build goes on after. It made every feed before the story could go out; and a
-    story posted while the first build reads the store, read with the rest, was made
-    with the rest (answered, yet in none of its feeds but main)."""
+    """The service's first build makes every feed, and none of them is news but a story
+    posted for it: its feeds are made first and the build ends there, so that its POST
+    is answered; news that comes later cuts the rest short the same way, and the first
+    build goes on after. It made every feed before a POST that started it was answered,
+    and a story posted while it read the store was read with the rest and made with the
+    rest (answered, yet in none of its feeds but main)."""
     an_hour_ago = clock.now - timedelta(hours=1)
     for number in range(SECTIONS):
         text = md(f"Заметка {number}", categories=f'["Раздел {number}"]')
@@ -127,10 +128,10 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
     state = State(settings.state.url)
     pipeline = Pipeline(settings, state, full_check=True, clock=clock)
     try:
-        # Posted as the first build starts reading: the reading takes it in with the rest.
+        # Posted as the first build starts reading: the reading takes it in with the rest,
+        # and its POST waits for this build (which it asked for) to end.
         pipeline.posted(settings.store[0].label, "flood.md")
         site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
-        pipeline.news_waiting.set()  # and the ingest API waits for its build
         first = pipeline.run(budget=0.25)
         assert first.ok and first.remaining > 0
         assert "Наводнение на набережной" in (site.feeds / "main.rss").read_text()
@@ -138,7 +139,6 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
         assert len(feeds_saying(site, OLD)) < SECTIONS
 
         # A story after the reading: the build serving it makes its feeds, nothing else.
-        pipeline.news_waiting.clear()
         clock.advance()
         site.write("fire.md", md("Пожар на складе", categories='["Происшествия"]'))
         news = pipeline.run(budget=0.0)

@@ -406,8 +406,8 @@ class Pipeline:
         # rendered and checked meanwhile (timed as such).
         with stages.timing("select"):
             plan = self.feeds.plan(
-                moment, selection, touched, held, self.present, budget, self._news(moment),
-                posted,
+                moment, selection, touched, held, self.present, budget,
+                self._news(moment, posted), posted,
             )  # fmt: skip
             self._make(plan.documents, len(plan.built.specs), now, pending, report)
             built = plan.built
@@ -426,11 +426,15 @@ class Pipeline:
             self.state.record_feeds(moment, built.held, built.failed, built.deferred)
             self._remove(built, report)
 
-    def _news(self, moment: Moment) -> Callable[[], bool]:
-        """Whether news waits for this build to end: another build asked for in this
-        process, or a change another process recorded since this build read (a
-        `feedsvc takedown`, which waits for the lock)."""
-        return lambda: self.news_waiting.is_set() or self.state.changed_after(moment.read)
+    def _news(self, moment: Moment, posted: set[int]) -> Callable[[], bool]:
+        """Whether news waits for this build to end: a story posted that this build took
+        in (its POST is answered when the build ends: a first build that a POST started
+        made the story's feeds first, then every other before answering), another build
+        asked for in this process, or a change another process recorded since this
+        build read (a `feedsvc takedown`, which waits for the lock)."""
+        return lambda: (
+            bool(posted) or self.news_waiting.is_set() or self.state.changed_after(moment.read)
+        )
 
     def _make(
         self,
