@@ -199,7 +199,7 @@ def main() -> None:
         stdout=(site / "run.log").open("w"),
         stderr=subprocess.STDOUT,
     )
-    client = httpx.Client(timeout=120)
+    client = httpx.Client(timeout=900)
 
     def left() -> int:
         return client.get(base + "healthz").json()["redo_left"]
