@@ -207,10 +207,15 @@ class FeedPlanner:
         newly_gone = gone if self._gone is None else [key for key in gone if key not in self._gone]
         self._gone = set(gone)
         built = Built(feeds, [], gone=gone, newly_gone=newly_gone)
-        if touched is None and budget is not None and posted:  # the service's first build
-            labels = self.state.label_keys(posted)
+        # The service's first build: every feed to make, none of them news but the feeds
+        # of articles posted meanwhile. They are made as a redo's are (_redo), so that
+        # news coming meanwhile goes first.
+        reaching = touched
+        if touched is None and budget is not None:
+            reaching = posted or set()
+            labels = self.state.label_keys(reaching) if reaching else set()
         documents = self._documents(
-            built, moment, latest, touched, held, labels, budget, news_waiting, posted or set()
+            built, moment, latest, touched, reaching, held, labels, budget, news_waiting
         )
         return Plan(built, documents)
 
@@ -220,12 +225,14 @@ class FeedPlanner:
         moment: Moment,
         latest: Selection,
         touched: set[int] | None,
+        reaching: set[int] | None,
         held: dict[str, Held],
         labels: set[tuple[str, str]],
         budget: float | None,
         news_waiting: Callable[[], bool],
-        posted: set[int],
     ) -> Generator[Planned, None, None]:
+        """`reaching`: the changes that make a feed news (`labels`: theirs); `touched`
+        but in the service's first build, where only articles posted are."""
         now = moment.now
         # Every document is to be made (a first build, a redo): families are selected a
         # whole family at a time, not member by member.
@@ -235,11 +242,6 @@ class FeedPlanner:
         on_pages = self.archive.pages_holding(touched) if touched else {}
         self._on_pages = on_pages
         later: list[tuple[FeedSpec, Held | None, str]] = []
-        # The service's first build: every feed to make, none of them news but the feeds
-        # of articles posted meanwhile. They are made as a redo's are (_redo), so that
-        # news coming meanwhile goes first.
-        first = touched is None and budget is not None
-        reaching = posted if first else touched  # the changes that make a feed news
         inputs_of = {spec.key: self.metas.inputs(spec) for spec in built.specs}
         if budget is None:  # a family redone whole is selected at once, as in a first build
             redone = Counter(
