@@ -4,6 +4,7 @@ import logging
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,6 +18,11 @@ TEMP_PREFIX = ".feedsvc-tmp-"
 # Replaced after every publish that wrote something: serving processes watch it
 # to know when to reread what they hold.
 GENERATION_FILE = ".feedsvc-generation"
+# Seconds: a serving process looks at the marker at most this often (a stat is 1.5 us,
+# a 304 costs the server about 25 us in all), and a publish returns only this long
+# after it replaced the marker, so a request that starts once a publish returned (a
+# takedown command's answer) is answered from what it published.
+MARKER_LOOKS = 0.001
 # The feeds gone for good (family members empty for too long), one key a line: the
 # server answers 410 Gone for their files.
 GONE_FILE = ".feedsvc-gone"
@@ -85,6 +91,12 @@ def atomic_write(path: Path, data: bytes) -> None:
     """
     _stage(path, data, durable=True).replace(path)
     _sync_folder(path.parent)
+
+
+def mark_published(root: Path, note: str) -> None:
+    """Tell the serving processes that files under `root` changed (`note`, for people)."""
+    atomic_write(root / GENERATION_FILE, f"{note}\n".encode())
+    time.sleep(MARKER_LOOKS)
 
 
 def atomic_write_all(writes: list[tuple[Path, bytes]]) -> None:
@@ -185,7 +197,7 @@ class LocalTarget:
         for folder in folders:  # our own writes changed its time, not what it lacks
             self._listed[folder] = _mtime(self.root / folder), self._listed[folder][1]
         if written:
-            atomic_write(self.root / GENERATION_FILE, f"{len(written)}\n".encode())
+            mark_published(self.root, str(len(written)))
         return written
 
     def remove_feeds(self, keys: Sequence[str]) -> list[str]:
@@ -249,7 +261,7 @@ class LocalTarget:
             self._listed.pop(folder, None)
             _prune(self.root, folder)
         if removed:
-            atomic_write(self.root / GENERATION_FILE, f"-{len(removed)}\n".encode())
+            mark_published(self.root, f"-{len(removed)}")
         return removed
 
     def set_gone(self, keys: Sequence[str]) -> bool:
@@ -267,7 +279,7 @@ class LocalTarget:
             atomic_write(path, text.encode())
         else:
             path.unlink(missing_ok=True)
-        atomic_write(self.root / GENERATION_FILE, b"gone\n")
+        mark_published(self.root, "gone")
         return True
 
     def _unchanged(self, file: OutputFile) -> bool:

@@ -19,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from feedsvc.core.layout import OutputFile
-from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, LocalTarget, atomic_write
+from feedsvc.publish.local import GONE_FILE, LocalTarget, atomic_write, mark_published
 from feedsvc.state.published import REMOVED, PublishedFiles
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class Follower:
         if newest > held:
             atomic_write(self._mark, f"{newest}\n".encode())
             # After the files' times were set: the servers reload what they hold now.
-            atomic_write(self.target.root / GENERATION_FILE, f"{len(written)}\n".encode())
+            mark_published(self.target.root, str(len(written)))
         return written
 
     def _write(self, rows: Sequence) -> list[str]:

@@ -88,8 +88,7 @@ def create_app(
     if scheduled:  # `feedsvc serve` only serves: no store is opened
 
         def after(report: BuildReport) -> None:
-            if files.changed():  # taken here, so housekeeping does not look again
-                files.reload_changed()
+            files.refresh()  # here, before the answer that waits on the build
             deliverer.changed(report.written, state.record_notify)
 
         rebuilder = Rebuilder(
@@ -151,8 +150,7 @@ def create_app(
                 await flush_audience()
             if access_log is not None:
                 access_log.flush()
-            if files.changed():
-                files.reload_changed()
+            files.refresh()  # before a request asks: it would pay for the rereading
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -123,6 +123,7 @@ class FastLane:
         if method not in ("GET", "HEAD"):
             text = f"{method} is not allowed here: feeds are read with GET or HEAD\n"
             return _message(405, text, [(b"allow", b"GET, HEAD, OPTIONS")])
+        self.files.refresh()
         ready = self.files.get(relative)
         if ready is None:
             return GONE if self.files.gone(relative) else NOT_FOUND

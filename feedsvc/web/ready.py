@@ -2,14 +2,17 @@
 
 A request for a feed then costs a dictionary lookup and a header comparison. The
 bytes come from the publish folder (the body, and the .gz/.br copies the build
-wrote beside it), so every worker process serves the same bytes and ETag. Nothing
-is looked at on disk per request: a worker rereads what changed when the build's
-generation marker changes (`ReadyFiles.changed`, then `reload_changed`).
+wrote beside it), so every worker process serves the same bytes and ETag. A worker
+rereads what changed when the build's generation marker changes
+(`ReadyFiles.refresh`), which requests look at every MARKER_LOOKS seconds at most:
+what a build in any process published (a takedown from the command line) is served
+to every request that starts once its publish returned.
 """
 
 import gzip
 import hashlib
 import os
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ import brotli
 
 from feedsvc.core.layout import CONTENT_TYPES, content_type, conventions, link_header
 from feedsvc.feeds.specs import feed_key, is_feed, is_topic, public_url
-from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, cache_control
+from feedsvc.publish.local import GENERATION_FILE, GONE_FILE, MARKER_LOOKS, cache_control
 from feedsvc.web.conditional import etag_matches
 
 Headers = list[tuple[bytes, bytes]]
@@ -169,6 +172,7 @@ class ReadyFiles:
         self.max_bytes = max_bytes
         self._ready: OrderedDict[str, Ready] = OrderedDict()
         self._held = 0
+        self._looked = time.monotonic()  # before the look: a publish after it is seen
         self._generation = signature(root / GENERATION_FILE)
         self._gone = _gone(root)
 
@@ -193,16 +197,17 @@ class ReadyFiles:
             self._keep(relative, ready)
         return ready
 
-    def changed(self) -> bool:
-        """Whether a build published something since this process last looked."""
+    def refresh(self) -> None:
+        """Reread every held file a build replaced since the last look (dropping those
+        gone), if any build published since. Looked at every MARKER_LOOKS s at most."""
+        now_looking = time.monotonic()
+        if now_looking - self._looked < MARKER_LOOKS:
+            return
+        self._looked = now_looking
         now = signature(self.root / GENERATION_FILE)
         if now == self._generation:
-            return False
+            return
         self._generation = now
-        return True
-
-    def reload_changed(self) -> None:
-        """Reload every held file whose bytes were replaced; drop those gone."""
         self._gone = _gone(self.root)
         for relative, ready in list(self._ready.items()):
             if signature(self.root / relative) == ready.signature:
