@@ -49,7 +49,7 @@ def ready() -> None:
     """Nothing: run once in each new pool process, which imports this module for it."""
 
 
-class RenderingStopped(Exception):
+class BuildStopped(Exception):
     """The service stops: a build in progress ends without publishing the rest."""
 
 
@@ -68,7 +68,7 @@ class Renderer:
 
     def submit(self, document: Document, now: datetime, stages: Stages, done: Done) -> None:
         if self._stopped:
-            raise RenderingStopped("the service is stopping")
+            raise BuildStopped("the service is stopping")
         self._submitted += 1
         if self._submitted > POOL_AFTER:
             self._start()
@@ -115,7 +115,7 @@ class Renderer:
 
     def stop(self) -> None:
         """From any thread: the build rendering now ends at its next document (raising
-        RenderingStopped in its own thread, which closes the pool), and no build starts
+        BuildStopped in its own thread, which closes the pool), and no build starts
         rendering again."""
         self._stopped = True
 

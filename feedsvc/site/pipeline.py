@@ -168,6 +168,7 @@ class Pipeline:
         self._posted: set[tuple[str, str]] = set()
         self._posted_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="feedsvc-publish")
+        self._stopping = threading.Event()
 
     def posted(self, store: str, key: str) -> None:
         """An article the ingest API is about to write (call before writing it): news for
@@ -183,6 +184,14 @@ class Pipeline:
         with self._posted_lock:
             taken, self._posted = self._posted, set()
         return self.state.ids_at(taken) if taken else set()
+
+    def stop(self) -> None:
+        """From any thread: the service stops. The build under way ends at its next
+        document, or reading a store at its next part (a first reading of 200,000 files
+        is minutes: its transaction is rolled back, read again by the next process),
+        raising BuildStopped; none starts rendering again."""
+        self._stopping.set()
+        self.renderer.stop()
 
     def close(self) -> None:
         """Stop the render pool a big site keeps between builds."""
@@ -258,8 +267,10 @@ class Pipeline:
                 read_with = self.state.reading(store.name)
                 if read_with != reading:
                     memory = memory.read_again()
-                told = progress(store.name) if progress else no_progress
+                told = self._unless_stopping(progress(store.name) if progress else no_progress)
                 problems += self._take(store, memory, context, now, told)
+            except pool.BuildStopped:
+                raise
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
@@ -271,6 +282,17 @@ class Pipeline:
             if read_with != reading:
                 self.state.record_reading(store.name, reading)
         return problems, unread
+
+    def _unless_stopping(self, told: Progress) -> Progress:
+        """`told`, asked between a reading's parts: the first that comes after the service
+        began to stop raises BuildStopped."""
+
+        def progress(done: int, total: int) -> None:
+            if self._stopping.is_set():
+                raise pool.BuildStopped("the service is stopping")
+            told(done, total)
+
+        return progress
 
     def _take(
         self, store: Store, memory: Memory, context: SiteContext, now: datetime, told: Progress

@@ -56,10 +56,11 @@ class Rebuilder:
         return self._report
 
     async def stop(self, wait: float = 30) -> None:
-        """The service stops: a build in progress ends at its next document (one line
-        in the log), then the render processes end: none outlives the service."""
+        """The service stops: a build in progress ends at its next document or its
+        reading's next part (one line in the log), then the render processes end: none
+        outlives the service."""
         self._stopping = True
-        self.pipeline.renderer.stop()
+        self.pipeline.stop()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.idle(), wait)
         await asyncio.to_thread(self.pipeline.renderer.shutdown)
