@@ -152,6 +152,7 @@ class FeedPlanner:
         self._cut: Callable[[], bool] = _never  # a redo's slice is over (see _redo)
         self._resume: dict[str, _Resume] = {}  # feeds a slice cut halfway
         self._on_pages: dict[str, set[int]] = {}  # complete pages holding a changed article
+        self._named: set[str] = set()  # feeds whose tombstones name a changed article
 
     def forget_rendered(self) -> None:
         """Another process built since this one: what it published is not what this one
@@ -241,6 +242,7 @@ class FeedPlanner:
         expired = self.removals.expire(now, self.settings.site.tombstone_days)
         on_pages = self.archive.pages_holding(touched) if touched else {}
         self._on_pages = on_pages
+        self._named = self.removals.naming(reaching) if reaching else set()
         later: list[tuple[FeedSpec, Held | None, str]] = []
         inputs_of = {spec.key: self.metas.inputs(spec) for spec in built.specs}
         if budget is None:  # a family redone whole is selected at once, as in a first build
@@ -443,7 +445,8 @@ class FeedPlanner:
 
         `labels`: those of the touched articles. A feed that filters on labels none of
         them has cannot have gained one, and is not asked the database. An edit to an
-        old article reaches the complete archive pages holding it, not this."""
+        old article reaches the complete archive pages holding it, not this, unless the
+        feed's tombstones name it."""
         if touched is None:
             return True
         if not touched:
@@ -459,6 +462,8 @@ class FeedPlanner:
                     return False
             elif wanted and not wanted & labels:
                 return False
+        if spec.key in self._named:  # its tombstone goes if it is back (removals.settle)
+            return True
         # Its newest `limit` were published then or later (all the feed's articles, when
         # it held fewer): one older, and not among them, stays out of them.
         cut = self.state.nth_newest(known, spec.feed.limit)

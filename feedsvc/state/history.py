@@ -184,6 +184,19 @@ class Removals:
                 )
                 self._feeds().add(feed)
 
+    def naming(self, ids: Iterable[int]) -> set[str]:
+        """The feeds whose removals name one of these articles by its GUID: one come back
+        (its GUID taken back) takes its tombstone out of the feed's document."""
+        if not self._feeds():
+            return set()
+        found: set[str] = set()
+        with self.engine.connect() as conn:
+            for chunk in chunks(sorted(ids)):
+                guids = select(articles.c.guid).where(articles.c.id.in_(chunk))
+                query = select(removals.c.feed).where(removals.c.guid.in_(guids)).distinct()
+                found.update(conn.scalars(query))
+        return found
+
     def of(self, feed: str, now: datetime, days: int) -> list[Tombstone]:
         """The feed's removals of the last `days`, newest first."""
         if feed not in self._feeds():
