@@ -263,9 +263,10 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
             if report is not None:
                 break
         else:
+            unread = [s.label for s in site.settings.store if site.state.holds_nothing_of(s.label)]
             _fail(
                 f"no article has the GUID, id or path {ref!r} (a path may be given as in "
-                "its store, from this folder, from the config's, or whole)"
+                "its store, from this folder, from the config's, or whole)" + _unread_hint(unread)
             )
         for article in found:
             if undo:
@@ -274,6 +275,17 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
                 done = "still taken down" if article.was_down else "taken down"
             echo(f"{done}: {article.guid} ({article.key})")
     _print_build(report, counted=False)
+
+
+def _unread_hint(stores: list[str]) -> str:
+    """Why an article may not be found yet: its store was never read into the state."""
+    if not stores:
+        return ""
+    named = ", ".join(repr(store) for store in stores)
+    return (
+        f"; the state holds no article of store {named} yet: a first build may be reading "
+        "it now (run this again once it is done), or none has run"
+    )
 
 
 def _references(settings: Settings, ref: str, config: Path) -> list[str]:

@@ -316,11 +316,23 @@ def test_a_takedown_reaches_every_document_and_holds_until_undone(site: Site):
     missing = feedsvc("--config", config, "takedown", "no-such-story")
     assert missing.returncode == 2
     assert "no article has the GUID, id or path 'no-such-story'" in missing.stderr
+    assert "first build" not in missing.stderr, "its store was read"
     # A file's path as an operator types it: from the site's folder, or whole.
     by_path = feedsvc("--config", config, "takedown", "articles/b.md", cwd=site.root)
     assert by_path.returncode == 0 and "taken down: " in by_path.stdout, by_path.stderr
     whole = feedsvc("--config", config, "takedown", str(site.articles / "b.md"), "--undo")
     assert whole.returncode == 0 and "published again: " in whole.stdout, whole.stderr
+
+
+def test_a_takedown_before_the_store_was_ever_read_says_so(site: Site):
+    """During a first build's reading of a big store the state holds none of its articles
+    yet: "no article has ..." alone would say the story is not there."""
+    site.write("a.md", md("Ferry Back", "Ferry body.", id="'ferry-1'"))
+    missing = feedsvc("--config", str(site.config), "takedown", "ferry-1")
+    assert missing.returncode == 2
+    assert "no article has the GUID, id or path 'ferry-1'" in missing.stderr
+    assert "the state holds no article of store 'files' yet" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_check_says_which_family_members_are_empty_and_when_they_go(site: Site):
