@@ -5,9 +5,11 @@ tags, 500 authors), builds it once (`feedsvc build`), then edits the site's titl
 feed must be made again) and starts `feedsvc run` on it: its builds redo the feeds in
 slices. While that redo goes on it
 - POSTs --posts articles to the ingest API, one after another, each timed until the
-  answer comes, and checked then to be in every feed document it joins;
+  answer comes, and checked then to be in every feed document it joins, as the service
+  serves it over HTTP;
 - runs `feedsvc takedown` on --takedowns of the newest articles, each timed until it is
-  out of every feed document it was in (polled) and until the command's process ends;
+  out of every feed document it was in, as served (polled), and until the command's
+  process ends;
 and prints medians, p99 and max, how much of the redo was left at each, and how long
 the whole redo took. --during first: no build before, the service's first build is
 what goes on while the articles are POSTed (no takedowns: nothing is published yet).
@@ -87,10 +89,18 @@ def figures(what: str, seconds: list[float], left: list[int]) -> None:
     )
 
 
+def served(client: httpx.Client, base: str, path: str) -> str:
+    """The document as the service serves it to readers ("" when it has none: 404, 410)."""
+    reply = client.get(base + path)
+    if reply.status_code in (404, 410):
+        return ""
+    reply.raise_for_status()  # (a 429 would read as "taken down": the config has no limit)
+    return reply.text
+
+
 def post_news(
     client: httpx.Client,
     base: str,
-    public: Path,
     formats: tuple[str, ...],
     rng: random.Random,
     posts: int,
@@ -111,17 +121,17 @@ def post_news(
         missing = [
             path
             for path in documents(article, formats)
-            if not (public / path).exists()
-            or article["title"] not in (public / path).read_text(encoding="utf-8")
+            if article["title"] not in served(client, base, path)
         ]
-        assert not missing, f"answered, yet not in {missing[:3]}"
+        assert not missing, f"answered, yet not served in {missing[:3]}"
         answered_left.append(left())
     return answered, answered_left
 
 
 def take_down_newest(
     site: Path,
-    public: Path,
+    client: httpx.Client,
+    base: str,
     formats: tuple[str, ...],
     articles: int,
     takedowns: int,
@@ -143,9 +153,7 @@ def take_down_newest(
             return [
                 document
                 for document in documents(labels, formats)
-                if document.endswith(".rss")
-                and (public / document).exists()
-                and headline in (public / document).read_text(encoding="utf-8")
+                if document.endswith(".rss") and headline in served(client, base, document)
             ]
 
         if not shown():  # taken down by an earlier run on this site
@@ -180,7 +188,6 @@ def main() -> None:
     site = args.site or args.keep or Path(tempfile.mkdtemp(prefix="feedsvc-bench-priority-"))
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    public = site / "public"
     if args.site:  # as it was left, under one of the two titles: every feed made on it
         now = TITLES[f'title = "{TITLES[1]}"' in (site / "config.toml").read_text("utf-8")]
         configure(site, now, port, feeds)
@@ -210,11 +217,11 @@ def main() -> None:
         if args.during == "redo":
             wait_for(lambda: left() > 0, 900, "the redo to start")
             print(f"redo under way: {left():,} feeds left after its first slices", flush=True)
-        answered, answered_left = post_news(client, base, public, formats, rng, args.posts, left)
+        answered, answered_left = post_news(client, base, formats, rng, args.posts, left)
         figures("POST answered, in every feed it joins", answered, answered_left)
 
         if args.during == "redo":
-            take_down_newest(site, public, formats, args.articles, args.takedowns, left)
+            take_down_newest(site, client, base, formats, args.articles, args.takedowns, left)
 
         wait_for(lambda: left() == 0, 7200, "the redo to end")
         print(
