@@ -122,8 +122,15 @@ def read(engine: Engine) -> Ledger:
         sealed = dict(conn.execute(select(archive_feeds.c.feed, archive_feeds.c.sealed)).all())
         as_of = conn.scalar(select(meta.c.value).where(meta.c.name == FEEDS_BUILT))
     return Ledger(
-        # In the order they were first seen: of two at one key, the newer is found there.
-        articles=_rows(engine, (articles.c[name] for name in ARTICLE), articles.c.id),
+        # Of several GUIDs one key earned (a story that took an id another let go, then
+        # none), the one the key holds now last, where a build from scratch finds it; the
+        # rest in the order they were first seen.
+        articles=_rows(
+            engine,
+            (articles.c[name] for name in ARTICLE),
+            articles.c.deleted.is_(None),
+            articles.c.id,
+        ),
         headlines=_rows(engine, (headlines.c[name] for name in HEADLINE), headlines.c.key),
         placements=placements,
         sealed=sealed,
