@@ -9,7 +9,8 @@ in the same run:
   `term = ["RSS"]`, every other kind disabled, pages listed but never rendered,
   `[services.rss] limit = 50`, and a home RSS template that carries the full text.
 Then the redo after a site-wide edit (the site's title: every feed again; Hugo always
-rebuilds all). Prints wall seconds (median of --repeat), the ratio, and each
+rebuilds all), and a reading again of every file (summary_length: every summary, so
+every feed, again). Prints wall seconds (median of --repeat), the ratio, and each
 process's peak resident memory.
 
     .venv/bin/python bench/hugo.py [--articles 20000] [--repeat 3]
@@ -64,6 +65,7 @@ HOME_RSS = """<rss version="2.0"><channel><title>{{ .Site.Title }}</title>
 """
 FEEDSVC_CONFIG = """[site]
 title = "{title}"
+summary_length = {summary}
 base_url = "http://127.0.0.1:8080/"
 [store]
 path = "content"
@@ -108,9 +110,10 @@ def timed(command: list[str], cwd: Path) -> tuple[float, int]:
     return seconds, usage.ru_maxrss
 
 
-def configure(site: Path, title: str) -> None:
+def configure(site: Path, title: str, summary: int = 300) -> None:
     (site / "hugo.toml").write_text(HUGO_CONFIG.format(title=title), encoding="utf-8")
-    (site / "config.toml").write_text(FEEDSVC_CONFIG.format(title=title), encoding="utf-8")
+    config = FEEDSVC_CONFIG.format(title=title, summary=summary)
+    (site / "config.toml").write_text(config, encoding="utf-8")
 
 
 def feedsvc(site: Path) -> tuple[float, int]:
@@ -152,7 +155,7 @@ def main() -> None:
         (site / "layouts").mkdir()
         (site / "layouts" / "index.rss.xml").write_text(HOME_RSS, encoding="utf-8")
         configure(site, "Bench News")
-        first_ours, first_hugo, redo_ours = [], [], []
+        first_ours, first_hugo, redo_ours, again_ours = [], [], [], []
         for _ in range(args.repeat):
             fresh(site)
             configure(site, "Bench News")
@@ -160,6 +163,9 @@ def main() -> None:
             first_hugo.append(hugo(site))
             configure(site, "Bench News, edited")  # every feed's title: every feed again
             redo_ours.append(feedsvc(site))
+            # Every summary cut elsewhere: every file read again, every feed again.
+            configure(site, "Bench News, edited", summary=280)
+            again_ours.append(feedsvc(site))
         feeds = sum(1 for _ in (site / "public" / "feeds").rglob("*.rss"))
         hugo_feeds = sum(1 for _ in (site / "public-hugo").rglob("*.xml"))
         print(
@@ -171,6 +177,7 @@ def main() -> None:
         )
         row("first build", first_ours, first_hugo)
         row("redo after a site title edit", redo_ours, first_hugo)
+        row("read again: summary_length edit", again_ours, first_hugo)
     finally:
         shutil.rmtree(site, ignore_errors=True)
 

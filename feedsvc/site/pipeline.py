@@ -4,7 +4,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Container, Generator, Mapping, Sequence
+from collections.abc import Callable, Container, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -34,7 +34,16 @@ from feedsvc.state.history import Past
 from feedsvc.state.labels import Where
 from feedsvc.state.ledger import Ledger
 from feedsvc.state.scans import WholeScanNeeded
-from feedsvc.store import Memory, Progress, Scan, Store, StoreError, latest, no_progress
+from feedsvc.store import (
+    Memory,
+    Progress,
+    Scan,
+    SourceScan,
+    Store,
+    StoreError,
+    latest,
+    no_progress,
+)
 from feedsvc.store.configured import open_stores, site_context
 from feedsvc.store.files import FilesStore
 from feedsvc.store.record import READER_REVISION, SiteContext, admit_scan
@@ -265,10 +274,11 @@ class Pipeline:
             try:
                 memory = self.state.memory(store.name)
                 read_with = self.state.reading(store.name)
-                if read_with != reading:
-                    memory = memory.read_again()
                 told = self._unless_stopping(progress(store.name) if progress else no_progress)
-                problems += self._take(store, memory, context, now, told)
+                if read_with == reading:
+                    problems += self._take(store, memory, context, now, told)
+                else:
+                    problems += self._take_again(store, memory, context, now, told)
             except pool.BuildStopped:
                 raise
             except StoreError as exc:
@@ -300,33 +310,66 @@ class Pipeline:
         """Read what changed in one store into the state; the problems found. A first
         reading of a files store is taken in part by part as it is read, unless one id
         is claimed in two parts (then it is read whole again)."""
-        mode = self.settings.site.media_probe
         if self._in_parts(store, memory):
             scan, parts = store.scan_in_parts(memory, told)
-            # Known audio lengths put in; none is asked ("off"), so each part alone is exact.
-            learned = (
-                probe.learn(
-                    Scan(store.name, changed=part), self.state.media_facts, mode, now
-                ).changed
-                for part in parts
-            )
             with closing(parts):
                 try:
-                    return [*scan.warnings, *self.state.apply_parts(scan, learned, memory, now)]
+                    taken = self.state.apply_parts(
+                        scan, self._learned(store.name, parts, now), memory, now
+                    )
+                    return [*scan.warnings, *taken]
                 except WholeScanNeeded as exc:
                     log.info("store %r: %s: it is read again whole", store.name, exc)
         scan = store.scan(memory, told)
         if self._admitting:
             scan = admit_scan(scan, context)
-        scan = probe.learn(scan, self.state.media_facts, mode, now)
+        scan = probe.learn(scan, self.state.media_facts, self.settings.site.media_probe, now)
         return [*scan.problems, *self.state.apply_scan(scan, memory, now)]
 
-    def _in_parts(self, store: Store, memory: Memory) -> TypeGuard[FilesStore]:
-        """Whether this store's scan is a first reading that may be taken in parts."""
+    def _learned(
+        self, store: str, parts: Iterable[list[SourceScan]], now: datetime
+    ) -> Iterator[list[SourceScan]]:
+        """The parts with known audio lengths put in (none is asked when scans go in parts:
+        media_probe is off, so each part alone is exact)."""
+        mode = self.settings.site.media_probe
+        for part in parts:
+            yield probe.learn(Scan(store, changed=part), self.state.media_facts, mode, now).changed
+
+    def _take_again(
+        self, store: Store, memory: Memory, context: SiteContext, now: datetime, told: Progress
+    ) -> list[Problem]:
+        """Read every source of a store again (what shapes its articles moved): what
+        changed since the last scan first, as any scan reads it, then the rest part by
+        part as it is read, when each file is still the articles it was (else whole)."""
+        if not memory.signatures or not self._parts_allowed(store):  # (a first reading)
+            return self._take(store, memory.read_again(), context, now, told)
+        problems = self._take(store, memory, context, now, told)
+        memory = self.state.memory(store.name)
+        scan, parts = store.scan_in_parts(memory.read_again(), told)
+        with closing(parts):
+            try:
+                taken = self.state.apply_rereading(
+                    scan, self._learned(store.name, parts, now), memory, now
+                )
+                return [*problems, *scan.warnings, *taken]
+            except WholeScanNeeded as exc:
+                log.info("store %r: %s: it is read again whole", store.name, exc)
+        # (what the first scan found, found again)
+        return self._take(store, memory.read_again(), context, now, told)
+
+    def _parts_allowed(self, store: Store) -> TypeGuard[FilesStore]:
+        """Whether this store's scans may be taken in parts: read from files, as they
+        are, and no audio asked its length (then each part alone is exact)."""
         return (
             isinstance(store, FilesStore)
             and not self._admitting
             and self.settings.site.media_probe == "off"
+        )
+
+    def _in_parts(self, store: Store, memory: Memory) -> TypeGuard[FilesStore]:
+        """Whether this store's scan is a first reading that may be taken in parts."""
+        return (
+            self._parts_allowed(store)
             and not memory.signatures
             and self.state.holds_nothing_of(store.name)
         )
