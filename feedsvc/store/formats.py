@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from feedsvc.content import commonmark
 from feedsvc.core.model import Problem, SourceArticle
 from feedsvc.store import RecordError, record, textpage
 from feedsvc.store.record import SiteContext
@@ -116,7 +117,7 @@ def parse_front_matter(text: str, info: FileInfo, *, markdown: bool) -> Parsed:
         lines = enumerate(front.split("\n"), start=2)
         line = next((number for number, said in lines if LONG_DIGITS.search(said)), 2)
         raise RecordError(f"front matter: {NUMBER_TOO_LONG}", line) from None
-    body_html = record.render_markdown(body) if markdown else body
+    body_html = commonmark.to_html(body) if markdown else body
     try:
         return Parsed([_build(info, fields, info.key, body_html=body_html)])
     except RecordError as exc:
