@@ -8,10 +8,11 @@ the store is read again."""
 
 import json
 import logging
+import os
 import shutil
 from datetime import UTC, datetime, timedelta
 
-from conftest import Site, md, page
+from conftest import Site, feedsvc, md, page
 from sqlalchemy import select
 
 import feedsvc.store.files as files
@@ -167,6 +168,18 @@ def test_a_site_that_asks_audio_lengths_takes_its_first_reading_whole(site, monk
     assert taken == []
 
 
+def read_both_then_edit(site: Site, tmp_path, monkeypatch) -> Site:
+    """The store in the site and its twin, built (in parts, and whole), then edited so
+    that every file is to be read again; the twin."""
+    write_store(site)
+    other = twin(site, tmp_path)
+    built(site, whole=False, monkeypatch=monkeypatch)
+    built(other, whole=True, monkeypatch=monkeypatch)
+    for each in (site, other):
+        edit_and_shorten(each)
+    return other
+
+
 def edit_and_shorten(site: Site) -> None:
     """Between two builds: summaries cut shorter (every file is read again), one story
     edited, one deleted, one new."""
@@ -180,16 +193,12 @@ def edit_and_shorten(site: Site) -> None:
 def test_a_store_read_again_in_parts_holds_what_the_whole_scan_gives(
     site, tmp_path, monkeypatch, caplog
 ):
-    write_store(site)
-    other = twin(site, tmp_path)
-    built(site, whole=False, monkeypatch=monkeypatch)
-    built(other, whole=True, monkeypatch=monkeypatch)
-    for each in (site, other):
-        edit_and_shorten(each)
+    other = read_both_then_edit(site, tmp_path, monkeypatch)
     later = NOW + timedelta(hours=1)
     with caplog.at_level(logging.INFO, logger="feedsvc.site.pipeline"):
         parted, parted_problems = built(site, whole=False, monkeypatch=monkeypatch, at=later)
-    assert "read again whole" not in caplog.text
+    assert "every file is read again, part by part" in caplog.text
+    assert "every file read again" in caplog.text
     whole, whole_problems = built(other, whole=True, monkeypatch=monkeypatch, at=later)
     assert parted == whole
     assert parted_problems == whole_problems
@@ -220,39 +229,59 @@ def test_a_store_read_again_is_taken_in_while_it_is_still_being_read(site, monke
     monkeypatch.setattr(files, "READ_CHUNK", 3)
     site.build(clock=lambda: NOW + timedelta(hours=1))
     # What changed (an edit, a new file, the broken one read every time) read and taken
-    # in, then all 23 files in parts of 3, each taken in as it comes.
+    # in, then the 20 files owed a reading and the broken one again, in parts of 3, each
+    # taken in as it comes.
     assert events[:4] == ["read", "read", "read", "taken in"]
-    assert events.count("taken in") == 1 + 8
-    assert events.index("taken in", 3) < len(events) - 1 - events[::-1].index("read")
+    assert events.count("read") == 3 + 21
+    assert events.count("taken in") == 1 + 7
+    assert events.index("taken in", 4) < len(events) - 1 - events[::-1].index("read")
 
 
-def test_a_file_changed_while_the_store_is_read_again_has_it_read_whole(
+def test_a_file_saved_while_the_store_is_read_again_is_read_as_a_change(
     site, tmp_path, monkeypatch, caplog
 ):
-    """An editor saves a story while every file is being read again: that file is not
-    the one the state took in, so the parts' rule does not hold; the store is read
-    again whole, and holds what a whole reading gives."""
-    write_store(site)
-    other = twin(site, tmp_path)
-    built(site, whole=False, monkeypatch=monkeypatch)
-    built(other, whole=True, monkeypatch=monkeypatch)
-    for each in (site, other):
-        edit_and_shorten(each)
+    """An editor saves a story while every file is being read again: it is not the file
+    it was owed a reading as, so it is left to the next scan, which reads it as any
+    change. Then the store holds what a whole reading gives."""
+    other = read_both_then_edit(site, tmp_path, monkeypatch)
     scan_in_parts = files.FilesStore.scan_in_parts
+    edited = md("Council Vote Moved", "To Thursday.", published="2026-12-02T09:00:00Z")
 
     def saved_meanwhile(self, memory, *args):
-        if not any(memory.signatures.values()):  # the reading again: a story saved now
-            edited = md("Council Vote Moved", "To Thursday.", published="2026-12-02T09:00:00Z")
-            site.write("news/08.md", edited, at=NOW)
-            other.write("news/08.md", edited, at=NOW)
+        if memory.signatures.get("news/07.md") == "":  # every file is being read again
+            (site if self.root == site.articles else other).write("news/08.md", edited, at=NOW)
         return scan_in_parts(self, memory, *args)
 
     monkeypatch.setattr(files.FilesStore, "scan_in_parts", saved_meanwhile)
     later = NOW + timedelta(hours=1)
+    parted, _problems = built(site, whole=False, monkeypatch=monkeypatch, at=later)
+    assert "Council Vote Moved" not in parted["news/08.md"][0]["data"]
+    stats = feedsvc("--config", str(site.config), "stats")
+    assert "reading again under way: 1 file left to read, then every feed" in stats.stdout
     with caplog.at_level(logging.INFO, logger="feedsvc.site.pipeline"):
         parted, parted_problems = built(site, whole=False, monkeypatch=monkeypatch, at=later)
-    assert "news/08.md: not as the last scan read it: it is read again whole" in caplog.text
+    assert "every file read again" in caplog.text
     whole, whole_problems = built(other, whole=True, monkeypatch=monkeypatch, at=later)
     assert parted == whole
     assert parted_problems == whole_problems
     assert "Council Vote Moved" in parted["news/08.md"][0]["data"]
+
+
+def test_a_file_unreadable_when_read_again_is_read_as_a_change(site, tmp_path, monkeypatch):
+    """A file the new reading refuses (here: spoilt with its size and time kept, so it
+    is still owed a reading): left to a scan of changes, which says what is wrong with
+    it, in the same build; the store then holds what a whole reading gives."""
+    other = read_both_then_edit(site, tmp_path, monkeypatch)
+    for each in (site, other):
+        path = each.articles / "news" / "09.md"
+        was = path.stat()
+        path.write_bytes(b"+++\ntitle = \n+++\n".ljust(was.st_size, b"x"))
+        os.utime(path, ns=(was.st_atime_ns, was.st_mtime_ns))
+    later = NOW + timedelta(hours=1)
+    parted, parted_problems = built(site, whole=False, monkeypatch=monkeypatch, at=later)
+    whole, whole_problems = built(other, whole=True, monkeypatch=monkeypatch, at=later)
+    assert parted == whole
+    assert parted_problems == whole_problems
+    assert any("news/09.md" in problem for problem in parted_problems)
+    stats = feedsvc("--config", str(site.config), "stats")
+    assert "reading again under way" not in stats.stdout

@@ -9,10 +9,13 @@ from conftest import Clock, Site, feedsvc, md, wait_until
 from oracle import differences, from_scratch
 from test_ingest import TOKEN, post
 
+import feedsvc.store.files as files
+from feedsvc.core.config import Settings
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 OLD, NEW = "Вести старого города", "Вести нового города"  # the site's title, before and after
+UNCUT = "трамваев.</description>"  # a summary of the whole paragraph (not cut at 30)
 SECTIONS = 120  # a category each: 120 family feeds for the redo to go through
 
 
@@ -28,6 +31,21 @@ def titled(site: Site, title: str, slice_seconds: float) -> None:
 
 def redo_left(server) -> int:
     return server.get("/healthz").json()["redo_left"]
+
+
+def as_from_scratch(site: Site, settings: Settings, clock: Clock, tmp_path: Path) -> None:
+    """What was published, in pieces, is what one build from scratch makes."""
+    scratch = tmp_path / "scratch"
+    assert from_scratch(settings, settings.state.url, scratch, clock).ok
+    assert differences(site.root / "public", scratch / "public") == []
+
+
+def slices_until_done(pipeline: Pipeline, most: int) -> None:
+    """Builds of `feedsvc run`'s slices, one after another, until nothing is left."""
+    for _ in range(most):
+        report = pipeline.run(budget=0.25)
+        if report.to_read == 0 and report.remaining == 0:
+            return
 
 
 def feeds_saying(site: Site, words: str) -> list[str]:
@@ -148,14 +166,106 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
             "the first build ended before the news was published: nothing shows the order"
         )
 
-        for _ in range(SECTIONS):  # the rest, slice by slice (each makes one at least)
-            if pipeline.run(budget=0.25).remaining == 0:
-                break
+        slices_until_done(pipeline, SECTIONS)  # the rest (each slice makes one at least)
         assert len(feeds_saying(site, OLD)) == SECTIONS + 2
     finally:
         pipeline.close()
         state.close()
-    # What was published, in pieces, is what one build from scratch makes.
-    scratch = tmp_path / "scratch"
-    assert from_scratch(settings, settings.state.url, scratch, clock).ok
-    assert differences(site.root / "public", scratch / "public") == []
+    as_from_scratch(site, settings, clock, tmp_path)
+
+
+def test_news_during_a_reading_again_of_the_store_goes_first(
+    site: Site, clock: Clock, tmp_path: Path, monkeypatch
+):
+    """Every file is to be read again (summaries cut shorter, as a new reader would ask):
+    it is read a part at a time, news cutting it short between parts; the articles read
+    again are not news, their feeds are made again once the reading is done, news first
+    again; what was published in pieces is what one build from scratch makes."""
+    for number in range(SECTIONS):
+        body = f"Жители квартала {number} обсуждают ремонт моста и новое расписание трамваев."
+        site.write(
+            f"s{number:03}.md", md(f"Заметка {number}", body, categories=f'["Раздел {number}"]')
+        )
+    titled(site, OLD, 0.25)
+    site.build(clock=clock)
+    clock.advance()
+    site.config.write_text(
+        site.config.read_text(encoding="utf-8").replace("[site]\n", "[site]\nsummary_length = 30\n")
+    )
+    monkeypatch.setattr(files, "READ_CHUNK", 10)  # 12 parts of 10 files
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state, full_check=True, clock=clock)
+    parts: list[int] = []
+    take_again = State.take_again
+
+    def posted_after_the_second_part(self, *args):
+        taken = take_again(self, *args)
+        parts.append(len(args[1]))
+        if len(parts) == 2:  # a story posted now: the API writes it, and asks for a build
+            pipeline.posted(settings.store[0].label, "flood.md")
+            site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
+            pipeline.news_waiting.set()
+        return taken
+
+    monkeypatch.setattr(State, "take_again", posted_after_the_second_part)
+    try:
+        cut = pipeline.run(budget=0.25)
+        assert cut.ok and len(parts) == 2 and cut.to_read == SECTIONS - 20
+        assert cut.written == []  # read again, not news: no feed made for it yet
+        assert state.readings_owed() == SECTIONS - 20
+
+        pipeline.news_waiting.clear()
+        news = pipeline.run(budget=0.0)  # the build serving the POST: its news alone
+        assert len(parts) == 2 and news.to_read == SECTIONS - 20
+        assert feeds_saying(site, "Наводнение на набережной") == ["срочно.rss"]
+        assert "Наводнение на набережной" in (site.feeds / "main.rss").read_text()
+        assert len(feeds_saying(site, UNCUT)) == SECTIONS  # no feed made again yet
+
+        slices_until_done(pipeline, 2 * SECTIONS)  # the rest of the reading, then the redo
+        assert state.readings_owed() == 0
+        assert feeds_saying(site, UNCUT) == []
+        assert len(feeds_saying(site, "обсуждают…</description>")) == SECTIONS  # every one cut
+    finally:
+        pipeline.close()
+        state.close()
+    as_from_scratch(site, settings, clock, tmp_path)
+
+
+def test_a_setting_changed_back_during_a_reading_again_reads_every_file_again(
+    site: Site, clock: Clock, tmp_path: Path, monkeypatch
+):
+    """Summaries cut shorter, a part of the store read so, then the edit undone: the
+    files read with the short cut are read again with the first one, and every feed is
+    made again, as one build from scratch makes it."""
+    for number in range(30):
+        body = f"Жители квартала {number} обсуждают ремонт моста и новое расписание трамваев."
+        site.write(f"s{number:03}.md", md(f"Заметка {number}", body, categories='["Город"]'))
+    titled(site, OLD, 0.25)
+    site.build(clock=clock)
+    first = site.config.read_text(encoding="utf-8")
+    site.config.write_text(first.replace("[site]\n", "[site]\nsummary_length = 30\n"))
+    monkeypatch.setattr(files, "READ_CHUNK", 10)
+    take_again = State.take_again
+
+    def news_after_a_part(self, *args):
+        taken = take_again(self, *args)
+        pipeline.news_waiting.set()
+        return taken
+
+    monkeypatch.setattr(State, "take_again", news_after_a_part)
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state, clock=clock)
+    try:
+        clock.advance()
+        assert pipeline.run(budget=0.25).to_read == 20  # 10 of 30 read with the short cut
+    finally:
+        pipeline.close()
+        state.close()
+    site.config.write_text(first)  # changed back
+    clock.advance()
+    assert site.build(clock=clock).to_read == 0
+    assert len(feeds_saying(site, UNCUT)) == 1  # the whole paragraph again, all 30 of them
+    assert (site.feeds / "category" / "город.rss").read_text().count(UNCUT) == 30
+    as_from_scratch(site, site.settings(), clock, tmp_path)

@@ -105,21 +105,31 @@ class MetaMaker:
             self.hubs,
             *(["brotli"] if brotli else []),
         )
+        self._readings = ""
         self._of_settings: dict[int, tuple[FeedDefinition, str]] = {}
         # (key, title, description, value) -> (its feed, digest): asked of thousands
         # of feeds every build, made once each (35 ms a build for 5,000 feeds).
         self._of_specs: dict[tuple, tuple[FeedDefinition, str]] = {}
 
+    def read_with(self, readings: str) -> None:
+        """What the stores' articles were read with: when a store is read again, every
+        document is made again once the reading is done (not while it goes on)."""
+        if readings != self._readings:
+            self._readings = readings
+            self._of_settings.clear()
+            self._of_specs.clear()
+
     def inputs(self, spec: FeedSpec) -> str:
         """A digest of everything but the articles that shapes the spec's documents: the
-        site's and the feed's settings, the schedule, the hubs, the renderer's release."""
+        site's and the feed's settings, the schedule, the hubs, the renderer's release,
+        what the articles were read with."""
         named = (spec.key, spec.title, spec.description, spec.value, spec.translations)
         made = self._of_specs.get(named)
         if made is not None and made[0] is spec.feed:
             return made[1]
         known = self._of_settings.get(id(spec.feed))
         if known is None or known[0] is not spec.feed:
-            known = spec.feed, digest(self._common, spec.feed.settings)
+            known = spec.feed, digest(self._common, self._readings, spec.feed.settings)
             self._of_settings[id(spec.feed)] = known
         if len(self._of_specs) > MADE_KEPT:
             self._of_specs.clear()

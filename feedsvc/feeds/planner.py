@@ -173,6 +173,7 @@ class FeedPlanner:
         budget: float | None = None,
         news_waiting: Callable[[], bool] = _never,
         posted: set[int] | None = None,
+        news: set[int] | None = None,
     ) -> Plan:
         """The feeds, and the documents to make of them. `touched`: the articles changed
         or fallen due since the feeds were last built, or None to redo every feed;
@@ -190,9 +191,11 @@ class FeedPlanner:
         never made (every feed of the service's first build, a new family) are made
         whatever the time, until news comes. `news_waiting()` true: another build is
         asked for, and this one ends its redo work at the next document (see _redo).
-        `posted`: articles the ingest API wrote, the news of a first build."""
+        `posted`: articles the ingest API wrote, the news of a first build; `news`: other
+        articles that are news when every feed is to be made (`touched` None)."""
         now = moment.now
         self._present = present
+        self.metas.read_with(self.state.readings())
         if self.full:
             touched = None
         labels = self.state.label_keys(touched) if touched else set()
@@ -213,7 +216,7 @@ class FeedPlanner:
         # news coming meanwhile goes first.
         reaching = touched
         if touched is None and budget is not None:
-            reaching = posted or set()
+            reaching = (posted or set()) | (news or set())
             labels = self.state.label_keys(reaching) if reaching else set()
         documents = self._documents(
             built, moment, latest, touched, reaching, held, labels, budget, news_waiting

@@ -69,10 +69,24 @@ class BuildReport:
     stages: Stages = field(default_factory=Stages)
     bytes_written: int = 0
     remaining: int = 0  # feeds of a redo left for the next build
+    to_read: int = 0  # files a reading again of a store has left for the next builds
 
     @property
     def ok(self) -> bool:
         return not self.failures
+
+
+@dataclass
+class ReadAgain:
+    """What a build read of stores owed a reading again (see Pipeline._take_again)."""
+
+    ids: set[int] = field(default_factory=set)  # articles read again: not news
+    left: int = 0  # files still owed a reading
+    done: bool = False  # a store's reading again ended: every feed is to be made again
+
+
+def _never(_since: datetime) -> bool:
+    return False
 
 
 # Documents held before a thread publishes them: 16 MB gave 115 MB less peak memory than 64
@@ -177,6 +191,7 @@ class Pipeline:
         self._posted: set[tuple[str, str]] = set()
         self._posted_lock = threading.Lock()
         self._writer = ThreadPoolExecutor(1, thread_name_prefix="feedsvc-publish")
+        self.read_again = ReadAgain()  # by the last build (see ingest)
         self._stopping = threading.Event()
 
     def posted(self, store: str, key: str) -> None:
@@ -259,13 +274,17 @@ class Pipeline:
         return last
 
     def ingest(
-        self, now: datetime, progress: Callable[[str], Progress] | None = None
+        self,
+        now: datetime,
+        progress: Callable[[str], Progress] | None = None,
+        cut: Callable[[datetime], bool] = _never,
     ) -> tuple[list[Problem], list[str]]:
-        """Read what changed in every store into the state.
+        """Read what changed in every store into the state, and what a store owes of a
+        reading again until `cut` (see _cut_reading).
 
         Returns the problems (bad files and records, skipped) and the stores that
         could not be read at all: their articles stay as they were, and the
-        build counts as failed.
+        build counts as failed. What it read again is added to `read_again`.
         """
         problems: list[Problem] = self._renamed_and_retired(now)
         unread: list[str] = []
@@ -273,25 +292,29 @@ class Pipeline:
         for store, reading in zip(self.stores, self._readings(context), strict=True):
             try:
                 memory = self.state.memory(store.name)
-                read_with = self.state.reading(store.name)
                 told = self._unless_stopping(progress(store.name) if progress else no_progress)
-                if read_with == reading:
+                if self._read_with(store.name, reading):
                     problems += self._take(store, memory, context, now, told)
-                else:
-                    problems += self._take_again(store, memory, context, now, told)
+                elif memory.signatures and self._parts_allowed(store):
+                    problems += self._take_again(store, reading, context, now, told, cut)
+                else:  # a first reading, or a store read whole when it is read again
+                    problems += self._take(store, memory.read_again(), context, now, told)
+                    self.state.reading_done(store.name, reading)
             except pool.BuildStopped:
                 raise
             except StoreError as exc:
                 unread.append(f"store {store.name!r} not read: {exc}")
                 log.error("%s", unread[-1])
-                continue
             except Exception as exc:  # a store's own fault: that store unread, not the build
                 log.exception("store %r failed", store.name)
                 unread.append(f"store {store.name!r} not read: {type(exc).__name__}: {exc}")
-                continue
-            if read_with != reading:
-                self.state.record_reading(store.name, reading)
         return problems, unread
+
+    def _read_with(self, store: str, reading: str) -> bool:
+        """Whether every article of the store was read with `reading` (none owes a reading
+        again with another: settings changed and changed back meanwhile)."""
+        owed = self.state.owed_reading(store)
+        return self.state.reading(store) == reading and owed in (None, reading)
 
     def _unless_stopping(self, told: Progress) -> Progress:
         """`told`, asked between a reading's parts: the first that comes after the service
@@ -336,26 +359,57 @@ class Pipeline:
             yield probe.learn(Scan(store, changed=part), self.state.media_facts, mode, now).changed
 
     def _take_again(
-        self, store: Store, memory: Memory, context: SiteContext, now: datetime, told: Progress
+        self,
+        store: FilesStore,
+        reading: str,
+        context: SiteContext,
+        now: datetime,
+        told: Progress,
+        cut: Callable[[datetime], bool],
     ) -> list[Problem]:
-        """Read every source of a store again (what shapes its articles moved): what
-        changed since the last scan first, as any scan reads it, then the rest part by
-        part as it is read, when each file is still the articles it was (else whole)."""
-        if not memory.signatures or not self._parts_allowed(store):  # (a first reading)
-            return self._take(store, memory.read_again(), context, now, told)
-        problems = self._take(store, memory, context, now, told)
+        """Read every file of a store again (what shapes its articles moved), part by part
+        as there is time: what changed since the last scan first, as any scan reads it,
+        then the files owed a reading, each part settled on its own, until `cut`. The
+        reading is done when none is owed; until then the articles read again are not
+        news (their feeds are made again once it is done: see _build)."""
+        if self.state.owed_reading(store.name) != reading:
+            log.info("store %r: every file is read again, part by part, news first", store.name)
+            self.state.owe_reading(store.name, reading)
+        problems = self._take(store, self.state.memory(store.name), context, now, told)
         memory = self.state.memory(store.name)
-        scan, parts = store.scan_in_parts(memory.read_again(), told)
-        with closing(parts):
-            try:
-                taken = self.state.apply_rereading(
-                    scan, self._learned(store.name, parts, now), memory, now
-                )
-                return [*problems, *scan.warnings, *taken]
-            except WholeScanNeeded as exc:
-                log.info("store %r: %s: it is read again whole", store.name, exc)
-        # (what the first scan found, found again)
-        return self._take(store, memory.read_again(), context, now, told)
+        blank = {key for key, signature in memory.signatures.items() if not signature}
+        if memory.owed() and not cut(self.state.read_stamp()):
+            _scan, parts = store.scan_in_parts(memory.owed_read(), told)
+            with closing(parts):
+                for part in self._learned(store.name, parts, now):
+                    found, ids, after = self.state.take_again(store.name, part, memory, now)
+                    problems += found
+                    self.read_again.ids |= ids
+                    if cut(after):
+                        break
+        self.read_again.left += memory.owed()
+        if memory.owed():
+            return problems
+        if any(not signature and key not in blank for key, signature in memory.signatures.items()):
+            # A part that did not settle on its own, a file refused now: read as changes
+            # (with the files read every time for their problems, said once).
+            said = set(problems)
+            problems += [p for p in self._take(store, memory, context, now, told) if p not in said]
+        self.state.reading_done(store.name, reading)
+        self.read_again.done = True
+        log.info("store %r: every file read again", store.name)
+        return problems
+
+    def _cut_reading(self, budget: float | None) -> Callable[[datetime], bool]:
+        """When a reading again of a store stops, between two of its parts (given a stamp
+        after the last one's changes): never in a build with no budget (`feedsvc build`),
+        at once in a build for news alone, else when news waits (a POST, a takedown
+        another process recorded)."""
+        if budget is None:
+            return _never
+        if not budget:
+            return lambda _since: True
+        return lambda since: self.news_waiting.is_set() or self.state.changed_after(since)
 
     def _parts_allowed(self, store: Store) -> TypeGuard[FilesStore]:
         """Whether this store's scans may be taken in parts: read from files, as they
@@ -443,7 +497,9 @@ class Pipeline:
             target.look_again()
         with stages.timing("scan"):
             self.state.label_languages(self.settings.site.language)
-            problems, unread = self.ingest(now) if scan else ([], [])
+            self.read_again = ReadAgain()
+            problems, unread = self.ingest(now, cut=self._cut_reading(budget)) if scan else ([], [])
+        report.to_read = self.read_again.left
         posted = self._take_posted()
         moment = Moment(now, read=self.state.read_stamp())
         for problem in problems:
@@ -465,6 +521,9 @@ class Pipeline:
                 last = self.state.last_recorded() or last
             touched = None if last is None else self.state.changed_since(last, now)
             self.state.forget_parsed(None if self.feeds.full else touched)
+            touched, news = self._news_of(touched)
+            if self.read_again.left and budget is not None:
+                budget = 0.0  # no redo until the reading again is done: it would be redone
         report.problems.extend(selection.problems)
         pending = Pending(stages=stages)
         # Planning selects the feeds' items as it goes; each document it yields is
@@ -472,7 +531,7 @@ class Pipeline:
         with stages.timing("select"):
             plan = self.feeds.plan(
                 moment, selection, touched, held, self.present, budget,
-                self._news(moment, posted), posted,
+                self._news(moment, posted), posted, news,
             )  # fmt: skip
             self._make(plan.documents, len(plan.built.specs), now, pending, report)
             built = plan.built
@@ -490,6 +549,18 @@ class Pipeline:
             )
             self.state.record_feeds(moment, built.held, built.failed, built.deferred)
             self._remove(built, report)
+
+    def _news_of(self, touched: set[int] | None) -> tuple[set[int] | None, set[int] | None]:
+        """(what changed for the feeds, news when every feed is made). What a reading again
+        of a store changed is not news: its feeds wait for the reading to be done (made
+        now, they would be made again after); the build that ends it makes every feed
+        again (its members too: labels may have moved), news first."""
+        if touched is None:
+            return None, None
+        touched = touched - self.read_again.ids
+        if self.read_again.done:
+            return None, touched
+        return touched, None
 
     def _news(self, moment: Moment, posted: set[int]) -> Callable[[], bool]:
         """Whether news waits for this build to end: a story posted that this build took

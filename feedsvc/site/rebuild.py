@@ -6,7 +6,9 @@ all requests made meanwhile share that next build.
 
 A redo of every feed (a site-wide edit, a new release) is done in slices: each build
 makes the feeds a changed article reaches first, then others for `schedule.redo_slice`
-seconds, and builds follow one another until none is left. A request cuts the slice
+seconds, and builds follow one another until none is left. A store read again whole (a
+new reader, a changed summary length) is read part by part in the same way, until news
+waits, before the redo of every feed that follows it. A request cuts the slice
 under way short at its next document, and the build that serves it makes only the news
 (unless the one before did too: the redo always moves on). News never waits for the
 whole redo.
@@ -95,7 +97,7 @@ class Rebuilder:
             BUILD_SECONDS.observe(time.monotonic() - started)
             BUILDS.labels("ok" if report is not None and report.ok else "failed").inc()
             if report is not None:
-                self._follow_redo(report.remaining)
+                self._follow_redo(report.remaining, report.to_read)
                 try:
                     self.after(report)
                 except Exception:
@@ -104,11 +106,17 @@ class Rebuilder:
                 self._report, self._error, self._served = report, error, covers
                 self._done.notify_all()
 
-    def _follow_redo(self, left: int) -> None:
-        """Keep the redo going while feeds are left; say when it starts and ends."""
+    def _follow_redo(self, feeds: int, files: int) -> None:
+        """Keep the redo going while feeds (or files to read again) are left; say when it
+        starts and ends."""
+        left = feeds + files
         if left and not self._left:
             self._redo_started = time.monotonic()
-            log.info("redoing every feed in slices: %d left after the first", left)
+            log.info(
+                "redoing every feed in slices: %d left after the first%s",
+                feeds,
+                f", once {files} files are read again" if files else "",
+            )
         elif self._left and not left:
             took = time.monotonic() - self._redo_started
             log.info("redo done: every feed made again in %.1f s", took)

@@ -73,6 +73,9 @@ def report(settings: Settings, state: State) -> list[str]:
     lines.append(_build_line(last))
     if left := state.redo_left():
         lines.append(f"  redo under way: {left:,} feeds left to make again")
+    if owed := state.readings_owed():
+        noun = "file" if owed == 1 else "files"
+        lines.append(f"  reading again under way: {owed:,} {noun} left to read, then every feed")
     seconds, written = state.last_stages()
     timings = ", ".join(f"{stage} {seconds.get(stage, 0.0):.3f} s" for stage in STAGES)
     total = sum(seconds.get(stage, 0.0) for stage in STAGES)

@@ -10,6 +10,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     update,
 )
@@ -27,9 +28,11 @@ from feedsvc.state.schema import (
     store_notes,
 )
 from feedsvc.state.stamps import stamp, stamped_after
-from feedsvc.store import Memory, Scan, SourceScan
+from feedsvc.store import OWED, Memory, Scan, SourceScan
 
 READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
+OWING = "owed_reading:"  # meta, + a store's name: the reading its owed sources are to get
+READINGS = "readings"  # meta: made anew whenever a store's reading is done
 
 
 class WholeScanNeeded(Exception):
@@ -187,44 +190,82 @@ class ScanRecords:
         self._remember(taken, memory, set(), unsettled, generation, len(taken.changed))
         return problems
 
-    def apply_rereading(
-        self, scan: Scan, parts: Iterable[list[SourceScan]], memory: Memory, now: datetime
-    ) -> list[Problem]:
-        """`apply_scan` for a store read again whole (a release's new reader, a changed
-        [site] setting) that the state took in up to its last scan, part by part as it
-        is read, in one transaction, as a first reading is: the whole scan of a store
-        read again was held at once (1.2 GB at 20,000 articles, for 0.4 GB for a first
-        build), after a scan of what changed since the last. Each other source must be
-        the file it was, its articles those at its key with the explicit ids they had:
-        then each part settles as the whole scan would. Else
-        (a file changed or gone meanwhile, one that fails to read now, an id that moved)
-        WholeScanNeeded is raised, nothing recorded: the whole scan's rules are needed."""
-        if scan.gone(memory):
-            raise WholeScanNeeded("a file went while the store was read again")
-        problems: list[Problem] = []
-        taken = Scan(scan.store, notes=scan.notes)
+    def owe_reading(self, store: str, reading: str) -> None:
+        """Every source of the store the state took in is owed a reading with `reading`
+        (see store.OWED): read again part by part, a part a transaction, as builds have
+        time, news first (a reading again of 200,000 files is minutes)."""
         with self.engine.begin() as conn:
-            self._keep_notes(conn, scan)
-            for read in parts:
-                # A file the last scan could not take (its problems, a conflict) was read
-                # by it, with this reader: it is settled.
-                sources = [s for s in read if memory.signatures.get(s.key) != ""]
-                for source in sources:
-                    if not source.signature or memory.signatures.get(source.key) != (
-                        source.signature
-                    ):
-                        raise WholeScanNeeded(f"{source.key}: not as the last scan read it")
-                if not sources:
-                    continue
-                part = Scan(scan.store, changed=sources)
-                keys = {source.key for source in sources}
+            conn.execute(
+                update(sources)
+                .where(
+                    (sources.c.store == store)
+                    & (sources.c.signature != "")
+                    & ~sources.c.signature.startswith(OWED, autoescape=True)
+                )
+                .values(signature=literal(OWED) + sources.c.signature)
+            )
+            put_meta(conn, {f"{OWING}{store}": reading, "generation": uuid.uuid4().hex})
+        self._memories.pop(store, None)
+
+    def owed_reading(self, store: str) -> str | None:
+        """The reading the store's sources are owed (None: none was asked)."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(meta.c.value).where(meta.c.name == f"{OWING}{store}"))
+
+    def readings_owed(self) -> int:
+        """How many sources of every store are still owed a reading again."""
+        with self.engine.connect() as conn:
+            owed = sources.c.signature.startswith(OWED, autoescape=True)
+            return conn.scalar(select(func.count()).select_from(sources).where(owed)) or 0
+
+    def take_again(
+        self, store: str, read: list[SourceScan], memory: Memory, now: datetime
+    ) -> tuple[list[Problem], set[int], datetime]:
+        """One part of a store's reading again, in a transaction of its own: (problems,
+        ids of the articles read again, a stamp after its changes). A source settles
+        here as the whole scan would settle it when it is the file it was and its
+        articles the rows at its key with the explicit ids they had; a part where that
+        does not hold is left to the next scan, which reads its files as changes (so is
+        a file saved since it was owed)."""
+        held = memory.signatures
+        owed = [s for s in read if s.signature and held.get(s.key) == OWED + s.signature]
+        # Owed, and unreadable now (the new reader refuses it): read as a change.
+        refused = {s.key for s in read if not s.signature and held.get(s.key, "").startswith(OWED)}
+        if refused:
+            self._read_as_changes(store, refused, memory)
+        if not owed:
+            return [], set(), self.read_stamp()
+        keys = {source.key for source in owed}
+        part = Scan(store, changed=owed)
+        try:
+            with self.engine.begin() as conn:
                 found, _unsettled, _dated = self._settle(conn, part, keys, set(), now, again=True)
-                problems += [*part.problems, *found]
-                taken.changed += [SourceScan(s.key, s.signature) for s in sources]
-            generation = uuid.uuid4().hex
+                live = articles.c.deleted.is_(None) & (articles.c.store == store)
+                ids = {row.id for row in identity.select_in(conn, articles.c.source, keys, live)}
+                generation, after = uuid.uuid4().hex, stamp(conn)
+                put_meta(conn, {"generation": generation})
+        except WholeScanNeeded:
+            return [], set(), self._read_as_changes(store, keys, memory)
+        taken = Scan(store, changed=[SourceScan(s.key, s.signature) for s in owed])
+        self._remember(taken, memory, set(), set(), generation, 0)
+        return [*part.problems, *found], ids, after
+
+    def _read_as_changes(self, store: str, keys: set[str], memory: Memory) -> datetime:
+        """Have the next scan read these sources as changes (their signatures blank, as
+        for a file with problems); a stamp after."""
+        taken = Scan(store, changed=[SourceScan(key, None) for key in sorted(keys)])
+        with self.engine.begin() as conn:
+            self._remember_sources(conn, taken, set(), set())
+            generation, after = uuid.uuid4().hex, stamp(conn)
             put_meta(conn, {"generation": generation})
-        self._remember(taken, memory, set(), set(), generation, len(taken.changed))
-        return problems
+        self._remember(taken, memory, set(), set(), generation, 0)
+        return after
+
+    def reading_done(self, store: str, reading: str) -> None:
+        """The store's sources are all read with `reading` now."""
+        with self.engine.begin() as conn:
+            conn.execute(delete(meta).where(meta.c.name == f"{OWING}{store}"))
+            put_meta(conn, {f"{READING}{store}": reading, READINGS: uuid.uuid4().hex})
 
     def _settle(
         self,
@@ -241,7 +282,7 @@ class ScanRecords:
         settling the changed sources. new_store: a part of a store's first reading, whose
         articles can be no row yet (not asked: with no statistics yet, SQLite looked
         rows up by walking the store's, a part at a time). again: a part of a store read
-        again (see apply_rereading), whose every article must be its row again."""
+        again (see take_again), whose every article must be its row again."""
         live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
         touched = (
             []
@@ -371,9 +412,11 @@ class ScanRecords:
         with self.engine.connect() as conn:
             return conn.scalar(select(meta.c.value).where(meta.c.name == f"{READING}{store}"))
 
-    def record_reading(self, store: str, value: str) -> None:
-        with self.engine.begin() as conn:
-            put_meta(conn, {f"{READING}{store}": value})
+    def readings(self) -> str:
+        """Changes each time a store's reading, first or again, is done (see reading):
+        every document is made again then."""
+        with self.engine.connect() as conn:
+            return conn.scalar(select(meta.c.value).where(meta.c.name == READINGS)) or ""
 
     def analyze(self) -> None:
         """Give SQLite's planner the tables' statistics (PostgreSQL's autovacuum keeps its

@@ -41,6 +41,11 @@ class SourceScan:
     problems: list[Problem] = field(default_factory=list)
 
 
+# Before a source's signature: it was read with settings that changed since, and is to
+# be read again when there is time (a files store reads it then, not as a change).
+OWED = "owed:"
+
+
 @dataclass
 class Memory:
     """What a store left itself last time: source signatures and notes of its own."""
@@ -51,6 +56,20 @@ class Memory:
     def read_again(self) -> "Memory":
         """The same sources, none taken as unchanged: each is read again."""
         return Memory(dict.fromkeys(self.signatures, ""), dict(self.notes))
+
+    def owed(self) -> int:
+        """How many sources are owed a reading again (see OWED)."""
+        return sum(1 for signature in self.signatures.values() if signature.startswith(OWED))
+
+    def owed_read(self) -> "Memory":
+        """The same, but the sources owed a reading are read (the others as they are)."""
+        return Memory(
+            {
+                key: "" if signature.startswith(OWED) else signature
+                for key, signature in self.signatures.items()
+            },
+            dict(self.notes),
+        )
 
 
 @dataclass

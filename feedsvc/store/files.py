@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from feedsvc.core.model import Problem
 from feedsvc.core.workers import process_pool
 from feedsvc.store import (
+    OWED,
     Memory,
     Progress,
     RecordError,
@@ -223,7 +224,7 @@ class FilesStore:
             if stat.S_ISREG(found.st_mode):
                 present.add(key)
                 signature = _signature(found)
-                if signatures.get(key) != signature:
+                if _moved(signatures.get(key), signature):
                     changed.append((key, path, found.st_size, signature))
         return changed
 
@@ -252,7 +253,7 @@ class FilesStore:
                         key = prefix + name
                         present.add(key)
                         signature = _signature(found)
-                        if signatures.get(key) != signature:
+                        if _moved(signatures.get(key), signature):
                             changed.append((key, entry.path, found.st_size, signature))
         return changed
 
@@ -302,3 +303,8 @@ class FilesStore:
                     yield ahead.popleft().result()
             while ahead:
                 yield ahead.popleft().result()
+
+
+def _moved(held: str | None, signature: str) -> bool:
+    """Whether a file changed since it was read (one owed a reading again has not)."""
+    return held != signature and held != OWED + signature

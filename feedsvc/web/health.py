@@ -64,6 +64,7 @@ def health(state: State, max_age: float, hubs: Sequence[str]) -> tuple[bool, dic
         "last_success": None if good is None else good.finished.isoformat(),
         "age_seconds": None if age is None else round(age, 1),
         "redo_left": state.redo_left(),  # feeds a redo in slices has still to make
+        "reading_left": state.readings_owed(),  # files a reading again has still to read
         "targets": uploads,
         "hubs": owing,
     }
