@@ -269,3 +269,42 @@ def test_a_setting_changed_back_during_a_reading_again_reads_every_file_again(
     assert len(feeds_saying(site, UNCUT)) == 1  # the whole paragraph again, all 30 of them
     assert (site.feeds / "category" / "город.rss").read_text().count(UNCUT) == 30
     as_from_scratch(site, site.settings(), clock, tmp_path)
+
+
+def test_a_takedown_from_another_process_cuts_a_reading_again_short(
+    site: Site, clock: Clock, monkeypatch
+):
+    """A `feedsvc takedown` records its change, then waits for the build under way: the
+    reading again stops at its next part for it (its stamp is seen, whatever the
+    stamps the reading takes itself after it)."""
+    for number in range(30):
+        site.write(f"s{number:03}.md", md(f"Заметка {number}", categories='["Город"]'))
+    titled(site, OLD, 0.25)
+    site.build(clock=clock)
+    text = site.config.read_text(encoding="utf-8")
+    site.config.write_text(text.replace("[site]\n", "[site]\nsummary_length = 30\n"))
+    monkeypatch.setattr(files, "READ_CHUNK", 10)
+    settings = site.settings()
+    take_again, parts = State.take_again, []
+
+    def taken_down_before_the_second_part(self, *args):
+        parts.append(1)
+        if len(parts) == 2:  # after the first part's stamps, before the second's
+            elsewhere = State(settings.state.url)  # as the command's own process does
+            try:
+                assert elsewhere.takedown("s005.md", "court order", clock.now)
+            finally:
+                elsewhere.close()
+        return take_again(self, *args)
+
+    monkeypatch.setattr(State, "take_again", taken_down_before_the_second_part)
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state, clock=clock)
+    try:
+        clock.advance()
+        report = pipeline.run(budget=0.25)
+        # The second part saw the takedown, and was the last.
+        assert len(parts) == 2 and report.to_read == 10
+    finally:
+        pipeline.close()
+        state.close()

@@ -85,7 +85,7 @@ class ReadAgain:
     done: bool = False  # a store's reading again ended: every feed is to be made again
 
 
-def _never(_since: datetime) -> bool:
+def _never(_others: bool) -> bool:
     return False
 
 
@@ -277,7 +277,7 @@ class Pipeline:
         self,
         now: datetime,
         progress: Callable[[str], Progress] | None = None,
-        cut: Callable[[datetime], bool] = _never,
+        cut: Callable[[bool], bool] = _never,
     ) -> tuple[list[Problem], list[str]]:
         """Read what changed in every store into the state, and what a store owes of a
         reading again until `cut` (see _cut_reading).
@@ -365,7 +365,7 @@ class Pipeline:
         context: SiteContext,
         now: datetime,
         told: Progress,
-        cut: Callable[[datetime], bool],
+        cut: Callable[[bool], bool],
     ) -> list[Problem]:
         """Read every file of a store again (what shapes its articles moved), part by part
         as there is time: what changed since the last scan first, as any scan reads it,
@@ -378,14 +378,17 @@ class Pipeline:
         problems = self._take(store, self.state.memory(store.name), context, now, told)
         memory = self.state.memory(store.name)
         blank = {key for key, signature in memory.signatures.items() if not signature}
-        if memory.owed() and not cut(self.state.read_stamp()):
+        if memory.owed() and not cut(False):
+            since = self.state.read_stamp()
             _scan, parts = store.scan_in_parts(memory.owed_read(), told)
             with closing(parts):
                 for part in self._learned(store.name, parts, now):
-                    found, ids, after = self.state.take_again(store.name, part, memory, now)
+                    found, ids, since, others = self.state.take_again(
+                        store.name, part, memory, now, since
+                    )
                     problems += found
                     self.read_again.ids |= ids
-                    if cut(after):
+                    if cut(others):
                         break
         self.read_again.left += memory.owed()
         if memory.owed():
@@ -400,16 +403,16 @@ class Pipeline:
         log.info("store %r: every file read again", store.name)
         return problems
 
-    def _cut_reading(self, budget: float | None) -> Callable[[datetime], bool]:
-        """When a reading again of a store stops, between two of its parts (given a stamp
-        after the last one's changes): never in a build with no budget (`feedsvc build`),
-        at once in a build for news alone, else when news waits (a POST, a takedown
-        another process recorded)."""
+    def _cut_reading(self, budget: float | None) -> Callable[[bool], bool]:
+        """When a reading again of a store stops, between two of its parts (given whether
+        another process recorded a change during the last): never in a build with no
+        budget (`feedsvc build`), at once in a build for news alone, else when news
+        waits (a POST, a takedown another process recorded)."""
         if budget is None:
             return _never
         if not budget:
-            return lambda _since: True
-        return lambda since: self.news_waiting.is_set() or self.state.changed_after(since)
+            return lambda _others: True
+        return lambda others: others or self.news_waiting.is_set()
 
     def _parts_allowed(self, store: Store) -> TypeGuard[FilesStore]:
         """Whether this store's scans may be taken in parts: read from files, as they

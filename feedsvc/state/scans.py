@@ -27,7 +27,7 @@ from feedsvc.state.schema import (
     sources,
     store_notes,
 )
-from feedsvc.state.stamps import stamp, stamped_after
+from feedsvc.state.stamps import last_stamp, stamp, stamped_after
 from feedsvc.store import OWED, Memory, Scan, SourceScan
 
 READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
@@ -219,10 +219,12 @@ class ScanRecords:
             return conn.scalar(select(func.count()).select_from(sources).where(owed)) or 0
 
     def take_again(
-        self, store: str, read: list[SourceScan], memory: Memory, now: datetime
-    ) -> tuple[list[Problem], set[int], datetime]:
+        self, store: str, read: list[SourceScan], memory: Memory, now: datetime, since: datetime
+    ) -> tuple[list[Problem], set[int], datetime, bool]:
         """One part of a store's reading again, in a transaction of its own: (problems,
-        ids of the articles read again, a stamp after its changes). A source settles
+        ids of the articles read again, the stamp to give the next part as `since`,
+        whether another process recorded a change after `since`: the stamp after the
+        last part's changes). A source settles
         here as the whole scan would settle it when it is the file it was and its
         articles the rows at its key with the explicit ids they had; a part where that
         does not hold is left to the next scan, which reads its files as changes (so is
@@ -234,32 +236,33 @@ class ScanRecords:
         if refused:
             self._read_as_changes(store, refused, memory)
         if not owed:
-            return [], set(), self.read_stamp()
+            return [], set(), since, self.changed_after(since)
         keys = {source.key for source in owed}
         part = Scan(store, changed=owed)
         try:
             with self.engine.begin() as conn:
+                others = (last_stamp(conn) or since) > since  # (none can be taken meanwhile)
                 found, _unsettled, _dated = self._settle(conn, part, keys, set(), now, again=True)
                 live = articles.c.deleted.is_(None) & (articles.c.store == store)
                 ids = {row.id for row in identity.select_in(conn, articles.c.source, keys, live)}
                 generation, after = uuid.uuid4().hex, stamp(conn)
                 put_meta(conn, {"generation": generation})
-        except WholeScanNeeded:
-            return [], set(), self._read_as_changes(store, keys, memory)
+        except WholeScanNeeded:  # (its stamps undone with it)
+            self._read_as_changes(store, keys, memory)
+            return [], set(), since, self.changed_after(since)
         taken = Scan(store, changed=[SourceScan(s.key, s.signature) for s in owed])
         self._remember(taken, memory, set(), set(), generation, 0)
-        return [*part.problems, *found], ids, after
+        return [*part.problems, *found], ids, after, others
 
-    def _read_as_changes(self, store: str, keys: set[str], memory: Memory) -> datetime:
+    def _read_as_changes(self, store: str, keys: set[str], memory: Memory) -> None:
         """Have the next scan read these sources as changes (their signatures blank, as
-        for a file with problems); a stamp after."""
+        for a file with problems). No article changes: no stamp is taken."""
         taken = Scan(store, changed=[SourceScan(key, None) for key in sorted(keys)])
         with self.engine.begin() as conn:
             self._remember_sources(conn, taken, set(), set())
-            generation, after = uuid.uuid4().hex, stamp(conn)
+            generation = uuid.uuid4().hex
             put_meta(conn, {"generation": generation})
         self._remember(taken, memory, set(), set(), generation, 0)
-        return after
 
     def reading_done(self, store: str, reading: str) -> None:
         """The store's sources are all read with `reading` now."""

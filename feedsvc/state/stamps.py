@@ -48,3 +48,11 @@ def stamped_after(conn: Connection, moment: datetime) -> bool:
     after its read stamp: another process's, a takedown)."""
     last = conn.scalar(select(meta.c.value).where(meta.c.name == STAMP))
     return last is not None and datetime.fromisoformat(last) > moment
+
+
+def last_stamp(conn: Connection) -> datetime | None:
+    """The last stamp any process took, held (locked) until `conn` commits: no other
+    can be taken meanwhile."""
+    conn.execute(update(meta).where(meta.c.name == STAMP).values(value=meta.c.value))
+    last = conn.scalar(select(meta.c.value).where(meta.c.name == STAMP))
+    return None if last is None else datetime.fromisoformat(last)
