@@ -276,7 +276,8 @@ def test_a_takedown_from_another_process_cuts_a_reading_again_short(
 ):
     """A `feedsvc takedown` records its change, then waits for the build under way: the
     reading again stops at its next part for it (its stamp is seen, whatever the
-    stamps the reading takes itself after it)."""
+    stamps the reading takes itself after it), and the story is out of its feeds when
+    that build ends, though that part read its file again."""
     for number in range(30):
         site.write(f"s{number:03}.md", md(f"Заметка {number}", categories='["Город"]'))
     titled(site, OLD, 0.25)
@@ -292,7 +293,7 @@ def test_a_takedown_from_another_process_cuts_a_reading_again_short(
         if len(parts) == 2:  # after the first part's stamps, before the second's
             elsewhere = State(settings.state.url)  # as the command's own process does
             try:
-                assert elsewhere.takedown("s005.md", "court order", clock.now)
+                assert elsewhere.takedown("s015.md", "court order", clock.now)
             finally:
                 elsewhere.close()
         return take_again(self, *args)
@@ -303,8 +304,10 @@ def test_a_takedown_from_another_process_cuts_a_reading_again_short(
     try:
         clock.advance()
         report = pipeline.run(budget=0.25)
-        # The second part saw the takedown, and was the last.
+        # The second part (s010 to s019) saw the takedown, and was the last.
         assert len(parts) == 2 and report.to_read == 10
+        assert "feeds/main.rss" in report.written
+        assert "<title>Заметка 15</title>" not in (site.feeds / "main.rss").read_text()
     finally:
         pipeline.close()
         state.close()

@@ -80,7 +80,7 @@ class BuildReport:
 class ReadAgain:
     """What a build read of stores owed a reading again (see Pipeline._take_again)."""
 
-    ids: set[int] = field(default_factory=set)  # articles read again: not news
+    ids: set[int] = field(default_factory=set)  # articles read again (not news)
     left: int = 0  # files still owed a reading
     done: bool = False  # a store's reading again ended: every feed is to be made again
 
@@ -524,6 +524,7 @@ class Pipeline:
                 last = self.state.last_recorded() or last
             touched = None if last is None else self.state.changed_since(last, now)
             self.state.forget_parsed(None if self.feeds.full else touched)
+            self.state.forget_parsed(self.read_again.ids)
             touched, news = self._news_of(touched)
             if self.read_again.left and budget is not None:
                 budget = 0.0  # no redo until the reading again is done: it would be redone
@@ -554,16 +555,14 @@ class Pipeline:
             self._remove(built, report)
 
     def _news_of(self, touched: set[int] | None) -> tuple[set[int] | None, set[int] | None]:
-        """(what changed for the feeds, news when every feed is made). What a reading again
-        of a store changed is not news: its feeds wait for the reading to be done (made
-        now, they would be made again after); the build that ends it makes every feed
-        again (its members too: labels may have moved), news first."""
-        if touched is None:
-            return None, None
-        touched = touched - self.read_again.ids
-        if self.read_again.done:
-            return None, touched
-        return touched, None
+        """(what changed for the feeds, news when every feed is made). The articles a
+        reading again of a store changed keep their change stamps: not news, their feeds
+        wait for the reading to be done (made now, they would be made again after); the
+        build that ends it makes every feed again (its members too: labels may have
+        moved), news first."""
+        if touched is None or not self.read_again.done:
+            return touched, None
+        return None, touched
 
     def _news(self, moment: Moment, posted: set[int]) -> Callable[[], bool]:
         """Whether news waits for this build to end: a story posted that this build took

@@ -228,11 +228,12 @@ def settle(
     fresh: Sequence[tuple[str, SourceArticle]],
     rows: Sequence[Row | None],
     now: datetime,
-    changed: datetime,
+    changed: datetime | None,
 ) -> list[FileDated]:
     """Insert the new articles and update the known ones, WRITE_BATCH rows at a time;
-    `changed`: the transaction's stamp (feedsvc.state.stamps). Returns the new articles
-    dated by their files, with the dates they were given."""
+    `changed`: the transaction's stamp (feedsvc.state.stamps), or None to keep each
+    row's (articles read again: a redo's, not news). Returns the new articles dated by
+    their files, with the dates they were given."""
     inserts: list[dict[str, Any]] = []
     updates: list[dict[str, Any]] = []
     by_guid: dict[str, SourceArticle] = {}
@@ -307,7 +308,7 @@ def settle(
                 "published": published,
                 "updated": updated,
                 **values,
-                "changed": row.changed if quiet else changed,
+                "changed": row.changed if quiet or changed is None else changed,
             }
         )
     _write(conn, inserts, updates)

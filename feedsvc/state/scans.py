@@ -285,7 +285,8 @@ class ScanRecords:
         settling the changed sources. new_store: a part of a store's first reading, whose
         articles can be no row yet (not asked: with no statistics yet, SQLite looked
         rows up by walking the store's, a part at a time). again: a part of a store read
-        again (see take_again), whose every article must be its row again."""
+        again (see take_again), whose every article must be its row again, its change
+        stamp kept: not news."""
         live_here = articles.c.deleted.is_(None) & (articles.c.store == scan.store)
         touched = (
             []
@@ -311,7 +312,7 @@ class ScanRecords:
             kept = [(f, r) for f, r in zip(fresh, rows, strict=True) if f[1].key not in claimed]
             fresh, rows = [f for f, _r in kept], [r for _f, r in kept]
         changed = stamp(conn)
-        dated = identity.settle(conn, fresh, rows, now, changed)
+        dated = identity.settle(conn, fresh, rows, now, None if again else changed)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
         for chunk in chunks(vanished):
             conn.execute(
