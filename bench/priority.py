@@ -13,12 +13,14 @@ slices. While that redo goes on it
 and prints medians, p99 and max, how much of the redo was left at each, and how long
 the whole redo took. --during first: no build before, the service's first build is
 what goes on while the articles are POSTed (no takedowns: nothing is published yet).
+--during reread: summary_length edited instead of the title: every file is read again
+(part by part) and then every feed made again; "left" counts files to read and feeds.
 --feeds full: the scale bench's feeds (main full text; category, tag and author
 families in summaries; RSS, Atom and JSON Feed; archive pages); --feeds hugo: those of
 bench/hugo.py (RSS only, no archive pages).
 
     .venv/bin/python bench/priority.py [--articles 20000] [--feeds full|hugo] [--keep DIR]
-        [--during redo|first]
+        [--during redo|first|reread]
 """
 
 import argparse
@@ -48,9 +50,10 @@ CHOICES = {
 }
 
 
-def configure(site: Path, title: str, port: int, feeds: str) -> None:
+def configure(site: Path, title: str, port: int, feeds: str, summary: int = 300) -> None:
     (site / "config.toml").write_text(
         f'[site]\ntitle = "{title}"\nbase_url = "http://127.0.0.1:8080/"\n'
+        f"summary_length = {summary}\n"
         f"[schedule]\ninterval = 3600\n"
         f"[server]\nport = {port}\nrate_limit = 0\naccess_log = false\n"
         f'[api]\ntoken = "bench"\n{feeds}',
@@ -177,7 +180,7 @@ def main() -> None:
     parser.add_argument("--feeds", choices=sorted(CHOICES), default="full")
     parser.add_argument("--posts", type=int, default=20)
     parser.add_argument("--takedowns", type=int, default=20)
-    parser.add_argument("--during", choices=("redo", "first"), default="redo")
+    parser.add_argument("--during", choices=("redo", "first", "reread"), default="redo")
     parser.add_argument("--keep", type=Path, help="make the site here and leave it")
     parser.add_argument(
         "--site", type=Path, help="a site --keep left (its feeds built): measure again on it"
@@ -197,10 +200,13 @@ def main() -> None:
         print(f"generating {args.articles:,} articles in {site} ...", flush=True)
         write_store(site / "articles", args.articles, rng)
         configure(site, TITLES[0], port, feeds)
-        if args.during == "redo":
+        if args.during != "first":
             print(f"first build: {feedsvc(site, 'build'):.1f} s", flush=True)
         title = TITLES[1] if args.during == "redo" else TITLES[0]
-    configure(site, title, port, feeds)  # every feed's title moves (for a redo)
+    if args.during == "reread":  # every summary cut elsewhere: every file read again
+        configure(site, TITLES[0], port, feeds, summary=280)
+    else:
+        configure(site, title, port, feeds)  # every feed's title moves (for a redo)
     service = subprocess.Popen(
         command(site, "run"),
         stdout=(site / "run.log").open("w"),
@@ -209,18 +215,20 @@ def main() -> None:
     client = httpx.Client(timeout=900)
 
     def left() -> int:
-        return client.get(base + "healthz").json()["redo_left"]
+        """Feeds a redo has left to make, and files a reading again has left to read."""
+        health = client.get(base + "healthz").json()
+        return health["redo_left"] + health["reading_left"]
 
     try:
         wait_for(answers(base + "healthz", (200, 503)), 120, "feedsvc run answering")
         redo_started = time.monotonic()
-        if args.during == "redo":
+        if args.during != "first":
             wait_for(lambda: left() > 0, 900, "the redo to start")
-            print(f"redo under way: {left():,} feeds left after its first slices", flush=True)
+            print(f"redo under way: {left():,} feeds or files left after its first slices")
         answered, answered_left = post_news(client, base, formats, rng, args.posts, left)
         figures("POST answered, in every feed it joins", answered, answered_left)
 
-        if args.during == "redo":
+        if args.during != "first":
             take_down_newest(site, client, base, formats, args.articles, args.takedowns, left)
 
         wait_for(lambda: left() == 0, 7200, "the redo to end")
