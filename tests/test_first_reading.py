@@ -130,18 +130,15 @@ def test_one_id_claimed_in_two_parts_is_read_again_whole(site, tmp_path, monkeyp
     assert len(told) == 2 and all("neither is published" in problem for problem in told)
 
 
-def test_a_first_reading_is_taken_in_while_the_store_is_still_being_read(site, monkeypatch):
-    """What is held at once is a part, not the scan: the state takes the first parts in
-    before the last files are read."""
-    write_store(site)
+def reads_and_takings(monkeypatch) -> list[str]:
+    """What builds do from now on, in order: "read" a file, "taken in" a part of a
+    scan (parts of 3 files)."""
     events: list[str] = []
-    read = files.FileReader.read
+    read, settle = files.FileReader.read, State._settle
 
     def reading(self, key, *args):
         events.append("read")
         return read(self, key, *args)
-
-    settle = State._settle
 
     def settling(self, *args, **kwargs):
         events.append("taken in")
@@ -150,6 +147,14 @@ def test_a_first_reading_is_taken_in_while_the_store_is_still_being_read(site, m
     monkeypatch.setattr(files.FileReader, "read", reading)
     monkeypatch.setattr(State, "_settle", settling)
     monkeypatch.setattr(files, "READ_CHUNK", 3)
+    return events
+
+
+def test_a_first_reading_is_taken_in_while_the_store_is_still_being_read(site, monkeypatch):
+    """What is held at once is a part, not the scan: the state takes the first parts in
+    before the last files are read."""
+    write_store(site)
+    events = reads_and_takings(monkeypatch)
     assert site.build(clock=lambda: NOW).problems
     assert events.index("taken in") < len(events) - 1 - events[::-1].index("read")
     assert events.count("taken in") == 8  # 23 files, 3 a part
@@ -213,20 +218,7 @@ def test_a_store_read_again_is_taken_in_while_it_is_still_being_read(site, monke
     write_store(site)
     site.build(clock=lambda: NOW)
     edit_and_shorten(site)
-    events: list[str] = []
-    read, settle = files.FileReader.read, State._settle
-
-    def reading(self, key, *args):
-        events.append("read")
-        return read(self, key, *args)
-
-    def settling(self, *args, **kwargs):
-        events.append("taken in")
-        return settle(self, *args, **kwargs)
-
-    monkeypatch.setattr(files.FileReader, "read", reading)
-    monkeypatch.setattr(State, "_settle", settling)
-    monkeypatch.setattr(files, "READ_CHUNK", 3)
+    events = reads_and_takings(monkeypatch)
     site.build(clock=lambda: NOW + timedelta(hours=1))
     # What changed (an edit, a new file, the broken one read every time) read and taken
     # in, then the 20 files owed a reading and the broken one again, in parts of 3, each
