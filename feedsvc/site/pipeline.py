@@ -390,8 +390,9 @@ class Pipeline:
                     self.read_again.ids |= ids
                     if cut(others):
                         break
-        self.read_again.left += memory.owed()
-        if memory.owed():
+        left = memory.owed()  # (a count over every source: once)
+        self.read_again.left += left
+        if left:
             return problems
         if any(not signature and key not in blank for key, signature in memory.signatures.items()):
             # A part that did not settle on its own, a file refused now: read as changes

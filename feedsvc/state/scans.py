@@ -223,12 +223,11 @@ class ScanRecords:
     ) -> tuple[list[Problem], set[int], datetime, bool]:
         """One part of a store's reading again, in a transaction of its own: (problems,
         ids of the articles read again, the stamp to give the next part as `since`,
-        whether another process recorded a change after `since`: the stamp after the
-        last part's changes). A source settles
-        here as the whole scan would settle it when it is the file it was and its
-        articles the rows at its key with the explicit ids they had; a part where that
-        does not hold is left to the next scan, which reads its files as changes (so is
-        a file saved since it was owed)."""
+        whether another process recorded a change after `since`, the stamp after the
+        last part's changes). A source settles here as the whole scan would settle it
+        when it is the file it was and its articles the rows at its key with the
+        explicit ids they had; a part where that does not hold is left to the next
+        scan, which reads its files as changes (so is a file saved since it was owed)."""
         held = memory.signatures
         owed = [s for s in read if s.signature and held.get(s.key) == OWED + s.signature]
         # Owed, and unreadable now (the new reader refuses it): read as a change.

@@ -25,16 +25,15 @@ TICK = timedelta(microseconds=1)
 
 def stamp(conn: Connection) -> datetime:
     """A stamp later than any taken before, held (locked) until `conn` commits."""
-    # The lock first (SQLite's write lock, PostgreSQL's row lock), then the value.
-    locked = conn.execute(update(meta).where(meta.c.name == STAMP).values(value=meta.c.value))
+    locked = _lock(conn)
     now = datetime.now(UTC)
-    if not locked.rowcount:  # the first stamp this state takes
+    if not locked:  # the first stamp this state takes
         try:
             with conn.begin_nested():
                 conn.execute(insert(meta).values(name=STAMP, value=now.isoformat()))
             return now
         except IntegrityError:  # another process took the first one meanwhile
-            conn.execute(update(meta).where(meta.c.name == STAMP).values(value=meta.c.value))
+            _lock(conn)
     last = datetime.fromisoformat(
         conn.execute(select(meta.c.value).where(meta.c.name == STAMP)).scalar_one()
     )
@@ -53,6 +52,14 @@ def stamped_after(conn: Connection, moment: datetime) -> bool:
 def last_stamp(conn: Connection) -> datetime | None:
     """The last stamp any process took, held (locked) until `conn` commits: no other
     can be taken meanwhile."""
-    conn.execute(update(meta).where(meta.c.name == STAMP).values(value=meta.c.value))
+    _lock(conn)
     last = conn.scalar(select(meta.c.value).where(meta.c.name == STAMP))
     return None if last is None else datetime.fromisoformat(last)
+
+
+def _lock(conn: Connection) -> int:
+    """Lock the stamp (SQLite's write lock, PostgreSQL's row lock) until `conn` commits,
+    before reading it; whether there is one yet (1) or not (0)."""
+    return conn.execute(
+        update(meta).where(meta.c.name == STAMP).values(value=meta.c.value)
+    ).rowcount
