@@ -312,12 +312,17 @@ class FeedPlanner:
         never made has nothing to serve meanwhile: only news stops it, not the time."""
         deadline = time.monotonic() + (budget or 0)
         emitted = self._emitted
+        waiting = False  # news once waiting waits until the build ends
 
         def over(known: Held | None) -> bool:
+            nonlocal waiting
             made = self._emitted > emitted
             if not budget or not made:
                 return not budget
-            return news_waiting() or (known is not None and time.monotonic() >= deadline)
+            if known is not None and time.monotonic() >= deadline:
+                return True  # asked of every feed left: news_waiting is a query
+            waiting = waiting or news_waiting()
+            return waiting
 
         for spec, known, inputs in later:
             if over(known):
