@@ -25,7 +25,7 @@ from feedsvc.feeds.documents import Document, Made
 
 POOL_AFTER = 64
 POOL_FEEDS = 1000
-PER_WORKER = 8  # documents in flight per process: enough to keep it busy, few to hold
+PER_WORKER = 2  # documents in flight per process: kept busy, and a slice cut for news waits for few
 
 Done = Callable[[Made], None]
 
