@@ -26,8 +26,9 @@ from pathlib import Path
 
 from scale import configure, write_store
 
+from feedsvc.core.model import now_utc
 from feedsvc.feeds.specs import feed_key
-from feedsvc.site.pipeline import Pipeline, now_utc
+from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
 

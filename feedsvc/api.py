@@ -5,8 +5,11 @@
     site = open_site("config.toml")
     report = site.build()
 
-`feedsvc`'s commands and its server go through the same Site.
+`feedsvc`'s commands and its server go through the same Site. The build pipeline is
+imported when a build is asked for: a command that needs none starts without it.
 """
+
+from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -16,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from feedsvc.core import config
 from feedsvc.core.config import Settings
-from feedsvc.core.model import Problem
-from feedsvc.site.pipeline import BuildReport, Pipeline, emptied_members, inspect, now_utc
+from feedsvc.core.model import Problem, now_utc
 from feedsvc.state.database import State
 from feedsvc.store import Progress, Store
 
 if TYPE_CHECKING:
+    from feedsvc.site.pipeline import BuildReport, Pipeline
     from feedsvc.web.fastlane import FastLane
 
 UPLOAD_WAIT = 300  # seconds a build waits for its uploads
@@ -56,7 +59,7 @@ class Site:
     def close(self) -> None:
         self.state.close()
 
-    def __enter__(self) -> "Site":
+    def __enter__(self) -> Site:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -64,6 +67,8 @@ class Site:
 
     def pipeline(self, *, full: bool = False, long_lived: bool = False, **options) -> Pipeline:
         """The build pipeline over this site's stores, state and clock."""
+        from feedsvc.site.pipeline import Pipeline
+
         return Pipeline(
             self.settings,
             self.state,
@@ -124,11 +129,15 @@ class Site:
 
     def check(self, progress: Callable[[str], Progress] | None = None) -> list[Problem]:
         """Every problem a build would meet, found without writing anything."""
+        from feedsvc.site.pipeline import inspect
+
         problems = inspect(self.settings, progress, stores=self.stores, history=self.state.ledger())
         return problems + self.emptied()
 
     def emptied(self) -> list[Problem]:
         """Family members whose last article went: served empty, then gone (410)."""
+        from feedsvc.site.pipeline import emptied_members
+
         return emptied_members(self.settings, self.state.history.known(), self.clock())
 
     def stats(self) -> list[str]:
@@ -157,7 +166,7 @@ class Site:
         said = [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
         return said, self.build(scan=False, budget=0)
 
-    def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> "FastLane":
+    def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> FastLane:
         """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and
         takes the ingest API; else it only serves, as `feedsvc serve`). config_path:
         the file the settings came from, read again when it changes or on SIGHUP."""

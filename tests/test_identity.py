@@ -9,7 +9,7 @@ import pytest
 from conftest import Clock, Site, md, page
 from oracle import differences, from_scratch
 
-from feedsvc.site.pipeline import now_utc
+from feedsvc.core.model import now_utc
 
 
 def items(site: Site, feed: str = "main.atom") -> dict[str, dict]:

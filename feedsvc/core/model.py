@@ -37,6 +37,11 @@ def body_digest(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def now_utc() -> datetime:
+    """Whole seconds: feeds carry no finer dates, and read-back compares them exactly."""
+    return datetime.now(UTC).replace(microsecond=0)
+
+
 @dataclass(frozen=True)
 class Moment:
     """When a build selected articles (whole seconds, as feeds carry dates) and when it

@@ -8,13 +8,13 @@ from collections.abc import Callable, Container, Generator, Iterable, Iterator, 
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TypeGuard
 
 from feedsvc.core.config import Settings
 from feedsvc.core.layout import OutputFile
-from feedsvc.core.model import Article, Media, Moment, Problem, digest
+from feedsvc.core.model import Article, Media, Moment, Problem, digest, now_utc
 from feedsvc.core.podcast import EPISODE_MEDIUM
 from feedsvc.core.stages import Stages
 from feedsvc.core.text import headline_key, shareable
@@ -51,11 +51,6 @@ from feedsvc.store.record import READER_REVISION, SiteContext, admit_scan
 log = logging.getLogger(__name__)
 
 LOCK_FILE = ".feedsvc-build.lock"
-
-
-def now_utc() -> datetime:
-    """Whole seconds: feeds carry no finer dates, and read-back compares them exactly."""
-    return datetime.now(UTC).replace(microsecond=0)
 
 
 @dataclass

@@ -21,11 +21,12 @@ from starlette.routing import Route
 from feedsvc.core import config, logs
 from feedsvc.core.config import Settings
 from feedsvc.core.envvars import CONFIG_ENV, SCHEDULED_ENV
+from feedsvc.core.model import now_utc
 from feedsvc.core.text import redacted_url
 from feedsvc.publish.local import LocalTarget
 from feedsvc.publish.mirror import mirrors_for
 from feedsvc.publish.shared import Follower
-from feedsvc.site.pipeline import BuildReport, Pipeline, now_utc
+from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.site.rebuild import Rebuilder
 from feedsvc.site.schedule import LOCK_RETRY, Schedule
 from feedsvc.state.database import State
