@@ -6,7 +6,8 @@
     report = site.build()
 
 `feedsvc`'s commands and its server go through the same Site. The build pipeline is
-imported when a build is asked for: a command that needs none starts without it.
+imported when a build is asked for: a command that only records (a takedown the
+running service publishes) starts without it.
 """
 
 from __future__ import annotations
@@ -160,11 +161,16 @@ class Site:
         store says. Returns what it applied to and the build that published it
         (None: no article has that reference): the feeds the article is in, and no
         others (a redo under way in `feedsvc run` goes on there)."""
+        said = self.take_down(ref, reason, undo=undo)
+        return said, self.build(scan=False, budget=0) if said else None
+
+    def take_down(self, ref: str, reason: str = "", *, undo: bool = False) -> list[TakenDown]:
+        """Record the takedown (or its undo) of the article whose GUID, id or store key is
+        `ref`, and publish nothing yet: what it applied to (none: no such article). The
+        next build, of any process, publishes it (`feedsvc takedown` asks the running
+        service's, feedsvc.site.handover)."""
         found = self.state.takedown(ref, reason, self.clock(), undo=undo)
-        if not found:
-            return [], None
-        said = [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
-        return said, self.build(scan=False, budget=0)
+        return [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
 
     def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> FastLane:
         """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and

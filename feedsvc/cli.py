@@ -8,7 +8,6 @@ a second), and a one-off command pays only for its own.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
 import re
@@ -245,10 +244,28 @@ def _print_build(report: BuildReport, *, counted: bool = True) -> None:
 @click.option("--reason", default="", help="Why (kept with the takedown, shown by --list).")
 @click.option("--undo", is_flag=True, help="Publish the article again.")
 @click.option("--list", "listing", is_flag=True, help="List the articles taken down.")
+@click.option(
+    "--service-wait",
+    type=click.FloatRange(min=0),
+    default=10,
+    show_default=True,
+    help="Seconds to wait for the service running the site here to publish it, before "
+    "publishing from this process (0: publish from this process).",
+)
 @click.pass_context
-def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listing: bool) -> None:
+def takedown(
+    ctx: click.Context,
+    ref: str | None,
+    reason: str,
+    undo: bool,
+    listing: bool,
+    service_wait: float,
+) -> None:
     """Take article REF (its GUID, id or file path) out of every document and every
-    upload target now, and keep it out, whatever its store says, until --undo."""
+    upload target now, and keep it out, whatever its store says, until --undo. Beside a
+    running service, that service publishes it (at once, before the rest of its work)."""
+    from feedsvc.site import handover
+
     with _site(ctx) as site:
         if listing:
             for row in site.state.taken_down():
@@ -259,8 +276,7 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
             _fail("give the article's GUID, id or file path (or --list)")
         # Published at once, from the state: reading the whole store first is not needed.
         for said in _references(site.settings, ref, ctx.obj):
-            found, report = _guarded(functools.partial(site.takedown, said, reason, undo=undo))
-            if report is not None:
+            if found := site.take_down(said, reason, undo=undo):
                 break
         else:
             unread = [s.label for s in site.settings.store if site.state.holds_nothing_of(s.label)]
@@ -274,6 +290,10 @@ def takedown(ctx: click.Context, ref: str | None, reason: str, undo: bool, listi
             else:
                 done = "still taken down" if article.was_down else "taken down"
             echo(f"{done}: {article.guid} ({article.key})")
+        if service := handover.ask_to_publish(site.state, site.settings, service_wait):
+            echo(f"published by the service running this site (process {service})")
+            return
+        report = _guarded(lambda: site.build(scan=False, budget=0))
     _print_build(report, counted=False)
 
 

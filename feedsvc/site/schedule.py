@@ -20,6 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from feedsvc.core.config import Settings
+from feedsvc.site.handover import PUBLISH_SIGNAL
 from feedsvc.site.inforce import LEAD_FILE, may_lead, put_in_force
 from feedsvc.site.rebuild import Rebuilder
 from feedsvc.state.database import State
@@ -76,6 +77,7 @@ class Schedule:
         self.lease = state.lead_lease(settings.public_dir, LEAD_FILE)
         self.on_lead = on_lead  # called each time this process takes the lead
         self._scheduler: AsyncIOScheduler | None = None
+        self._asked: set[asyncio.Task] = set()  # builds a command asked for, under way
 
     @property
     def leading(self) -> bool:
@@ -101,6 +103,18 @@ class Schedule:
                 said = "led"
                 log.info("standby: another process runs this site's schedule")
             await asyncio.sleep(LOCK_RETRY)
+
+    def listen(self) -> None:
+        """Build at once when a command that recorded a change asks (feedsvc.site.handover;
+        on the event loop, in the main thread)."""
+        loop = asyncio.get_running_loop()
+
+        def asked() -> None:
+            task = loop.create_task(build_once(self.rebuilder))
+            self._asked.add(task)
+            task.add_done_callback(self._asked.discard)
+
+        loop.add_signal_handler(PUBLISH_SIGNAL, asked)
 
     async def run(self) -> None:
         while True:

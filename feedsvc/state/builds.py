@@ -95,6 +95,13 @@ class BuildLog:
             return None
         return _moment(self._recorded)
 
+    def published_read(self) -> datetime | None:
+        """The read stamp of the last build, by any process, that published its feeds:
+        every change stamped before it is in them."""
+        with self.engine.connect() as conn:
+            read = _build_marks(conn).get(STORES_READ)
+        return None if read is None else datetime.fromisoformat(read)
+
     def feeds_built(self) -> tuple[Moment | None, dict[str, Held]]:
         """The last build that published its feeds, and what each feed then held."""
         with self.engine.connect() as conn:

@@ -27,7 +27,7 @@ from feedsvc.state.schema import (
     sources,
     store_notes,
 )
-from feedsvc.state.stamps import last_stamp, stamp, stamped_after
+from feedsvc.state.stamps import last_stamp, newest, stamp, stamped_after
 from feedsvc.store import OWED, Memory, Scan, SourceScan
 
 READING = "read_with:"  # meta, + a store's name: the settings its articles were read with
@@ -409,6 +409,12 @@ class ScanRecords:
         during this one's build: a takedown)."""
         with self.engine.connect() as conn:
             return stamped_after(conn, read)
+
+    def last_change(self) -> datetime | None:
+        """The stamp of the last change any process recorded (or later): a build whose
+        read stamp is after it published that change (`published_read`)."""
+        with self.engine.connect() as conn:
+            return newest(conn)
 
     def reading(self, store: str) -> str | None:
         """The digest of the settings the store's articles were last read with."""

@@ -45,16 +45,21 @@ def stamp(conn: Connection) -> datetime:
 def stamped_after(conn: Connection, moment: datetime) -> bool:
     """Whether a stamp was taken after `moment`: a change recorded since (in a build,
     after its read stamp: another process's, a takedown)."""
+    last = newest(conn)
+    return last is not None and last > moment
+
+
+def newest(conn: Connection) -> datetime | None:
+    """The last stamp any process took (None: none yet)."""
     last = conn.scalar(select(meta.c.value).where(meta.c.name == STAMP))
-    return last is not None and datetime.fromisoformat(last) > moment
+    return None if last is None else datetime.fromisoformat(last)
 
 
 def last_stamp(conn: Connection) -> datetime | None:
     """The last stamp any process took, held (locked) until `conn` commits: no other
     can be taken meanwhile."""
     _lock(conn)
-    last = conn.scalar(select(meta.c.value).where(meta.c.name == STAMP))
-    return None if last is None else datetime.fromisoformat(last)
+    return newest(conn)
 
 
 def _lock(conn: Connection) -> int:

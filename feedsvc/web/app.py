@@ -158,8 +158,10 @@ def create_app(
         for mirror in mirrors:
             mirror.start()
         tasks = [asyncio.create_task(housekeeping())]
-        if watch is not None and threading.current_thread() is threading.main_thread():
-            watch.listen()
+        if threading.current_thread() is threading.main_thread():
+            for listener in (watch, schedule):
+                if listener is not None:
+                    listener.listen()
         stop_following = threading.Event()
         if follower is not None:
             lease = FileLease(settings.public_dir / FOLLOW_FILE)
