@@ -1,14 +1,12 @@
 """Big builds render in a process pool: the same files, copies and failures as here."""
 
 import gzip
-import os
 from dataclasses import replace
 
 import brotli
 import pytest
 from conftest import Site, md
 
-from feedsvc.core import workers
 from feedsvc.feeds import pool
 from feedsvc.feeds.formats import FORMATS
 from feedsvc.site.pipeline import BuildReport, Pipeline
@@ -153,21 +151,3 @@ def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
     finally:
         pipeline.close()
         state.close()
-
-
-def niceness(pid: int) -> int:
-    return os.getpriority(os.PRIO_PROCESS, pid)
-
-
-def its_pid(_task: int) -> int:
-    """In a pool process: which one ran the task."""
-    return os.getpid()
-
-
-def test_pool_processes_step_back_for_what_people_wait_on():
-    """Renders and readings yield the cores to the serving process and to commands run
-    beside it (`ps` shows NI 10 more than the service's)."""
-    with workers.process_pool(2) as pool_processes:
-        pids = set(pool_processes.map(its_pid, range(8), chunksize=1))
-        seen = {niceness(pid) for pid in pids}
-    assert seen == {niceness(0) + workers.NICENESS}

@@ -2,17 +2,10 @@
 
 import contextlib
 import multiprocessing
-import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
-
-# Pool processes yield the cores to what a person or a reader waits on: the serving
-# process, nginx, a `feedsvc takedown` started during a redo (its start took 0.9 s
-# beside a redo's renders at the same priority, 0.6 s with them at this one). Alone
-# on the machine, they run as fast as ever.
-NICENESS = 10
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -32,17 +25,15 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("forkserver"),
-        initializer=start_in_pool,
+        initializer=leave_interrupts_to_the_parent,
     )
 
 
-def start_in_pool() -> None:
-    """What a pool process does first: ignore Ctrl-C (the terminal sends it to the whole
-    process group, and the process that started the pool ends it; an interrupted worker
-    printed a traceback, or turned the interrupt into a result and waited for more
-    work), and step back to NICENESS."""
+def leave_interrupts_to_the_parent() -> None:
+    """Ignore Ctrl-C in a pool process: the terminal sends it to the whole process group,
+    and the process that started the pool ends it (an interrupted worker printed a
+    traceback, or turned the interrupt into a result and waited for more work)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(NICENESS)
 
 
 def descendants(pid: int) -> set[int]:
