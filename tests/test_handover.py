@@ -5,7 +5,10 @@ cold; a service that does not answer leaves the command to publish it itself."""
 import os
 import signal
 
+import pytest
 from conftest import Site, feedsvc, md, wait_until
+
+from feedsvc.api import open_site
 
 STORY, OTHER = "Мост закрыт на ремонт", "Ярмарка на площади"
 
@@ -23,19 +26,25 @@ def served_titles(server, path: str = "/feeds/main.rss") -> str:
     return response.text
 
 
-def test_a_takedown_beside_the_service_is_published_by_the_service(site: Site, start_server):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_takedown_beside_the_service_is_published_by_the_service(
+    site: Site, start_server, workers: int
+):
+    """With several workers, the one that leads publishes it (its process id is not the
+    server's, and its command line is Python's, not feedsvc's)."""
     quiet_schedule(site)
     site.write("bridge.md", md(STORY, "Движение перекрыто до пятницы.", categories='["Город"]'))
     site.write("fair.md", md(OTHER, "Сорок лотков с мёдом.", categories='["Город"]'))
-    server = start_server("run")
+    server = start_server("run", "--workers", str(workers))
     wait_until(lambda: STORY in server.get("/feeds/main.rss").text, 20, what="the first build")
     config = ("--config", str(site.config))
 
     taken = feedsvc(*config, "takedown", "bridge.md", "--reason", "суд")
     assert taken.returncode == 0, taken.stderr
-    assert f"published by the service running this site (process {server.process.pid})" in (
-        taken.stdout
-    )
+    with open_site(site.config) as opened:
+        leader = opened.state.in_force.get()
+    assert leader is not None and (leader.pid == server.process.pid) is (workers == 1)
+    assert f"published by the service running this site (process {leader.pid})" in taken.stdout
     assert "written:" not in taken.stdout  # the command built nothing itself
     # Out of every feed it was in as soon as the command returns, the others kept.
     for path in ("/feeds/main.rss", "/feeds/category/город.rss", "/feeds/main.json"):

@@ -7,17 +7,20 @@ listing), and competes with the service for the build lock and the cores. The se
 has all of it at hand, and cuts a redo's slice short for a build it is asked for. So
 the command records its change, signals the process that leads the site on this
 machine, and waits for a build of its to publish what was recorded (told by the state's
-stamps, not by clocks). SIGURG is ignored by default: a process not yet listening, or
-between two lives, loses it rather than dying of it, and the command, having waited,
-publishes from its own process as it does when no service runs here.
+stamps, not by clocks). The process is the one the config in force names (with
+several workers, the worker that leads). SIGURG is ignored by default: a process not
+yet listening, between two lives, or one that took an ended service's process id,
+loses it rather than dying of it, and the command, having waited, publishes from its
+own process as it does when no service runs here.
 """
 
 import os
 import signal
+import socket
 import time
 
 from feedsvc.core.config import Settings
-from feedsvc.site.inforce import running_here, service_leads
+from feedsvc.site.inforce import service_leads
 from feedsvc.state.database import State
 
 PUBLISH_SIGNAL = signal.SIGURG  # to the leading process: build now, the news first
@@ -33,8 +36,10 @@ def ask_to_publish(state: State, settings: Settings, wait: float = WAIT) -> int 
     if wait <= 0 or settings.upload_targets:
         return None
     record = state.in_force.get()
-    if record is None or not running_here(record) or not service_leads(state, settings):
+    if record is None or record.host != socket.gethostname():
         return None
+    if not service_leads(state, settings):
+        return None  # (a process that ended, or not yet leading: no build would come)
     change = state.last_change()
     try:
         os.kill(record.pid, PUBLISH_SIGNAL)

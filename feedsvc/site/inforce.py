@@ -39,7 +39,7 @@ def service_leads(state: State, settings: Settings) -> bool:
     return True
 
 
-def running_here(record: InForce) -> bool:
+def _running_here(record: InForce) -> bool:
     """Whether the process that put a config in force runs on this machine (leading or
     between two lives: it restarts in place on a new config)."""
     if record.host != socket.gethostname():
@@ -53,7 +53,7 @@ def running_here(record: InForce) -> bool:
 
 def serving(state: State, settings: Settings, record: InForce) -> bool:
     """Whether the service that put `record` in force still runs this site."""
-    return service_leads(state, settings) or running_here(record)
+    return service_leads(state, settings) or _running_here(record)
 
 
 def refusal(state: State, settings: Settings, record: InForce | None = None) -> str | None:
