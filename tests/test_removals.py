@@ -467,3 +467,26 @@ def test_a_family_table_removed_is_served_empty_then_gone_like_an_emptied_member
     assert server.get("/feeds/category/transport.rss").status_code == 410
     assert server.get("/feeds/category/economy.atom").status_code == 410
     assert server.get("/feeds/main.rss").status_code == 200
+
+
+def test_a_taken_down_file_that_takes_another_articles_id_stays_down(site: Site):
+    """Found by the oracle: a file taken down that then states the id another article's
+    row holds (that file claims an id a third holds, and is refused meanwhile) is that
+    row from then on, an explicit id winning, and its words were published again under
+    that row's GUID. The takedown goes with the words."""
+    site.write("a.md", md("Ferry Back", "Ferry body.", id="'x-1'", published="2026-04-01"))
+    site.write("b.md", md("Court Case", "Words a court had taken down.", published="2026-04-02"))
+    site.write("c.md", md("Rates Held", "Rates body.", id="'x-2'", published="2026-04-03"))
+    assert site.build().ok
+    config = str(site.config)
+    assert feedsvc("--config", config, "takedown", "b.md", "--service-wait", "0").returncode == 0
+    # a.md claims c.md's id (refused: its row keeps x-1); b.md states x-1.
+    site.write("a.md", md("Ferry Back", "Ferry body.", id="'x-2'", published="2026-04-01"))
+    site.build()
+    site.write(
+        "b.md",
+        md("Court Case", "Words a court had taken down.", id="'x-1'", published="2026-04-02"),
+    )
+    site.build()
+    assert "a court had taken down" not in published_text(site)
+    assert "Rates body." in published_text(site)

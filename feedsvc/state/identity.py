@@ -199,6 +199,28 @@ class Reconciler:
         return None
 
 
+def carry_takedowns(
+    conn: Connection,
+    fresh: Sequence[SourceArticle],
+    rows: Sequence[Row | None],
+    at_key: dict[str, Row],
+) -> None:
+    """A file whose row was taken down and that now names another row (an explicit id
+    that row holds) takes the takedown with it: the words are what was taken down, and
+    they must not come back under the other row's GUID. `at_key`: the rows at the keys
+    read, by key, as they were before this scan."""
+    for article, row in zip(fresh, rows, strict=True):
+        held = at_key.get(article.key)
+        if row is None or held is None or held.id == row.id or held.taken_down is None:
+            continue
+        if row.taken_down is None:
+            conn.execute(
+                update(articles)
+                .where(articles.c.id == row.id)
+                .values(taken_down=held.taken_down, takedown_reason=held.takedown_reason)
+            )
+
+
 def _stated_updated(
     updated: datetime | None, published: datetime, now: datetime
 ) -> datetime | None:
