@@ -20,7 +20,7 @@ def quiet_schedule(site: Site) -> None:
     site.config.write_text(text, encoding="utf-8")
 
 
-def served_titles(server, path: str = "/feeds/main.rss") -> str:
+def served(server, path: str = "/feeds/main.rss") -> str:
     response = server.get(path)
     assert response.status_code == 200, path
     return response.text
@@ -48,13 +48,13 @@ def test_a_takedown_beside_the_service_is_published_by_the_service(
     assert "written:" not in taken.stdout  # the command built nothing itself
     # Out of every feed it was in as soon as the command returns, the others kept.
     for path in ("/feeds/main.rss", "/feeds/category/город.rss", "/feeds/main.json"):
-        assert STORY not in served_titles(server, path), path
-        assert OTHER in served_titles(server, path), path
+        assert STORY not in served(server, path), path
+        assert OTHER in served(server, path), path
 
     back = feedsvc(*config, "takedown", "bridge.md", "--undo")
     assert back.returncode == 0, back.stderr
     assert "published again" in back.stdout and "published by the service" in back.stdout
-    assert STORY in served_titles(server) and STORY in served_titles(server, "/feeds/main.atom")
+    assert STORY in served(server) and STORY in served(server, "/feeds/main.atom")
 
 
 def test_a_service_that_does_not_answer_leaves_the_command_to_publish(site: Site, start_server):
@@ -79,8 +79,8 @@ def test_a_service_that_does_not_answer_leaves_the_command_to_publish(site: Site
         os.kill(server.process.pid, signal.SIGCONT)
     # Woken, the service serves what the command published (and builds what it was
     # asked: nothing more to do).
-    assert STORY not in served_titles(server)
-    assert OTHER in served_titles(server)
+    assert STORY not in served(server)
+    assert OTHER in served(server)
 
 
 def test_without_a_service_the_command_publishes_itself(site: Site):
