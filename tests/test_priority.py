@@ -2,6 +2,8 @@
 build: the feeds a posted article joins are published, and the POST answered, while the
 rest is still being made."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +40,19 @@ def as_from_scratch(site: Site, settings: Settings, clock: Clock, tmp_path: Path
     scratch = tmp_path / "scratch"
     assert from_scratch(settings, settings.state.url, scratch, clock).ok
     assert differences(site.root / "public", scratch / "public") == []
+
+
+@contextmanager
+def held_pipeline(settings: Settings, **options) -> Iterator[Pipeline]:
+    """A pipeline on the site's state, kept across builds as `feedsvc run` keeps one;
+    it and its state closed after (`pipeline.state`)."""
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state, **options)
+    try:
+        yield pipeline
+    finally:
+        pipeline.close()
+        state.close()
 
 
 def slices_until_done(pipeline: Pipeline, most: int) -> None:
@@ -143,9 +158,7 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
         site.write(f"s{number}.md", text, at=an_hour_ago)
     titled(site, OLD, 0.25)
     settings = site.settings()
-    state = State(settings.state.url)
-    pipeline = Pipeline(settings, state, full_check=True, clock=clock)
-    try:
+    with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
         # Posted as the first build starts reading: the reading takes it in with the rest,
         # and its POST waits for this build (which it asked for) to end.
         pipeline.posted(settings.store[0].label, "flood.md")
@@ -168,9 +181,6 @@ def test_news_during_the_first_build_goes_before_the_rest_of_it(
 
         slices_until_done(pipeline, SECTIONS)  # the rest (each slice makes one at least)
         assert len(feeds_saying(site, OLD)) == SECTIONS + 2
-    finally:
-        pipeline.close()
-        state.close()
     as_from_scratch(site, settings, clock, tmp_path)
 
 
@@ -194,22 +204,21 @@ def test_news_during_a_reading_again_of_the_store_goes_first(
     )
     monkeypatch.setattr(files, "READ_CHUNK", 10)  # 12 parts of 10 files
     settings = site.settings()
-    state = State(settings.state.url)
-    pipeline = Pipeline(settings, state, full_check=True, clock=clock)
-    parts: list[int] = []
-    take_again = State.take_again
+    with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
+        state = pipeline.state
+        parts: list[int] = []
+        take_again = State.take_again
 
-    def posted_after_the_second_part(self, *args):
-        taken = take_again(self, *args)
-        parts.append(len(args[1]))
-        if len(parts) == 2:  # a story posted now: the API writes it, and asks for a build
-            pipeline.posted(settings.store[0].label, "flood.md")
-            site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
-            pipeline.news_waiting.set()
-        return taken
+        def posted_after_the_second_part(self, *args):
+            taken = take_again(self, *args)
+            parts.append(len(args[1]))
+            if len(parts) == 2:  # a story posted now: the API writes it, and asks for a build
+                pipeline.posted(settings.store[0].label, "flood.md")
+                site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
+                pipeline.news_waiting.set()
+            return taken
 
-    monkeypatch.setattr(State, "take_again", posted_after_the_second_part)
-    try:
+        monkeypatch.setattr(State, "take_again", posted_after_the_second_part)
         cut = pipeline.run(budget=0.25)
         assert cut.ok and len(parts) == 2 and cut.to_read == SECTIONS - 20
         assert cut.written == []  # read again, not news: no feed made for it yet
@@ -226,9 +235,6 @@ def test_news_during_a_reading_again_of_the_store_goes_first(
         assert state.readings_owed() == 0
         assert feeds_saying(site, UNCUT) == []
         assert len(feeds_saying(site, "обсуждают…</description>")) == SECTIONS  # every one cut
-    finally:
-        pipeline.close()
-        state.close()
     as_from_scratch(site, settings, clock, tmp_path)
 
 
@@ -254,15 +260,9 @@ def test_a_setting_changed_back_during_a_reading_again_reads_every_file_again(
         return taken
 
     monkeypatch.setattr(State, "take_again", news_after_a_part)
-    settings = site.settings()
-    state = State(settings.state.url)
-    pipeline = Pipeline(settings, state, clock=clock)
-    try:
+    with held_pipeline(site.settings(), clock=clock) as pipeline:
         clock.advance()
         assert pipeline.run(budget=0.25).to_read == 20  # 10 of 30 read with the short cut
-    finally:
-        pipeline.close()
-        state.close()
     site.config.write_text(first)  # changed back
     clock.advance()
     assert site.build(clock=clock).to_read == 0
@@ -299,18 +299,13 @@ def test_a_takedown_from_another_process_cuts_a_reading_again_short(
         return take_again(self, *args)
 
     monkeypatch.setattr(State, "take_again", taken_down_before_the_second_part)
-    state = State(settings.state.url)
-    pipeline = Pipeline(settings, state, clock=clock)
-    try:
+    with held_pipeline(settings, clock=clock) as pipeline:
         clock.advance()
         report = pipeline.run(budget=0.25)
-        # The second part (s010 to s019) saw the takedown, and was the last.
-        assert len(parts) == 2 and report.to_read == 10
-        assert "feeds/main.rss" in report.written
-        assert "<title>Заметка 15</title>" not in (site.feeds / "main.rss").read_text()
-    finally:
-        pipeline.close()
-        state.close()
+    # The second part (s010 to s019) saw the takedown, and was the last.
+    assert len(parts) == 2 and report.to_read == 10
+    assert "feeds/main.rss" in report.written
+    assert "<title>Заметка 15</title>" not in (site.feeds / "main.rss").read_text()
 
 
 def test_a_slice_asks_whether_news_waits_per_document_made_not_per_feed_left(site: Site):
@@ -323,14 +318,10 @@ def test_a_slice_asks_whether_news_waits_per_document_made_not_per_feed_left(sit
     titled(site, OLD, 0.25)
     site.build()
     titled(site, NEW, 0.25)
-    settings = site.settings()
-    state = State(settings.state.url)
     asked = []
-    looked = state.changed_after
-    state.changed_after = lambda read: asked.append(read) or looked(read)  # type: ignore[method-assign]
-    try:
-        report = Pipeline(settings, state).run(budget=1e-6)  # its time is up at once
-    finally:
-        state.close()
+    with held_pipeline(site.settings()) as pipeline:
+        looked = pipeline.state.changed_after
+        pipeline.state.changed_after = lambda read: asked.append(read) or looked(read)  # type: ignore[method-assign]
+        report = pipeline.run(budget=1e-6)  # its time is up at once
     assert report.ok and report.remaining >= SECTIONS - 5, report.remaining
     assert len(asked) <= len(report.written) + 3, f"{len(asked)} questions, {report.written}"
