@@ -211,14 +211,13 @@ def carry_takedowns(
     read, by key, as they were before this scan."""
     for article, row in zip(fresh, rows, strict=True):
         held = at_key.get(article.key)
-        if row is None or held is None or held.id == row.id or held.taken_down is None:
-            continue
-        if row.taken_down is None:
-            conn.execute(
-                update(articles)
-                .where(articles.c.id == row.id)
-                .values(taken_down=held.taken_down, takedown_reason=held.takedown_reason)
-            )
+        if row is None or row.taken_down or held is None or not held.taken_down:
+            continue  # (held is row: row.taken_down is held.taken_down)
+        conn.execute(
+            update(articles)
+            .where(articles.c.id == row.id)
+            .values(taken_down=held.taken_down, takedown_reason=held.takedown_reason)
+        )
 
 
 def _stated_updated(
