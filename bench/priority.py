@@ -183,7 +183,9 @@ def main() -> None:
     parser.add_argument("--during", choices=("redo", "first", "reread"), default="redo")
     parser.add_argument("--keep", type=Path, help="make the site here and leave it")
     parser.add_argument(
-        "--site", type=Path, help="a site --keep left (its feeds built): measure again on it"
+        "--site",
+        type=Path,
+        help="a site --keep left (its feeds built): measure again on it (--articles: its own)",
     )
     args = parser.parse_args()
     feeds, formats = CHOICES[args.feeds]
@@ -192,6 +194,7 @@ def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
     if args.site:  # as it was left, under one of the two titles: every feed made on it
+        args.articles = sum(1 for _ in (site / "articles").rglob("*.md"))  # its own count
         now = TITLES[f'title = "{TITLES[1]}"' in (site / "config.toml").read_text("utf-8")]
         configure(site, now, port, feeds)
         print(f"feeds brought up to date: {feedsvc(site, 'build'):.1f} s", flush=True)
