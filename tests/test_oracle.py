@@ -714,7 +714,9 @@ class NewsroomWithBucket(Newsroom):
 
     def __init__(self) -> None:
         if NewsroomWithBucket.seaweed is None:
-            made = start_seaweed(Path(tempfile.mkdtemp(prefix="feedsvc-seaweed-")), free_ports(8))
+            folder = Path(tempfile.mkdtemp(prefix="feedsvc-seaweed-"))
+            atexit.register(shutil.rmtree, folder, True)  # (at exit last first: after stop)
+            made = start_seaweed(folder, free_ports(8))
             atexit.register(made.stop)
             made.client().create_bucket(Bucket="oracle")
             NewsroomWithBucket.seaweed = made
