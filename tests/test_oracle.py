@@ -715,7 +715,7 @@ class NewsroomWithBucket(Newsroom):
     def __init__(self) -> None:
         if NewsroomWithBucket.seaweed is None:
             folder = Path(tempfile.mkdtemp(prefix="feedsvc-seaweed-"))
-            atexit.register(shutil.rmtree, folder, True)  # (at exit last first: after stop)
+            atexit.register(shutil.rmtree, folder, True)  # registered first: runs after stop
             made = start_seaweed(folder, free_ports(8))
             atexit.register(made.stop)
             made.client().create_bucket(Bucket="oracle")
