@@ -2,6 +2,7 @@
 build: the feeds a posted article joins are published, and the POST answered, while the
 rest is still being made."""
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -13,6 +14,7 @@ from test_ingest import TOKEN, post
 
 import feedsvc.store.files as files
 from feedsvc.core.config import Settings
+from feedsvc.feeds import pool
 from feedsvc.site.pipeline import Pipeline
 from feedsvc.state.database import State
 
@@ -325,3 +327,55 @@ def test_a_slice_asks_whether_news_waits_per_document_made_not_per_feed_left(sit
         report = pipeline.run(budget=1e-6)  # its time is up at once
     assert report.ok and report.remaining >= SECTIONS - 5, report.remaining
     assert len(asked) <= len(report.written) + 3, f"{len(asked)} questions, {report.written}"
+
+
+def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
+    site: Site, clock: Clock, tmp_path: Path, monkeypatch
+):
+    """News that comes during a slice does not wait for the redo's documents still in the
+    render pool: the slice drops them (their feeds keep what they held, and are left for
+    later), and the build for the news does not queue behind them. Later slices make
+    those feeds; what was published in pieces is what one build from scratch makes."""
+    monkeypatch.setattr(pool, "POOL_AFTER", 0)
+    monkeypatch.setattr(pool, "POOL_FEEDS", 1)  # kept between builds, as at 3,801 feeds
+    for number in range(SECTIONS):
+        site.write(f"s{number}.md", md(f"Заметка {number}", categories=f'["Раздел {number}"]'))
+    titled(site, OLD, 0.25)
+    site.build(clock=clock)
+    clock.advance()
+    titled(site, NEW, 0.25)
+    settings = site.settings()
+    submitted: list[str] = []
+    dropped: list[str] = []
+
+    def told(document, drop) -> None:
+        dropped.extend(document.paths.values())
+        drop()
+
+    with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
+        submit = pipeline.renderer.submit
+
+        def news_after_three_redo_documents(document, now, stages, done, drop=None):
+            if drop is not None:  # a redo's document (but its slice's first)
+                submitted.append(document.name)
+                if len(submitted) == 3:  # a story is posted: the API asks for a build
+                    pipeline.news_waiting.set()
+                drop = functools.partial(told, document, drop)
+            submit(document, now, stages, done, drop)
+
+        monkeypatch.setattr(pipeline.renderer, "submit", news_after_three_redo_documents)
+        cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
+        assert cut.ok and cut.remaining > 0
+        assert dropped, f"the pool had made all of {submitted} by the slice's end: none dropped"
+        for path in dropped:  # left as it was
+            assert OLD in (settings.public_dir / path).read_text(), path
+
+        pipeline.news_waiting.clear()
+        clock.advance()
+        site.write("flood.md", md("Наводнение на набережной", categories='["Срочно"]'))
+        news = pipeline.run(budget=0.0)
+        assert news.ok and feeds_saying(site, "Наводнение на набережной") == ["срочно.rss"]
+
+        slices_until_done(pipeline, SECTIONS)
+        assert feeds_saying(site, OLD) == []
+    as_from_scratch(site, settings, clock, tmp_path)

@@ -68,11 +68,13 @@ class Outcome:
 @dataclass(frozen=True)
 class Planned:
     """A document to make, the feed it is part of (whose outcome its making decides),
-    and the fingerprint to remember once it is published."""
+    and the fingerprint to remember once it is published. `redo`: made for a redo, not
+    for news (see Built.put_off)."""
 
     document: Document
     outcome: Outcome
     fingerprint: bytes
+    redo: bool = False
 
 
 @dataclass
@@ -85,6 +87,15 @@ class Built:
     gone: list[str] = field(default_factory=list)  # family members empty for too long
     newly_gone: list[str] = field(default_factory=list)  # ... since this process last looked
     deferred: int = 0  # feeds to redo that this build left for the next (see FeedPlanner.plan)
+
+    def put_off(self, outcome: Outcome) -> None:
+        """A redone feed's document was dropped unmade (news cut the slice short): the
+        feed keeps what it held, as one the slice never reached, and a later slice
+        makes it again (skipping its documents published meanwhile)."""
+        for key, done in list(self.outcomes.items()):
+            if done is outcome:
+                del self.outcomes[key]
+                self.deferred += 1
 
     @property
     def held(self) -> dict[str, Held]:
@@ -621,5 +632,5 @@ class FeedPlanner:
         ):
             return fingerprint
         self._emitted += 1
-        yield Planned(document, outcome, fingerprint)
+        yield Planned(document, outcome, fingerprint, redo=self._cut is not _never)
         return fingerprint

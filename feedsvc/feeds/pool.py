@@ -8,6 +8,10 @@ POOL_AFTER documents here, and stops at the end of that build: a small site neve
 pays for one. A site with POOL_FEEDS feeds or more keeps its pool between builds,
 so that even a build of the few feeds one new article changed renders them on
 both cores while this process selects the next.
+
+A redo's slice that news cuts short drops those of its documents the pool has not
+given back (their feeds keep what they held: a later slice makes them), and until the
+pool has finished them, documents are rendered here: news waits for neither.
 """
 
 import os
@@ -28,6 +32,7 @@ POOL_FEEDS = 1000
 PER_WORKER = 2  # documents in flight per process: kept busy, and a slice cut for news waits for few
 
 Done = Callable[[Made], None]
+Dropped = Callable[[], None]
 
 
 @dataclass
@@ -64,15 +69,25 @@ class Renderer:
         self._keep = False  # the pool between builds: a site with POOL_FEEDS feeds
         self._stopped = False  # shut down for good (the service stops)
         self._submitted = 0
-        self._flight: deque[tuple[Future[Rendered], Done]] = deque()
+        self._flight: deque[tuple[Future[Rendered], Done, Dropped | None]] = deque()
+        self._dropped: list[Future[Rendered]] = []  # still being made by the pool
 
-    def submit(self, document: Document, now: datetime, stages: Stages, done: Done) -> None:
+    def submit(
+        self,
+        document: Document,
+        now: datetime,
+        stages: Stages,
+        done: Done,
+        dropped: Dropped | None = None,
+    ) -> None:
+        """Render `document`, then call `done` with it. `dropped`: the document may be
+        dropped unmade instead (see drain), which it is then told."""
         if self._stopped:
             raise BuildStopped("the service is stopping")
         self._submitted += 1
         if self._submitted > POOL_AFTER:
             self._start()
-        if self._pool is None:
+        if self._pool is None or self._behind_dropped():
             done(documents.render(document, now, stages, full_check=self.full_check))
             return
         try:
@@ -80,7 +95,7 @@ class Renderer:
         except BrokenProcessPool:
             self._discard()
             raise
-        self._flight.append((work, done))
+        self._flight.append((work, done, dropped))
         while len(self._flight) > self.workers * PER_WORKER:
             self._finish_oldest(stages)
 
@@ -97,16 +112,29 @@ class Renderer:
         for _ in range(self.workers):  # start the processes and their imports now
             self._pool.submit(ready)
 
-    def drain(self, stages: Stages) -> None:
-        """Wait for every document in flight."""
+    def drain(self, stages: Stages, *, drop: bool = False) -> None:
+        """Wait for every document in flight; with `drop`, drop instead those that may be
+        dropped and are not made yet."""
         while self._flight:
-            self._finish_oldest(stages)
+            work, _done, dropped = self._flight[0]
+            if drop and dropped is not None and not work.done():
+                self._flight.popleft()
+                if not work.cancel():
+                    self._dropped.append(work)
+                dropped()
+            else:
+                self._finish_oldest(stages)
+
+    def _behind_dropped(self) -> bool:
+        """Whether the pool is still making documents dropped unmade."""
+        self._dropped = [work for work in self._dropped if not work.done()]
+        return bool(self._dropped)
 
     def close(self) -> None:
         """End of a build: drop what is in flight (a build that failed), and stop the pool
         unless it is kept (an idle one holds memory)."""
         self._submitted = 0
-        for work, _done in self._flight:
+        for work, _done, _dropped in self._flight:
             work.cancel()
         self._flight.clear()
         if self._pool is not None and not self._keep:
@@ -131,9 +159,10 @@ class Renderer:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
         self._flight.clear()
+        self._dropped.clear()
 
     def _finish_oldest(self, stages: Stages) -> None:
-        work, done = self._flight.popleft()
+        work, done, _dropped = self._flight.popleft()
         try:
             with stages.timing(None):  # waiting: the pool's own time is added instead
                 rendered = work.result()

@@ -4,7 +4,7 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Callable, Container, Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import closing
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from feedsvc.core.text import headline_key, shareable
 from feedsvc.feeds import pool
 from feedsvc.feeds.documents import Made, layout_digest
 from feedsvc.feeds.pages import SitePages
-from feedsvc.feeds.planner import Built, FeedPlanner, Planned
+from feedsvc.feeds.planner import Built, FeedPlanner, Plan, Planned
 from feedsvc.feeds.select import Selection
 from feedsvc.feeds.specs import topics
 from feedsvc.publish.local import GONE_FILE, LocalTarget
@@ -529,11 +529,11 @@ class Pipeline:
         # Planning selects the feeds' items as it goes; each document it yields is
         # rendered and checked meanwhile (timed as such).
         with stages.timing("select"):
+            waits = self._news(moment, posted)
             plan = self.feeds.plan(
-                moment, selection, touched, held, self.present, budget,
-                self._news(moment, posted), posted, news,
-            )  # fmt: skip
-            self._make(plan.documents, len(plan.built.specs), now, pending, report)
+                moment, selection, touched, held, self.present, budget, waits, posted, news
+            )
+            self._make(plan, waits, now, pending, report)
             built = plan.built
             report.remaining = built.deferred
         with stages.timing("render"):
@@ -572,25 +572,32 @@ class Pipeline:
 
     def _make(
         self,
-        documents: Generator[Planned, None, None],
-        feeds: int,
+        plan: Plan,
+        news_waits: Callable[[], bool],
         now: datetime,
         pending: Pending,
         report: BuildReport,
     ) -> None:
         """Render and check every document planned, here or in the render pool (a site of
         POOL_FEEDS feeds that builds again and again keeps it), into `pending`; what is
-        held past SPILL_BYTES is published at once."""
-        self.renderer.keep_pool(self.long_lived and feeds >= pool.POOL_FEEDS)
+        held past SPILL_BYTES is published at once. A redo's slice that news cut short
+        drops its documents not yet made but the first (the redo always moves on)."""
+        documents, built = plan.documents, plan.built
+        self.renderer.keep_pool(self.long_lived and len(built.specs) >= pool.POOL_FEEDS)
         behind: Future[dict[str, float]] | None = None  # the last spill, being published
+        first_redo_to_come = True
         try:
             with closing(documents):  # a publish that fails stops the planning at once
                 for planned in documents:
                     made = functools.partial(_made, planned, pending)
-                    self.renderer.submit(planned.document, now, pending.stages, made)
+                    dropped = None
+                    if planned.redo and not first_redo_to_come:
+                        dropped = functools.partial(built.put_off, planned.outcome)
+                    first_redo_to_come = first_redo_to_come and not planned.redo
+                    self.renderer.submit(planned.document, now, pending.stages, made, dropped)
                     if spilled := pending.spilled():
                         behind = self._publish_behind(spilled, report, behind)
-            self.renderer.drain(pending.stages)
+            self.renderer.drain(pending.stages, drop=news_waits())
             if behind is not None:
                 report.stages.add(behind.result())
         finally:
