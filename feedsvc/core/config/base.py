@@ -13,9 +13,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 class Section(BaseModel):
     # strict: "8095" is not a port; paths, secrets and numbers say so where they differ.
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, strict=True, use_attribute_docstrings=True
-    )
+    # (Not use_attribute_docstrings: pydantic would parse every model's source at each
+    # start, 0.1 s of every command; the reference reads them when it is made.)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
 def absolute_http_url(value: str) -> str:

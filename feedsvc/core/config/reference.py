@@ -2,6 +2,9 @@
 reference table in docs/configuration.md, and the commented config.toml that
 `feedsvc init` writes (with the kinds of store and target it uses, and no others)."""
 
+import ast
+import functools
+import inspect
 import json
 import textwrap
 from collections.abc import Iterator, Mapping
@@ -9,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretStr
-from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from feedsvc.core.config.base import own_fields
@@ -41,8 +43,29 @@ def toml_value(value: Any) -> str:
     raise TypeError(f"no TOML for {value!r}")
 
 
-def _meaning(field: FieldInfo) -> str:
-    return " ".join((field.description or "").split())
+@functools.cache
+def _docstrings(model: type[BaseModel]) -> dict[str, str]:
+    """Each field's docstring, the string under it in its class's source (or a base's)."""
+    found: dict[str, str] = {}
+    for cls in reversed(model.__mro__):
+        if not issubclass(cls, BaseModel) or cls is BaseModel:
+            continue
+        body = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
+        assert isinstance(body, ast.ClassDef)
+        for node, after in zip(body.body, body.body[1:], strict=False):
+            if (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
+                found[node.target.id] = after.value.value
+    return found
+
+
+def _meaning(model: type[BaseModel], name: str) -> str:
+    return " ".join(_docstrings(model).get(name, "").split())
 
 
 def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]:
@@ -53,7 +76,7 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str]]
             yield from _rows(inner, f"{key}.")
             continue
         default = "(required)" if field.default is PydanticUndefined else toml_value(field.default)
-        yield key, default, _meaning(field)
+        yield key, default, _meaning(model, name)
 
 
 def reference_table() -> str:
@@ -67,16 +90,16 @@ def reference_table() -> str:
     return "\n".join(lines) + "\n"
 
 
-def _comment(field: FieldInfo) -> list[str]:
-    return textwrap.wrap(_meaning(field), 86, initial_indent="# ", subsequent_indent="# ")
+def _comment(model: type[BaseModel], name: str) -> list[str]:
+    meaning = _meaning(model, name)
+    return textwrap.wrap(meaning, 86, initial_indent="# ", subsequent_indent="# ")
 
 
 def _table(header: str, model: BaseModel, keys: list[str], documented: bool) -> list[str]:
     lines = [header]
     for name in keys:
-        field = type(model).model_fields[name]
         if documented:
-            lines += _comment(field)
+            lines += _comment(type(model), name)
         lines.append(f"{name} = {toml_value(getattr(model, name))}")
     return lines
 
@@ -95,7 +118,7 @@ def config_toml(settings: Settings, feeds: tuple[FeedSettings, ...] = DEFAULT_FE
         "# to the folder this file is in. Every key, and the kinds of store and publish",
         "# target not used here (sql, feed; s3, webdav): docs/configuration.md.",
     ]
-    for section, field in Settings.model_fields.items():
+    for section in Settings.model_fields:
         if section == "feeds":
             continue
         value = getattr(settings, section)
@@ -104,9 +127,8 @@ def config_toml(settings: Settings, feeds: tuple[FeedSettings, ...] = DEFAULT_FE
             for item in value:
                 parts += _table(f"[[{section}]]", item, _kind_keys(section, item), True)
         else:
-            header = f"[{section}]"
-            parts += _comment(field) if field.description else []
-            parts += _table(header, value, list(type(value).model_fields), True)
+            parts += _comment(Settings, section)
+            parts += _table(f"[{section}]", value, list(type(value).model_fields), True)
     every = [name for name in FeedSettings.model_fields if name != "podcast"]
     for index, feed in enumerate(feeds):
         keys = every if index == 0 else [n for n in every if n in feed.model_fields_set]
