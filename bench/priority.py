@@ -17,7 +17,8 @@ what goes on while the articles are POSTed (no takedowns: nothing is published y
 (part by part) and then every feed made again; "left" counts files to read and feeds.
 --feeds full: the scale bench's feeds (main full text; category, tag and author
 families in summaries; RSS, Atom and JSON Feed; archive pages); --feeds hugo: those of
-bench/hugo.py (RSS only, no archive pages).
+bench/hugo.py (RSS only, no archive pages). The service and the commands run with their
+bytecode kept, as an installed feedsvc has it (processes.AS_INSTALLED).
 
     .venv/bin/python bench/priority.py [--articles 20000] [--feeds full|hugo] [--keep DIR]
         [--during redo|first|reread]
@@ -36,7 +37,7 @@ from pathlib import Path
 
 import httpx
 from hugo import FEEDSVC_CONFIG as HUGO_FEEDS_CONFIG
-from processes import answers, free_port, stop, wait_for
+from processes import AS_INSTALLED, answers, free_port, stop, wait_for
 from scale import FEEDS as SCALE_FEEDS
 from scale import posted_story, write_store
 
@@ -68,7 +69,7 @@ def command(site: Path, *args: str) -> list[str]:
 def feedsvc(site: Path, *args: str) -> float:
     """Wall seconds of one `feedsvc` command, which must succeed."""
     started = time.perf_counter()
-    done = subprocess.run(command(site, *args), capture_output=True, text=True)
+    done = subprocess.run(command(site, *args), capture_output=True, text=True, env=AS_INSTALLED)
     if done.returncode != 0:
         sys.exit(f"feedsvc {' '.join(args)} failed: {done.stderr[-2000:]}")
     return time.perf_counter() - started
@@ -163,7 +164,9 @@ def take_down_newest(
             continue
         started = time.monotonic()
         process = subprocess.Popen(
-            command(site, "takedown", str(path), "--reason", "bench"), stdout=subprocess.DEVNULL
+            command(site, "takedown", str(path), "--reason", "bench"),
+            stdout=subprocess.DEVNULL,
+            env=AS_INSTALLED,
         )
         wait_for(lambda: not shown(), 60, "the takedown published")
         out.append(time.monotonic() - started)
@@ -214,6 +217,7 @@ def main() -> None:
         command(site, "run"),
         stdout=(site / "run.log").open("w"),
         stderr=subprocess.STDOUT,
+        env=AS_INSTALLED,
     )
     client = httpx.Client(timeout=900)
 

@@ -13,7 +13,6 @@ every module changed since the last cache is compiled again on every run).
 """
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -24,9 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from processes import AS_INSTALLED
 from scan import write_store
-
-ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def timed(command: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
@@ -35,7 +33,7 @@ def timed(command: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
     for _ in range(repeat):
         started = time.perf_counter()
         done = subprocess.run(
-            command, cwd=cwd, capture_output=True, text=True, timeout=600, env=ENV
+            command, cwd=cwd, capture_output=True, text=True, timeout=600, env=AS_INSTALLED
         )
         runs.append(time.perf_counter() - started)
         if done.returncode != 0:
@@ -46,7 +44,7 @@ def timed(command: list[str], cwd: Path, repeat: int) -> tuple[float, float]:
 def import_seconds(cwd: Path) -> float:
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import feedsvc.cli"],
-        cwd=cwd, capture_output=True, text=True, timeout=120, env=ENV,
+        cwd=cwd, capture_output=True, text=True, timeout=120, env=AS_INSTALLED,
     )  # fmt: skip
     line = next(line for line in done.stderr.splitlines() if line.endswith("| feedsvc.cli"))
     return int(re.split(r"\s*\|\s*", line)[1]) / 1e6
@@ -65,7 +63,9 @@ def main() -> None:
         )
         feedsvc = [sys.executable, "-m", "feedsvc", "-q", "--config", "config.toml"]
         started = time.perf_counter()
-        subprocess.run([*feedsvc, "build"], cwd=work, check=True, capture_output=True, env=ENV)
+        subprocess.run(
+            [*feedsvc, "build"], cwd=work, check=True, capture_output=True, env=AS_INSTALLED
+        )
         first = time.perf_counter() - started
         print(f"{args.articles:,} articles; first build {first:.1f} s; medians of {args.repeat}\n")
         baseline = timed([sys.executable, "-c", "pass"], work, args.repeat)
