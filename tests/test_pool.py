@@ -1,14 +1,12 @@
 """Big builds render in a process pool: the same files, copies and failures as here."""
 
 import gzip
-import os
 from dataclasses import replace
 
 import brotli
 import pytest
 from conftest import Site, md
 
-from feedsvc.core.workers import POOL_NICENESS, process_pool
 from feedsvc.feeds import pool
 from feedsvc.feeds.formats import FORMATS
 from feedsvc.site.pipeline import BuildReport, Pipeline
@@ -153,11 +151,3 @@ def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
     finally:
         pipeline.close()
         state.close()
-
-
-def test_pool_processes_give_the_cores_to_the_process_that_started_them():
-    """Render and reading processes run at a lower priority than the service, which plans
-    the news and serves readers, and than a command run beside it (`feedsvc takedown`)."""
-    with process_pool(1) as workers:
-        theirs = workers.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
-    assert theirs == min(os.getpriority(os.PRIO_PROCESS, 0) + POOL_NICENESS, 19)

@@ -2,15 +2,10 @@
 
 import contextlib
 import multiprocessing
-import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
-
-# Pool processes run at this niceness: the process that serves readers and plans the
-# builds (news first) has the cores before them, as has a command run beside it.
-POOL_NICENESS = 10
 
 
 def process_pool(workers: int) -> ProcessPoolExecutor:
@@ -30,17 +25,15 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("forkserver"),
-        initializer=defer_to_the_parent,
+        initializer=leave_interrupts_to_the_parent,
     )
 
 
-def defer_to_the_parent() -> None:
-    """In a new pool process: ignore Ctrl-C (the terminal sends it to the whole process
-    group, and the process that started the pool ends it; an interrupted worker printed
-    a traceback, or turned the interrupt into a result and waited for more work), and
-    give way to the parent for the cores (POOL_NICENESS)."""
+def leave_interrupts_to_the_parent() -> None:
+    """Ignore Ctrl-C in a pool process: the terminal sends it to the whole process group,
+    and the process that started the pool ends it (an interrupted worker printed a
+    traceback, or turned the interrupt into a result and waited for more work)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.nice(POOL_NICENESS)
 
 
 def descendants(pid: int) -> set[int]:
