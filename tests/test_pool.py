@@ -1,6 +1,8 @@
 """Big builds render in a process pool: the same files, copies and failures as here."""
 
 import gzip
+import os
+import signal
 from dataclasses import replace
 
 import brotli
@@ -39,9 +41,9 @@ def pools(monkeypatch) -> list[int]:
     started = []
     process_pool = pool.process_pool
 
-    def recorded(workers: int) -> pool.ProcessPoolExecutor:
+    def recorded(workers: int, niceness: int = 0) -> pool.ProcessPoolExecutor:
         started.append(workers)
-        return process_pool(workers)
+        return process_pool(workers, niceness)
 
     monkeypatch.setattr(pool, "process_pool", recorded)
     monkeypatch.setattr(pool, "POOL_AFTER", 0)
@@ -129,9 +131,6 @@ def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
 ):
     """A render process killed (the kernel's OOM killer, an operator) fails the build it
     was working for; the next build starts a new pool and publishes."""
-    import os
-    import signal
-
     monkeypatch.setattr(pool, "POOL_FEEDS", 1)
     site.configure(extra=FAMILIES)
     site.write("a.md", md("First", categories="['Section 0']"))
@@ -148,6 +147,39 @@ def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
         report = pipeline.run()
         assert report.ok and pools == [2, 2]
         assert "Second" in (site.feeds / "main.rss").read_text()
+    finally:
+        pipeline.close()
+        state.close()
+
+
+def test_a_redo_renders_at_a_lower_priority_than_the_news_after_it(site: Site, pools, monkeypatch):
+    """While a redo is under way the kept pool's processes give the cores to the service
+    (planning news, serving readers) and to a command run beside it (`feedsvc takedown`);
+    once it is done, the news renders in a pool at the service's own priority again."""
+    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
+    site.configure(extra=FAMILIES)
+    for number in range(9):
+        site.write(f"{number}.md", md(f"Story {number}", categories=f"['Section {number % 3}']"))
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert build(site).ok
+    site.config.write_text(site.config.read_text().replace("[site]\n", '[site]\ntitle = "Вести"\n'))
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state)
+
+    def niceness() -> int:
+        assert pipeline.renderer._pool is not None
+        return pipeline.renderer._pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+
+    try:
+        assert pipeline.run(budget=1e-6).remaining > 0  # a slice: one document at least
+        assert niceness() == min(mine + pool.REDO_NICENESS, 19)
+        while pipeline.run(budget=1e-6).remaining:
+            assert niceness() == min(mine + pool.REDO_NICENESS, 19)
+        assert niceness() == mine
+        site.write("new.md", md("Паром отменён", categories="['Section 1']"))
+        assert pipeline.run(budget=0.0).ok and niceness() == mine
+        assert "Паром отменён" in (site.feeds / "section" / "section-1.rss").read_text()
     finally:
         pipeline.close()
         state.close()

@@ -2,14 +2,16 @@
 
 import contextlib
 import multiprocessing
+import os
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import forkserver, resource_tracker
 from pathlib import Path
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of processes that leave Ctrl-C to this one. Started by a forkserver, not
+def process_pool(workers: int, niceness: int = 0) -> ProcessPoolExecutor:
+    """A pool of processes that leave Ctrl-C to this one, `niceness` lower in priority
+    than their own default. Started by a forkserver, not
     fork: the serving process has threads (uploads, the web server). The forkserver is
     started with SIGINT blocked, which it and the workers it forks keep: an interrupt
     that came while it was starting up printed a traceback ("'import warnings'
@@ -25,15 +27,19 @@ def process_pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("forkserver"),
-        initializer=leave_interrupts_to_the_parent,
+        initializer=start_pool_process,
+        initargs=(niceness,),
     )
 
 
-def leave_interrupts_to_the_parent() -> None:
-    """Ignore Ctrl-C in a pool process: the terminal sends it to the whole process group,
-    and the process that started the pool ends it (an interrupted worker printed a
-    traceback, or turned the interrupt into a result and waited for more work)."""
+def start_pool_process(niceness: int) -> None:
+    """In a new pool process: ignore Ctrl-C (the terminal sends it to the whole process
+    group, and the process that started the pool ends it; an interrupted worker printed
+    a traceback, or turned the interrupt into a result and waited for more work), and
+    add `niceness` to its own (see feeds.pool.REDO_NICENESS)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if niceness:
+        os.nice(niceness)
 
 
 def descendants(pid: int) -> set[int]:

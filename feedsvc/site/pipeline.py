@@ -536,6 +536,7 @@ class Pipeline:
             self._make(plan, waits, now, pending, report)
             built = plan.built
             report.remaining = built.deferred
+        self.renderer.yield_cores(report.remaining > 0)
         with stages.timing("render"):
             pending.outputs += self.pages.files(built.specs, built.newest)
         report.failures.extend(pending.failures)
