@@ -4,6 +4,9 @@ cold; a service that does not answer leaves the command to publish it itself."""
 
 import os
 import signal
+import sqlite3
+import time
+from contextlib import closing
 
 import pytest
 from conftest import Site, feedsvc, md, wait_until
@@ -18,6 +21,25 @@ def quiet_schedule(site: Site) -> None:
     site.configure()
     text = site.config.read_text(encoding="utf-8").replace("interval = 1\n", "interval = 3600\n")
     site.config.write_text(text, encoding="utf-8")
+
+
+def stop_between_transactions(site: Site, pid: int) -> None:
+    """SIGSTOP the service at a moment it holds no write lock on the state: stopped in
+    the middle of a transaction, it would block every writer (the command's takedown
+    too) for as long as it stays stopped, which this test is not about."""
+    path = site.settings().state.url.removeprefix("sqlite:///")
+    for _ in range(100):
+        os.kill(pid, signal.SIGSTOP)
+        with closing(sqlite3.connect(path, timeout=0.05, isolation_level=None)) as conn:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                conn.execute("ROLLBACK")
+                return
+            except sqlite3.OperationalError:  # locked: let it finish, and try again
+                pass
+        os.kill(pid, signal.SIGCONT)
+        time.sleep(0.05)
+    raise AssertionError("the service held the state's write lock for five seconds")
 
 
 def served(server, path: str = "/feeds/main.rss") -> str:
@@ -65,7 +87,7 @@ def test_a_service_that_does_not_answer_leaves_the_command_to_publish(site: Site
     site.write("fair.md", md(OTHER, "Сорок лотков с мёдом."))
     server = start_server("run")
     wait_until(lambda: STORY in server.get("/feeds/main.rss").text, 20, what="the first build")
-    os.kill(server.process.pid, signal.SIGSTOP)
+    stop_between_transactions(site, server.process.pid)
     try:
         taken = feedsvc(
             "--config", str(site.config), "takedown", "bridge.md", "--service-wait", "1"
