@@ -2,6 +2,7 @@
 the service publishes it (its build, at once), rather than a new process building from
 cold; a service that does not answer leaves the command to publish it itself."""
 
+import fcntl
 import os
 import signal
 import sqlite3
@@ -12,6 +13,7 @@ import pytest
 from conftest import Site, feedsvc, md, wait_until
 
 from feedsvc.api import open_site
+from feedsvc.site.pipeline import LOCK_FILE
 
 STORY, OTHER = "Мост закрыт на ремонт", "Ярмарка на площади"
 
@@ -23,23 +25,38 @@ def quiet_schedule(site: Site) -> None:
     site.config.write_text(text, encoding="utf-8")
 
 
-def stop_between_transactions(site: Site, pid: int) -> None:
-    """SIGSTOP the service at a moment it holds no write lock on the state: stopped in
-    the middle of a transaction, it would block every writer (the command's takedown
-    too) for as long as it stays stopped, which this test is not about."""
+def stop_between_builds(site: Site, pid: int) -> None:
+    """SIGSTOP the service at a moment it holds neither the build lock nor a write lock
+    on the state: stopped in a build or a transaction, it would block the command's own
+    build or writes for as long as it stays stopped, which this test is not about."""
     path = site.settings().state.url.removeprefix("sqlite:///")
     for _ in range(100):
         os.kill(pid, signal.SIGSTOP)
-        with closing(sqlite3.connect(path, timeout=0.05, isolation_level=None)) as conn:
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                conn.execute("ROLLBACK")
-                return
-            except sqlite3.OperationalError:  # locked: let it finish, and try again
-                pass
-        os.kill(pid, signal.SIGCONT)
+        if _build_lock_free(site) and _state_writable(path):
+            return
+        os.kill(pid, signal.SIGCONT)  # let it finish, and try again
         time.sleep(0.05)
-    raise AssertionError("the service held the state's write lock for five seconds")
+    raise AssertionError("the service held the build lock or the state's for five seconds")
+
+
+def _build_lock_free(site: Site) -> bool:
+    with (site.settings().public_dir / LOCK_FILE).open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return True
+
+
+def _state_writable(path: str) -> bool:
+    with closing(sqlite3.connect(path, timeout=0.05, isolation_level=None)) as conn:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return False
+        conn.execute("ROLLBACK")
+        return True
 
 
 def served(server, path: str = "/feeds/main.rss") -> str:
@@ -87,7 +104,7 @@ def test_a_service_that_does_not_answer_leaves_the_command_to_publish(site: Site
     site.write("fair.md", md(OTHER, "Сорок лотков с мёдом."))
     server = start_server("run")
     wait_until(lambda: STORY in server.get("/feeds/main.rss").text, 20, what="the first build")
-    stop_between_transactions(site, server.process.pid)
+    stop_between_builds(site, server.process.pid)
     try:
         taken = feedsvc(
             "--config", str(site.config), "takedown", "bridge.md", "--service-wait", "1"
