@@ -121,9 +121,7 @@ class Renderer:
             return
         self._niceness = niceness
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)  # (dropped work ends)
-            self._pool = None
-            self._dropped.clear()
+            self._discard()
             if self._keep:
                 self._start()
 
@@ -175,8 +173,9 @@ class Renderer:
         self.close()
 
     def _discard(self) -> None:
-        """A pool process died (killed, out of memory): this build fails, the next one
-        starts a new pool."""
+        """Let the pool go without waiting for it: a process died (killed, out of memory),
+        and this build fails, the next one starting a new pool; or one of the other
+        niceness is wanted (the dropped work it is making ends with it)."""
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
