@@ -68,13 +68,13 @@ class Outcome:
 @dataclass(frozen=True)
 class Planned:
     """A document to make, the feed it is part of (whose outcome its making decides),
-    and the fingerprint to remember once it is published. `redo`: made for a redo, not
-    for news (see Built.put_off)."""
+    and the fingerprint to remember once it is published. `droppable`: a redo's, not its
+    slice's first, which news may drop unmade (see Built.put_off)."""
 
     document: Document
     outcome: Outcome
     fingerprint: bytes
-    redo: bool = False
+    droppable: bool = False
 
 
 @dataclass
@@ -160,6 +160,7 @@ class FeedPlanner:
         self._summaries: dict[int, FeedItem] = {}
         self._sealed: dict[str, int] | None = None  # complete pages per feed, this build
         self._emitted = 0  # documents yielded to be made, ever
+        self._redo_from = 0  # documents yielded before the redo slice under way
         self._cut: Callable[[], bool] = _never  # a redo's slice is over (see _redo)
         self._resume: dict[str, _Resume] = {}  # feeds a slice cut halfway
         self._on_pages: dict[str, set[int]] = {}  # complete pages holding a changed article
@@ -327,7 +328,7 @@ class FeedPlanner:
         published. A budget makes one document at least: a redo always moves on. A feed
         never made has nothing to serve meanwhile: only news stops it, not the time."""
         deadline = time.monotonic() + (budget or 0)
-        emitted = self._emitted
+        emitted = self._redo_from = self._emitted
         waiting = False  # news once waiting waits until the build ends
 
         def over(known: Held | None) -> bool:
@@ -637,5 +638,7 @@ class FeedPlanner:
         ):
             return fingerprint
         self._emitted += 1
-        yield Planned(document, outcome, fingerprint, redo=self._cut is not _never)
+        # A redo's documents but its slice's first may be dropped: the redo moves on.
+        droppable = self._cut is not _never and self._emitted > self._redo_from + 1
+        yield Planned(document, outcome, fingerprint, droppable)
         return fingerprint

@@ -582,19 +582,17 @@ class Pipeline:
         """Render and check every document planned, here or in the render pool (a site of
         POOL_FEEDS feeds that builds again and again keeps it), into `pending`; what is
         held past SPILL_BYTES is published at once. A redo's slice that news cut short
-        drops its documents not yet made but the first (the redo always moves on)."""
+        drops its droppable documents not yet made."""
         documents, built = plan.documents, plan.built
         self.renderer.keep_pool(self.long_lived and len(built.specs) >= pool.POOL_FEEDS)
         behind: Future[dict[str, float]] | None = None  # the last spill, being published
-        first_redo_to_come = True
         try:
             with closing(documents):  # a publish that fails stops the planning at once
                 for planned in documents:
                     made = functools.partial(_made, planned, pending)
                     dropped = None
-                    if planned.redo and not first_redo_to_come:
+                    if planned.droppable:
                         dropped = functools.partial(built.put_off, planned.outcome)
-                    first_redo_to_come = first_redo_to_come and not planned.redo
                     self.renderer.submit(planned.document, now, pending.stages, made, dropped)
                     if spilled := pending.spilled():
                         behind = self._publish_behind(spilled, report, behind)
