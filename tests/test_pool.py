@@ -1,9 +1,14 @@
 """Big builds render in a process pool: the same files, copies and failures as here."""
 
 import gzip
+import json
 import os
 import signal
+import subprocess
+import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import brotli
 import pytest
@@ -11,6 +16,7 @@ from conftest import Site, md
 
 from feedsvc.feeds import pool
 from feedsvc.feeds.formats import FORMATS
+from feedsvc.feeds.pool import ready
 from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 
@@ -169,17 +175,61 @@ def test_a_redo_renders_at_a_lower_priority_than_the_news_after_it(site: Site, p
 
     def niceness() -> int:
         assert pipeline.renderer._pool is not None
-        return pipeline.renderer._pool.submit(os.getpriority, os.PRIO_PROCESS, 0).result()
+        return one_niceness(pipeline.renderer._pool)
 
     try:
         assert pipeline.run(budget=1e-6).remaining > 0  # a slice: one document at least
         assert niceness() == min(mine + pool.REDO_NICENESS, 19)
+        workers = processes(pipeline.renderer._pool)
         while pipeline.run(budget=1e-6).remaining:
             assert niceness() == min(mine + pool.REDO_NICENESS, 19)
         assert niceness() == mine
         site.write("new.md", md("Паром отменён", categories="['Section 1']"))
         assert pipeline.run(budget=0.0).ok and niceness() == mine
+        # Reniced, not restarted: news never waited for a new pool's imports.
+        assert processes(pipeline.renderer._pool) == workers
         assert "Паром отменён" in (site.feeds / "section" / "section-1.rss").read_text()
     finally:
         pipeline.close()
         state.close()
+
+
+def processes(pool: ProcessPoolExecutor | None) -> set[int]:
+    assert pool is not None
+    return set(pool._processes)
+
+
+def one_niceness(pool: ProcessPoolExecutor) -> int:
+    """The niceness of the pool's processes, which must all have the same."""
+    pool.submit(ready).result()  # the processes are running
+    (niceness,) = {os.getpriority(os.PRIO_PROCESS, pid) for pid in processes(pool)}
+    return niceness
+
+
+UNPRIVILEGED_REDO = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from test_pool import one_niceness, processes
+from feedsvc.feeds.pool import Renderer
+renderer = Renderer(full_check=False, brotli=False, workers=2)
+renderer.keep_pool(True)
+seen = []
+for redoing in (False, True, False):
+    renderer.yield_cores(redoing)
+    seen.append((sorted(processes(renderer._pool)), one_niceness(renderer._pool)))
+renderer.shutdown()
+print(json.dumps(seen))
+"""
+
+
+def test_a_service_without_privileges_renders_news_at_its_own_priority_after_a_redo():
+    """Making a process less nice needs CAP_SYS_NICE, which a service run as an ordinary
+    user lacks: after a redo its pool is replaced by one at the service's priority."""
+    command = [sys.executable, "-c", UNPRIVILEGED_REDO, str(Path(__file__).parent)]
+    if os.geteuid() == 0:  # as root: without the capability
+        command = ["setpriv", "--bounding-set=-sys_nice", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    (before, mine), (during, redoing), (after, back) = json.loads(done.stdout)
+    assert during == before and redoing == min(mine + pool.REDO_NICENESS, 19)
+    assert back == mine and not set(after) & set(before)

@@ -42,6 +42,21 @@ def start_pool_process(niceness: int) -> None:
         os.nice(niceness)
 
 
+def renice(pool: ProcessPoolExecutor, niceness: int) -> bool:
+    """Give the pool's processes, running and yet to start, `niceness` more than this
+    process's own, keeping them (a new pool's processes take a second of imports each,
+    which news built meanwhile waited for). False where that is not allowed: making a
+    process less nice needs privileges (CAP_SYS_NICE), or a worker has ended."""
+    pool._initargs = (niceness,)  # private, typed in typeshed: for processes yet to start
+    wanted = os.getpriority(os.PRIO_PROCESS, 0) + niceness
+    try:
+        for pid in list(pool._processes):  # private, typed: the running workers
+            os.setpriority(os.PRIO_PROCESS, pid, min(wanted, 19))
+    except OSError:
+        return False
+    return True
+
+
 def descendants(pid: int) -> set[int]:
     """Every process descended from `pid`, by the parent ids /proc gives (a pool's
     forkserver and workers, its resource tracker)."""

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from feedsvc.core.stages import Stages
-from feedsvc.core.workers import process_pool
+from feedsvc.core.workers import process_pool, renice
 from feedsvc.feeds import documents
 from feedsvc.feeds.documents import Document, Made
 
@@ -114,13 +114,14 @@ class Renderer:
 
     def yield_cores(self, redoing: bool) -> None:
         """Between builds: whether a redo is under way, whose render processes run at
-        REDO_NICENESS. A pool of the other kind is replaced, the new one started at once
-        if kept (so its start is not the next news build's)."""
+        REDO_NICENESS. The pool's processes are reniced; where they cannot be (going back
+        needs privileges), the pool is replaced, the new one started at once if kept (so
+        its start is not the next news build's)."""
         niceness = REDO_NICENESS if redoing else 0
         if niceness == self._niceness:
             return
         self._niceness = niceness
-        if self._pool is not None:
+        if self._pool is not None and not renice(self._pool, niceness):
             self._discard()
             if self._keep:
                 self._start()
