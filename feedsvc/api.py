@@ -13,14 +13,13 @@ running service publishes) starts without it.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feedsvc.core import config
 from feedsvc.core.config import Settings
-from feedsvc.core.model import Problem, now_utc
+from feedsvc.core.model import Problem, TakenDown, now_utc
 from feedsvc.state.database import State
 from feedsvc.store import Progress, Store
 
@@ -30,13 +29,6 @@ if TYPE_CHECKING:
 
 UPLOAD_WAIT = 300  # seconds a build waits for its uploads
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class TakenDown:
-    guid: str
-    key: str  # where the article lives in its store
-    was_down: bool = False  # taken down before this call
 
 
 class Site:
@@ -169,8 +161,7 @@ class Site:
         `ref`, and publish nothing yet: what it applied to (none: no such article). The
         next build, of any process, publishes it (`feedsvc takedown` asks the running
         service's, feedsvc.site.handover)."""
-        found = self.state.takedown(ref, reason, self.clock(), undo=undo)
-        return [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
+        return self.state.takedown(ref, reason, self.clock(), undo=undo)
 
     def app(self, *, scheduled: bool = True, config_path: Path | None = None) -> FastLane:
         """The ASGI app `feedsvc run` serves (scheduled: it builds on the schedule and

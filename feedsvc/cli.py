@@ -285,11 +285,7 @@ def takedown(
                 "its store, from this folder, from the config's, or whole)" + _unread_hint(unread)
             )
         for article in found:
-            if undo:
-                done = "published again" if article.was_down else "was not taken down"
-            else:
-                done = "still taken down" if article.was_down else "taken down"
-            echo(f"{done}: {article.guid} ({article.key})")
+            echo(f"{article.outcome(undo)}: {article.guid} ({article.key})")
         if service := handover.ask_to_publish(site.state, site.settings, service_wait):
             echo(f"published by the service running this site (process {service})")
             return

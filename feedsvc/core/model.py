@@ -54,6 +54,21 @@ class Moment:
 
 
 @dataclass(frozen=True)
+class TakenDown:
+    """An article a takedown (or its undo) applied to."""
+
+    guid: str
+    key: str  # where the article lives in its store
+    was_down: bool = False  # taken down before this call
+
+    def outcome(self, undo: bool) -> str:
+        """What the takedown did to it, as the command and the API say it."""
+        if undo:
+            return "published again" if self.was_down else "was not taken down"
+        return "still taken down" if self.was_down else "taken down"
+
+
+@dataclass(frozen=True)
 class Image:
     url: str
     alt: str = ""

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Row
 
 from feedsvc.core.config import LabelKind
-from feedsvc.core.model import Article, Moment, SourceArticle
+from feedsvc.core.model import Article, Moment, SourceArticle, TakenDown
 from feedsvc.core.text import article_link, headline_key
 from feedsvc.state.identity import owner
 from feedsvc.state.labels import EVERY, Where
@@ -352,7 +352,7 @@ class ArticleQueries:
 
     def takedown(
         self, ref: str, reason: str, now: datetime, *, undo: bool = False
-    ) -> Sequence[Row]:
+    ) -> list[TakenDown]:
         """Take down (or, `undo`, restore) the article whose GUID, id or store key is `ref`:
         out of every document until undone, whatever its store says later (a re-export
         keeps its row, so the takedown holds). Returns the articles it applies to."""
@@ -370,7 +370,7 @@ class ArticleQueries:
                     )
                 )
         self.forget_parsed(row.id for row in found)
-        return found
+        return [TakenDown(row.guid, row.key, row.taken_down is not None) for row in found]
 
     def taken_down(self) -> Sequence[Row]:
         """Every article taken down, newest takedown first."""

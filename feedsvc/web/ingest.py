@@ -8,7 +8,6 @@ feeds the build published; otherwise it says why not.
 
 import asyncio
 import hashlib
-import hmac
 import json
 import logging
 import re
@@ -29,14 +28,15 @@ from feedsvc.site.rebuild import Rebuilder
 from feedsvc.state.database import State
 from feedsvc.store import RecordError
 from feedsvc.store.configured import site_context
-from feedsvc.store.formats import FileInfo, NumberTooLong, bounded_int, parse_json
+from feedsvc.store.formats import FileInfo, NumberTooLong, parse_json
 from feedsvc.store.record import BODY_FIELDS, FIELDS, LENGTHS
-from feedsvc.web.bodies import TooLarge, read_body
+from feedsvc.web.bearer import error as _error
+from feedsvc.web.bearer import unauthorised
+from feedsvc.web.bodies import read_object
 
 log = logging.getLogger(__name__)
 
 API_FOLDER = "api"
-MAX_NESTING = 32  # an article nests two deep (image); anything deeper is refused
 NAME_MAX = 240  # bytes of a file name made from an id; most file systems allow 255
 
 
@@ -47,10 +47,6 @@ def _holds_too_long(value: object) -> bool:
     if isinstance(value, list):
         return any(map(_holds_too_long, value))
     return isinstance(value, NumberTooLong)
-
-
-def _error(status: int, message: str, field: str | None = None) -> JSONResponse:
-    return JSONResponse({"error": shareable(message), "field": field}, status_code=status)
 
 
 def _field_named(reason: str) -> str | None:
@@ -64,20 +60,22 @@ def _field_named(reason: str) -> str | None:
     return min(named, key=reason.index) if named else None
 
 
-def normal_id(given: object) -> tuple[str | None, str]:
+def normal_id(
+    given: object, field: str = "id", longest: int = LENGTHS["id"]
+) -> tuple[str | None, str]:
     """(the id in its normal form, or None; why not): NFC, no spaces around it, no
-    control or bidi characters, at most LENGTHS["id"] characters. POST and DELETE
-    both name an article by this form, and two ids that differ only in what it drops
-    are refused rather than taken for one."""
+    control or bidi characters, at most `longest` characters. POST and DELETE both
+    name an article by this form, and two ids that differ only in what it drops are
+    refused rather than taken for one. `field`: the name errors give it."""
     if isinstance(given, int) and not isinstance(given, bool):
         given = str(given)
     if not isinstance(given, str) or not given.strip():
-        return None, "id: required, a string or a whole number"
+        return None, f"{field}: required, a string or a whole number"
     article_id = unicodedata.normalize("NFC", given.strip())
     if one_line(article_id) != article_id:
-        return None, "id: no control characters, bidi controls, line breaks or runs of spaces"
-    if len(article_id) > LENGTHS["id"]:
-        return None, f"id: {len(article_id):,} characters, over the {LENGTHS['id']} allowed"
+        return None, f"{field}: no control characters, bidi controls, line breaks or runs of spaces"
+    if len(article_id) > longest:
+        return None, f"{field}: {len(article_id):,} characters, over the {longest:,} allowed"
     return article_id, ""
 
 
@@ -92,19 +90,6 @@ def file_name(article_id: str) -> str:
         cut = head.find("%", len(head) - 2)  # not inside a %XX escape
         name = f"{head[:cut] if cut >= 0 else head}~{whole}"
     return name + ".json"
-
-
-def _nesting(text: str) -> int:
-    """How deep brackets nest, before json.loads is asked (it recurses, and a deep
-    enough body exhausts the stack)."""
-    deepest = depth = 0
-    for char in re.sub(r'"(?:[^"\\]|\\.)*"', "", text):
-        if char in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif char in "]}":
-            depth -= 1
-    return deepest
 
 
 class Ingest:
@@ -126,16 +111,8 @@ class Ingest:
         ]
 
     def _refused(self, request: Request) -> Response | None:
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(
-            token.strip().encode(), self.token
-        ):
-            return JSONResponse(
-                {"error": "a valid 'Authorization: Bearer TOKEN' header is needed"},
-                status_code=401,
-                headers={"WWW-Authenticate": 'Bearer realm="feedsvc"'},
-            )
+        if refused := unauthorised(request, self.token):
+            return refused
         if self.store is None:
             return _error(503, "no 'files' store is configured for the API to write into")
         return None
@@ -149,24 +126,9 @@ class Ingest:
             return refused
         assert self.store is not None
         limit = self.store.max_file_size
-        try:
-            body = await read_body(request, limit)
-        except TooLarge as exc:
-            return _error(413, f"{exc} (the store's max_file_size)")
-        if body is None:
-            return Response(status_code=400)
-        try:
-            text = body.decode()
-        except UnicodeDecodeError as exc:
-            return _error(422, f"not UTF-8: {exc}")
-        if _nesting(text) > MAX_NESTING:
-            return _error(422, f"JSON nested over {MAX_NESTING} deep")
-        try:
-            record = json.loads(text, parse_int=bounded_int)
-        except json.JSONDecodeError as exc:
-            return _error(422, f"not valid JSON: {exc}")
-        if not isinstance(record, dict):
-            return _error(422, "the body must be one JSON object, an article")
+        record = await read_object(request, limit, "an article", "the store's max_file_size")
+        if isinstance(record, Response):
+            return record
         article_id, why = normal_id(record.get("id"))
         if article_id is None:
             return _error(422, why, "id")
