@@ -5,7 +5,7 @@ import json
 import feedparser
 import httpx
 import pytest
-from conftest import Site, md, wait_until
+from conftest import Site, feedsvc, md, wait_until
 from subscribers import Subscribers, serve
 
 TOKEN = "news-desk-token-42"
@@ -207,3 +207,75 @@ def test_a_huge_integer_is_422_naming_the_field_not_500(api, site: Site):
     response = post(site, body.encode())
     assert response.status_code == 422, response.text
     assert response.json()["field"] == "episode"
+
+
+def take_down(site: Site, body, token: str = TOKEN) -> httpx.Response:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    return httpx.post(site.url + "api/takedowns", content=content, headers=headers, timeout=30)
+
+
+def test_a_takedown_over_the_api_is_out_of_every_feed_when_the_answer_comes(api, site: Site):
+    """What `feedsvc takedown` does, from a newsroom's own tools, without a command's start."""
+    site.write("ferry.md", md("Паром задержан штормом", categories="['Транспорт']"))
+    posted = post(site, ARTICLE).json()  # (the build it makes reads ferry.md too)
+    assert "Паром задержан" in api.get("/feeds/category/транспорт.rss").text
+
+    response = take_down(site, {"ref": "ferry.md", "reason": "суд, дело 12/26"})
+    assert response.status_code == 200, response.text
+    answer = response.json()
+    assert answer["published"] and answer["articles"][0]["done"] == "taken down"
+    assert answer["articles"][0]["key"] == "ferry.md"
+    for path in ("/feeds/main.rss", "/feeds/main.atom", "/feeds/category/транспорт.rss"):
+        assert "Паром задержан" not in api.get(path).text, path
+    listed = feedsvc_list(site)
+    assert answer["articles"][0]["guid"] in listed and "суд, дело 12/26" in listed
+
+    by_guid = take_down(site, {"ref": posted["guid"]})  # a GUID names it too
+    assert by_guid.json()["articles"][0]["done"] == "taken down"
+    assert "Река вышла" not in api.get("/feeds/main.rss").text
+    again = take_down(site, {"ref": "ferry.md"}).json()["articles"][0]["done"]
+    assert again == "still taken down"
+
+    undone = take_down(site, {"ref": "ferry.md", "undo": True})
+    assert undone.status_code == 200 and undone.json()["articles"][0]["done"] == "published again"
+    assert "Паром задержан" in api.get("/feeds/category/транспорт.rss").text
+    assert "Река вышла" not in api.get("/feeds/main.rss").text
+
+
+def feedsvc_list(site: Site) -> str:
+    listed = feedsvc("--config", str(site.config), "takedown", "--list")
+    assert listed.returncode == 0, listed.stderr
+    return listed.stdout
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"ref": "nobody.md"}, 404, "ref"),
+        ({"reason": "no reference"}, 422, "ref"),
+        ({"ref": "old.md", "undo": "yes"}, 422, "undo"),
+        ({"ref": "old.md", "reason": "two\nlines"}, 422, "reason"),
+        ({"ref": "old.md", "reason": "x" * 1001}, 422, "reason"),
+        ({"ref": "old.md", "why": "a typo"}, 422, "why"),
+        ({"ref": "x" * 2001}, 422, "ref"),
+        (b"[1, 2]", 422, None),
+        (b'{"ref": ', 422, None),
+        (b'{"ref": "' + b"x" * 17_000 + b'"}', 413, None),
+    ],
+)
+def test_a_bad_takedown_is_refused_naming_the_field_and_takes_nothing_down(
+    api, site: Site, body, status, field
+):
+    response = take_down(site, body)
+    assert response.status_code == status, response.text
+    assert response.json()["field"] == field and response.json()["error"]
+    assert "Ratusha clock repaired" in api.get("/feeds/main.rss").text
+    assert feedsvc_list(site) == ""
+
+
+def test_a_takedown_without_the_token_is_401_and_takes_nothing_down(api, site: Site):
+    assert take_down(site, {"ref": "old.md"}, token="wrong").status_code == 401
+    no_header = httpx.post(site.url + "api/takedowns", json={"ref": "old.md"}, timeout=30)
+    assert no_header.status_code == 401
+    assert "Ratusha clock repaired" in api.get("/feeds/main.rss").text

@@ -42,6 +42,7 @@ from feedsvc.web.ingest import Ingest
 from feedsvc.web.ratelimit import ClientAddress, RateLimiter
 from feedsvc.web.ready import ReadyFiles, Serving
 from feedsvc.web.reload import ConfigWatch
+from feedsvc.web.takedowns import Takedowns
 from feedsvc.websub.clients import hub_clients
 from feedsvc.websub.context import WebSubContext
 from feedsvc.websub.deliver import Deliverer
@@ -138,6 +139,8 @@ def create_app(
         routes.append(Route("/websub", hub.endpoint, methods=["POST"]))
     if rebuilder is not None and settings.api.token.get_secret_value():
         routes += Ingest(settings, state, rebuilder).routes()
+        token = settings.api.token.get_secret_value().encode()
+        routes += Takedowns(state, rebuilder, token, clock).routes()
 
     async def housekeeping() -> None:
         flushed = time.monotonic()
