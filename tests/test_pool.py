@@ -1,19 +1,23 @@
 """Big builds render in a process pool: the same files, copies and failures as here."""
 
+import functools
 import gzip
 import json
 import os
 import signal
 import subprocess
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import brotli
 import pytest
 from conftest import Site, md
 
+from feedsvc.core.stages import Stages
 from feedsvc.feeds import pool
 from feedsvc.feeds.formats import FORMATS
 from feedsvc.feeds.pool import ready
@@ -233,3 +237,38 @@ def test_a_service_without_privileges_renders_news_at_its_own_priority_after_a_r
     (before, mine), (during, redoing), (after, back) = json.loads(done.stdout)
     assert during == before and redoing == min(mine + pool.REDO_NICENESS, 19)
     assert back == mine and not set(after) & set(before)
+
+
+def nap(seconds: float, now, full_check: bool, brotli: bool) -> pool.Rendered:
+    """In a pool process: a document that takes `seconds` to make (a full-text archive
+    page beside a busy service took a second of a niced process)."""
+    time.sleep(seconds)
+    return pool.Rendered(made=seconds, seconds={})  # type: ignore[arg-type]
+
+
+def test_news_that_comes_while_a_slice_waits_for_the_pool_drops_what_is_not_made(monkeypatch):
+    """A slice spends most of its time waiting for its last documents: news that comes
+    then does not wait for them. Those that may be dropped are, the slice's first is
+    not (the redo always moves on)."""
+    monkeypatch.setattr(pool, "POOL_AFTER", 0)
+    monkeypatch.setattr(pool, "render_elsewhere", nap)
+    renderer = pool.Renderer(full_check=False, brotli=False, workers=2)
+    made: list[float] = []
+    dropped: list[float] = []
+    asked = 0
+
+    def news_waits() -> bool:  # news comes once the slice has waited a while
+        nonlocal asked
+        asked += 1
+        return asked > 5
+
+    stages = Stages()
+    try:
+        renderer.submit(0.3, datetime.now(UTC), stages, made.append)  # its first
+        for seconds in (2.0, 2.5):
+            later = functools.partial(dropped.append, seconds)
+            renderer.submit(seconds, datetime.now(UTC), stages, made.append, later)
+        renderer.drain(stages, drop=news_waits)
+        assert made == [0.3] and dropped == [2.0, 2.5]
+    finally:
+        renderer.shutdown()

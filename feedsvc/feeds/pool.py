@@ -18,7 +18,7 @@ redo is under way the pool's processes give way for the cores (REDO_NICENESS).
 import os
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,6 +36,10 @@ PER_WORKER = 2  # documents in flight per process: kept busy, and a slice cut fo
 # machine), have the cores first. Only then: news rendered in a pool at this niceness
 # gets a tenth of a core beside any busy process.
 REDO_NICENESS = 10
+# Seconds between two questions, while a slice waits for its documents, whether news has
+# come (a slice's documents took 1-1.5 s of niced pool time on a slow machine, and news
+# that came meanwhile waited for all of them).
+DROP_POLL = 0.02
 
 Done = Callable[[Made], None]
 Dropped = Callable[[], None]
@@ -133,18 +137,25 @@ class Renderer:
         for _ in range(self.workers):  # start the processes and their imports now
             self._pool.submit(ready)
 
-    def drain(self, stages: Stages, *, drop: bool = False) -> None:
-        """Wait for every document in flight; with `drop`, drop instead those that may be
+    def drain(self, stages: Stages, *, drop: Callable[[], bool] = lambda: False) -> None:
+        """Wait for every document in flight; once `drop()` is true (news waits: asked
+        again while waiting, every DROP_POLL seconds), drop instead those that may be
         dropped and are not made yet."""
+        dropping = False
         while self._flight:
             work, _done, dropped = self._flight[0]
-            if drop and dropped is not None and not work.done():
+            if dropped is None or work.done():
+                self._finish_oldest(stages)
+                continue
+            dropping = dropping or drop()
+            if dropping:
                 self._flight.popleft()
                 if not work.cancel():
                     self._dropped.append(work)
                 dropped()
             else:
-                self._finish_oldest(stages)
+                with stages.timing(None):  # waiting (see _finish_oldest)
+                    wait([work], timeout=DROP_POLL)
 
     def _behind_dropped(self) -> bool:
         """Whether the pool is still making documents dropped unmade."""

@@ -596,7 +596,7 @@ class Pipeline:
                     self.renderer.submit(planned.document, now, pending.stages, made, dropped)
                     if spilled := pending.spilled():
                         behind = self._publish_behind(spilled, report, behind)
-            self.renderer.drain(pending.stages, drop=news_waits())
+            self.renderer.drain(pending.stages, drop=news_waits)
             if behind is not None:
                 report.stages.add(behind.result())
         finally:
