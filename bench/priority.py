@@ -9,7 +9,8 @@ slices. While that redo goes on it
   serves it over HTTP;
 - runs `feedsvc takedown` on --takedowns of the newest articles, each timed until it is
   out of every feed document it was in, as served (polled), and until the command's
-  process ends;
+  process ends; then takes as many down by the API (POST /api/takedowns), each timed
+  until it is answered, and checked then to be out of every feed document;
 and prints medians, p99 and max, how much of the redo was left at each, and how long
 the whole redo took. --during first: no build before, the service's first build is
 what goes on while the articles are POSTed (no takedowns: nothing is published yet).
@@ -93,12 +94,19 @@ def figures(what: str, seconds: list[float], left: list[int]) -> None:
     )
 
 
-def served(client: httpx.Client, base: str, path: str) -> str:
-    """The document as the service serves it to readers ("" when it has none: 404, 410)."""
-    reply = client.get(base + path)
+def served(client: httpx.Client, base: str, path: str, known: dict | None = None) -> str:
+    """The document as the service serves it to readers ("" when it has none: 404, 410).
+    known: asked as a feed reader polls, by its ETag (path -> (etag, text)): a poll every
+    10 ms of whole documents was load enough to slow the service it measured."""
+    etag, text = (known or {}).get(path, ("", ""))
+    reply = client.get(base + path, headers={"If-None-Match": etag} if etag else {})
+    if reply.status_code == 304:
+        return text
     if reply.status_code in (404, 410):
         return ""
     reply.raise_for_status()  # (a 429 would read as "taken down": the config has no limit)
+    if known is not None and "etag" in reply.headers:
+        known[path] = (reply.headers["etag"], reply.text)
     return reply.text
 
 
@@ -140,9 +148,11 @@ def take_down_newest(
     articles: int,
     takedowns: int,
     left: Callable[[], int],
+    by_api: bool,
 ) -> None:
-    """`feedsvc takedown` the newest articles still shown, one after another, each timed
-    until it is out of every feed document it was in, and until the command ends."""
+    """Take the newest articles still shown down, one after another (by `feedsvc
+    takedown`, or by_api: POST /api/takedowns), each timed until it is out of every
+    feed document it was in, and until the command ends (the answer comes)."""
     out, whole, taken_left = [], [], []
     for number in range(articles - 1, -1, -1):  # the newest not yet taken down
         if len(out) == takedowns:
@@ -153,28 +163,42 @@ def take_down_newest(
         labels["author"] = [front["author"]]
         headline = f"<title>{front['title']}</title>"
 
-        def shown(labels=labels, headline=headline) -> list[str]:
+        known: dict[str, tuple[str, str]] = {}  # polled as a reader polls (see served)
+
+        def shown(labels=labels, headline=headline, known=known) -> list[str]:
             return [
                 document
                 for document in documents(labels, formats)
-                if document.endswith(".rss") and headline in served(client, base, document)
+                if document.endswith(".rss") and headline in served(client, base, document, known)
             ]
 
         if not shown():  # taken down by an earlier run on this site
             continue
         started = time.monotonic()
-        process = subprocess.Popen(
-            command(site, "takedown", str(path), "--reason", "bench"),
-            stdout=subprocess.DEVNULL,
-            env=AS_INSTALLED,
-        )
-        wait_for(lambda: not shown(), 60, "the takedown published")
-        out.append(time.monotonic() - started)
-        assert process.wait(60) == 0
-        whole.append(time.monotonic() - started)
+        if by_api:
+            body = {"ref": path.as_posix(), "reason": "bench"}
+            headers = {"Authorization": "Bearer bench"}
+            reply = client.post(base + "api/takedowns", json=body, headers=headers)
+            assert reply.status_code == 200, reply.text
+            whole.append(time.monotonic() - started)
+            assert not shown(), "answered, yet still served"
+            out.append(whole[-1])
+        else:
+            process = subprocess.Popen(
+                command(site, "takedown", str(path), "--reason", "bench"),
+                stdout=subprocess.DEVNULL,
+                env=AS_INSTALLED,
+            )
+            wait_for(lambda: not shown(), 60, "the takedown published")
+            out.append(time.monotonic() - started)
+            assert process.wait(60) == 0
+            whole.append(time.monotonic() - started)
         taken_left.append(left())
-    figures("takedown: out of every feed", out, taken_left)
-    figures("takedown: the command's whole process", whole, taken_left)
+    if by_api:
+        figures("takedown by the API: answered, out of every feed", whole, taken_left)
+    else:
+        figures("takedown: out of every feed", out, taken_left)
+        figures("takedown: the command's whole process", whole, taken_left)
 
 
 def main() -> None:
@@ -236,7 +260,10 @@ def main() -> None:
         figures("POST answered, in every feed it joins", answered, answered_left)
 
         if args.during != "first":
-            take_down_newest(site, client, base, formats, args.articles, args.takedowns, left)
+            for by_api in (False, True):
+                take_down_newest(
+                    site, client, base, formats, args.articles, args.takedowns, left, by_api
+                )
 
         wait_for(lambda: left() == 0, 7200, "the redo to end")
         print(
