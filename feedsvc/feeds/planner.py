@@ -10,6 +10,7 @@ again. The first build, `--full`, and a feed that failed are done in full.
 """
 
 import functools
+import itertools
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Generator
@@ -53,6 +54,22 @@ class _Resume:
     made: dict[str, bytes]
 
 
+@dataclass(frozen=True)
+class _ResumeAt:
+    """Where a feed's redo resumes if a document of it is dropped: at its archive page,
+    after the first `count` documents `made` (a dict that only grows) holds."""
+
+    key: str
+    inputs: str
+    page: int
+    made: dict[str, bytes]
+    count: int
+
+    def resume(self) -> _Resume:
+        made = dict(itertools.islice(self.made.items(), self.count))
+        return _Resume(self.inputs, self.page, made)
+
+
 @dataclass
 class Outcome:
     """A redone feed: the articles its documents hold, and whether all were published
@@ -69,12 +86,14 @@ class Outcome:
 class Planned:
     """A document to make, the feed it is part of (whose outcome its making decides),
     and the fingerprint to remember once it is published. `droppable`: a redo's, not its
-    slice's first, which news may drop unmade (see Built.put_off)."""
+    slice's first, which news may drop unmade (see FeedPlanner.put_off); `resume`: where
+    its feed's redo resumes then (an archive page's: at it)."""
 
     document: Document
     outcome: Outcome
     fingerprint: bytes
     droppable: bool = False
+    resume: _ResumeAt | None = None
 
 
 @dataclass
@@ -581,7 +600,10 @@ class FeedPlanner:
                 self._resume[spec.key] = _Resume(outcome.inputs, page, made)
                 raise _SliceOver
             document, members = self._page(spec, page, placement.sealed, updated, now)
-            made[document.name] = yield from self._emit(document, outcome)
+            # Dropped unmade, the redo resumes at this page, not at the first: asking
+            # each page made before it again took 4 s of a slice (96 pages at 20,000).
+            resume = _ResumeAt(spec.key, outcome.inputs, page, made, len(made))
+            made[document.name] = yield from self._emit(document, outcome, resume)
         if changed is None:  # every page made: nothing to resume (news makes only some)
             self._resume.pop(spec.key, None)
         outcome.ids |= set(members)
@@ -627,9 +649,11 @@ class FeedPlanner:
             if page <= sealed:
                 yield from self._emit(self._page(spec, page, sealed, EPOCH, now)[0], outcome)
 
-    def _emit(self, document: Document, outcome: Outcome) -> Generator[Planned, None, bytes]:
+    def _emit(
+        self, document: Document, outcome: Outcome, resume: _ResumeAt | None = None
+    ) -> Generator[Planned, None, bytes]:
         """The document, unless it is what was last published, and still there; returns
-        its fingerprint."""
+        its fingerprint. `resume`: see Planned."""
         fingerprint = document.fingerprint()
         if (
             not self.full
@@ -640,5 +664,15 @@ class FeedPlanner:
         self._emitted += 1
         # A redo's documents but its slice's first may be dropped: the redo moves on.
         droppable = self._cut is not _never and self._emitted > self._redo_from + 1
-        yield Planned(document, outcome, fingerprint, droppable)
+        yield Planned(document, outcome, fingerprint, droppable, resume if droppable else None)
         return fingerprint
+
+    def put_off(self, built: Built, planned: Planned) -> None:
+        """A redo's document dropped unmade (see Built.put_off); its feed's redo resumes
+        at its archive page, or before, where another of its documents was dropped."""
+        built.put_off(planned.outcome)
+        if (at := planned.resume) is None:
+            return
+        current = self._resume.get(at.key)
+        if current is None or current.inputs != at.inputs or current.page > at.page:
+            self._resume[at.key] = at.resume()

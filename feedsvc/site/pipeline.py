@@ -592,7 +592,7 @@ class Pipeline:
                     made = functools.partial(_made, planned, pending)
                     dropped = None
                     if planned.droppable:
-                        dropped = functools.partial(built.put_off, planned.outcome)
+                        dropped = functools.partial(self.feeds.put_off, built, planned)
                     self.renderer.submit(planned.document, now, pending.stages, made, dropped)
                     if spilled := pending.spilled():
                         behind = self._publish_behind(spilled, report, behind)
