@@ -490,3 +490,23 @@ def test_a_taken_down_file_that_takes_another_articles_id_stays_down(site: Site)
     site.build()
     assert "a court had taken down" not in published_text(site)
     assert "Rates body." in published_text(site)
+
+
+def test_a_taken_down_file_refused_for_a_while_stays_down_when_it_settles(site: Site):
+    """Found by the oracle (2026-12-07): a file taken down that claims an id another file
+    holds is refused, and its row let go; when the other file lets the id go, the first
+    settles into that id's row, and its words were published again under its GUID."""
+    site.write("a.md", md("Court Case", "Words a court had taken down.", id="'x-1'"))
+    site.write("c.md", md("Rates Held", "Rates body.", id="'x-2'", published="2026-04-03"))
+    assert site.build().ok
+    config = str(site.config)
+    assert feedsvc("--config", config, "takedown", "a.md", "--service-wait", "0").returncode == 0
+    site.write("a.md", md("Court Case", "Words a court had taken down.", id="'x-2'"))
+    site.build()  # a.md refused: c.md holds x-2
+    site.write("c.md", md("Rates Held", "Rates body.", published="2026-04-03"))
+    site.build()  # x-2 is a.md's now
+    assert "a court had taken down" not in published_text(site)
+    assert "Rates body." in published_text(site)
+    listed = feedsvc("--config", config, "takedown", "--list")
+    rows = sorted(line.split()[2:4] for line in listed.stdout.splitlines())
+    assert rows == [["x-1", "a.md"], ["x-2", "a.md"]]  # the row let go, and the one now

@@ -201,18 +201,32 @@ class Reconciler:
 
 def carry_takedowns(
     conn: Connection,
+    store: str,
     fresh: Sequence[SourceArticle],
     rows: Sequence[Row | None],
     at_key: dict[str, Row],
 ) -> None:
     """A file whose row was taken down and that now names another row (an explicit id
     that row holds) takes the takedown with it: the words are what was taken down, and
-    they must not come back under the other row's GUID. `at_key`: the rows at the keys
-    read, by key, as they were before this scan."""
-    for article, row in zip(fresh, rows, strict=True):
-        held = at_key.get(article.key)
-        if row is None or row.taken_down or held is None or not held.taken_down:
-            continue  # (held is row: row.taken_down is held.taken_down)
+    they must not come back under the other row's GUID. `at_key`: the live rows at the
+    keys read, by key, as they were before this scan; at a key with none, the last row
+    taken down there counts (a file refused for a while, its id claimed by another,
+    whose row was let go meanwhile)."""
+    moving = [(a, row) for a, row in zip(fresh, rows, strict=True) if row and not row.taken_down]
+    let_go = (
+        (articles.c.store == store)
+        & articles.c.deleted.is_not(None)
+        & articles.c.taken_down.is_not(None)
+    )
+    missing = [article.key for article, _row in moving if article.key not in at_key]
+    last_down = {  # the last let go at each key
+        row.key: row
+        for row in sorted(select_in(conn, articles.c.key, missing, let_go), key=lambda r: r.deleted)
+    }
+    for article, row in moving:
+        held = at_key.get(article.key) or last_down.get(article.key)
+        if held is None or not held.taken_down:
+            continue
         conn.execute(
             update(articles)
             .where(articles.c.id == row.id)

@@ -312,7 +312,7 @@ class ScanRecords:
             fresh, rows = [f for f, _r in kept], [r for _f, r in kept]
         changed = stamp(conn)
         dated = identity.settle(conn, fresh, rows, now, None if again else changed)
-        identity.carry_takedowns(conn, [a for _k, a in fresh], rows, reconciler.by_key)
+        identity.carry_takedowns(conn, scan.store, [a for _k, a in fresh], rows, reconciler.by_key)
         vanished = sorted(row.id for row in touched if row.id not in reconciler.claimed)
         for chunk in chunks(vanished):
             conn.execute(
