@@ -57,7 +57,7 @@ class Takedowns:
             return error(422, why, "ref")
         reason, undo = asked.get("reason", ""), asked.get("undo", False)
         if not isinstance(reason, str) or one_line(reason) != reason.strip():
-            return error(422, "reason: a string on one line", "reason")
+            return error(422, "reason: one line, no control characters or runs of spaces", "reason")
         if len(reason) > REASON_MAX:
             return error(422, f"reason: over {REASON_MAX:,} characters", "reason")
         if not isinstance(undo, bool):
