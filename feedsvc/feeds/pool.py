@@ -137,7 +137,7 @@ class Renderer:
         for _ in range(self.workers):  # start the processes and their imports now
             self._pool.submit(ready)
 
-    def drain(self, stages: Stages, *, drop: Callable[[], bool] = lambda: False) -> None:
+    def drain(self, stages: Stages, *, drop: Callable[[], bool]) -> None:
         """Wait for every document in flight; once `drop()` is true (news waits: asked
         again while waiting, every DROP_POLL seconds), drop instead those that may be
         dropped and are not made yet."""

@@ -138,9 +138,8 @@ def create_app(
         hub = Hub(websub)
         routes.append(Route("/websub", hub.endpoint, methods=["POST"]))
     if rebuilder is not None and settings.api.token.get_secret_value():
-        routes += Ingest(settings, state, rebuilder).routes()
-        token = settings.api.token.get_secret_value().encode()
-        routes += Takedowns(state, rebuilder, token, clock).routes()
+        ingest = Ingest(settings, state, rebuilder)
+        routes += ingest.routes() + Takedowns(state, rebuilder, ingest.token, clock).routes()
 
     async def housekeeping() -> None:
         flushed = time.monotonic()
