@@ -1,14 +1,16 @@
 """The built feeds: what a feed reader finds in them, and that only good ones are published."""
 
 import gzip
+import locale
 import shutil
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import feedparser
 import pytest
 from conftest import CORPUS, Site, page
+from feedgen.util import formatRFC2822
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -274,6 +276,31 @@ def test_rendering_is_deterministic():
     items = [_item(), full]
     for fmt, form in FORMATS.items():
         assert form.render(_meta(), items) == form.render(_meta(), items), fmt
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 30)),
+    st.integers(min_value=-14 * 60, max_value=14 * 60),
+)
+def test_rss_dates_are_feedgens_own_without_touching_the_process_locale(
+    when: datetime, minutes: int
+):
+    """feedgen's date writer sets the process-wide locale twice a date (pitfall 11): ours
+    writes the same text, and rendering leaves the locale alone (another thread's)."""
+    when = when.replace(microsecond=0, tzinfo=timezone(timedelta(minutes=minutes)))
+    item = _item(published=when, updated=when)
+    meta = replace(_meta(), updated=when)
+
+    def refused(*args):
+        raise AssertionError(f"the process-wide locale was set: {args}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(locale, "setlocale", refused)
+        body = FORMATS["rss"].render(meta, [item])
+    written = formatRFC2822(when)  # feedgen's own, in this process's C locale
+    assert f"<pubDate>{written}</pubDate>".encode() in body
+    assert f"<lastBuildDate>{written}</lastBuildDate>".encode() in body
 
 
 def test_every_format_a_config_may_name_is_one_module_that_renders_reads_and_names_it():

@@ -17,7 +17,7 @@ from feedsvc.feeds.formats.base import (
     text,
     xml_root,
 )
-from feedsvc.feeds.formats.feedgen_xml import ATOM_NS, FEEDGEN_LOCK, atom_id, generator
+from feedsvc.feeds.formats.feedgen_xml import ATOM_NS, atom_id, generator
 
 MEDIA_TYPE = FEED_MEDIA_TYPES["atom"]
 ATOM = f"{{{ATOM_NS}}}"
@@ -26,8 +26,7 @@ LINK = ATOM + "link"
 
 def render(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
     fg = generator(meta, items, "atom", MEDIA_TYPE)
-    with FEEDGEN_LOCK:
-        return fg.atom_str(pretty=True)
+    return fg.atom_str(pretty=True)
 
 
 def _links(first: dict, rest: list, where: str, found: list[str]) -> list[etree._Element]:

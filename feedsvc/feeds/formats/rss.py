@@ -10,10 +10,9 @@ from feedsvc.core.layout import FEED_MEDIA_TYPES
 from feedsvc.core.model import FeedItem, FeedMeta
 from feedsvc.feeds.formats import podcast_xml
 from feedsvc.feeds.formats.base import Format, Read, absolute, children, every, text, xml_root
-from feedsvc.feeds.formats.feedgen_xml import FEEDGEN_LOCK, generator
+from feedsvc.feeds.formats.feedgen_xml import MONTHS, generator
 
 MEDIA_TYPE = FEED_MEDIA_TYPES["rss"]
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _RFC822 = re.compile(
     rf"^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{{2}}) ({'|'.join(MONTHS)}) "
     r"(\d{4}) (\d{2}):(\d{2}):(\d{2}) ([+-]\d{4}|GMT)$"
@@ -22,8 +21,7 @@ _RFC822 = re.compile(
 
 def render(meta: FeedMeta, items: Sequence[FeedItem]) -> bytes:
     fg = generator(meta, items, "rss", MEDIA_TYPE)
-    with FEEDGEN_LOCK:
-        return fg.rss_str(pretty=True)
+    return fg.rss_str(pretty=True)
 
 
 def _rfc822(value: str) -> datetime | None:
