@@ -198,6 +198,53 @@ def test_a_redo_renders_at_a_lower_priority_than_the_news_after_it(site: Site, p
         state.close()
 
 
+def test_the_document_news_waits_for_in_a_slice_is_made_at_the_services_priority(
+    site: Site, pools, monkeypatch
+):
+    """A slice's first document is never dropped (the redo always moves on), so news that
+    comes meanwhile waits for it: it is made by the service itself, at its own priority,
+    not by a render process that gives way for the cores (news waited 0.3-1.1 s for one
+    on a slow machine). The slice's other documents go to the pool."""
+    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
+    site.configure(extra=FAMILIES)
+    for number in range(9):
+        site.write(f"{number}.md", md(f"Story {number}", categories=f"['Section {number % 3}']"))
+    assert build(site).ok
+    site.config.write_text(site.config.read_text().replace("[site]\n", '[site]\ntitle = "Вести"\n'))
+    settings = site.settings()
+    state = State(settings.state.url)
+    pipeline = Pipeline(settings, state)
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    made_here: list[tuple[str, int]] = []
+    render = pool.documents.render
+
+    def recorded(document, *args, **options):
+        made_here.append((document.name, os.getpriority(os.PRIO_PROCESS, 0)))
+        return render(document, *args, **options)
+
+    monkeypatch.setattr(pool.documents, "render", recorded)
+    try:
+        slices, left = 0, 1
+        while left:
+            left = pipeline.run(budget=1e-6).remaining  # a slice: its first document alone
+            slices += 1
+            assert len(made_here) == slices, made_here
+        assert slices >= 3 and {niceness for _, niceness in made_here} == {mine}
+        assert len({name for name, _ in made_here}) == slices, "a document each"
+    finally:
+        pipeline.close()
+    site.config.write_text(site.config.read_text().replace("Вести", "Новости"))
+    pipeline = Pipeline(site.settings(), state)
+    made_here.clear()
+    try:
+        assert pipeline.run(budget=30.0).remaining == 0  # one slice: time for every feed
+        assert len(made_here) == 1, "the slice's first alone: the rest in the pool"
+    finally:
+        pipeline.close()
+        state.close()
+    assert "Новости" in (site.feeds / "section" / "section-2.rss").read_text()
+
+
 def processes(pool: ProcessPoolExecutor | None) -> set[int]:
     assert pool is not None
     return set(pool._processes)

@@ -358,7 +358,7 @@ def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
     with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
         submit = pipeline.renderer.submit
 
-        def news_at_the_third_redo_document(document, now, stages, done, drop=None):
+        def news_at_the_third_redo_document(document, now, stages, done, drop=None, **options):
             if drop is not None:  # a redo's document (but its slice's first)
                 submitted.append(document.name)
                 if len(submitted) == 3:  # a story is posted: the API asks for a build
@@ -368,7 +368,7 @@ def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
                     for _ in range(pipeline.renderer.workers):
                         pipeline.renderer._pool.submit(time.sleep, 5)  # type: ignore[union-attr]
                 drop = functools.partial(told, document, drop)
-            submit(document, now, stages, done, drop)
+            submit(document, now, stages, done, drop, **options)
 
         monkeypatch.setattr(pipeline.renderer, "submit", news_at_the_third_redo_document)
         cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
@@ -420,14 +420,14 @@ def test_a_slice_after_a_drop_resumes_at_the_archive_page_dropped(
         )
         droppable = 0
 
-        def news_at_the_sixth_droppable(document, now, stages, done, drop=None):
+        def news_at_the_sixth_droppable(document, now, stages, done, drop=None, **options):
             nonlocal droppable
             droppable += drop is not None
             if droppable == 6 and drop is not None:  # a story is posted; the pool is busy
                 pipeline.news_waiting.set()
                 for _ in range(pipeline.renderer.workers):
                     pipeline.renderer._pool.submit(time.sleep, 5)  # type: ignore[union-attr]
-            submit(document, now, stages, done, drop)
+            submit(document, now, stages, done, drop, **options)
 
         def noted(built, planned) -> None:
             if planned.resume is not None and planned.resume.key == "main":

@@ -87,13 +87,16 @@ class Planned:
     """A document to make, the feed it is part of (whose outcome its making decides),
     and the fingerprint to remember once it is published. `droppable`: a redo's, not its
     slice's first, which news may drop unmade (see FeedPlanner.put_off); `resume`: where
-    its feed's redo resumes then (an archive page's: at it)."""
+    its feed's redo resumes then (an archive page's: at it). `here`: the slice's first,
+    which news waits for: made in this process, not by a render process that gives way
+    for the cores (it waited 0.3-1.1 s for one on a slow machine)."""
 
     document: Document
     outcome: Outcome
     fingerprint: bytes
     droppable: bool = False
     resume: _ResumeAt | None = None
+    here: bool = False
 
 
 @dataclass
@@ -663,8 +666,11 @@ class FeedPlanner:
             return fingerprint
         self._emitted += 1
         # A redo's documents but its slice's first may be dropped: the redo moves on.
-        droppable = self._cut is not _never and self._emitted > self._redo_from + 1
-        yield Planned(document, outcome, fingerprint, droppable, resume if droppable else None)
+        redo = self._cut is not _never
+        first = redo and self._emitted == self._redo_from + 1
+        droppable = redo and not first
+        resume = resume if droppable else None
+        yield Planned(document, outcome, fingerprint, droppable, resume, here=first)
         return fingerprint
 
     def put_off(self, built: Built, planned: Planned) -> None:

@@ -12,7 +12,8 @@ both cores while this process selects the next.
 A redo's slice that news cuts short drops those of its documents the pool has not
 given back (their feeds keep what they held: a later slice makes them), and until the
 pool has finished them, documents are rendered here: news waits for neither. While a
-redo is under way the pool's processes give way for the cores (REDO_NICENESS).
+redo is under way the pool's processes give way for the cores (REDO_NICENESS); the one
+document of a slice that news waits for whatever comes (its first) is rendered here.
 """
 
 import os
@@ -69,7 +70,8 @@ class BuildStopped(Exception):
 
 
 class Renderer:
-    """Renders documents in order of submission; `done` is always called in this process."""
+    """Renders documents; `done` is always called in this process, in order of
+    submission but for those rendered here (see submit)."""
 
     def __init__(self, *, full_check: bool, brotli: bool, workers: int | None = None) -> None:
         self.full_check = full_check
@@ -90,15 +92,18 @@ class Renderer:
         stages: Stages,
         done: Done,
         dropped: Dropped | None = None,
+        *,
+        here: bool = False,
     ) -> None:
         """Render `document`, then call `done` with it. `dropped`: the document may be
-        dropped unmade instead (see drain), which it is then told."""
+        dropped unmade instead (see drain), which it is then told. `here`: in this
+        process, now, whether or not there is a pool."""
         if self._stopped:
             raise BuildStopped("the service is stopping")
         self._submitted += 1
         if self._submitted > POOL_AFTER:
             self._start()
-        if self._pool is None or self._behind_dropped():
+        if self._pool is None or here or self._behind_dropped():
             done(documents.render(document, now, stages, full_check=self.full_check))
             return
         try:

@@ -593,7 +593,9 @@ class Pipeline:
                     dropped = None
                     if planned.droppable:
                         dropped = functools.partial(self.feeds.put_off, built, planned)
-                    self.renderer.submit(planned.document, now, pending.stages, made, dropped)
+                    self.renderer.submit(
+                        planned.document, now, pending.stages, made, dropped, here=planned.here
+                    )
                     if spilled := pending.spilled():
                         behind = self._publish_behind(spilled, report, behind)
             self.renderer.drain(pending.stages, drop=news_waits)
