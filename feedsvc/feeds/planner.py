@@ -47,22 +47,23 @@ def _never() -> bool:
 @dataclass(frozen=True)
 class _Resume:
     """A feed's redo cut short: the inputs it was made for, the first archive page not
-    made, and the fingerprint of each document made before it."""
+    made, and the page and fingerprint of each document made before it, in page order."""
 
     inputs: str
     page: int
-    made: dict[str, bytes]
+    made: dict[str, tuple[int, bytes]]
 
 
 @dataclass(frozen=True)
 class _ResumeAt:
-    """Where a feed's redo resumes if a document of it is dropped: at its archive page,
-    after the first `count` documents `made` (a dict that only grows) holds."""
+    """Where a feed's redo resumes if a document of it is dropped: at its archive page
+    (its current document: at its newest page), after the first `count` documents `made`
+    (a dict that only grows) holds."""
 
     key: str
     inputs: str
     page: int
-    made: dict[str, bytes]
+    made: dict[str, tuple[int, bytes]]
     count: int
 
     def resume(self) -> _Resume:
@@ -433,9 +434,17 @@ class FeedPlanner:
         outcome = built.outcomes[spec.key] = Outcome(ids, inputs, spec.value, not items)
         # An empty feed is dated by when it emptied (it does not move by itself).
         updated = select.feed_updated(items) or self.history.emptied(spec.key, now)
-        newest_page = None
+        newest_page, resume = None, None
         if spec.archived:
-            newest_page = yield from self._archive_pages(spec, moment, updated, outcome, pages)
+            made: dict[str, tuple[int, bytes]] = {}
+            newest_page = yield from self._archive_pages(
+                spec, moment, updated, outcome, pages, made
+            )
+            # Dropped unmade, it is made again after its newest page alone (whose articles
+            # the feed holds): asking its 96 pages again held a slice, and the news
+            # waiting for it, 4-8 s at 20,000 on a slow machine.
+            before = sum(1 for page, _ in made.values() if page < newest_page)
+            resume = _ResumeAt(spec.key, outcome.inputs, newest_page, made, before)
         self.removals.settle(
             spec.key,
             spec.where,
@@ -453,6 +462,7 @@ class FeedPlanner:
                 Preview.of(self.settings.site, spec),
             ),
             outcome,
+            resume,
         )
         return items
 
@@ -580,17 +590,19 @@ class FeedPlanner:
         updated: datetime,
         outcome: Outcome,
         changed: set[int] | None,
+        made: dict[str, tuple[int, bytes]],
     ) -> Generator[Planned, None, int]:
         """Place new articles, render the pages that changed (`changed`: complete pages
         holding a changed article; None: every page); return the newest page (its
-        articles join the outcome's)."""
+        articles join the outcome's). `made`: filled with each page's document name ->
+        (page, fingerprint), those a cut redo made before first."""
         placement = self.archive.place(spec.key, spec.where, spec.feed.archive_size, moment)
         now = moment.now
-        made: dict[str, bytes] = {}  # document name -> fingerprint, pages made so far
         if self.full:
             pages = list(range(1, placement.open_page + 1))
         elif changed is None:  # every page, or those a cut redo has still to make
-            first, made = self._resumed(spec.key, outcome.inputs)
+            first, before = self._resumed(spec.key, outcome.inputs)
+            made.update(before)
             pages = sorted(
                 {*range(first, placement.open_page + 1), *self._on_pages.get(spec.key, ())}
             )
@@ -606,21 +618,25 @@ class FeedPlanner:
             # Dropped unmade, the redo resumes at this page, not at the first: asking
             # each page made before it again took 4 s of a slice (96 pages at 20,000).
             resume = _ResumeAt(spec.key, outcome.inputs, page, made, len(made))
-            made[document.name] = yield from self._emit(document, outcome, resume)
+            made[document.name] = page, (yield from self._emit(document, outcome, resume))
         if changed is None:  # every page made: nothing to resume (news makes only some)
             self._resume.pop(spec.key, None)
         outcome.ids |= set(members)
         return placement.open_page
 
-    def _resumed(self, key: str, inputs: str) -> tuple[int, dict[str, bytes]]:
+    def _resumed(self, key: str, inputs: str) -> tuple[int, dict[str, tuple[int, bytes]]]:
         """Where a feed's archive pages start being made: after those a slice cut short
-        made for these inputs, if they were all published (else from the first)."""
+        made for these inputs, up to the first that is not published as it made it (news
+        meanwhile made the open page again, on the feed's old inputs)."""
         resume = self._resume.pop(key, None)
         if resume is None or resume.inputs != inputs:
             return 1, {}
-        if any(self.fingerprints.get(name) != made for name, made in resume.made.items()):
-            return 1, {}
-        return resume.page, dict(resume.made)
+        kept: dict[str, tuple[int, bytes]] = {}
+        for name, (page, fingerprint) in resume.made.items():
+            if self.fingerprints.get(name) != fingerprint:
+                return page, kept
+            kept[name] = page, fingerprint
+        return resume.page, kept
 
     def _page(
         self, spec: FeedSpec, page: int, sealed: int, updated: datetime, now: datetime
