@@ -6,7 +6,7 @@ Output is a pure function of the data: every date is set from the items (never
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import quote
 
 import feedgen.entry
@@ -50,12 +50,18 @@ def enclosure_of(item: FeedItem) -> tuple[str, str, int | None] | None:
 
 def rfc822(date: datetime) -> str:
     """What feedgen's formatRFC2822 writes in the C locale, and a 4-digit year always,
-    without setting the process-wide locale twice a date as it does (pitfall 11): 9% of
-    a render process's time, and a lock around every rendering."""
+    without setting the process-wide locale twice a date as it does (pitfall 11): no
+    lock around every rendering for it, and in half its time (4-5 against 8-9 µs a date
+    on a slow machine; 50 dates a feed)."""
+    zone = ""
+    if (offset := date.utcoffset()) is not None:
+        minutes = offset // timedelta(minutes=1)
+        sign, minutes = "-" if minutes < 0 else "+", abs(minutes)
+        zone = f" {sign}{minutes // 60:02d}{minutes % 60:02d}"
     return (
         f"{DAYS[date.weekday()]}, {date.day:02d} {MONTHS[date.month - 1]} {date.year:04d} "
-        f"{date.hour:02d}:{date.minute:02d}:{date.second:02d} {date:%z}"
-    ).rstrip()
+        f"{date.hour:02d}:{date.minute:02d}:{date.second:02d}{zone}"
+    )
 
 
 # Its only callers: the RSS channel's dates and each item's pubDate.
