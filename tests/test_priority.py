@@ -22,6 +22,7 @@ from feedsvc.state.database import State
 OLD, NEW = "Вести старого города", "Вести нового города"  # the site's title, before and after
 UNCUT = "трамваев.</description>"  # a summary of the whole paragraph (not cut at 30)
 SECTIONS = 120  # a category each: 120 family feeds for the redo to go through
+ARCHIVED = '[[feeds]]\nname = "main"\narchive_size = 2\n'
 
 
 def titled(site: Site, title: str, slice_seconds: float) -> None:
@@ -64,6 +65,45 @@ def slices_until_done(pipeline: Pipeline, most: int) -> None:
         report = pipeline.run(budget=0.25)
         if report.to_read == 0 and report.remaining == 0:
             return
+
+
+def news_with_the_pool_busy(pipeline: Pipeline) -> None:
+    """A story is posted (the API asks for a build), and the render pool is busy a
+    while: what it was given is not made by the slice's end, however quick the machine."""
+    pipeline.news_waiting.set()
+    for _ in range(pipeline.renderer.workers):
+        pipeline.renderer._pool.submit(time.sleep, 5)  # type: ignore[union-attr]
+
+
+def main_archive_redone(site: Site, clock: Clock, monkeypatch) -> Settings:
+    """A site whose main feed has 20 archive pages, built, and then retitled: every
+    document to make again, in a kept render pool (as at 3,801 feeds)."""
+    monkeypatch.setattr(pool, "POOL_AFTER", 0)
+    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
+    for number in range(40):  # 20 pages of the main feed's archive
+        published = f"2026-11-{1 + number // 2:02}T{8 + number % 2:02}:00:00Z"
+        site.write(f"d{number}.md", md(f"Сводка {number}", published=repr(published)))
+    titled(site, OLD, 0.25)
+    site.config.write_text(site.config.read_text() + ARCHIVED)
+    site.build(clock=clock)
+    clock.advance()
+    titled(site, NEW, 0.25)
+    site.config.write_text(site.config.read_text() + ARCHIVED)
+    return site.settings()
+
+
+def main_pages_asked(pipeline: Pipeline, monkeypatch) -> list[int]:
+    """The main feed's archive pages the pipeline asks for from now on, in order."""
+    asked: list[int] = []
+    page = pipeline.feeds._page
+
+    def asked_for(spec, number, *args):
+        if spec.key == "main":
+            asked.append(number)
+        return page(spec, number, *args)
+
+    monkeypatch.setattr(pipeline.feeds, "_page", asked_for)
+    return asked
 
 
 def feeds_saying(site: Site, words: str) -> list[str]:
@@ -361,12 +401,8 @@ def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
         def news_at_the_third_redo_document(document, now, stages, done, drop=None, **options):
             if drop is not None:  # a redo's document (but its slice's first)
                 submitted.append(document.name)
-                if len(submitted) == 3:  # a story is posted: the API asks for a build
-                    pipeline.news_waiting.set()
-                    # (The pool busy a while: this document and the next are not made
-                    # by the slice's end, however quick the machine.)
-                    for _ in range(pipeline.renderer.workers):
-                        pipeline.renderer._pool.submit(time.sleep, 5)  # type: ignore[union-attr]
+                if len(submitted) == 3:  # this document and the next are not made
+                    news_with_the_pool_busy(pipeline)
                 drop = functools.partial(told, document, drop)
             submit(document, now, stages, done, drop, **options)
 
@@ -388,45 +424,25 @@ def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
     as_from_scratch(site, settings, clock, tmp_path)
 
 
-ARCHIVED = '[[feeds]]\nname = "main"\narchive_size = 2\n'
-
-
 def test_a_slice_after_a_drop_resumes_at_the_archive_page_dropped(
     site: Site, clock: Clock, tmp_path: Path, monkeypatch
 ):
     """Archive pages dropped unmade by news are made by a later slice, which starts at
     the first of them: it does not ask again for each page made before it (96 pages of
     the main feed took 4 s of a slice at 20,000 articles, after every takedown)."""
-    monkeypatch.setattr(pool, "POOL_AFTER", 0)
-    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
-    for number in range(40):  # 20 pages of the main feed's archive
-        published = f"2026-11-{1 + number // 2:02}T{8 + number % 2:02}:00:00Z"
-        site.write(f"d{number}.md", md(f"Сводка {number}", published=repr(published)))
-    titled(site, OLD, 0.25)
-    site.config.write_text(site.config.read_text() + ARCHIVED)
-    site.build(clock=clock)
-    clock.advance()
-    titled(site, NEW, 0.25)
-    site.config.write_text(site.config.read_text() + ARCHIVED)
-    settings = site.settings()
+    settings = main_archive_redone(site, clock, monkeypatch)
     dropped_pages: list[int] = []
-    asked: list[int] = []
 
     with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
-        submit, put_off, page = (
-            pipeline.renderer.submit,
-            pipeline.feeds.put_off,
-            pipeline.feeds._page,
-        )
+        submit, put_off = pipeline.renderer.submit, pipeline.feeds.put_off
+        asked = main_pages_asked(pipeline, monkeypatch)
         droppable = 0
 
         def news_at_the_sixth_droppable(document, now, stages, done, drop=None, **options):
             nonlocal droppable
             droppable += drop is not None
-            if droppable == 6 and drop is not None:  # a story is posted; the pool is busy
-                pipeline.news_waiting.set()
-                for _ in range(pipeline.renderer.workers):
-                    pipeline.renderer._pool.submit(time.sleep, 5)  # type: ignore[union-attr]
+            if droppable == 6 and drop is not None:
+                news_with_the_pool_busy(pipeline)
             submit(document, now, stages, done, drop, **options)
 
         def noted(built, planned) -> None:
@@ -434,14 +450,8 @@ def test_a_slice_after_a_drop_resumes_at_the_archive_page_dropped(
                 dropped_pages.append(planned.resume.page)
             put_off(built, planned)
 
-        def asked_for(spec, number, *args):
-            if spec.key == "main":
-                asked.append(number)
-            return page(spec, number, *args)
-
         monkeypatch.setattr(pipeline.renderer, "submit", news_at_the_sixth_droppable)
         monkeypatch.setattr(pipeline.feeds, "put_off", noted)
-        monkeypatch.setattr(pipeline.feeds, "_page", asked_for)
         cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
         assert cut.ok and cut.remaining > 0 and dropped_pages, dropped_pages
         assert min(asked) == 1 < min(dropped_pages)  # pages made, then some dropped
@@ -462,50 +472,25 @@ def test_a_slice_after_its_current_document_was_dropped_asks_only_its_newest_pag
     unmade, is finished by a later slice from its newest page (whose articles the feed
     holds): not by asking for every page again, which held a slice, and the news after
     it, 4-8 s at 20,000 articles on a slow machine (96 pages of the main feed)."""
-    monkeypatch.setattr(pool, "POOL_AFTER", 0)
-    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
-    for number in range(40):  # 20 pages of the main feed's archive
-        published = f"2026-11-{1 + number // 2:02}T{8 + number % 2:02}:00:00Z"
-        site.write(f"d{number}.md", md(f"Сводка {number}", published=repr(published)))
-    titled(site, OLD, 0.25)
-    site.config.write_text(site.config.read_text() + ARCHIVED)
-    site.build(clock=clock)
-    clock.advance()
-    titled(site, NEW, 0.25)
-    site.config.write_text(site.config.read_text() + ARCHIVED)
-    settings = site.settings()
+    settings = main_archive_redone(site, clock, monkeypatch)
     dropped: list[str] = []
-    asked: list[int] = []
 
     with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
-        submit, put_off, page = (
-            pipeline.renderer.submit,
-            pipeline.feeds.put_off,
-            pipeline.feeds._page,
-        )
+        submit, put_off = pipeline.renderer.submit, pipeline.feeds.put_off
+        asked = main_pages_asked(pipeline, monkeypatch)
 
-        def news_at_the_main_feeds_current_document(
-            document, now, stages, done, drop=None, **options
-        ):
+        def news_at_the_current_document(document, now, stages, done, drop=None, **options):
             if document.name == "feeds/main.atom" and drop is not None and not dropped:
                 pipeline.renderer.drain(stages, drop=lambda: False)  # its pages made
-                pipeline.news_waiting.set()  # a story is posted
-                for _ in range(pipeline.renderer.workers):  # the pool busy: not made
-                    pipeline.renderer._pool.submit(time.sleep, 5)  # type: ignore[union-attr]
+                news_with_the_pool_busy(pipeline)
             submit(document, now, stages, done, drop, **options)
 
         def noted(built, planned) -> None:
             dropped.append(planned.document.name)
             put_off(built, planned)
 
-        def asked_for(spec, number, *args):
-            if spec.key == "main":
-                asked.append(number)
-            return page(spec, number, *args)
-
-        monkeypatch.setattr(pipeline.renderer, "submit", news_at_the_main_feeds_current_document)
+        monkeypatch.setattr(pipeline.renderer, "submit", news_at_the_current_document)
         monkeypatch.setattr(pipeline.feeds, "put_off", noted)
-        monkeypatch.setattr(pipeline.feeds, "_page", asked_for)
         cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
         assert cut.ok and cut.remaining > 0 and "feeds/main.atom" in dropped, dropped
         newest = max(asked)
