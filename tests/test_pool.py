@@ -17,6 +17,7 @@ import brotli
 import pytest
 from conftest import Site, md
 
+from feedsvc.core.config import Settings
 from feedsvc.core.stages import Stages
 from feedsvc.feeds import pool
 from feedsvc.feeds.formats import FORMATS
@@ -162,18 +163,24 @@ def test_a_pool_process_killed_fails_that_build_and_the_next_one_starts_afresh(
         state.close()
 
 
-def test_a_redo_renders_at_a_lower_priority_than_the_news_after_it(site: Site, pools, monkeypatch):
-    """While a redo is under way the kept pool's processes give the cores to the service
-    (planning news, serving readers) and to a command run beside it (`feedsvc takedown`);
-    once it is done, the news renders in a pool at the service's own priority again."""
+def families_retitled(site: Site, monkeypatch) -> Settings:
+    """Nine stories in three sections, built with a kept pool (as at 3,801 feeds), then
+    the site retitled: every feed to make again, in slices."""
     monkeypatch.setattr(pool, "POOL_FEEDS", 1)
     site.configure(extra=FAMILIES)
     for number in range(9):
         site.write(f"{number}.md", md(f"Story {number}", categories=f"['Section {number % 3}']"))
-    mine = os.getpriority(os.PRIO_PROCESS, 0)
     assert build(site).ok
     site.config.write_text(site.config.read_text().replace("[site]\n", '[site]\ntitle = "Вести"\n'))
-    settings = site.settings()
+    return site.settings()
+
+
+def test_a_redo_renders_at_a_lower_priority_than_the_news_after_it(site: Site, pools, monkeypatch):
+    """While a redo is under way the kept pool's processes give the cores to the service
+    (planning news, serving readers) and to a command run beside it (`feedsvc takedown`);
+    once it is done, the news renders in a pool at the service's own priority again."""
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    settings = families_retitled(site, monkeypatch)
     state = State(settings.state.url)
     pipeline = Pipeline(settings, state)
 
@@ -205,13 +212,7 @@ def test_the_document_news_waits_for_in_a_slice_is_made_at_the_services_priority
     comes meanwhile waits for it: it is made by the service itself, at its own priority,
     not by a render process that gives way for the cores (news waited 0.3-1.1 s for one
     on a slow machine). The slice's other documents go to the pool."""
-    monkeypatch.setattr(pool, "POOL_FEEDS", 1)
-    site.configure(extra=FAMILIES)
-    for number in range(9):
-        site.write(f"{number}.md", md(f"Story {number}", categories=f"['Section {number % 3}']"))
-    assert build(site).ok
-    site.config.write_text(site.config.read_text().replace("[site]\n", '[site]\ntitle = "Вести"\n'))
-    settings = site.settings()
+    settings = families_retitled(site, monkeypatch)
     state = State(settings.state.url)
     pipeline = Pipeline(settings, state)
     mine = os.getpriority(os.PRIO_PROCESS, 0)
