@@ -4,7 +4,9 @@ rest is still being made."""
 
 import functools
 import time
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -421,6 +423,70 @@ def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
 
         slices_until_done(pipeline, SECTIONS)
         assert feeds_saying(site, OLD) == []
+    as_from_scratch(site, settings, clock, tmp_path)
+
+
+FIRST_PAGE = "feeds/main/archive/1.atom"  # the redo's first document (named by its paths)
+
+
+def made_slowly(document, now, full_check: bool, brotli: bool) -> pool.Rendered:
+    """In a pool process: the redo's first document made as slowly as a niced render
+    process beside a busy service made a full-text archive page (a second, on a slow
+    machine)."""
+    if document.name == FIRST_PAGE:
+        time.sleep(2)
+    return pool.render_elsewhere(document, now, full_check, brotli)
+
+
+def test_news_does_not_wait_for_a_slices_first_document_which_the_pool_makes_once(
+    site: Site, clock: Clock, tmp_path: Path, monkeypatch
+):
+    """News that comes while the pool makes a slice's first document drops it with the
+    others: the pool goes on making it, and the slice after the news publishes it as
+    made, without making it again. (It was never dropped, so that the redo moved on, and
+    news waited 0.3-0.55 s for it on a slow machine.)"""
+    settings = main_archive_redone(site, clock, monkeypatch)
+    monkeypatch.setattr(pool, "render_elsewhere", made_slowly)
+    made_by_pool: Counter[str] = Counter()
+    to_pool = ProcessPoolExecutor.submit
+
+    def counted(executor, work, *args, **options):
+        if work is made_slowly:
+            made_by_pool[args[0].name] += 1
+        return to_pool(executor, work, *args, **options)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
+    first: list[str] = []
+    dropped: list[str] = []
+
+    with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
+        submit, put_off = pipeline.renderer.submit, pipeline.feeds.put_off
+
+        def news_once_the_first_is_made(document, now, stages, done, drop=None, **options):
+            submit(document, now, stages, done, drop, **options)
+            if drop is not None and not first:
+                first.append(document.name)
+                making = pipeline.renderer._flight[-1][0]
+                wait_until(making.running, timeout=10)
+                pipeline.news_waiting.set()
+
+        def noted(built, planned) -> None:
+            dropped.append(planned.document.name)
+            put_off(built, planned)
+
+        monkeypatch.setattr(pipeline.renderer, "submit", news_once_the_first_is_made)
+        monkeypatch.setattr(pipeline.feeds, "put_off", noted)
+        cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
+        assert cut.ok and cut.remaining > 0 and dropped == first, (dropped, first)
+        assert not [path for path in cut.written if path.startswith("feeds/")], cut.written
+        pipeline.news_waiting.clear()
+        clock.advance()
+        site.write("flood.md", md("Наводнение на набережной"))
+        news = pipeline.run(budget=0.0)
+        assert news.ok and "Наводнение на набережной" in (site.feeds / "main.rss").read_text()
+        slices_until_done(pipeline, 40)
+    assert first == [FIRST_PAGE] and made_by_pool[FIRST_PAGE] == 1, (first, made_by_pool)
+    assert OLD not in (site.feeds / "main.rss").read_text()
     as_from_scratch(site, settings, clock, tmp_path)
 
 

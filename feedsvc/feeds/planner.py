@@ -86,18 +86,16 @@ class Outcome:
 @dataclass(frozen=True)
 class Planned:
     """A document to make, the feed it is part of (whose outcome its making decides),
-    and the fingerprint to remember once it is published. `droppable`: a redo's, not its
-    slice's first, which news may drop unmade (see FeedPlanner.put_off); `resume`: where
-    its feed's redo resumes then (an archive page's: at it). `here`: the slice's first,
-    which news waits for: made in this process, not by a render process that gives way
-    for the cores (it waited 0.3-1.1 s for one on a slow machine)."""
+    and the fingerprint to remember once it is published. `droppable`: a redo's, which
+    news may drop unmade (see FeedPlanner.put_off; the render pool goes on making it for
+    the slice that asks again); `resume`: where its feed's redo resumes then (an archive
+    page's: at it)."""
 
     document: Document
     outcome: Outcome
     fingerprint: bytes
     droppable: bool = False
     resume: _ResumeAt | None = None
-    here: bool = False
 
 
 @dataclass
@@ -183,7 +181,6 @@ class FeedPlanner:
         self._summaries: dict[int, FeedItem] = {}
         self._sealed: dict[str, int] | None = None  # complete pages per feed, this build
         self._emitted = 0  # documents yielded to be made, ever
-        self._redo_from = 0  # documents yielded before the redo slice under way
         self._cut: Callable[[], bool] = _never  # a redo's slice is over (see _redo)
         self._resume: dict[str, _Resume] = {}  # feeds a slice cut halfway
         self._on_pages: dict[str, set[int]] = {}  # complete pages holding a changed article
@@ -348,10 +345,11 @@ class FeedPlanner:
         when its time is up or news waits, between two documents: a feed cut halfway
         keeps what it held (it is redone by a later slice, whose documents already
         published this process remembers, and skips), and the documents made are
-        published. A budget makes one document at least: a redo always moves on. A feed
+        published. A budget asks for one document at least, which news may drop, but the
+        render pool goes on making it for the next slice: a redo always moves on. A feed
         never made has nothing to serve meanwhile: only news stops it, not the time."""
         deadline = time.monotonic() + (budget or 0)
-        emitted = self._redo_from = self._emitted
+        emitted = self._emitted
         waiting = False  # news once waiting waits until the build ends
 
         def over(known: Held | None) -> bool:
@@ -681,12 +679,8 @@ class FeedPlanner:
         ):
             return fingerprint
         self._emitted += 1
-        # A redo's documents but its slice's first may be dropped: the redo moves on.
-        redo = self._cut is not _never
-        first = redo and self._emitted == self._redo_from + 1
-        droppable = redo and not first
-        resume = resume if droppable else None
-        yield Planned(document, outcome, fingerprint, droppable, resume, here=first)
+        droppable = self._cut is not _never  # a redo's
+        yield Planned(document, outcome, fingerprint, droppable, resume if droppable else None)
         return fingerprint
 
     def put_off(self, built: Built, planned: Planned) -> None:

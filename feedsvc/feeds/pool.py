@@ -10,10 +10,12 @@ so that even a build of the few feeds one new article changed renders them on
 both cores while this process selects the next.
 
 A redo's slice that news cuts short drops those of its documents the pool has not
-given back (their feeds keep what they held: a later slice makes them), and until the
-pool has finished them, documents are rendered here: news waits for neither. While a
-redo is under way the pool's processes give way for the cores (REDO_NICENESS); the one
-document of a slice that news waits for whatever comes (its first) is rendered here.
+given back, its first included (their feeds keep what they held: a later slice makes
+them), and until the pool has finished them, news is rendered here: news waits for
+neither. What the pool goes on making is kept (KEPT), by the document's fingerprint:
+the slice that asks for that document again takes it instead of making it again, so
+the redo moves on however often news comes. While a redo is under way the pool's
+processes give way for the cores (REDO_NICENESS).
 """
 
 import os
@@ -41,6 +43,9 @@ REDO_NICENESS = 10
 # come (a slice's documents took 1-1.5 s of niced pool time on a slow machine, and news
 # that came meanwhile waited for all of them).
 DROP_POLL = 0.02
+# Documents dropped while the pool made them, kept for the slice that asks for them again:
+# a few slices' worth (PER_WORKER a process in flight when news comes).
+KEPT = 16
 
 Done = Callable[[Made], None]
 Dropped = Callable[[], None]
@@ -50,6 +55,10 @@ Dropped = Callable[[], None]
 class Rendered:
     made: Made
     seconds: dict[str, float]
+
+
+# A document the pool is making: the work, done, dropped, the document's fingerprint.
+InFlight = tuple[Future[Rendered], Done, Dropped | None, bytes | None]
 
 
 def render_elsewhere(document: Document, now: datetime, full_check: bool, brotli: bool) -> Rendered:
@@ -81,8 +90,9 @@ class Renderer:
         self._keep = False  # the pool between builds: a site with POOL_FEEDS feeds
         self._stopped = False  # shut down for good (the service stops)
         self._submitted = 0
-        self._flight: deque[tuple[Future[Rendered], Done, Dropped | None]] = deque()
+        self._flight: deque[InFlight] = deque()
         self._dropped: list[Future[Rendered]] = []  # still being made by the pool
+        self._kept: dict[bytes, Future[Rendered]] = {}  # dropped, by fingerprint (see KEPT)
         self._niceness = 0  # of the pool's processes (see yield_cores)
 
     def submit(
@@ -93,25 +103,31 @@ class Renderer:
         done: Done,
         dropped: Dropped | None = None,
         *,
-        here: bool = False,
+        fingerprint: bytes | None = None,
     ) -> None:
         """Render `document`, then call `done` with it. `dropped`: the document may be
-        dropped unmade instead (see drain), which it is then told. `here`: in this
-        process, now, whether or not there is a pool."""
+        dropped unmade instead (see drain), which it is then told; it goes to the pool
+        even while the pool makes what was dropped, where news is made here.
+        `fingerprint`: the document's (Document.fingerprint, which decides its bytes),
+        under which a dropped one the pool went on making is kept and taken again."""
         if self._stopped:
             raise BuildStopped("the service is stopping")
         self._submitted += 1
         if self._submitted > POOL_AFTER:
             self._start()
-        if self._pool is None or here or self._behind_dropped():
-            done(documents.render(document, now, stages, full_check=self.full_check))
-            return
-        try:
-            work = self._pool.submit(render_elsewhere, document, now, self.full_check, self.brotli)
-        except BrokenProcessPool:
-            self._discard()
-            raise
-        self._flight.append((work, done, dropped))
+        work = self._take_kept(fingerprint, wait=dropped is not None)
+        if work is None:
+            if self._pool is None or (dropped is None and self._behind_dropped()):
+                done(documents.render(document, now, stages, full_check=self.full_check))
+                return
+            try:
+                work = self._pool.submit(
+                    render_elsewhere, document, now, self.full_check, self.brotli
+                )
+            except BrokenProcessPool:
+                self._discard()
+                raise
+        self._flight.append((work, done, dropped, fingerprint))
         while len(self._flight) > self.workers * PER_WORKER:
             self._finish_oldest(stages)
 
@@ -148,19 +164,33 @@ class Renderer:
         dropped and are not made yet."""
         dropping = False
         while self._flight:
-            work, _done, dropped = self._flight[0]
+            work, _done, dropped, fingerprint = self._flight[0]
             if dropped is None or work.done():
                 self._finish_oldest(stages)
                 continue
             dropping = dropping or drop()
             if dropping:
                 self._flight.popleft()
-                if not work.cancel():
+                if not work.cancel():  # the pool is making it: kept for the next slice
                     self._dropped.append(work)
+                    if fingerprint is not None:
+                        self._kept[fingerprint] = work
+                        while len(self._kept) > KEPT:
+                            del self._kept[next(iter(self._kept))]
                 dropped()
             else:
                 with stages.timing(None):  # waiting (see _finish_oldest)
                     wait([work], timeout=DROP_POLL)
+
+    def _take_kept(self, fingerprint: bytes | None, *, wait: bool) -> Future[Rendered] | None:
+        """The pool's making of this document, dropped before: when it is done, or when
+        whoever asks may wait for it (a redo's document, which news may drop again)."""
+        if fingerprint is None or (work := self._kept.get(fingerprint)) is None:
+            return None
+        if not (wait or work.done()):
+            return None
+        del self._kept[fingerprint]
+        return work
 
     def _behind_dropped(self) -> bool:
         """Whether the pool is still making documents dropped unmade."""
@@ -171,12 +201,13 @@ class Renderer:
         """End of a build: drop what is in flight (a build that failed), and stop the pool
         unless it is kept (an idle one holds memory)."""
         self._submitted = 0
-        for work, _done, _dropped in self._flight:
+        for work, *_rest in self._flight:
             work.cancel()
         self._flight.clear()
         if self._pool is not None and not self._keep:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+            self._kept.clear()
 
     def stop(self) -> None:
         """From any thread: the build rendering now ends at its next document (raising
@@ -198,9 +229,10 @@ class Renderer:
             self._pool = None
         self._flight.clear()
         self._dropped.clear()
+        self._kept.clear()
 
     def _finish_oldest(self, stages: Stages) -> None:
-        work, done, _dropped = self._flight.popleft()
+        work, done, *_rest = self._flight.popleft()
         try:
             with stages.timing(None):  # waiting: the pool's own time is added instead
                 rendered = work.result()

@@ -594,7 +594,12 @@ class Pipeline:
                     if planned.droppable:
                         dropped = functools.partial(self.feeds.put_off, built, planned)
                     self.renderer.submit(
-                        planned.document, now, pending.stages, made, dropped, here=planned.here
+                        planned.document,
+                        now,
+                        pending.stages,
+                        made,
+                        dropped,
+                        fingerprint=planned.fingerprint,
                     )
                     if spilled := pending.spilled():
                         behind = self._publish_behind(spilled, report, behind)
