@@ -18,7 +18,7 @@ from test_ingest import TOKEN, post
 import feedsvc.store.files as files
 from feedsvc.core.config import Settings
 from feedsvc.feeds import pool
-from feedsvc.site.pipeline import Pipeline
+from feedsvc.site.pipeline import BuildReport, Pipeline
 from feedsvc.state.database import State
 
 OLD, NEW = "Вести старого города", "Вести нового города"  # the site's title, before and after
@@ -106,6 +106,21 @@ def main_pages_asked(pipeline: Pipeline, monkeypatch) -> list[int]:
 
     monkeypatch.setattr(pipeline.feeds, "_page", asked_for)
     return asked
+
+
+def slice_cut_by(pipeline: Pipeline, news_at, monkeypatch) -> tuple[BuildReport, list[str]]:
+    """A slice with time for every feed, which only the news that `news_at` (the
+    renderer's submit, wrapped) brings ends: its report, and the documents it dropped."""
+    dropped: list[str] = []
+    put_off = pipeline.feeds.put_off
+
+    def noted(built, planned) -> None:
+        dropped.append(planned.document.name)
+        put_off(built, planned)
+
+    monkeypatch.setattr(pipeline.renderer, "submit", news_at)
+    monkeypatch.setattr(pipeline.feeds, "put_off", noted)
+    return pipeline.run(budget=30), dropped
 
 
 def feeds_saying(site: Site, words: str) -> list[str]:
@@ -457,10 +472,9 @@ def test_news_does_not_wait_for_a_slices_first_document_which_the_pool_makes_onc
 
     monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
     first: list[str] = []
-    dropped: list[str] = []
 
     with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
-        submit, put_off = pipeline.renderer.submit, pipeline.feeds.put_off
+        submit = pipeline.renderer.submit
 
         def news_once_the_first_is_made(document, now, stages, done, drop=None, **options):
             submit(document, now, stages, done, drop, **options)
@@ -470,13 +484,7 @@ def test_news_does_not_wait_for_a_slices_first_document_which_the_pool_makes_onc
                 wait_until(making.running, timeout=10)
                 pipeline.news_waiting.set()
 
-        def noted(built, planned) -> None:
-            dropped.append(planned.document.name)
-            put_off(built, planned)
-
-        monkeypatch.setattr(pipeline.renderer, "submit", news_once_the_first_is_made)
-        monkeypatch.setattr(pipeline.feeds, "put_off", noted)
-        cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
+        cut, dropped = slice_cut_by(pipeline, news_once_the_first_is_made, monkeypatch)
         assert cut.ok and cut.remaining > 0 and dropped == first, (dropped, first)
         assert not [path for path in cut.written if path.startswith("feeds/")], cut.written
         pipeline.news_waiting.clear()
@@ -539,25 +547,20 @@ def test_a_slice_after_its_current_document_was_dropped_asks_only_its_newest_pag
     holds): not by asking for every page again, which held a slice, and the news after
     it, 4-8 s at 20,000 articles on a slow machine (96 pages of the main feed)."""
     settings = main_archive_redone(site, clock, monkeypatch)
-    dropped: list[str] = []
 
     with held_pipeline(settings, full_check=True, clock=clock) as pipeline:
-        submit, put_off = pipeline.renderer.submit, pipeline.feeds.put_off
+        submit = pipeline.renderer.submit
         asked = main_pages_asked(pipeline, monkeypatch)
+        news: list[str] = []
 
         def news_at_the_current_document(document, now, stages, done, drop=None, **options):
-            if document.name == "feeds/main.atom" and drop is not None and not dropped:
+            if document.name == "feeds/main.atom" and drop is not None and not news:
+                news.append(document.name)
                 pipeline.renderer.drain(stages, drop=lambda: False)  # its pages made
                 news_with_the_pool_busy(pipeline)
             submit(document, now, stages, done, drop, **options)
 
-        def noted(built, planned) -> None:
-            dropped.append(planned.document.name)
-            put_off(built, planned)
-
-        monkeypatch.setattr(pipeline.renderer, "submit", news_at_the_current_document)
-        monkeypatch.setattr(pipeline.feeds, "put_off", noted)
-        cut = pipeline.run(budget=30)  # time enough: only the news ends this slice
+        cut, dropped = slice_cut_by(pipeline, news_at_the_current_document, monkeypatch)
         assert cut.ok and cut.remaining > 0 and "feeds/main.atom" in dropped, dropped
         newest = max(asked)
         assert sorted(asked) == list(range(1, newest + 1)) and newest > 10, asked
