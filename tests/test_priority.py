@@ -416,7 +416,7 @@ def test_a_slice_cut_by_news_drops_what_the_pool_has_not_made_yet(
         submit = pipeline.renderer.submit
 
         def news_at_the_third_redo_document(document, now, stages, done, drop=None, **options):
-            if drop is not None:  # a redo's document (but its slice's first)
+            if drop is not None:  # a redo's document
                 submitted.append(document.name)
                 if len(submitted) == 3:  # this document and the next are not made
                     news_with_the_pool_busy(pipeline)
